@@ -1,0 +1,47 @@
+"""`Authorization: Bearer <api key>` for the integrator API."""
+from dataclasses import dataclass
+
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiKey, Client
+from accounts.services import api_key_authenticate
+
+
+@dataclass
+class ApiPrincipal:
+    """What `request.user` is for an API call: the client behind the key."""
+
+    client: Client
+    api_key: ApiKey
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_staff: bool = False
+
+    @property
+    def pk(self):
+        return None
+
+    def __str__(self):
+        return f"api:{self.api_key.prefix}"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <api key>'.")
+        try:
+            raw = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("The API key has invalid characters.") from None
+        key = api_key_authenticate(raw)
+        if key is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        return ApiPrincipal(client=key.client, api_key=key), key
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'

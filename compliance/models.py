@@ -1,0 +1,1 @@
+# Content rules, stop list, consent and sending windows arrive with the compliance issue.

@@ -1,0 +1,41 @@
+import uuid
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from smsportal.errors import NotFound
+
+from ..selectors import message_get
+from ..services import message_send
+from .serializers import MessageSendInput, message_json, money_json
+
+
+class MessageSendApi(APIView):
+    """POST /api/v1/messages/ — one text to one or more recipients."""
+
+    def post(self, request):
+        data = MessageSendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = message_send(
+            client=request.user.client, sender=data.validated_data["sender"],
+            recipients=data.validated_data["recipients"], text=data.validated_data["text"],
+            send_at=data.validated_data.get("send_at"),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        body = {"messages": [message_json(m) for m in result.messages], "total_price": money_json(result.total_price)}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class MessageDetailApi(APIView):
+    """GET /api/v1/messages/<id>/ — a message with its current status."""
+
+    def get(self, request, message_id):
+        try:
+            public_id = uuid.UUID(message_id)
+        except ValueError:
+            raise NotFound("No message with this id.") from None
+        message = message_get(client=request.user.client, public_id=public_id)
+        if message is None:
+            raise NotFound("No message with this id.")
+        return Response(message_json(message))

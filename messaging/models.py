@@ -1,0 +1,145 @@
+import uuid
+
+from django.db import models
+from djmoney.models.fields import MoneyField
+
+from accounts.models import Client
+
+from .status import Status
+
+MONEY = {"max_digits": 19, "decimal_places": 4, "default_currency": "UAH"}
+
+
+class Route(models.Model):
+    """An SMPP account at an operator's SMSC (or at the simulator). One connector owns its binds."""
+
+    class BindMode(models.TextChoices):
+        TRANSCEIVER = "trx", "Transceiver"
+        TRANSMITTER_RECEIVER = "tx_rx", "Transmitter + receiver"
+
+    name = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=2775)
+    system_id = models.CharField(max_length=16)
+    password = models.CharField(max_length=9, blank=True)
+    system_type = models.CharField(max_length=13, blank=True)
+    bind_mode = models.CharField(max_length=8, choices=BindMode.choices, default=BindMode.TRANSCEIVER)
+    tps_limit = models.PositiveIntegerField("TPS limit", default=100, help_text="Parts per second across all binds; 0 = no limit.")
+    window_size = models.PositiveIntegerField(default=10, help_text="submit_sm in flight before waiting for responses.")
+    enquire_link_interval = models.PositiveIntegerField(default=30, help_text="Seconds.")
+    alnum_source_ton = models.PositiveSmallIntegerField("source TON for alphanumeric senders", default=5)
+    alnum_source_npi = models.PositiveSmallIntegerField("source NPI for alphanumeric senders", default=0)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower wins when several routes fit.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Message(models.Model):
+    """One SMS to one recipient, charged once at accept; its parts are written at submit."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="messages")
+    batch_id = models.UUIDField(db_index=True, help_text="The send request that created it (one charge).")
+    sender = models.CharField(max_length=20)
+    recipient = models.CharField(max_length=20, help_text="E.164")
+    text = models.TextField()
+    encoding = models.CharField(max_length=8)
+    segments = models.PositiveSmallIntegerField()
+    price = MoneyField(**MONEY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    route = models.ForeignKey(Route, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    is_bulk = models.BooleanField(default=False)
+    send_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The connector's claim query: queued messages of one route, oldest first.
+            models.Index(fields=["route", "status", "id"], name="message_claim_idx"),
+            models.Index(fields=["client", "-created_at"], name="message_client_recent_idx"),
+            models.Index(fields=["status", "send_at"], name="message_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} [{self.status}]"
+
+    @property
+    def concat_ref(self) -> int:
+        """Concatenation reference of its parts: stable for the message, so a resent part is
+        byte-identical; consecutive messages never share one."""
+        return self.pk % 256
+
+
+class MessagePart(models.Model):
+    """One submit_sm. Written (status SUBMITTING, committed) before it is put on the wire."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="parts")
+    seq = models.PositiveSmallIntegerField()
+    route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTING)
+    smsc_message_id = models.CharField(max_length=65, null=True, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["message_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "seq"], name="message_part_unique_seq"),
+            models.UniqueConstraint(fields=["route", "smsc_message_id"], name="message_part_unique_smsc_id",
+                                    condition=models.Q(smsc_message_id__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.message_id}/{self.seq} [{self.status}]"
+
+
+class ReceiptInbox(models.Model):
+    """A delivery receipt as it arrived, stored before deliver_sm_resp is answered, matched later."""
+
+    route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
+    smsc_message_id = models.CharField(max_length=65, db_index=True)
+    stat = models.CharField(max_length=16)
+    error = models.CharField(max_length=16, blank=True)
+    raw = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "receipt inbox"
+
+    def __str__(self):
+        return f"{self.smsc_message_id} {self.stat}"
+
+
+class InboundMessage(models.Model):
+    """A mobile-originated SMS that arrived on a route's bind."""
+
+    route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
+    source = models.CharField(max_length=32)
+    destination = models.CharField(max_length=32)
+    text = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.source} → {self.destination}"

@@ -1,0 +1,279 @@
+"""Every write of the messaging app: accepting sends, the status machine, receipts.
+
+A send is validated, priced and charged, and its messages stored, in one transaction: either the
+client pays and every message exists, or nothing happened. The connector that owns the route is
+woken when that transaction commits.
+"""
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.models import Client
+from accounts.services import client_assert_can_send
+from billing.services import sms_price, tariff_current, wallet_charge, wallet_refund
+from senders.selectors import approved_sender_get
+from senders.services import SenderNotApproved
+
+from . import segments
+from .exceptions import InvalidRecipients, NoRoute, TextInvalid, TooManyRecipients
+from .models import Message, MessagePart, ReceiptInbox, Route
+from .phones import normalize_phone
+from .status import FINAL, REFUNDABLE, Status, sources_for
+
+log = logging.getLogger("smsportal.messaging")
+
+RECEIPT_WINDOW = timedelta(days=7)  # R-MSG-04
+NOTIFY_CHANNEL = "smsportal_dispatch"
+
+
+@dataclass
+class SendResult:
+    messages: list[Message]
+    total_price: Money
+    created: bool = True
+
+
+def _normalize_recipients(recipients) -> list[str]:
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    if not recipients:
+        raise InvalidRecipients("Give at least one recipient.")
+    if len(recipients) > settings.SMSPORTAL_MAX_RECIPIENTS:
+        raise TooManyRecipients(
+            f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given).")
+    normalized, invalid, seen = [], [], set()
+    for raw in recipients:
+        phone = normalize_phone(raw) if isinstance(raw, str) else None
+        if phone is None:
+            invalid.append(raw if isinstance(raw, str) else repr(raw))
+        elif phone not in seen:
+            seen.add(phone)
+            normalized.append(phone)
+    if invalid:
+        shown = ", ".join(f"'{r}'" for r in invalid[:5]) + (" …" if len(invalid) > 5 else "")
+        raise InvalidRecipients(
+            f"{len(invalid)} recipient number(s) are not valid phone numbers: {shown}",
+            extra={"invalid": invalid[:100]},
+        )
+    return normalized
+
+
+def route_for(recipient: str) -> Route:
+    """The route that carries SMS to `recipient` (operator routing arrives with the SMS engine)."""
+    route = Route.objects.filter(is_active=True).order_by("priority", "id").first()
+    if route is None:
+        raise NoRoute()
+    return route
+
+
+def connector_wake(route_id: int) -> None:
+    """Wakes the route's connector when the current transaction commits (PostgreSQL NOTIFY is
+    delivered only on commit). Elsewhere the connector's short idle poll picks the work up."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(route_id)])
+
+
+def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
+                 send_at=None) -> SendResult:
+    """Accepts one text to one or more recipients: checks, prices, charges once, stores, wakes."""
+    client_assert_can_send(client)
+    if idempotency_key:
+        batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
+        existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
+        if existing:
+            total = sum((m.price for m in existing), Money(0, "UAH"))
+            return SendResult(messages=existing, total_price=total, created=False)
+    else:
+        batch_id = uuid.uuid4()
+
+    if not isinstance(text, str) or not text.strip():
+        raise TextInvalid("The message text is empty.")
+    seg = segments.segment(text)
+    if seg.count > settings.SMSPORTAL_MAX_PARTS:
+        raise TextInvalid(
+            f"The text needs {seg.count} SMS parts; at most {settings.SMSPORTAL_MAX_PARTS} are allowed "
+            f"({seg.units} {'GSM-7' if seg.encoding == segments.GSM7 else 'UCS-2'} characters).",
+            code="text_too_long")
+    if not approved_sender_get(client=client, name=sender or ""):
+        raise SenderNotApproved(f"'{sender}' is not an approved sender name of this account.")
+    phones = _normalize_recipients(recipients)
+
+    tariff = tariff_current()
+    now = timezone.now()
+    is_bulk = len(phones) > settings.SMSPORTAL_BULK_THRESHOLD
+    scheduled = is_bulk or (send_at is not None and send_at > now)
+    messages, total = [], Decimal("0")
+    routes = set()
+    for phone in phones:
+        price = sms_price(client=client, recipient=phone, segments=seg.count, tariff=tariff)
+        route = route_for(phone)
+        routes.add(route.pk)
+        total += price.amount
+        messages.append(Message(
+            client=client, batch_id=batch_id, sender=sender, recipient=phone, text=text,
+            encoding=seg.encoding, segments=seg.count, price=price, route=route, is_bulk=is_bulk,
+            status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
+        ))
+    with transaction.atomic():
+        wallet_charge(client=client, amount=total, key=f"send:{batch_id}",
+                      description=f"{len(messages)} SMS from {sender}, {seg.count} part(s) each")
+        Message.objects.bulk_create(messages, batch_size=2000)
+        if not scheduled:
+            for route_id in sorted(routes):
+                connector_wake(route_id)
+    log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
+    return SendResult(messages=messages, total_price=Money(total, "UAH"))
+
+
+def messages_release_due(*, now=None, limit: int = 50_000) -> int:
+    """Scheduled and bulk messages whose time has come go to their connectors (the per-minute job)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(Message.objects.filter(status=Status.SCHEDULED, send_at__lte=now)
+                   .order_by("id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return 0
+        released = Message.objects.filter(pk__in=ids, status=Status.SCHEDULED).update(
+            status=Status.QUEUED, updated_at=now)
+        for route_id in (Message.objects.filter(pk__in=ids).values_list("route_id", flat=True).distinct()):
+            if route_id:
+                connector_wake(route_id)
+    return released
+
+
+def messages_transition(*, ids, new: str, error_code: str = "", error_detail: str = "", now=None) -> list[int]:
+    """Moves messages to `new` where the status machine allows it; refunds what the operator never
+    took. Returns the ids that moved."""
+    now = now or timezone.now()
+    ids = list(ids)
+    if not ids:
+        return []
+    fields = {"status": new, "updated_at": now}
+    if new in FINAL:
+        fields["done_at"] = now
+    if new == Status.SUBMITTED:
+        fields["submitted_at"] = now
+    if error_code:
+        fields["error_code"] = error_code[:32]
+    if error_detail:
+        fields["error_detail"] = error_detail[:300]
+    with transaction.atomic():
+        moving = list(Message.objects.select_for_update().filter(pk__in=ids, status__in=sources_for(new))
+                      .order_by("pk").values_list("pk", "public_id", "client_id", "price"))
+        if not moving:
+            return []
+        Message.objects.filter(pk__in=[m[0] for m in moving]).update(**fields)
+        if new in REFUNDABLE:
+            for _pk, public_id, client_id, price in moving:
+                wallet_refund(client_id=client_id, amount=price, key=f"refund:{public_id}",
+                              description=f"Refund: message {public_id} {new}")
+    return [m[0] for m in moving]
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+STAT_OUTCOME = {
+    "DELIVRD": Status.DELIVERED,
+    "UNDELIV": Status.UNDELIVERED,
+    "EXPIRED": Status.EXPIRED,
+    "REJECTD": Status.REJECTED,
+    "DELETED": Status.UNDELIVERED,
+}
+# message_state TLV (SMPP 3.4 5.2.28) → our outcome
+STATE_OUTCOME = {2: Status.DELIVERED, 3: Status.EXPIRED, 4: Status.UNDELIVERED, 5: Status.UNDELIVERED,
+                 8: Status.REJECTED}
+STATE_STAT = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 6: "ACCEPTD",
+              7: "UNKNOWN", 8: "REJECTD"}
+UNMATCHED_GIVE_UP_AFTER = timedelta(hours=1)
+
+
+def receipts_store(*, route_id: int, receipts: list[tuple[str, str, str, str]]) -> None:
+    """Durably records receipts (smsc_message_id, stat, err, raw) before they are acknowledged."""
+    ReceiptInbox.objects.bulk_create(
+        [ReceiptInbox(route_id=route_id, smsc_message_id=i, stat=s, error=e, raw=r) for i, s, e, r in receipts])
+
+
+def _message_outcome(part_statuses: list[str], total: int) -> str | None:
+    """A message is delivered when all its parts are; it fails as soon as one part finally fails."""
+    for st in part_statuses:
+        if st in (Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED):
+            return st
+    if len(part_statuses) == total and all(st == Status.DELIVERED for st in part_statuses):
+        return Status.DELIVERED
+    return None
+
+
+def receipts_apply(*, limit: int = 5000, now=None) -> int:
+    """Matches stored receipts to parts and settles messages. Returns how many receipts matched."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        inbox = list(ReceiptInbox.objects.select_for_update(skip_locked=True)
+                     .filter(processed_at__isnull=True).order_by("id")[:limit])
+        if not inbox:
+            return 0
+        keys = {(r.route_id, r.smsc_message_id) for r in inbox}
+        q = Q()
+        for route_id in {k[0] for k in keys}:
+            q |= Q(route_id=route_id, smsc_message_id__in=[k[1] for k in keys if k[0] == route_id])
+        parts = {(p.route_id, p.smsc_message_id): p for p in MessagePart.objects.filter(q)}
+        matched, touched, changed_parts = 0, set(), []
+        for r in inbox:
+            part = parts.get((r.route_id, r.smsc_message_id))
+            outcome = STAT_OUTCOME.get(r.stat.upper())
+            if part is None:
+                r.attempts += 1
+                if now - r.received_at > UNMATCHED_GIVE_UP_AFTER:
+                    r.processed_at = now
+                continue
+            r.processed_at = now
+            matched += 1
+            if outcome is None or part.status == outcome:
+                continue  # intermediate (ENROUTE, ACCEPTD) or a duplicate receipt
+            if part.status in FINAL and part.status != Status.EXPIRED:
+                continue  # never move a final status back
+            part.status, part.done_at = outcome, now
+            if r.error and r.error not in ("000", "0"):
+                part.error_code = r.error[:32]
+            changed_parts.append(part)
+            touched.add(part.message_id)
+        ReceiptInbox.objects.bulk_update(inbox, ["processed_at", "attempts"])
+        MessagePart.objects.bulk_update(changed_parts, ["status", "done_at", "error_code"])
+        if touched:
+            _settle_messages(touched, now)
+    return matched
+
+
+def _settle_messages(message_ids, now) -> None:
+    by_message: dict[int, list[str]] = {}
+    for mid, st in MessagePart.objects.filter(message_id__in=message_ids).values_list("message_id", "status"):
+        by_message.setdefault(mid, []).append(st)
+    totals = dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "segments"))
+    groups: dict[str, list[int]] = {}
+    for mid, statuses in by_message.items():
+        outcome = _message_outcome(statuses, totals.get(mid, 0))
+        if outcome:
+            groups.setdefault(outcome, []).append(mid)
+    for outcome, ids in groups.items():
+        messages_transition(ids=ids, new=outcome, now=now)
+
+
+def messages_expire_stale(*, now=None) -> int:
+    """Messages with no final status 7 days after submission become EXPIRED (R-MSG-04)."""
+    now = now or timezone.now()
+    ids = list(Message.objects.filter(status=Status.SUBMITTED, submitted_at__lt=now - RECEIPT_WINDOW)
+               .values_list("pk", flat=True)[:10_000])
+    moved = messages_transition(ids=ids, new=Status.EXPIRED, error_code="no_receipt",
+                                error_detail="No delivery report within 7 days.", now=now)
+    if moved:
+        MessagePart.objects.filter(message_id__in=moved, status=Status.SUBMITTED).update(
+            status=Status.EXPIRED, done_at=now)
+    return len(moved)

@@ -1,0 +1,56 @@
+"""The message status machine (ARCHITECTURE.md). Every transition is checked against this table."""
+from django.db import models
+
+
+class Status(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    PENDING_REVIEW = "pending_review", "Pending review"
+    QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Submitting"
+    SUBMITTED = "submitted", "Submitted"
+    DELIVERED = "delivered", "Delivered"
+    UNDELIVERED = "undelivered", "Undelivered"
+    EXPIRED = "expired", "Expired"
+    REJECTED = "rejected", "Rejected"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINAL = frozenset({Status.DELIVERED, Status.UNDELIVERED, Status.EXPIRED, Status.REJECTED,
+                   Status.REFUSED, Status.FAILED, Status.CANCELLED})
+# States whose charge is given back: the operator never took the message.
+REFUNDABLE = frozenset({Status.FAILED, Status.CANCELLED, Status.REFUSED})
+# Outcomes a delivery receipt can report.
+RECEIPT_OUTCOMES = frozenset({Status.DELIVERED, Status.UNDELIVERED, Status.EXPIRED, Status.REJECTED})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.SCHEDULED: frozenset({Status.QUEUED, Status.PENDING_REVIEW, Status.CANCELLED, Status.REFUSED}),
+    Status.PENDING_REVIEW: frozenset({Status.SCHEDULED, Status.QUEUED, Status.REFUSED, Status.CANCELLED}),
+    Status.QUEUED: frozenset({Status.SUBMITTING, Status.CANCELLED, Status.EXPIRED, Status.FAILED}),
+    # A receipt can beat its submit_sm_resp, so SUBMITTING may jump to a receipt outcome.
+    Status.SUBMITTING: frozenset({Status.SUBMITTED, Status.QUEUED, Status.FAILED, Status.EXPIRED} | RECEIPT_OUTCOMES),
+    Status.SUBMITTED: RECEIPT_OUTCOMES,
+    # A late receipt (within the receipt window) may still settle an expired message.
+    Status.EXPIRED: frozenset({Status.DELIVERED, Status.UNDELIVERED}),
+}
+
+
+class InvalidTransition(Exception):
+    def __init__(self, current: str, new: str):
+        super().__init__(f"A message cannot go from {current} to {new}.")
+        self.current, self.new = current, new
+
+
+def can_transition(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, frozenset())
+
+
+def sources_for(new: str) -> list[str]:
+    """Every status from which `new` may be reached: the WHERE clause of a batch transition."""
+    return [s for s, targets in TRANSITIONS.items() if new in targets]
+
+
+def check_transition(current: str, new: str) -> None:
+    if not can_transition(current, new):
+        raise InvalidTransition(current, new)

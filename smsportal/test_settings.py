@@ -1,0 +1,16 @@
+"""Settings for the test suite: real PostgreSQL and Redis (override with the same env vars)."""
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/smsportal")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from .settings import *  # noqa: E402,F403
+
+CELERY_TASK_ALWAYS_EAGER = True  # unit tests; end-to-end tests run a real worker instead
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+SMSPORTAL_CONNECTOR_IDLE_POLL = 0.2

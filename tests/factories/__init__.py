@@ -1,0 +1,74 @@
+"""factory-boy factories. Money is set up through services (topup), never by writing a balance."""
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.models import User
+from accounts.services import client_create
+from billing.models import Tariff
+from billing.services import wallet_topup
+from messaging.models import Route
+from senders.models import SenderName
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        from allauth.account.models import EmailAddress
+
+        if create:
+            self.save()
+            EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
+
+
+def make_client(*, name="Acme LLC", balance: Decimal | int = 0, email=None):
+    """A client with an owner user and `balance` UAH topped up through the ledger."""
+    user = UserFactory(**({"email": email} if email else {}))
+    client = client_create(name=name, owner=user)
+    if balance:
+        wallet_topup(client=client, amount=Decimal(balance), key=f"test-topup-{client.pk}")
+    client.refresh_from_db()
+    return client
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tariff
+
+    name = "Regular"
+    valid_from = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+    sms_segment_price = Money(Decimal("0.85"), "UAH")
+
+
+class SenderNameFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SenderName
+
+    name = factory.Sequence(lambda n: f"Shop{n}")
+    status = SenderName.Status.PENDING
+
+    class Params:
+        approved = factory.Trait(status=SenderName.Status.APPROVED)
+
+
+class RouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Route
+        django_get_or_create = ("name",)
+
+    name = "test-route"
+    host = "127.0.0.1"
+    port = 2775
+    system_id = "smsportal"
+    password = "secret"
+    tps_limit = 0
+    window_size = 20
