@@ -145,11 +145,15 @@ def _part_ends(n: int, doubles: list[int], single: int, nonlast: int, last: int)
     ends: list[int] = []
     start = 0
     while units - offset(start) > last:
-        target = offset(start) + nonlast
         # the furthest end with units(text[start:end]) <= nonlast; it is < n
         # because the rest holds more than last >= nonlast units
-        hi = min(n, start + nonlast)
-        end = start + bisect_right(range(start, hi + 1), target, key=offset) - 1
+        end = start + nonlast
+        if end > n or bisect_left(doubles, end) != bisect_left(doubles, start):
+            # 2-unit characters in the window: search the furthest end that fits
+            target = offset(start) + nonlast
+            hi = min(n, end)
+            end = start + bisect_right(range(start, hi + 1), target, key=offset) - 1
+        # else: nonlast 1-unit characters fill the part exactly
         ends.append(end)
         start = end
     return ends

@@ -113,11 +113,16 @@ class Connector:
                 if not route.is_active:
                     self.stop.wait(5)
                     continue
+                self.bound = False
                 try:
                     self._session(route)
-                    backoff = 1.0
                 except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError) as exc:
                     log.warning("route %s: connection lost or refused: %s", route.name, exc)
+                finally:
+                    if getattr(self, "client", None) is not None:
+                        self.client.disconnect()
+                if self.bound:
+                    backoff = 1.0  # it worked for a while: start the backoff again from the bottom
                 if self.stop.is_set():
                     break
                 delay = min(backoff, 60.0) * random.uniform(0.5, 1.5)
@@ -149,6 +154,7 @@ class Connector:
         bind = self.client.bind_transceiver
         bind(system_id=route.system_id, password=route.password, system_type=route.system_type or None)
         self.stats["binds"] += 1
+        self.bound = True
         log.info("route %s: bound to %s:%s as %s", route.name, route.host, route.port, route.system_id)
         self.apply_due, self.last_apply = False, 0.0
         wake = _Wakeup(route.pk)

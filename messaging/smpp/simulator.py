@@ -139,6 +139,10 @@ _BIND_NAMES = {
     BIND_TRANSCEIVER: "bind_transceiver",
 }
 
+# Requests of SMPP 3.4 answered with their own *_resp + ESME_RINVBNDSTS before a bind:
+# query_sm, deliver_sm, unbind, replace_sm, cancel_sm, submit_multi, data_sm.
+_KNOWN_REQUESTS = frozenset((QUERY_SM, DELIVER_SM, UNBIND, 0x07, 0x08, 0x21, 0x103))
+
 MAX_PDU_LENGTH = 64 * 1024
 
 _HDR = struct.Struct(">IIII")
@@ -954,7 +958,7 @@ class SmscSimulator:
                 s.outstanding.pop(seq, None)
             # enquire_link_resp, unbind_resp and other responses: nothing to do
         elif not s.bound:
-            if command_id == QUERY_SM or command_id == UNBIND:
+            if command_id in _KNOWN_REQUESTS:
                 self._send(s, _header(command_id | RESP, ESME_RINVBNDSTS, seq))
             else:
                 self._send(s, _header(GENERIC_NACK, ESME_RINVCMDID, seq))

@@ -373,7 +373,8 @@ def test_r_msg_02_greedy_is_minimal_exhaustive_small_limits(limits):
     for length in range(0, 10):
         for costs in itertools.product((1, 2), repeat=length):
             costs = list(costs)
-            ends = sm._part_ends(costs, sum(costs), single, nonlast, last)
+            doubles = [i for i, c in enumerate(costs) if c == 2]
+            ends = sm._part_ends(length, doubles, single, nonlast, last)
             assert len(ends) + 1 == _all_cut_sets_min(costs, single, nonlast, last), costs
             assert len(ends) + 1 == min_parts_brute(costs, single, nonlast, last), costs
             bounds = [0] + ends + [length]

@@ -1,0 +1,181 @@
+"""Website pages of messaging: the dashboard, sending, the message list and detail.
+
+Views are thin: form → service → message → redirect; services' ApplicationErrors become form errors.
+"""
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.views import client_required
+from billing.exceptions import NoTariff
+from billing.selectors import ledger_for_client, wallet_get
+from billing.services import tariff_current
+from senders.models import SenderName
+from senders.selectors import sender_names_for_client
+from senders.services import sender_name_request
+from smsportal.errors import ApplicationError
+
+from .forms import MessageFilterForm, SendForm, SenderNameRequestForm
+from .selectors import message_get, messages_for_client
+from .services import message_send
+from .status import FINAL, Status
+
+PAGE_SIZE = 50
+STATUS_POLL_MAX_IDS = 200
+LONG_MESSAGE_PARTS = 3  # R-MSG-06: beyond this, delivery of long messages is not guaranteed
+
+
+def _status_meta():
+    """What the page's script needs to paint a badge: labels and which statuses are final."""
+    return {"labels": dict(Status.choices), "final": sorted(FINAL)}
+
+
+def _approved_sender_names(senders) -> list[str]:
+    return [s.name for s in senders if s.status == SenderName.Status.APPROVED]
+
+
+@client_required
+def dashboard(request):
+    client = request.client
+    start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = dict(messages_for_client(client=client).filter(created_at__gte=start_of_today)
+                  .order_by().values_list("status").annotate(n=Count("id")))
+    today = [{"status": value, "label": label, "count": counts[value]}
+             for value, label in Status.choices if counts.get(value)]
+    senders = list(sender_names_for_client(client=client))
+    return render(request, "portal/dashboard.html", {
+        "nav": "dashboard",
+        "wallet": wallet_get(client=client),
+        "today": today,
+        "today_total": sum(counts.values()),
+        "recent": list(messages_for_client(client=client)[:10]),
+        "senders": senders,
+        "has_approved_sender": bool(_approved_sender_names(senders)),
+        "sender_form": SenderNameRequestForm(),
+        "ledger": list(ledger_for_client(client=client, limit=10)),
+    })
+
+
+@require_POST
+@client_required
+def sender_request(request):
+    form = SenderNameRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            sender = sender_name_request(client=request.client, name=form.cleaned_data["name"], actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"Sender name “{sender.name}” requested. You can send with it once staff approve it.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("dashboard")
+
+
+@client_required
+def send(request):
+    client = request.client
+    senders = list(sender_names_for_client(client=client))
+    approved = _approved_sender_names(senders)
+    try:
+        segment_price = tariff_current().sms_segment_price.amount
+    except NoTariff:
+        segment_price = None
+
+    if request.method == "POST":
+        form = SendForm(request.POST, sender_names=approved)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = message_send(client=client, sender=data["sender"], recipients=data["recipients"],
+                                      text=data["text"], idempotency_key=f"web:{data['token']}")
+            except ApplicationError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                n = len(result.messages)
+                if result.created:
+                    messages.success(request, f"Sent {n} message{'' if n == 1 else 's'}, "
+                                              f"charged {result.total_price.amount:.2f} UAH.")
+                else:
+                    messages.info(request, f"This form was already sent ({n} message{'' if n == 1 else 's'}); "
+                                           "nothing was charged again.")
+                if n == 1:
+                    return redirect("message_detail", public_id=result.messages[0].public_id)
+                return redirect("message_list")
+    else:
+        form = SendForm(sender_names=approved)
+
+    return render(request, "portal/send.html", {
+        "nav": "send",
+        "form": form,
+        "senders": senders,
+        "approved": approved,
+        "segment_price": segment_price,
+        "wallet": wallet_get(client=client),
+        "send_config": {
+            "segmentPrice": str(segment_price) if segment_price is not None else None,
+            "longParts": LONG_MESSAGE_PARTS,
+        },
+    }, status=400 if form.is_bound else 200)
+
+
+@client_required
+def message_list(request):
+    client = request.client
+    filters = MessageFilterForm(request.GET or None)
+    status = filters.cleaned_data.get("status") if filters.is_valid() else None
+    qs = messages_for_client(client=client, status=status or None)
+    digits = filters.recipient_digits()
+    if digits:
+        qs = qs.filter(recipient__contains=digits)
+    qs = qs.only("public_id", "created_at", "recipient", "sender", "text", "segments", "encoding",
+                 "price", "price_currency", "status")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/messages.html", {
+        "nav": "messages",
+        "filters": filters,
+        "page": page,
+        "rows": list(page.object_list),
+        "final": FINAL,
+        "query": query.urlencode(),
+        "filtered": bool(status or digits),
+        "status_meta": _status_meta(),
+    })
+
+
+@require_GET
+@client_required
+def message_status_json(request):
+    """{public id: status} of the asked messages that belong to the user's client."""
+    ids = []
+    for raw in request.GET.get("ids", "").split(",")[:STATUS_POLL_MAX_IDS]:
+        try:
+            ids.append(uuid.UUID(raw.strip()))
+        except ValueError:
+            continue
+    rows = (messages_for_client(client=request.client).filter(public_id__in=ids)
+            .values_list("public_id", "status")) if ids else []
+    return JsonResponse({str(public_id): status for public_id, status in rows},
+                        headers={"Cache-Control": "no-store"})
+
+
+@client_required
+def message_detail(request, public_id):
+    message = message_get(client=request.client, public_id=public_id)
+    if message is None:
+        raise Http404("No such message.")
+    return render(request, "portal/message_detail.html", {
+        "nav": "messages",
+        "message": message,
+        "parts": list(message.parts.all()),
+        "is_final": message.status in FINAL,
+        "status_meta": _status_meta(),
+    })
