@@ -7,7 +7,7 @@ from django import forms
 
 from .status import Status
 
-MAX_TEXT_CHARS = 2000  # far above 10 parts (1530 GSM-7 characters); the service counts parts
+MAX_TEXT_CHARS = 5000  # as the API; the service refuses more than SMSPORTAL_MAX_PARTS parts
 MAX_RECIPIENTS_FIELD_CHARS = 100_000
 
 _LIST_SEPARATORS = re.compile(r"[\r\n,;]+")

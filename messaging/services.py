@@ -112,11 +112,11 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     is_bulk = len(phones) > settings.SMSPORTAL_BULK_THRESHOLD
     scheduled = is_bulk or (send_at is not None and send_at > now)
     messages, total = [], Decimal("0")
-    routes = set()
+    routes: dict[str, Route] = {}
     for phone in phones:
         price = sms_price(client=client, recipient=phone, segments=seg.count, tariff=tariff)
-        route = route_for(phone)
-        routes.add(route.pk)
+        prefix = phone[:6]  # country + operator code: the routing key
+        route = routes.get(prefix) or routes.setdefault(prefix, route_for(phone))
         total += price.amount
         messages.append(Message(
             client=client, batch_id=batch_id, sender=sender, recipient=phone, text=text,
@@ -128,7 +128,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                       description=f"{len(messages)} SMS from {sender}, {seg.count} part(s) each")
         Message.objects.bulk_create(messages, batch_size=2000)
         if not scheduled:
-            for route_id in sorted(routes):
+            for route_id in sorted({r.pk for r in routes.values()}):
                 connector_wake(route_id)
     log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
     return SendResult(messages=messages, total_price=Money(total, "UAH"))

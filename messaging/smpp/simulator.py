@@ -66,7 +66,6 @@ import heapq
 import itertools
 import logging
 import random
-import socket
 import struct
 import threading
 import time
@@ -84,6 +83,7 @@ __all__ = [
     "decode_submit_sm",
     "encode_deliver_sm",
     "gsm_decode",
+    "gsm_encode",
 ]
 
 # --- SMPP constants -------------------------------------------------------------------
@@ -286,6 +286,21 @@ _GSM_TRANS = {i: c for i, c in enumerate(_GSM_BASIC)}
 _GSM_TRANS.update({i: "?" for i in range(128, 256)})
 
 
+_GSM_ENCODE = {c: bytes((i,)) for i, c in enumerate(_GSM_BASIC) if i != 0x1B}
+_GSM_ENCODE.update({c: bytes((0x1B, i)) for i, c in _GSM_EXT.items()})
+
+
+def gsm_encode(text: str) -> bytes:
+    """GSM 03.38 default alphabet + extension table, one septet per octet.
+
+    Raises ValueError for a character outside the alphabet.
+    """
+    try:
+        return b"".join([_GSM_ENCODE[c] for c in text])
+    except KeyError as exc:
+        raise ValueError("not in the GSM 7-bit alphabet: %r" % exc.args[0]) from None
+
+
 def gsm_decode(raw: bytes) -> str:
     """GSM 03.38 default alphabet, one septet per octet (how SMPP carries data_coding 0)."""
     if 0x1B not in raw:
@@ -361,7 +376,7 @@ class SimulatorConfig:
     undeliverable_suffix: str = "0000"  # destinations ending so are always UNDELIV ("" = off)
     receipt_id_format: str = "same"  # id in the receipt *text*: "same" | "hex" | "decimal"
     max_binds: int = 0  # sessions per system_id; 0 = unlimited (more -> ESME_RALYBND)
-    max_messages: int = 200_000  # message records kept (oldest dropped first)
+    max_messages: int = 100_000  # message records kept, ~0.7 kB each (oldest dropped first)
     redeliver_unacked: bool = False  # re-queue unacked deliver_sm when a session goes
     seed: Optional[int] = None  # seed of the delivery_ratio / disconnect draws
 
@@ -533,7 +548,18 @@ class _Session(asyncio.Protocol):
 
 
 class SmscSimulator:
-    """SMPP 3.4 SMSC simulator. See the module docstring for the behaviour."""
+    """SMPP 3.4 SMSC simulator. See the module docstring for the behaviour.
+
+    ``stats`` (plain dict, updated on the loop thread): counters ``connections``, ``binds``,
+    ``bind_failures``, ``unbinds``, ``submits`` (accepted), ``throttled``,
+    ``submit_errors``, ``receipts_sent``, ``receipts_acked``, ``receipts_dropped``,
+    ``deliver_sm_resp_errors``, ``mo_sent``, ``mo_acked``, ``query_sm``, ``enquire_link``,
+    ``generic_nack_sent``, ``generic_nack_received``, ``disconnects``; gauges
+    ``sessions`` (open connections), ``bound`` and ``receipts_queued`` (receipts and MOs
+    waiting for a receiver to bind).
+
+    ``messages``: ``{message_id: MessageRecord}``, the last ``max_messages`` submits.
+    """
 
     def __init__(self, config: Optional[SimulatorConfig] = None, **overrides):
         if config is None:
@@ -708,7 +734,8 @@ class SmscSimulator:
                   dest_ton: int = 5, dest_npi: int = 0) -> bool:
         """Send a mobile-originated deliver_sm (esm_class 0) to a bound receiver/transceiver.
 
-        ``text`` goes out as data_coding 0 when it is ASCII, else UCS-2 (data_coding 8);
+        ``text`` goes out as data_coding 0 (GSM 03.38 septets, one per octet, so "@" is
+        0x00) when it is ASCII and GSM-representable, else as UCS-2 (data_coding 8).
         ``short_message``/``data_coding`` override that. ``system_id`` None means the
         configured system_id, or else any bound session. Returns True when sent now,
         False when queued until a receiver binds.
@@ -716,8 +743,20 @@ class SmscSimulator:
         if short_message is None:
             if data_coding is None:
                 data_coding = 0 if text.isascii() else 8
-            short_message = text.encode("ascii" if data_coding in (0, 1) else
-                                        "utf-16-be" if data_coding == 8 else "latin-1")
+                if data_coding == 0:
+                    try:
+                        short_message = gsm_encode(text)
+                    except ValueError:  # e.g. a backtick
+                        data_coding = 8
+            if short_message is None:
+                if data_coding == 0:
+                    short_message = gsm_encode(text)
+                elif data_coding == 8:
+                    short_message = text.encode("utf-16-be")
+                elif data_coding == 1:
+                    short_message = text.encode("ascii")
+                else:
+                    short_message = text.encode("latin-1")
         elif data_coding is None:
             data_coding = 0
         if system_id is None:
@@ -1120,7 +1159,10 @@ class SmscSimulator:
             seq, record.dest_ton, record.dest_npi, record.destination.encode("latin-1"),
             record.source_ton, record.source_npi, record.source.encode("latin-1"),
             0x04, 0, text.encode("ascii", "replace"), tlvs))
-        s.outstanding[seq] = record
+        outstanding = s.outstanding
+        outstanding[seq] = record
+        if len(outstanding) > self.config.max_messages:  # an ESME that never acks
+            outstanding.pop(next(iter(outstanding)))
         record.receipt_sent_at = time.time()
         self.stats["receipts_sent"] += 1
 

@@ -422,6 +422,16 @@ def test_mo_injection(sim, connect):
     assert sim.wait_for(lambda: sim.stats["mo_acked"] == 2, 2)
 
 
+def test_mo_text_uses_gsm_septets_for_data_coding_0(sim, connect):
+    client = connect(sim, bind="transceiver")
+    sim.inject_mo(source="380671234567", destination="DemoShop", text="Pay @ 10_00")
+    mo = read_command(client, "deliver_sm")
+    assert (mo.data_coding, mo.short_message) == (0, b"Pay \x00 10\x1100")
+    sim.inject_mo(source="380671234567", destination="DemoShop", text="`quoted`")
+    mo = read_command(client, "deliver_sm")  # a backtick has no GSM septet: UCS-2
+    assert (mo.data_coding, mo.short_message) == (8, "`quoted`".encode("utf-16-be"))
+
+
 def test_mo_waits_for_a_receiver(sim, connect):
     assert sim.inject_mo(source="380671234567", destination="DemoShop", text="HELP") is False
     client = connect(sim, bind="transceiver")

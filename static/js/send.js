@@ -1,0 +1,107 @@
+/* Send SMS page: live segment counter, cost estimate and warnings.
+ * Needs messaging/segments.js (window.SmsSegments) and the #send-config JSON
+ * ({segmentPrice: "0.8500" | null, longParts: 3}). */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("send-form");
+  var configEl = document.getElementById("send-config");
+  if (!form || !configEl || !window.SmsSegments) return;
+  var config = JSON.parse(configEl.textContent);
+
+  var text = form.querySelector("textarea[name=text]");
+  var recipients = form.querySelector("textarea[name=recipients]");
+  var counter = document.getElementById("counter-text");
+  var counterBox = document.getElementById("sms-counter");
+  var longWarning = document.getElementById("long-warning");
+  var ucs2Hint = document.getElementById("ucs2-hint");
+  var foreignWarning = document.getElementById("foreign-warning");
+  var estRecipients = document.getElementById("est-recipients");
+  var estParts = document.getElementById("est-parts");
+  var estCost = document.getElementById("est-cost");
+  var fundsWarning = document.getElementById("funds-warning");
+  var balanceEl = document.querySelector("[data-balance]");
+
+  // Money as whole ten-thousandths of a hryvnia (the price list's precision): no float drift.
+  function toUnits(decimal) {
+    if (decimal == null) return null;
+    var m = /^(-?)(\d+)(?:\.(\d{0,4}))?/.exec(String(decimal));
+    if (!m) return null;
+    var units = parseInt(m[2], 10) * 10000 + parseInt(((m[3] || "") + "0000").slice(0, 4), 10);
+    return m[1] ? -units : units;
+  }
+  function formatUnits(units) {
+    // Round half up to kopecks for display, group thousands with a comma.
+    var kop = Math.round(units / 100);
+    var whole = Math.floor(kop / 100), frac = kop % 100;
+    return String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + (frac < 10 ? "0" : "") + frac;
+  }
+  var priceUnits = toUnits(config.segmentPrice);
+  var balanceUnits = balanceEl ? toUnits(balanceEl.getAttribute("data-balance")) : null;
+
+  // Mirrors messaging.forms.split_recipients.
+  function splitRecipients(raw) {
+    var numbers = [];
+    raw.split(/[\r\n,;]+/).forEach(function (chunk) {
+      var words = chunk.split(/\s+/).filter(Boolean);
+      if (!words.length) return;
+      var allLong = words.length > 1 && words.every(function (w) { return (w.match(/\d/g) || []).length >= 9; });
+      if (allLong) numbers.push.apply(numbers, words);
+      else numbers.push(words.join(" "));
+    });
+    return numbers;
+  }
+  // A rough key for duplicates: +380671234567, 380671234567 and 0671234567 are one number.
+  function dedupKey(number) {
+    var digits = number.replace(/\D/g, "");
+    if (/^0\d{9}$/.test(digits)) digits = "38" + digits;
+    return digits;
+  }
+  // Ukrainian numbers start with +380, 380 or 0 (the local form); anything else is abroad.
+  function isUkrainian(number) {
+    var compact = number.replace(/[\s().-]/g, "");
+    return /^(\+380|380|0)/.test(compact);
+  }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function update() {
+    var info = window.SmsSegments.count(text.value);
+    var chars = Array.from(text.value).length;
+    counter.textContent = [
+      plural(chars, "character", "characters"),
+      info.encoding === "gsm7" ? "GSM-7" : "UCS-2",
+      info.segments + " SMS",
+      info.remaining + " left"
+    ].join(" · ");
+    var tooLong = info.segments > config.longParts;
+    counterBox.classList.toggle("is-long", tooLong);
+    longWarning.hidden = !tooLong;
+    ucs2Hint.hidden = !(info.encoding === "ucs2" && text.value.length > 0);
+
+    var seen = Object.create(null), count = 0, foreign = false;
+    splitRecipients(recipients.value).forEach(function (number) {
+      var key = dedupKey(number);
+      if (!seen[key]) { seen[key] = true; count += 1; }
+      if (!isUkrainian(number)) foreign = true;
+    });
+    foreignWarning.hidden = !foreign;
+    estRecipients.textContent = String(count);
+    estParts.textContent = String(info.segments);
+    if (priceUnits != null) {
+      var cost = priceUnits * info.segments * count;
+      estCost.textContent = formatUnits(cost) + " UAH";
+      if (fundsWarning) fundsWarning.hidden = !(balanceUnits != null && cost > balanceUnits);
+    }
+  }
+
+  text.addEventListener("input", update);
+  recipients.addEventListener("input", update);
+  update();
+
+  // One click sends once (the server's idempotency token covers the rest).
+  form.addEventListener("submit", function () {
+    var button = document.getElementById("send-button");
+    window.setTimeout(function () { button.disabled = true; button.textContent = "Sending…"; }, 0);
+  });
+})();
