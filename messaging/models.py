@@ -29,6 +29,22 @@ class Route(models.Model):
     enquire_link_interval = models.PositiveIntegerField(default=30, help_text="Seconds.")
     alnum_source_ton = models.PositiveSmallIntegerField("source TON for alphanumeric senders", default=5)
     alnum_source_npi = models.PositiveSmallIntegerField("source NPI for alphanumeric senders", default=0)
+    class IdFormat(models.TextChoices):
+        AS_IS = "as_is", "As sent"
+        HEX = "hex", "Hexadecimal in submit_sm_resp, decimal in receipts"
+
+    binds = models.PositiveSmallIntegerField(default=1, help_text="Simultaneous binds the operator allows (1–4).")
+    operators = models.CharField(max_length=200, blank=True,
+                                 help_text="Operators this route serves, comma-separated (kyivstar, vodafone, "
+                                           "lifecell, …); empty = any.")
+    prefixes = models.TextField(blank=True,
+                                help_text="E.164 prefixes this route serves, comma-separated (+38067, +48); "
+                                          "they win over operators; empty = any.")
+    countries = models.CharField(max_length=200, blank=True,
+                                 help_text="ISO country codes this route serves (UA, PL); empty = any.")
+    fallback = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 help_text="Used while this route is inactive.")
+    receipt_id_format = models.CharField(max_length=8, choices=IdFormat.choices, default=IdFormat.AS_IS)
     priority = models.PositiveIntegerField(default=100, help_text="Lower wins when several routes fit.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -36,9 +52,89 @@ class Route(models.Model):
 
     class Meta:
         ordering = ["priority", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(binds__gte=1, binds__lte=8), name="route_binds_range"),
+        ]
 
     def __str__(self):
         return self.name
+
+
+class Campaign(models.Model):
+    """A bulk send: many recipients, one charge, progress and counts visible to the client."""
+
+    class State(models.TextChoices):
+        ACCEPTING = "accepting", "Accepting recipients"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        UPLOAD = "upload", "File upload"
+        GROUP = "group", "Contact group"
+        FORM = "form", "Send form"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
+    sender = models.CharField(max_length=20)
+    text = models.TextField(help_text="May hold {variables} filled per recipient.")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACCEPTING, db_index=True)
+    send_at = models.DateTimeField(null=True, blank=True)
+    ttl_seconds = models.PositiveIntegerField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0, help_text="Rows read so far (progress of accepting).")
+    total_price = MoneyField(default=0, **MONEY)
+    errors = models.JSONField(default=list, blank=True, help_text="First rows that could not be accepted.")
+    error_detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name or f"Campaign {self.public_id}"
+
+
+class ContactGroup(models.Model):
+    """A client's saved list of recipients (personal data of the client, R-CMP-12)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_groups")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["client", "name"], name="contact_group_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    group = models.ForeignKey(ContactGroup, on_delete=models.CASCADE, related_name="contacts")
+    phone = models.CharField(max_length=20, help_text="E.164")
+    name = models.CharField(max_length=200, blank=True)
+    variables = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "phone"], name="contact_unique_phone")]
+
+    def __str__(self):
+        return self.phone
 
 
 class Message(models.Model):
@@ -47,6 +143,7 @@ class Message(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="messages")
     batch_id = models.UUIDField(db_index=True, help_text="The send request that created it (one charge).")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     sender = models.CharField(max_length=20)
     recipient = models.CharField(max_length=20, help_text="E.164")
     text = models.TextField()
@@ -57,6 +154,8 @@ class Message(models.Model):
     route = models.ForeignKey(Route, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     is_bulk = models.BooleanField(default=False)
     send_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True, help_text="End of its lifetime (R-MSG-01).")
+    operator = models.CharField(max_length=32, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     error_detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -71,6 +170,7 @@ class Message(models.Model):
             models.Index(fields=["route", "status", "id"], name="message_claim_idx"),
             models.Index(fields=["client", "-created_at"], name="message_client_recent_idx"),
             models.Index(fields=["status", "send_at"], name="message_due_idx"),
+            models.Index(fields=["campaign", "status"], name="message_campaign_status_idx"),
         ]
 
     def __str__(self):
@@ -92,6 +192,8 @@ class MessagePart(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTING)
     smsc_message_id = models.CharField(max_length=65, null=True, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When a part waiting for a retry goes again.")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -102,6 +204,12 @@ class MessagePart(models.Model):
             models.UniqueConstraint(fields=["message", "seq"], name="message_part_unique_seq"),
             models.UniqueConstraint(fields=["route", "smsc_message_id"], name="message_part_unique_smsc_id",
                                     condition=models.Q(smsc_message_id__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["route", "status", "next_attempt_at"], name="part_retry_idx",
+                         condition=models.Q(status="queued")),
+            models.Index(fields=["route", "status"], name="part_open_idx",
+                         condition=models.Q(status__in=["submitting", "submitted"])),
         ]
 
     def __str__(self):
@@ -129,7 +237,7 @@ class ReceiptInbox(models.Model):
 
 
 class InboundMessage(models.Model):
-    """A mobile-originated SMS that arrived on a route's bind."""
+    """A mobile-originated SMS that arrived on a route's bind; `client` owns the sender it answers."""
 
     route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
