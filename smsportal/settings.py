@@ -196,6 +196,9 @@ CURRENCIES = ("UAH", "EUR")
 SMSPORTAL_BULK_THRESHOLD = env.int("SMSPORTAL_BULK_THRESHOLD", default=10)
 SMSPORTAL_MAX_RECIPIENTS = env.int("SMSPORTAL_MAX_RECIPIENTS", default=1000)
 SMSPORTAL_MAX_PARTS = 10
+# Message lifetime (R-MSG-01) when the client gives none: retried until then, then expired.
+SMSPORTAL_DEFAULT_TTL = env.int("SMSPORTAL_DEFAULT_TTL", default=24 * 3600)
+SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
 # How long the connector waits between database checks when nothing woke it.
 SMSPORTAL_CONNECTOR_IDLE_POLL = env.float("SMSPORTAL_CONNECTOR_IDLE_POLL", default=1.0)
 

@@ -6,7 +6,7 @@ client pays and every message exists, or nothing happened.
 import logging
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,19 +15,21 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import client_assert_can_send
-from billing.services import sms_price, tariff_current, wallet_charge
+from billing.services import wallet_charge
 from senders.selectors import approved_sender_get
 from senders.services import SenderNotApproved
 
-from .. import segments
-from ..exceptions import InvalidRecipients, NoRoute, TextInvalid, TooManyRecipients
-from ..models import Message, Route
-from ..phones import normalize_phone
+from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
+from ..models import Message
+from ..phones import Recipient, parse_recipient
+from ..routing import Router
 from ..status import Status
+from .prepare import Prepared, check_text, prepare_rows
 
 log = logging.getLogger("smsportal.messaging")
 
 NOTIFY_CHANNEL = "smsportal_dispatch"
+TTL_MIN, TTL_MAX = 60, 72 * 3600
 
 
 @dataclass
@@ -37,37 +39,12 @@ class SendResult:
     created: bool = True
 
 
-def _normalize_recipients(recipients) -> list[str]:
-    if isinstance(recipients, str):
-        recipients = [recipients]
-    if not recipients:
-        raise InvalidRecipients("Give at least one recipient.")
-    if len(recipients) > settings.SMSPORTAL_MAX_RECIPIENTS:
-        raise TooManyRecipients(
-            f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given).")
-    normalized, invalid, seen = [], [], set()
-    for raw in recipients:
-        phone = normalize_phone(raw) if isinstance(raw, str) else None
-        if phone is None:
-            invalid.append(raw if isinstance(raw, str) else repr(raw))
-        elif phone not in seen:
-            seen.add(phone)
-            normalized.append(phone)
-    if invalid:
-        shown = ", ".join(f"'{r}'" for r in invalid[:5]) + (" …" if len(invalid) > 5 else "")
-        raise InvalidRecipients(
-            f"{len(invalid)} recipient number(s) are not valid phone numbers: {shown}",
-            extra={"invalid": invalid[:100]},
-        )
-    return normalized
-
-
-def route_for(recipient: str) -> Route:
-    """The route that carries SMS to `recipient` (operator routing arrives with the SMS engine)."""
-    route = Route.objects.filter(is_active=True).order_by("priority", "id").first()
-    if route is None:
-        raise NoRoute()
-    return route
+def route_for(recipient: str):
+    """The route for one phone (the send path uses a `Router` for many)."""
+    parsed = parse_recipient(recipient)
+    if not isinstance(parsed, Recipient):
+        raise InvalidRecipients(f"'{recipient}' is {parsed}.")
+    return Router().route_for(parsed)
 
 
 def connector_wake(route_id: int) -> None:
@@ -78,10 +55,63 @@ def connector_wake(route_id: int) -> None:
             cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(route_id)])
 
 
-def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
-                 send_at=None) -> SendResult:
-    """Accepts one text to one or more recipients: checks, prices, charges once, stores, wakes."""
+def ttl_check(ttl) -> int:
+    ttl = settings.SMSPORTAL_DEFAULT_TTL if ttl is None else ttl
+    if not isinstance(ttl, int) or not TTL_MIN <= ttl <= TTL_MAX:
+        raise MessagingError(f"ttl is the message lifetime in seconds, from {TTL_MIN} to {TTL_MAX}.",
+                             code="invalid_ttl")
+    return ttl
+
+
+def sender_check(*, client: Client, sender: str) -> None:
     client_assert_can_send(client)
+    if not approved_sender_get(client=client, name=sender or ""):
+        raise SenderNotApproved(f"'{sender}' is not an approved sender name of this account.")
+
+
+def messages_build(*, client: Client, prepared: Prepared, sender: str, batch_id, status: str, send_at, ttl: int,
+                   campaign=None, is_bulk=False) -> list[Message]:
+    valid_until = (send_at or timezone.now()) + timedelta(seconds=ttl)
+    messages = [Message(
+        client=client, batch_id=batch_id, campaign=campaign, sender=sender, recipient=r.recipient.phone,
+        text=r.text, encoding=r.encoding, segments=r.segments, price=Money(r.price, "UAH"), route=r.route,
+        operator=r.recipient.operator, is_bulk=is_bulk, status=status, send_at=send_at, valid_until=valid_until,
+    ) for r in prepared.rows]
+    for refused in prepared.refused:
+        messages.append(Message(
+            client=client, batch_id=batch_id, campaign=campaign, sender=sender, recipient=refused["value"],
+            text=prepared.rows[0].text if prepared.rows else "", encoding="", segments=0, price=Money(0, "UAH"),
+            status=Status.REFUSED, error_code="opted_out", error_detail=refused["reason"], send_at=send_at,
+            is_bulk=is_bulk, done_at=timezone.now()))
+    return messages
+
+
+_COPY_COLUMNS = ("public_id", "client_id", "batch_id", "campaign_id", "sender", "recipient", "text", "encoding",
+                 "segments", "price", "price_currency", "status", "route_id", "is_bulk", "send_at", "valid_until",
+                 "operator", "error_code", "error_detail", "created_at", "updated_at", "done_at")
+
+
+def messages_insert(messages: list[Message]) -> None:
+    """Stores many messages at once: PostgreSQL COPY (the fast path for campaigns), else bulk_create.
+    The caller's transaction makes it all-or-nothing."""
+    if connection.vendor != "postgresql" or len(messages) < 500:
+        Message.objects.bulk_create(messages, batch_size=2000)
+        return
+    now = timezone.now()
+    table = Message._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
+            for m in messages:
+                copy.write_row((m.public_id, m.client_id, m.batch_id, m.campaign_id, m.sender, m.recipient, m.text,
+                                m.encoding, m.segments, m.price.amount, "UAH", m.status, m.route_id, m.is_bulk,
+                                m.send_at, m.valid_until, m.operator, m.error_code, m.error_detail, now, now,
+                                m.done_at))
+
+
+def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
+                 send_at=None, ttl: int | None = None) -> SendResult:
+    """Accepts one text to one or more recipients: checks, prices, charges once, stores, wakes.
+    Any invalid recipient refuses the whole request (a campaign reports them per row instead)."""
     if idempotency_key:
         batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
         existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
@@ -90,43 +120,37 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
             return SendResult(messages=existing, total_price=total, created=False)
     else:
         batch_id = uuid.uuid4()
+    sender_check(client=client, sender=sender)
+    check_text(text)
+    ttl = ttl_check(ttl)
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    if not recipients:
+        raise InvalidRecipients("Give at least one recipient.")
+    if len(recipients) > settings.SMSPORTAL_MAX_RECIPIENTS:
+        raise TooManyRecipients(
+            f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given); "
+            "use a campaign for more.")
+    prepared = prepare_rows(client=client, text=text, rows=recipients)
+    if prepared.invalid:
+        shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
+        more = " …" if len(prepared.invalid) > 5 else ""
+        raise InvalidRecipients(f"{len(prepared.invalid)} recipient(s) cannot receive SMS: {shown}{more}",
+                                extra={"invalid": prepared.invalid[:100]})
 
-    if not isinstance(text, str) or not text.strip():
-        raise TextInvalid("The message text is empty.")
-    seg = segments.segment(text)
-    if seg.count > settings.SMSPORTAL_MAX_PARTS:
-        raise TextInvalid(
-            f"The text needs {seg.count} SMS parts; at most {settings.SMSPORTAL_MAX_PARTS} are allowed "
-            f"({seg.units} {'GSM-7' if seg.encoding == segments.GSM7 else 'UCS-2'} characters).",
-            code="text_too_long")
-    if not approved_sender_get(client=client, name=sender or ""):
-        raise SenderNotApproved(f"'{sender}' is not an approved sender name of this account.")
-    phones = _normalize_recipients(recipients)
-
-    tariff = tariff_current()
     now = timezone.now()
-    is_bulk = len(phones) > settings.SMSPORTAL_BULK_THRESHOLD
+    is_bulk = len(prepared.rows) > settings.SMSPORTAL_BULK_THRESHOLD
     scheduled = is_bulk or (send_at is not None and send_at > now)
-    messages, total = [], Decimal("0")
-    routes: dict[str, Route] = {}
-    for phone in phones:
-        price = sms_price(client=client, recipient=phone, segments=seg.count, tariff=tariff)
-        prefix = phone[:6]  # country + operator code: the routing key
-        route = routes.get(prefix) or routes.setdefault(prefix, route_for(phone))
-        total += price.amount
-        messages.append(Message(
-            client=client, batch_id=batch_id, sender=sender, recipient=phone, text=text,
-            encoding=seg.encoding, segments=seg.count, price=price, route=route, is_bulk=is_bulk,
-            status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
-        ))
+    messages = messages_build(client=client, prepared=prepared, sender=sender, batch_id=batch_id,
+                              status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
+                              ttl=ttl, is_bulk=is_bulk)
     with transaction.atomic():
-        wallet_charge(client=client, amount=total, key=f"send:{batch_id}",
-                      description=f"{len(messages)} SMS from {sender}, {seg.count} part(s) each")
+        if prepared.rows:
+            wallet_charge(client=client, amount=prepared.total, key=f"send:{batch_id}",
+                          description=f"{len(prepared.rows)} SMS from {sender}")
         Message.objects.bulk_create(messages, batch_size=2000)
         if not scheduled:
-            for route_id in sorted({r.pk for r in routes.values()}):
+            for route_id in sorted({r.route.pk for r in prepared.rows}):
                 connector_wake(route_id)
     log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
-    return SendResult(messages=messages, total_price=Money(total, "UAH"))
-
-
+    return SendResult(messages=messages, total_price=prepared.total_money)

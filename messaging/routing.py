@@ -1,0 +1,73 @@
+"""Which route carries an SMS: by destination prefix, then operator and country, then priority.
+
+A route with a matching prefix wins (the longest prefix first); otherwise the routes whose
+operator and country lists fit (an empty list fits anything), lowest priority number first.
+An inactive route hands its traffic to its active fallback.
+"""
+from dataclasses import dataclass
+
+from .exceptions import NoRoute
+from .models import Route
+from .phones import Recipient
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.replace(";", ",").split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class _Rule:
+    route: Route
+    prefixes: tuple[str, ...]
+    operators: frozenset[str]
+    countries: frozenset[str]
+
+
+class Router:
+    """Loads the routes once; answers many recipients (a campaign) without further queries."""
+
+    def __init__(self, routes=None):
+        routes = list(routes if routes is not None else Route.objects.select_related("fallback").all())
+        by_id = {r.pk: r for r in routes}
+        self._rules = []
+        for r in sorted(routes, key=lambda r: (r.priority, r.pk)):
+            target = r
+            seen = set()
+            while not target.is_active and target.fallback_id and target.fallback_id not in seen:
+                seen.add(target.pk)
+                target = by_id.get(target.fallback_id) or target.fallback
+            if target is None or not target.is_active:
+                continue
+            self._rules.append(_Rule(
+                route=target,
+                prefixes=tuple(p if p.startswith("+") else "+" + p for p in _split(r.prefixes)),
+                operators=frozenset(o.lower() for o in _split(r.operators)),
+                countries=frozenset(c.upper() for c in _split(r.countries)),
+            ))
+        self._key_len = max([8] + [len(p) for rule in self._rules for p in rule.prefixes])
+        self._cache: dict[tuple[str, str, str], Route] = {}
+
+    def route_for(self, recipient: Recipient) -> Route:
+        key = (recipient.phone[:self._key_len], recipient.country, recipient.operator)
+        route = self._cache.get(key)
+        if route is None:
+            route = self._cache[key] = self._choose(recipient)
+        return route
+
+    def _choose(self, recipient: Recipient) -> Route:
+        best, best_len = None, 0
+        for rule in self._rules:
+            for p in rule.prefixes:
+                if recipient.phone.startswith(p) and len(p) > best_len:
+                    best, best_len = rule.route, len(p)
+        if best is not None:
+            return best
+        for rule in self._rules:
+            if rule.prefixes:
+                continue
+            if rule.operators and recipient.operator not in rule.operators:
+                continue
+            if rule.countries and recipient.country not in rule.countries:
+                continue
+            return rule.route
+        raise NoRoute(f"No SMS route serves {recipient.phone}; please contact support.")

@@ -1,0 +1,136 @@
+"""Turning input rows (a phone and optional variables) into priced, routed messages-to-be.
+
+Shared by single sends (any bad row refuses the request), estimates (a report) and campaigns
+(bad rows are reported per row; the rest go). Fast enough for 100,000 rows: recipients, segment
+counts, prices and routes are each computed once per distinct value.
+"""
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from djmoney.money import Money
+
+from accounts.models import Client
+from billing.services import sms_price, tariff_current
+from compliance.selectors import opted_out_phones
+
+from .. import segments
+from ..exceptions import TextInvalid
+from ..models import Route
+from ..phones import Recipient, parse_recipient
+from ..routing import Router
+
+_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(slots=True)
+class PreparedRow:
+    row: int  # 1-based position in the input
+    recipient: Recipient
+    text: str
+    encoding: str
+    segments: int
+    price: Decimal
+    route: Route
+
+
+@dataclass
+class Prepared:
+    rows: list[PreparedRow] = field(default_factory=list)
+    invalid: list[dict] = field(default_factory=list)  # {"row", "value", "reason"}
+    refused: list[dict] = field(default_factory=list)  # opted out and the like
+    duplicates: int = 0
+    total: Decimal = Decimal("0")
+
+    @property
+    def total_money(self) -> Money:
+        return Money(self.total, "UAH")
+
+
+def template_variables(text: str) -> list[str]:
+    return sorted(set(_VARIABLE.findall(text)))
+
+
+def render(text: str, variables: dict) -> str:
+    """Fills `{name}` placeholders; a missing one raises KeyError with its name."""
+    return _VARIABLE.sub(lambda m: str(variables[m.group(1)]), text)
+
+
+def check_text(text) -> segments.Segmentation:
+    if not isinstance(text, str) or not text.strip():
+        raise TextInvalid("The message text is empty.")
+    seg = segments.segment(text)
+    _check_parts(seg)
+    return seg
+
+
+def _check_parts(seg: segments.Segmentation) -> None:
+    if seg.count > settings.SMSPORTAL_MAX_PARTS:
+        raise TextInvalid(
+            f"The text needs {seg.count} SMS parts; at most {settings.SMSPORTAL_MAX_PARTS} are allowed "
+            f"({seg.units} {'GSM-7' if seg.encoding == segments.GSM7 else 'UCS-2'} characters).",
+            code="text_too_long")
+
+
+def prepare_rows(*, client: Client, text: str, rows, progress=None) -> Prepared:
+    """`rows` yields phones (str) or dicts with a `phone` key and variables. `progress(n)` is
+    called every 10,000 rows."""
+    has_vars = bool(_VARIABLE.search(text))
+    if not has_vars:
+        check_text(text)
+    tariff = tariff_current()
+    router = Router()
+    blocked = opted_out_phones(client=client)
+    seg_cache: dict[str, segments.Segmentation] = {}
+    price_cache: dict[tuple, Decimal] = {}
+    seen: set[str] = set()
+    out = Prepared()
+    max_invalid = 1000
+    for n, item in enumerate(rows, start=1):
+        if progress and n % 10_000 == 0:
+            progress(n)
+        if isinstance(item, dict):
+            raw = item.get("phone")
+            variables = item
+        else:
+            raw, variables = item, {}
+        parsed = parse_recipient(raw if isinstance(raw, str) else ("" if raw is None else str(raw)))
+        if not isinstance(parsed, Recipient):
+            if len(out.invalid) < max_invalid:
+                out.invalid.append({"row": n, "value": str(raw)[:40], "reason": parsed})
+            else:
+                out.invalid.append({"row": n})
+            continue
+        if parsed.phone in seen:
+            out.duplicates += 1
+            continue
+        seen.add(parsed.phone)
+        if parsed.phone in blocked:
+            out.refused.append({"row": n, "value": parsed.phone, "reason": "the recipient opted out (STOP)"})
+            continue
+        body = text
+        if has_vars:
+            try:
+                body = render(text, {**variables, "phone": parsed.phone})
+            except KeyError as exc:
+                out.invalid.append({"row": n, "value": parsed.phone, "reason": f"no value for {{{exc.args[0]}}}"})
+                continue
+            if not body.strip():
+                out.invalid.append({"row": n, "value": parsed.phone, "reason": "the text is empty"})
+                continue
+        seg = seg_cache.get(body)
+        if seg is None:
+            seg = seg_cache[body] = segments.segment(body)
+        if seg.count > settings.SMSPORTAL_MAX_PARTS:
+            out.invalid.append({"row": n, "value": parsed.phone,
+                                "reason": f"the text needs {seg.count} parts (at most {settings.SMSPORTAL_MAX_PARTS})"})
+            continue
+        key = (parsed.country, parsed.operator, seg.count)
+        price = price_cache.get(key)
+        if price is None:
+            price = price_cache[key] = sms_price(client=client, recipient=parsed.phone, segments=seg.count,
+                                                 tariff=tariff).amount
+        out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
+        out.total += price
+    return out
