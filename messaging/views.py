@@ -4,6 +4,7 @@ Views are thin: form → service → message → redirect; services' Application
 """
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -29,6 +30,11 @@ from .status import FINAL, Status
 PAGE_SIZE = 50
 STATUS_POLL_MAX_IDS = 200
 LONG_MESSAGE_PARTS = 3  # R-MSG-06: beyond this, delivery of long messages is not guaranteed
+
+
+def _money_text(amount) -> str:
+    """A UAH amount for display: 2 places, or 4 when it has fractions of a kopeck (as the API)."""
+    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
 
 
 def _status_meta():
@@ -117,7 +123,9 @@ def send(request):
         "senders": senders,
         "approved": approved,
         "segment_price": segment_price,
+        "segment_price_text": _money_text(segment_price) if segment_price is not None else "",
         "wallet": wallet_get(client=client),
+        "bulk_threshold": settings.SMSPORTAL_BULK_THRESHOLD,
         "send_config": {
             "segmentPrice": str(segment_price) if segment_price is not None else None,
             "longParts": LONG_MESSAGE_PARTS,
@@ -175,6 +183,7 @@ def message_detail(request, public_id):
     return render(request, "portal/message_detail.html", {
         "nav": "messages",
         "message": message,
+        "price_text": _money_text(message.price.amount),
         "parts": list(message.parts.all()),
         "is_final": message.status in FINAL,
         "status_meta": _status_meta(),

@@ -14,6 +14,7 @@ class MessageSendInput(serializers.Serializer):
                                        allow_empty=False)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     send_at = serializers.DateTimeField(required=False, allow_null=True)
+    ttl = serializers.IntegerField(required=False, allow_null=True)
 
 
 def message_json(m) -> dict:

@@ -20,7 +20,7 @@ class MessageSendApi(APIView):
         result = message_send(
             client=request.user.client, sender=data.validated_data["sender"],
             recipients=data.validated_data["recipients"], text=data.validated_data["text"],
-            send_at=data.validated_data.get("send_at"),
+            send_at=data.validated_data.get("send_at"), ttl=data.validated_data.get("ttl"),
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         body = {"messages": [message_json(m) for m in result.messages], "total_price": money_json(result.total_price)}

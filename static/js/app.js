@@ -11,6 +11,12 @@
     }
   });
 
+  // <button data-confirm="Question?"> asks before it submits its form.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  });
+
   // <form data-confirm="Question?"> asks before it submits (revoke a key, …).
   document.addEventListener("submit", function (event) {
     var form = event.target;

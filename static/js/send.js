@@ -16,6 +16,8 @@
   var longWarning = document.getElementById("long-warning");
   var ucs2Hint = document.getElementById("ucs2-hint");
   var foreignWarning = document.getElementById("foreign-warning");
+  var junkWarning = document.getElementById("junk-warning");
+  var junkList = document.getElementById("junk-list");
   var estRecipients = document.getElementById("est-recipients");
   var estParts = document.getElementById("est-parts");
   var estCost = document.getElementById("est-cost");
@@ -79,13 +81,16 @@
     longWarning.hidden = !tooLong;
     ucs2Hint.hidden = !(info.encoding === "ucs2" && text.value.length > 0);
 
-    var seen = Object.create(null), count = 0, foreign = false;
+    var seen = Object.create(null), count = 0, foreign = false, junk = [];
     splitRecipients(recipients.value).forEach(function (number) {
       var key = dedupKey(number);
       if (!seen[key]) { seen[key] = true; count += 1; }
-      if (!isUkrainian(number)) foreign = true;
+      if (key.length < 9) junk.push(number);
+      else if (!isUkrainian(number)) foreign = true;
     });
     foreignWarning.hidden = !foreign;
+    junkWarning.hidden = !junk.length;
+    junkList.textContent = junk.slice(0, 5).join(", ") + (junk.length > 5 ? " …" : "");
     estRecipients.textContent = String(count);
     estParts.textContent = String(info.segments);
     if (priceUnits != null) {

@@ -1,0 +1,136 @@
+"""Campaign and estimate endpoints."""
+import uuid
+
+from djmoney.money import Money
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from smsportal.errors import NotFound
+
+from ..selectors import campaign_counts, campaign_get, campaigns_for_client
+from ..services import campaign_accept, campaign_cancel, campaign_create
+from ..services.prepare import check_text, prepare_rows, template_variables
+from ..services.send import sender_check
+from .serializers import money_json
+
+
+class RecipientsField(serializers.Field):
+    """A JSON list of phones or of objects `{"phone": …, <variable>: …}`; checked per row later
+    (DRF's per-item validation would cost seconds on 100,000 rows)."""
+
+    default_error_messages = {"invalid": "A list of phone numbers, or of objects with a 'phone' key."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not data:
+            self.fail("invalid")
+        first = data[0]
+        if not isinstance(first, (str, dict, int)):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class CampaignInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    sender = serializers.CharField(max_length=20)
+    text = serializers.CharField(trim_whitespace=False, max_length=5000)
+    recipients = RecipientsField()
+    send_at = serializers.DateTimeField(required=False, allow_null=True)
+    ttl = serializers.IntegerField(required=False, allow_null=True)
+
+
+def campaign_json(campaign, *, with_errors=False) -> dict:
+    body = {
+        "id": str(campaign.public_id),
+        "name": campaign.name,
+        "state": campaign.state,
+        "sender": campaign.sender,
+        "text": campaign.text,
+        "send_at": campaign.send_at.isoformat() if campaign.send_at else None,
+        "ttl": campaign.ttl_seconds,
+        "rows": {"total": campaign.total_rows, "processed": campaign.processed_rows},
+        "counts": {"accepted": campaign.accepted, "invalid": campaign.invalid, "duplicates": campaign.duplicates,
+                   "refused": campaign.refused, **campaign_counts(campaign=campaign)},
+        "total_price": money_json(campaign.total_price),
+        "created_at": campaign.created_at.isoformat(),
+        "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
+        "error": campaign.error_detail or None,
+    }
+    if with_errors:
+        body["errors"] = campaign.errors[:100]
+    return body
+
+
+class CampaignListCreateApi(APIView):
+    """GET /api/v1/campaigns/ (newest 50) · POST /api/v1/campaigns/ (up to 100,000 recipients)."""
+
+    def get(self, request):
+        campaigns = campaigns_for_client(client=request.user.client)[:50]
+        return Response({"campaigns": [campaign_json(c) for c in campaigns]})
+
+    def post(self, request):
+        data = CampaignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        campaign = campaign_create(client=request.user.client, sender=d["sender"], text=d["text"],
+                                   name=d.get("name", ""), send_at=d.get("send_at"), ttl=d.get("ttl"))
+        campaign = campaign_accept(campaign=campaign, rows=d["recipients"], total_rows=len(d["recipients"]))
+        return Response(campaign_json(campaign, with_errors=True), status=status.HTTP_201_CREATED)
+
+
+def _campaign_or_404(request, campaign_id):
+    try:
+        public_id = uuid.UUID(str(campaign_id))
+    except ValueError:
+        raise NotFound("No campaign with this id.") from None
+    campaign = campaign_get(client=request.user.client, public_id=public_id)
+    if campaign is None:
+        raise NotFound("No campaign with this id.")
+    return campaign
+
+
+class CampaignDetailApi(APIView):
+    def get(self, request, campaign_id):
+        return Response(campaign_json(_campaign_or_404(request, campaign_id), with_errors=True))
+
+
+class CampaignCancelApi(APIView):
+    def post(self, request, campaign_id):
+        campaign = _campaign_or_404(request, campaign_id)
+        campaign = campaign_cancel(client=request.user.client, public_id=campaign.public_id, actor=None)
+        return Response(campaign_json(campaign))
+
+
+class EstimateInput(serializers.Serializer):
+    sender = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    text = serializers.CharField(trim_whitespace=False, max_length=5000)
+    recipients = RecipientsField()
+
+
+class MessageEstimateApi(APIView):
+    """POST /api/v1/messages/estimate/ — segments, encoding and price without sending."""
+
+    def post(self, request):
+        data = EstimateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        client = request.user.client
+        if d.get("sender"):
+            sender_check(client=client, sender=d["sender"])
+        if not template_variables(d["text"]):
+            check_text(d["text"])
+        prepared = prepare_rows(client=client, text=d["text"], rows=d["recipients"])
+        return Response({
+            "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
+                            "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,
+                            "price": money_json(Money(r.price, "UAH"))} for r in prepared.rows[:1000]],
+            "count": len(prepared.rows),
+            "invalid": prepared.invalid[:100],
+            "refused": prepared.refused[:100],
+            "duplicates": prepared.duplicates,
+            "total_price": money_json(prepared.total_money),
+        })
+

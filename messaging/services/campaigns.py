@@ -1,0 +1,163 @@
+"""Campaigns: bulk sends of up to 100,000 recipients, from the API, a file or a contact group.
+
+Accepting has two phases. First the rows are read, checked, personalized, priced and routed —
+no money moves, progress is saved on the campaign as it goes, and bad rows are kept as a report.
+Then one transaction charges the wallet once for the whole campaign and stores every message
+(COPY on PostgreSQL): either the campaign is paid and complete, or nothing was stored.
+Immediate campaigns are stored `queued` and their connectors woken at commit (the "kick");
+scheduled ones wait for the per-minute release job (R-MSG-03).
+"""
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.models import Client
+from accounts.services import audit_record
+from billing.exceptions import InsufficientFunds
+from billing.services import wallet_charge, wallet_refund
+from smsportal.errors import ApplicationError, NotFound
+
+from ..exceptions import InvalidRecipients, TooManyRecipients
+from ..models import Campaign, Message
+from ..status import Status
+from .prepare import check_text, prepare_rows, template_variables
+from .send import connector_wake, messages_build, messages_insert, sender_check, ttl_check
+
+log = logging.getLogger("smsportal.messaging")
+MAX_REPORTED_ERRORS = 1000
+
+
+class CampaignError(ApplicationError):
+    code = "campaign_error"
+
+
+def campaign_create(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
+                    send_at=None, ttl: int | None = None) -> Campaign:
+    """A campaign waiting for its recipients; nothing is charged yet."""
+    sender_check(client=client, sender=sender)
+    if not template_variables(text or "") or not (text or "").strip():
+        check_text(text)  # a template is checked per recipient, once filled
+    ttl = ttl_check(ttl)
+    return Campaign.objects.create(client=client, sender=sender, text=text, name=(name or "")[:200], source=source,
+                                   send_at=send_at, ttl_seconds=ttl)
+
+
+def _progress(campaign_id: int):
+    def save(n: int) -> None:
+        Campaign.objects.filter(pk=campaign_id).update(processed_rows=n, updated_at=timezone.now())
+    return save
+
+
+def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) -> Campaign:
+    """Reads `rows` (phones, or dicts with `phone` and variables), then charges and stores at once.
+
+    Raises InsufficientFunds (the campaign is marked failed, nothing stored) and
+    InvalidRecipients when no row at all can be sent.
+    """
+    if campaign.state != Campaign.State.ACCEPTING:
+        raise CampaignError(f"This campaign is {campaign.get_state_display().lower()}, not accepting recipients.")
+    client = campaign.client
+    if total_rows is not None:
+        if total_rows > settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:
+            _fail(campaign, f"At most {settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:,} recipients per campaign.")
+            raise TooManyRecipients(
+                f"At most {settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:,} recipients in one campaign "
+                f"({total_rows:,} given).")
+        Campaign.objects.filter(pk=campaign.pk).update(total_rows=total_rows)
+    try:
+        prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk))
+    except ApplicationError as exc:
+        _fail(campaign, exc.detail)
+        raise
+    n_rows = len(prepared.rows) + len(prepared.invalid) + len(prepared.refused) + prepared.duplicates
+    report = (prepared.invalid + prepared.refused)[:MAX_REPORTED_ERRORS]
+    counts = {"total_rows": n_rows, "processed_rows": n_rows, "accepted": len(prepared.rows),
+              "invalid": len(prepared.invalid), "duplicates": prepared.duplicates,
+              "refused": len(prepared.refused), "errors": report}
+    if not prepared.rows:
+        _fail(campaign, "No recipient in the list can receive SMS.", **counts)
+        raise InvalidRecipients("No recipient in the list can receive SMS.", extra={"invalid": report[:100]})
+
+    now = timezone.now()
+    send_at = campaign.send_at if campaign.send_at and campaign.send_at > now else now
+    scheduled = send_at > now
+    messages = messages_build(client=client, prepared=prepared, sender=campaign.sender,
+                              batch_id=campaign.public_id, campaign=campaign, is_bulk=True,
+                              status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at,
+                              ttl=campaign.ttl_seconds or settings.SMSPORTAL_DEFAULT_TTL)
+    try:
+        with transaction.atomic():
+            locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+            if locked.state != Campaign.State.ACCEPTING:
+                raise CampaignError("This campaign was cancelled while its recipients were read.")
+            wallet_charge(client=client, amount=prepared.total, key=f"campaign:{campaign.public_id}",
+                          description=f"Campaign {campaign.name or campaign.public_id}: {len(prepared.rows)} SMS")
+            messages_insert(messages)
+            state = Campaign.State.SCHEDULED if scheduled else Campaign.State.SENDING
+            Campaign.objects.filter(pk=campaign.pk).update(state=state, total_price=Money(prepared.total, "UAH"),
+                                                           updated_at=now, **counts)
+            if not scheduled:
+                for route_id in sorted({r.route.pk for r in prepared.rows}):
+                    connector_wake(route_id)
+    except InsufficientFunds as exc:
+        _fail(campaign, exc.detail, **counts)
+        raise
+    log.info("campaign %s accepted: %s messages, %s UAH", campaign.public_id, len(prepared.rows), prepared.total)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def _fail(campaign: Campaign, detail: str, **fields) -> None:
+    Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.ACCEPTING).update(
+        state=Campaign.State.FAILED, error_detail=detail[:300], finished_at=timezone.now(),
+        updated_at=timezone.now(), **fields)
+    campaign.refresh_from_db()
+
+
+def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
+    """Cancels what was not submitted yet and refunds it in one ledger entry."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(client=client, public_id=public_id).first()
+        if campaign is None:
+            raise NotFound("No campaign with this id.")
+        if campaign.state in (Campaign.State.DONE, Campaign.State.CANCELLED, Campaign.State.FAILED):
+            raise CampaignError(f"This campaign is already {campaign.get_state_display().lower()}.",
+                                code="campaign_finished")
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            # Rows a connector claimed meanwhile are no longer scheduled/queued and stay as they are.
+            cursor.execute(
+                f"UPDATE {Message._meta.db_table} SET status = %s, done_at = %s, updated_at = %s, "
+                f"error_code = 'cancelled' WHERE campaign_id = %s AND status IN (%s, %s) RETURNING price",
+                [Status.CANCELLED, now, now, campaign.pk, Status.SCHEDULED, Status.QUEUED])
+            refund = sum((Decimal(row[0]) for row in cursor.fetchall()), Decimal("0"))
+        if refund:
+            wallet_refund(client_id=client.pk, amount=refund, key=f"campaign-cancel:{campaign.public_id}",
+                          description=f"Campaign {campaign.name or campaign.public_id} cancelled: unsent SMS refunded")
+        campaign.state = Campaign.State.CANCELLED
+        campaign.finished_at = now
+        campaign.save(update_fields=["state", "finished_at", "updated_at"])
+        audit_record(code="messaging.campaign.cancelled", actor=actor, client=client, target=str(campaign.public_id),
+                     details={"refund": str(refund)})
+    return campaign
+
+
+def campaigns_settle(*, now=None) -> int:
+    """Campaigns with nothing left to submit are done (receipts keep updating their counts)."""
+    now = now or timezone.now()
+    open_states = [Status.SCHEDULED, Status.QUEUED, Status.SUBMITTING, Status.PENDING_REVIEW]
+    done = 0
+    for campaign in Campaign.objects.filter(state__in=[Campaign.State.SENDING, Campaign.State.SCHEDULED]):
+        if not Message.objects.filter(campaign=campaign, status__in=open_states).exists():
+            done += Campaign.objects.filter(pk=campaign.pk, state=campaign.state).update(
+                state=Campaign.State.DONE, finished_at=now, updated_at=now)
+        elif campaign.state == Campaign.State.SCHEDULED and not Message.objects.filter(
+                campaign=campaign, status=Status.SCHEDULED).exists():
+            Campaign.objects.filter(pk=campaign.pk, state=campaign.state).update(state=Campaign.State.SENDING,
+                                                                                 updated_at=now)
+    return done
+
