@@ -1,7 +1,7 @@
 """Thin Celery entry points over messaging services."""
 from celery import shared_task
 
-from . import services
+from . import campaign_tasks, services  # noqa: F401 (campaign_tasks registers its tasks)
 
 
 @shared_task(name="messaging.receipts_apply", ignore_result=True)
