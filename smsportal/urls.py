@@ -1,16 +1,36 @@
-from django.contrib import admin
-from django.urls import include, path
-
 from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+
+from smsportal.errors import NotFound
 
 admin.site.site_header = "smsportal staff"
 admin.site.site_title = "smsportal staff"
 admin.site.index_title = "Operations"
 admin.site.login = secure_admin_login(admin.site.login)
 
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([])
+def api_not_found(request, *args, **kwargs):
+    raise NotFound("No such API endpoint.")
+
+
+_public = {"authentication_classes": [], "permission_classes": []}
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema", **_public), name="api-redoc"),
     path("api/v1/", include("smsportal.api_urls")),
+    re_path(r"^api/", api_not_found),
     path("accounts/", include("allauth.urls")),
     path("", include("smsportal.web_urls")),
 ]

@@ -2,12 +2,15 @@
 import uuid
 
 from djmoney.money import Money
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smsportal.api_schema import ERRORS, MoneyOutput
 from smsportal.errors import NotFound
 
+from ..models import Campaign
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client
 from ..services import campaign_accept, campaign_cancel, campaign_create
 from ..services.prepare import check_text, prepare_rows, template_variables
@@ -15,6 +18,11 @@ from ..services.send import sender_check
 from .serializers import money_json
 
 
+@extend_schema_field({"type": "array", "maxItems": 100000,
+                      "items": {"oneOf": [{"type": "string", "example": "+380671234567"},
+                                          {"type": "object", "required": ["phone"],
+                                           "properties": {"phone": {"type": "string"}},
+                                           "additionalProperties": {"type": "string"}}]}})
 class RecipientsField(serializers.Field):
     """A JSON list of phones or of objects `{"phone": …, <variable>: …}`; checked per row later
     (DRF's per-item validation would cost seconds on 100,000 rows)."""
@@ -42,6 +50,51 @@ class CampaignInput(serializers.Serializer):
     ttl = serializers.IntegerField(required=False, allow_null=True)
 
 
+class RowErrorOutput(serializers.Serializer):
+    row = serializers.IntegerField()
+    value = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+
+
+class CampaignOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=[s.value for s in Campaign.State])
+    sender = serializers.CharField()
+    text = serializers.CharField()
+    send_at = serializers.DateTimeField(allow_null=True)
+    ttl = serializers.IntegerField(allow_null=True)
+    rows = serializers.DictField(child=serializers.IntegerField())
+    counts = serializers.DictField(child=serializers.IntegerField())
+    total_price = MoneyOutput()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+    errors = RowErrorOutput(many=True, required=False)
+
+
+class CampaignListOutput(serializers.Serializer):
+    campaigns = CampaignOutput(many=True)
+
+
+class EstimateRowOutput(serializers.Serializer):
+    recipient = serializers.CharField()
+    operator = serializers.CharField(allow_null=True)
+    country = serializers.CharField()
+    segments = serializers.IntegerField()
+    encoding = serializers.CharField()
+    price = MoneyOutput()
+
+
+class EstimateOutput(serializers.Serializer):
+    recipients = EstimateRowOutput(many=True)
+    count = serializers.IntegerField()
+    invalid = RowErrorOutput(many=True)
+    refused = RowErrorOutput(many=True)
+    duplicates = serializers.IntegerField()
+    total_price = MoneyOutput()
+
+
 def campaign_json(campaign, *, with_errors=False) -> dict:
     body = {
         "id": str(campaign.public_id),
@@ -67,10 +120,14 @@ def campaign_json(campaign, *, with_errors=False) -> dict:
 class CampaignListCreateApi(APIView):
     """GET /api/v1/campaigns/ (newest 50) · POST /api/v1/campaigns/ (up to 100,000 recipients)."""
 
+    @extend_schema(operation_id="campaigns_list", responses={200: CampaignListOutput, **ERRORS})
     def get(self, request):
         campaigns = campaigns_for_client(client=request.user.client)[:50]
         return Response({"campaigns": [campaign_json(c) for c in campaigns]})
 
+    @extend_schema(request=CampaignInput, responses={201: CampaignOutput, **ERRORS},
+                   description="Accepts up to 100,000 recipients (phones, or objects with `phone` and "
+                               "{variables} for the text). Bad rows are reported, the rest are charged once.")
     def post(self, request):
         data = CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -93,11 +150,14 @@ def _campaign_or_404(request, campaign_id):
 
 
 class CampaignDetailApi(APIView):
+    @extend_schema(responses={200: CampaignOutput, **ERRORS})
     def get(self, request, campaign_id):
         return Response(campaign_json(_campaign_or_404(request, campaign_id), with_errors=True))
 
 
 class CampaignCancelApi(APIView):
+    @extend_schema(request=None, responses={200: CampaignOutput, **ERRORS},
+                   description="Cancels what was not submitted yet and refunds it.")
     def post(self, request, campaign_id):
         campaign = _campaign_or_404(request, campaign_id)
         campaign = campaign_cancel(client=request.user.client, public_id=campaign.public_id, actor=None)
@@ -113,6 +173,7 @@ class EstimateInput(serializers.Serializer):
 class MessageEstimateApi(APIView):
     """POST /api/v1/messages/estimate/ — segments, encoding and price without sending."""
 
+    @extend_schema(request=EstimateInput, responses={200: EstimateOutput, **ERRORS})
     def post(self, request):
         data = EstimateInput(data=request.data)
         data.is_valid(raise_exception=True)

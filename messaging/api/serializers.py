@@ -1,5 +1,9 @@
 from rest_framework import serializers
 
+from smsportal.api_schema import MoneyOutput
+
+from ..status import Status
+
 
 def money_json(money) -> dict:
     """Money as JSON: a decimal string (2 places, or 4 when it has fractions of a kopeck)."""
@@ -31,3 +35,22 @@ def message_json(m) -> dict:
         "done_at": m.done_at.isoformat() if m.done_at else None,
         "error_code": m.error_code or None,
     }
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    recipient = serializers.CharField(help_text="E.164")
+    sender = serializers.CharField()
+    status = serializers.ChoiceField(choices=[s.value for s in Status])
+    segments = serializers.IntegerField(help_text="SMS parts charged (R-MSG-02).")
+    encoding = serializers.ChoiceField(choices=["gsm7", "ucs2"])
+    price = MoneyOutput()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    done_at = serializers.DateTimeField(allow_null=True)
+    error_code = serializers.CharField(allow_null=True)
+
+
+class SendOutput(serializers.Serializer):
+    messages = MessageOutput(many=True)
+    total_price = MoneyOutput()

@@ -1,19 +1,27 @@
 import uuid
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smsportal.api_schema import ERRORS
 from smsportal.errors import NotFound
 
 from ..selectors import message_get
 from ..services import message_send
-from .serializers import MessageSendInput, message_json, money_json
+from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json, money_json
 
 
 class MessageSendApi(APIView):
     """POST /api/v1/messages/ — one text to one or more recipients."""
 
+    @extend_schema(
+        request=MessageSendInput, responses={201: SendOutput, 200: SendOutput, **ERRORS},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="The same key returns the first send instead of sending again.")],
+        description="Sends one text to up to 1,000 recipients; charged once. More than 10 recipients is a "
+                    "bulk send, released within a minute (R-MSG-03).")
     def post(self, request):
         data = MessageSendInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -30,6 +38,7 @@ class MessageSendApi(APIView):
 class MessageDetailApi(APIView):
     """GET /api/v1/messages/<id>/ — a message with its current status."""
 
+    @extend_schema(responses={200: MessageOutput, **ERRORS})
     def get(self, request, message_id):
         try:
             public_id = uuid.UUID(message_id)
