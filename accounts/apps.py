@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Clients and users"
 
     def ready(self):
         from .api import schema  # noqa: F401 (registers the OpenAPI auth extension)

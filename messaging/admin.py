@@ -2,7 +2,13 @@ from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import InboundMessage, Message, MessagePart, ReceiptInbox, Route
+from django.contrib import messages as flash
+
+from smsportal.errors import ApplicationError
+
+from .models import Campaign, Contact, ContactGroup, InboundMessage, Message, MessagePart, ReceiptInbox, Route
+from .selectors import campaign_counts
+from .services import campaign_cancel
 
 
 @admin.register(Route)
@@ -48,3 +54,44 @@ class ReceiptInboxAdmin(ReadOnlyAdmin):
 class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "route", "source", "destination", "client", "text")
     search_fields = ("source", "destination", "text")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "client", "name", "sender", "state", "accepted", "invalid", "duplicates",
+                    "refused", "total_price")
+    list_filter = ("state", "source")
+    search_fields = ("public_id", "name", "client__name", "sender")
+    date_hierarchy = "created_at"
+    readonly_fields = ("outcome",)
+    actions = ["cancel_selected"]
+
+    @admin.display(description="Messages by outcome")
+    def outcome(self, obj):
+        return ", ".join(f"{k}: {v}" for k, v in campaign_counts(campaign=obj).items() if v) or "—"
+
+    @admin.action(description="Cancel selected campaigns (refund what was not submitted)")
+    def cancel_selected(self, request, queryset):
+        for campaign in queryset.select_related("client"):
+            try:
+                campaign_cancel(client=campaign.client, public_id=campaign.public_id, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{campaign}: {exc.detail}", flash.WARNING)
+            else:
+                self.message_user(request, f"{campaign}: cancelled.", flash.SUCCESS)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ("phone", "name", "variables", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(ContactGroup)
+class ContactGroupAdmin(ReadOnlyAdmin):
+    list_display = ("name", "client", "created_at")
+    search_fields = ("name", "client__name")
+    inlines = [ContactInline]
