@@ -40,11 +40,15 @@ class Client(models.Model):
     name = models.CharField("company name", max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
+    is_system = models.BooleanField(default=False, help_text="The provider's own account: one-time codes and "
+                                                               "notices to clients, never charged.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["is_system"], condition=models.Q(is_system=True),
+                                               name="client_one_system_account")]
 
     def __str__(self):
         return self.name

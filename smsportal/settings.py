@@ -216,6 +216,8 @@ SMSPORTAL_MAX_PARTS = 10
 # Message lifetime (R-MSG-01) when the client gives none: retried until then, then expired.
 SMSPORTAL_DEFAULT_TTL = env.int("SMSPORTAL_DEFAULT_TTL", default=24 * 3600)
 SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
+# The provider's own sender name for one-time codes and notices.
+SMSPORTAL_SYSTEM_SENDER = env.str("SMSPORTAL_SYSTEM_SENDER", default="smsportal")
 # How long the connector waits between database checks when nothing woke it.
 SMSPORTAL_CONNECTOR_IDLE_POLL = env.float("SMSPORTAL_CONNECTOR_IDLE_POLL", default=1.0)
 

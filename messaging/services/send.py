@@ -207,3 +207,34 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                 connector_wake(route_id)
     log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
     return SendResult(messages=messages, total_price=prepared.total_money)
+
+
+def system_client() -> Client:
+    """The provider's own account, which sends one-time codes and notices (created on first use)."""
+    client = Client.objects.filter(is_system=True).first()
+    if client is None:
+        from billing.services import wallet_open  # noqa: PLC0415 (only on first use)
+
+        with transaction.atomic():
+            client, _ = Client.objects.get_or_create(is_system=True, defaults={"name": "smsportal (system)"})
+            wallet_open(client=client)
+    return client
+
+
+def system_message_send(*, recipient: str, text: str, ttl: int = 600) -> Message:
+    """An SMS from the provider itself (a sign-up code, a block notice): free of charge, sent at
+    once through the normal route, from the sender name in `SMSPORTAL_SYSTEM_SENDER`."""
+    parsed = parse_recipient(recipient)
+    if not isinstance(parsed, Recipient):
+        raise InvalidRecipients(f"'{recipient}' is {parsed}.")
+    seg = check_text(text)
+    route = Router().route_for(parsed)
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            client=system_client(), batch_id=uuid.uuid4(), sender=settings.SMSPORTAL_SYSTEM_SENDER,
+            recipient=parsed.phone, text=text, encoding=seg.encoding, segments=seg.count, price=Money(0, "UAH"),
+            route=route, operator=parsed.operator, status=Status.QUEUED, send_at=now,
+            valid_until=now + timedelta(seconds=ttl))
+        connector_wake(route.pk)
+    return message

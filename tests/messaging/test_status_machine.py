@@ -68,3 +68,12 @@ def test_r_msg_03_scheduled_messages_released_when_due(client_account):
     assert messages_release_due() == 0
     assert messages_release_due(now=later + datetime.timedelta(seconds=1)) == 1
     assert Message.objects.get(pk=m.pk).status == Status.QUEUED
+
+
+def test_system_message_is_free_and_queued_at_once(client_account):
+    from messaging.services import system_message_send
+
+    m = system_message_send(recipient="0671234567", text="Your smsportal code: 123456")
+    assert m.status == Status.QUEUED and m.price.amount == 0 and m.client.is_system
+    assert m.sender == "smsportal" and m.recipient == "+380671234567"
+    assert LedgerEntry.objects.filter(kind="charge").count() == 0
