@@ -44,8 +44,9 @@ test: install-dev
 test-fast: install-dev
 	$(BIN)/pytest -x -q -m "not e2e"
 
+# Benchmarks (bench/README.md); e.g. make bench BENCH_ARGS="--only dispatch --n dispatch=5000"
 bench: install-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 check: install-dev
 	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=sms.example.com \

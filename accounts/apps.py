@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Clients and users"
 
     def ready(self):
+        from . import mfa  # noqa: F401 (the staff-MFA login signal)
         from .api import schema  # noqa: F401 (registers the OpenAPI auth extension)

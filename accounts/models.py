@@ -36,12 +36,58 @@ class Client(models.Model):
         DORMANT = "dormant", "Dormant"
         TERMINATED = "terminated", "Terminated"
 
+    class LegalForm(models.TextChoices):
+        LEGAL_ENTITY = "legal_entity", "Legal entity (EDRPOU)"
+        ENTREPRENEUR = "entrepreneur", "Individual entrepreneur (RNOKPP)"
+
+    class Contract(models.TextChoices):
+        NONE = "none", "Not requested"
+        REQUESTED = "requested", "Requested"
+        SIGNED = "signed", "Signed"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField("company name", max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
     is_system = models.BooleanField(default=False, help_text="The provider's own account: one-time codes and "
                                                                "notices to clients, never charged.")
+
+    # R-ACC-10: legal details for the contract and closing documents.
+    legal_form = models.CharField(max_length=16, choices=LegalForm.choices, blank=True)
+    legal_name = models.CharField("full legal name", max_length=300, blank=True)
+    tax_code = models.CharField("EDRPOU / RNOKPP", max_length=10, blank=True, db_index=True,
+                                help_text="EDRPOU (8 digits) of a legal entity or RNOKPP (10 digits) of an entrepreneur.")
+    vat_payer = models.BooleanField("VAT payer", default=False)
+    vat_number = models.CharField("VAT payer number (IPN)", max_length=12, blank=True)
+    signatory_name = models.CharField("signatory", max_length=200, blank=True)
+    signatory_position = models.CharField("signatory's position", max_length=200, blank=True)
+    postal_address = models.TextField("postal address for closing documents", blank=True)
+    documents_email = models.EmailField("email for closing documents", blank=True)
+    edi_capable = models.BooleanField("exchanges documents by EDI", default=False)
+    edi_provider = models.CharField("EDI service", max_length=100, blank=True)
+    contract_status = models.CharField(max_length=16, choices=Contract.choices, default=Contract.NONE)
+    contract_requested_at = models.DateTimeField(null=True, blank=True)
+    contract_signed_at = models.DateTimeField(null=True, blank=True)
+    contract_number = models.CharField(max_length=50, blank=True)
+
+    # Staff flags (R-ACC-10, R-BILL-06, R-CMP-07, R-VIB-01).
+    pay_for_delivered = models.BooleanField("pays only for delivered SMS", default=False,
+                                            help_text="Needs a signed contract (R-BILL-06).")
+    round_the_clock_approved = models.BooleanField("round-the-clock sending approved", default=False,
+                                                   help_text="Service messages outside 09:00–20:00 (R-CMP-07).")
+    viber_enabled = models.BooleanField("Viber enabled", default=False, help_text="Needs a signed contract (R-VIB-01).")
+
+    # R-ACC-02: a sign-up that shares a phone or legal code with another account, when allowed.
+    review_flag = models.CharField(max_length=300, blank=True,
+                                   help_text="Why staff should look at this account (e.g. a possible second account).")
+
+    # R-ACC-08: termination (notice by the client, or staff) and destruction of personal data a year later.
+    termination_requested_at = models.DateTimeField(null=True, blank=True)
+    terminates_at = models.DateTimeField(null=True, blank=True)
+    terminated_at = models.DateTimeField(null=True, blank=True)
+    termination_reason = models.CharField(max_length=300, blank=True)
+    data_destroyed_at = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +103,15 @@ class Client(models.Model):
     def can_send(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def contract_signed(self) -> bool:
+        return self.contract_status == self.Contract.SIGNED
+
+    @property
+    def open_block(self):
+        """The current block (staff or dormancy) with its reason and explanation window, or None."""
+        return self.blocks.filter(lifted_at__isnull=True).order_by("-blocked_at").first()
+
 
 class User(AbstractUser):
     """A login. Clients' users belong to one `Client`; staff users belong to none."""
@@ -70,6 +125,9 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
+    # R-ACC-01: the primary communication method, verified by an SMS code at sign-up (E.164).
+    phone = models.CharField("mobile phone", max_length=20, blank=True, db_index=True)
+    phone_verified = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -94,6 +152,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    allowed_ips = models.TextField("allowed IP addresses", blank=True,
+                                   help_text="Optional: one address or network (CIDR) per line; empty allows any.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -122,3 +182,113 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.target}"
+
+
+class ClientBlock(models.Model):
+    """One block of a client (R-ACC-06 by staff, R-ACC-07 for dormancy): why, the client's written
+    explanation within 2 calendar days, and who lifted it."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Blocked by staff"
+        DORMANT = "dormant", "Dormant (3 years without use of funds)"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="blocks")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STAFF)
+    reason = models.TextField()
+    blocked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    blocked_at = models.DateTimeField()
+    explanation_due_at = models.DateTimeField(null=True, blank=True)
+    explanation = models.TextField(blank=True)
+    explanation_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    explanation_at = models.DateTimeField(null=True, blank=True)
+    notified_sms = models.BooleanField(default=False)
+    notified_email = models.BooleanField(default=False)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    lift_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-blocked_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client"], condition=models.Q(lifted_at__isnull=True),
+                                               name="client_one_open_block")]
+
+    def __str__(self):
+        return f"{self.client}: {self.get_kind_display()} {self.blocked_at:%Y-%m-%d}"
+
+
+class AccountsSettings(models.Model):
+    """Staff settings of the accounts app (one row)."""
+
+    class Duplicates(models.TextChoices):
+        REFUSE = "refuse", "Refuse a second account"
+        FLAG = "flag", "Allow it, flagged for staff"
+
+    duplicate_signups = models.CharField(
+        "second account with the same phone or legal code", max_length=8, choices=Duplicates.choices,
+        default=Duplicates.REFUSE, help_text="R-ACC-02: one person, one account.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "accounts settings"
+        verbose_name_plural = "accounts settings"
+        ordering = ["id"]
+
+    def __str__(self):
+        return "Accounts settings"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS (R-ACC-05 password reset): stored hashed, expires, 3 tries."""
+
+    class Purpose(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_codes")
+    phone = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    token = models.CharField(max_length=64, unique=True, help_text="Identifies the attempt in the browser.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} code for {self.user}"
+
+
+class Invitation(models.Model):
+    """An owner invites a colleague by email to the company's account with a role (team)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=User.Role.choices, default=User.Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.email} → {self.client} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        from django.utils import timezone
+
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,5 +1,5 @@
-"""Website pages of the accounts app: the portal guard and API keys (the dashboard lives in
-messaging, the app that can see every other one).
+"""Website pages of the accounts app: the portal guard, API keys, company details and contract,
+the block notice with its explanation form, termination (the dashboard lives in messaging).
 
 Views are thin: form → service → message → redirect. Reads go through selectors.
 """
@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 
 from smsportal.errors import ApplicationError
 
-from .models import ApiKey
-from .services import api_key_create, api_key_revoke
-from .web_forms import ApiKeyCreateForm
+from .models import ApiKey, Client, User
+from .services import (api_key_create, api_key_ips_set, api_key_regenerate, api_key_revoke, block_explanation_submit,
+                       client_contract_request, client_legal_update, client_termination_cancel,
+                       client_termination_request, contract_missing_fields)
+from .web_forms import ApiKeyCreateForm, ApiKeyIpsForm, ExplanationForm, LegalDetailsForm, TerminationForm
 
 NEW_KEY_SESSION = "portal_new_api_key"
 
@@ -39,19 +41,30 @@ def client_required(view):
 
 def form_error_from(form, exc: ApplicationError, field: str | None = None) -> None:
     """A service's refusal becomes a form error (on `field`, or the whole form)."""
+    if field is not None and field not in form.fields:
+        field = None
     form.add_error(field, exc.detail)
 
 
-@client_required
+def _roles(*roles, methods=None):
+    from .permissions import require_role  # noqa: PLC0415 (permissions imports this module)
+
+    return require_role(*roles, methods=methods)
+
+
+# ---- API keys (R-ACC-04) --------------------------------------------------------------------
+
+@_roles("owner", "member")
 def api_key_list(request):
     client = request.client
     if request.method == "POST":
         form = ApiKeyCreateForm(request.POST)
         if form.is_valid():
             try:
-                key, raw = api_key_create(client=client, name=form.cleaned_data["name"], created_by=request.user)
+                key, raw = api_key_create(client=client, name=form.cleaned_data["name"], created_by=request.user,
+                                          allowed_ips=form.cleaned_data.get("allowed_ips", ""))
             except ApplicationError as exc:
-                form_error_from(form, exc, "name")
+                form_error_from(form, exc, "allowed_ips" if exc.code == "invalid_ip" else "name")
             else:
                 # The raw key crosses one redirect in the session, is shown once, then forgotten.
                 request.session[NEW_KEY_SESSION] = {"name": key.name, "prefix": key.prefix, "raw": raw}
@@ -60,8 +73,8 @@ def api_key_list(request):
     else:
         form = ApiKeyCreateForm()
     new_key = request.session.pop(NEW_KEY_SESSION, None)
-    keys = ApiKey.objects.filter(client=client).order_by("-created_at", "-id")
-    return render(request, "portal/api_keys.html", {
+    keys = ApiKey.objects.filter(client=client).order_by("revoked_at", "-created_at", "-id")
+    return render(request, "portal/account_api_keys.html", {
         "nav": "api_keys",
         "form": form,
         "keys": keys,
@@ -70,13 +83,18 @@ def api_key_list(request):
     }, status=400 if form.is_bound else 200)
 
 
-@require_POST
-@client_required
-def api_key_revoke_view(request, prefix: str):
-    client = request.client
-    key = ApiKey.objects.filter(client=client, prefix=prefix).only("pk", "name").first()
+def _key_or_404(client, prefix: str) -> ApiKey:
+    key = ApiKey.objects.filter(client=client, prefix=prefix).only("pk", "name", "prefix").first()
     if key is None:
         raise Http404("No such API key.")
+    return key
+
+
+@require_POST
+@_roles("owner", "member")
+def api_key_revoke_view(request, prefix: str):
+    client = request.client
+    key = _key_or_404(client, prefix)
     try:
         api_key_revoke(client=client, key_id=key.pk, actor=request.user)
     except ApplicationError as exc:
@@ -84,3 +102,274 @@ def api_key_revoke_view(request, prefix: str):
     else:
         messages.success(request, f"API key “{key.name}” ({prefix}…) revoked. Requests using it are refused from now on.")
     return redirect("api_key_list")
+
+
+@require_POST
+@_roles("owner", "member")
+def api_key_regenerate_view(request, prefix: str):
+    client = request.client
+    key = _key_or_404(client, prefix)
+    try:
+        new, raw = api_key_regenerate(client=client, key_id=key.pk, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        request.session[NEW_KEY_SESSION] = {"name": new.name, "prefix": new.prefix, "raw": raw}
+        messages.success(request, f"API key “{key.name}” replaced: the old key ({prefix}…) no longer works. "
+                                  "Put the new one into your software.")
+    return redirect("api_key_list")
+
+
+@require_POST
+@_roles("owner", "member")
+def api_key_ips_view(request, prefix: str):
+    client = request.client
+    key = _key_or_404(client, prefix)
+    form = ApiKeyIpsForm(request.POST)
+    if form.is_valid():
+        try:
+            api_key_ips_set(client=client, key_id=key.pk, allowed_ips=form.cleaned_data["allowed_ips"],
+                            actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"Allowed addresses of “{key.name}” saved.")
+    return redirect("api_key_list")
+
+
+# ---- company details and contract (R-ACC-10) --------------------------------------------------
+
+@_roles("owner", "member", "viewer")
+def account_profile(request):
+    from .phones import phone_display  # noqa: PLC0415
+
+    client = request.client
+    is_owner = request.user.role == "owner"
+    if request.method == "POST":
+        if not is_owner:
+            return render(request, "portal/account_forbidden.html",
+                          {"allowed": "owner", "role": request.user.get_role_display()}, status=403)
+        form = LegalDetailsForm(request.POST, instance=Client.objects.get(pk=client.pk))
+        if form.is_valid():
+            try:
+                client_legal_update(client=client, data=form.cleaned_data, actor=request.user)
+            except ApplicationError as exc:
+                form_error_from(form, exc, getattr(exc, "field", None))
+            else:
+                messages.success(request, "Company details saved.")
+                return redirect("account_profile")
+    else:
+        form = LegalDetailsForm(instance=client)
+    client.refresh_from_db()
+    owner = client.users.filter(role="owner").order_by("date_joined").first()
+    return render(request, "portal/account_profile.html", {
+        "nav": "account", "form": form, "is_owner": is_owner, "client": client,
+        "missing": contract_missing_fields(client),
+        "primary_phone": phone_display(owner.phone) if owner and owner.phone_verified else "",
+        "termination_form": TerminationForm(),
+    }, status=400 if form.is_bound else 200)
+
+
+@require_POST
+@_roles("owner")
+def account_contract_request(request):
+    try:
+        client_contract_request(client=request.client, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Contract requested. We will prepare it and send it for signing "
+                                  "(by EDI if you use it, otherwise to the postal address).")
+    return redirect("account_profile")
+
+
+@require_POST
+@_roles("owner")
+def account_termination(request):
+    client = request.client
+    if request.POST.get("action") == "cancel":
+        try:
+            client_termination_cancel(client=client, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Termination cancelled: the account stays open.")
+        return redirect("account_profile")
+    form = TerminationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tick the box to confirm the termination.")
+        return redirect("account_profile")
+    try:
+        client = client_termination_request(client=client, actor=request.user, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        from django.utils import timezone  # noqa: PLC0415
+
+        messages.warning(request, f"Notice received: the account stops on "
+                                  f"{timezone.localtime(client.terminates_at):%d.%m.%Y %H:%M}. You can cancel until then.")
+    return redirect("account_profile")
+
+
+# ---- the block and the client's explanation (R-ACC-06) ----------------------------------------
+
+@_roles("owner", "member", "viewer", methods=None)
+def account_block(request):
+    from .selectors import client_open_block  # noqa: PLC0415
+
+    client = request.client
+    block = client_open_block(client)
+    if request.method == "POST":
+        if request.user.role != "owner":
+            return render(request, "portal/account_forbidden.html",
+                          {"allowed": "owner", "role": request.user.get_role_display()}, status=403)
+        form = ExplanationForm(request.POST)
+        if form.is_valid():
+            try:
+                block_explanation_submit(client=client, text=form.cleaned_data["text"], actor=request.user)
+            except ApplicationError as exc:
+                form_error_from(form, exc, "text")
+            else:
+                messages.success(request, "Explanation sent. Staff will review it and answer by email.")
+                return redirect("account_block")
+    else:
+        form = ExplanationForm()
+    from django.utils import timezone  # noqa: PLC0415
+
+    return render(request, "portal/account_block.html", {
+        "nav": "account", "hold": block, "form": form, "client": client,
+        "window_open": bool(block and block.explanation_due_at and not block.explanation
+                            and timezone.now() <= block.explanation_due_at),
+    }, status=400 if form.is_bound else 200)
+
+
+# ---- team: roles owner / member / viewer, invitations by email --------------------------------
+
+@_roles("owner", "member", "viewer")
+def account_team(request):
+    from .models import Invitation  # noqa: PLC0415
+    from .selectors import team_for_client  # noqa: PLC0415
+    from .services import invitation_create, invitation_revoke, team_member_remove, team_role_set  # noqa: PLC0415
+    from .web_forms import InviteForm  # noqa: PLC0415
+
+    client = request.client
+    is_owner = request.user.role == "owner"
+    form = InviteForm()
+    if request.method == "POST":
+        if not is_owner:
+            return render(request, "portal/account_forbidden.html",
+                          {"allowed": "owner", "role": request.user.get_role_display()}, status=403)
+        action = request.POST.get("action", "invite")
+        try:
+            if action == "invite":
+                form = InviteForm(request.POST)
+                if form.is_valid():
+                    invitation_create(client=client, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                                      actor=request.user, accept_url=lambda t: request.build_absolute_uri(
+                                          f"/invite/{t}/"))
+                    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                    return redirect("account_team")
+            elif action == "role":
+                member = team_role_set(client=client, user_id=int(request.POST.get("user", 0)),
+                                       role=request.POST.get("role", ""), actor=request.user)
+                messages.success(request, f"{member.email} is now {member.get_role_display().lower()}.")
+                return redirect("account_team")
+            elif action == "remove":
+                member = team_member_remove(client=client, user_id=int(request.POST.get("user", 0)), actor=request.user)
+                messages.success(request, f"{member.email} can no longer log in.")
+                return redirect("account_team")
+            elif action == "revoke":
+                invitation_revoke(client=client, invitation_id=int(request.POST.get("invitation", 0)),
+                                  actor=request.user)
+                messages.success(request, "Invitation withdrawn.")
+                return redirect("account_team")
+        except (ApplicationError, ValueError) as exc:
+            if action == "invite":
+                form_error_from(form, exc, "email")
+            else:
+                messages.error(request, getattr(exc, "detail", "Invalid request."))
+                return redirect("account_team")
+    from django.utils import timezone  # noqa: PLC0415
+
+    invitations = Invitation.objects.filter(client=client, accepted_at__isnull=True, revoked_at__isnull=True,
+                                            expires_at__gt=timezone.now())
+    return render(request, "portal/account_team.html", {
+        "nav": "account", "team": team_for_client(client), "invitations": invitations, "form": form,
+        "is_owner": is_owner, "roles": User.Role.choices,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+def invitation_accept_view(request, token: str):
+    from django.contrib.auth import login  # noqa: PLC0415
+
+    from .services import invitation_accept, invitation_get  # noqa: PLC0415
+    from .web_forms import InvitationAcceptForm  # noqa: PLC0415
+
+    inv = invitation_get(token)
+    if inv is None:
+        return render(request, "account/account_invitation.html", {"invalid": True}, status=404)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(token=token, password=form.cleaned_data["password1"],
+                                     first_name=form.cleaned_data["first_name"],
+                                     last_name=form.cleaned_data["last_name"])
+        except ApplicationError as exc:
+            form_error_from(form, exc, "password1" if exc.code == "weak_password" else None)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {inv.client.name}.")
+            return redirect("dashboard")
+    return render(request, "account/account_invitation.html", {"invitation": inv, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+# ---- password reset through the primary phone (R-ACC-05) --------------------------------------
+
+PHONE_RESET_SESSION = "phone_reset"
+
+
+def password_reset_phone(request):
+    from .phones import phone_masked  # noqa: PLC0415
+    from .services import password_reset_code_send  # noqa: PLC0415
+    from .web_forms import PhoneResetRequestForm  # noqa: PLC0415
+
+    form = PhoneResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            token = password_reset_code_send(phone=phone)
+        except ApplicationError as exc:
+            form_error_from(form, exc, "phone")
+        else:
+            request.session[PHONE_RESET_SESSION] = {"token": token, "phone": phone_masked(phone)}
+            return redirect("account_reset_password_phone_code")
+    return render(request, "account/password_reset_phone.html", {"form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+def password_reset_phone_code(request):
+    from .adapter import login_failures_clear  # noqa: PLC0415
+    from .services import password_reset_by_code  # noqa: PLC0415
+    from .web_forms import PhoneResetCodeForm  # noqa: PLC0415
+
+    state = request.session.get(PHONE_RESET_SESSION)
+    if not state:
+        return redirect("account_reset_password_phone")
+    form = PhoneResetCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = password_reset_by_code(token=state["token"], code=form.cleaned_data["code"],
+                                          password=form.cleaned_data["password1"])
+        except ApplicationError as exc:
+            form_error_from(form, exc, "password1" if exc.code == "weak_password" else "code")
+            if exc.code == "code_expired":
+                request.session.pop(PHONE_RESET_SESSION, None)
+                form.expired = True
+        else:
+            request.session.pop(PHONE_RESET_SESSION, None)
+            login_failures_clear(request, user.email)
+            messages.success(request, "Password changed. Log in with the new one.")
+            return redirect("account_login")
+    return render(request, "account/password_reset_phone_code.html", {"form": form, "masked": state["phone"]},
+                  status=400 if form.is_bound and form.errors else 200)

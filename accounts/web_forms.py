@@ -1,6 +1,8 @@
 """Website forms of the accounts app (shape only; the services hold the rules)."""
 from django import forms
 
+from .models import Client, User
+
 
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
@@ -8,3 +10,104 @@ class ApiKeyCreateForm(forms.Form):
         help_text="What uses this key, e.g. “Shop backend” or “CRM”. Only for you to tell keys apart.",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Shop backend", "autocomplete": "off"}),
     )
+    allowed_ips = forms.CharField(
+        label="Allowed IP addresses", required=False,
+        help_text="Optional. One address or network per line (e.g. 203.0.113.7 or 203.0.113.0/24); requests from "
+                  "elsewhere are refused. Empty: any address.",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "203.0.113.7", "class": "mono"}))
+
+
+class ApiKeyIpsForm(forms.Form):
+    allowed_ips = forms.CharField(label="Allowed IP addresses", required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2, "class": "mono"}))
+
+
+class LegalDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["legal_form", "legal_name", "tax_code", "vat_payer", "vat_number", "signatory_name",
+                  "signatory_position", "postal_address", "documents_email", "edi_capable", "edi_provider"]
+        widgets = {
+            "legal_form": forms.RadioSelect,
+            "postal_address": forms.Textarea(attrs={"rows": 2}),
+            "tax_code": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 10}),
+            "vat_number": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 12}),
+        }
+        help_texts = {
+            "legal_name": "As in the state register, e.g. “Kvitka Flowers LLC” or “FOP Ivanenko Olena Petrivna”.",
+            "signatory_position": "e.g. Director, or Entrepreneur.",
+            "postal_address": "Where we post signed acts and invoices.",
+            "documents_email": "Where we email closing documents.",
+            "edi_provider": "e.g. M.E.Doc, Vchasno, Dubidoc.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["legal_form"].choices = Client.LegalForm.choices
+        self.fields["legal_form"].required = True
+
+
+class ExplanationForm(forms.Form):
+    text = forms.CharField(label="Your explanation", max_length=10000,
+                           widget=forms.Textarea(attrs={"rows": 6}),
+                           help_text="What happened, and what you have done so it does not happen again.")
+
+
+class TerminationForm(forms.Form):
+    reason = forms.CharField(label="Why are you leaving? (optional)", required=False, max_length=300,
+                             widget=forms.TextInput())
+    confirm = forms.BooleanField(label="I understand the account stops sending on the termination date.")
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"placeholder": "colleague@company.ua"}))
+    role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=User.Role.choices)
+
+
+class InvitationAcceptForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    password1 = forms.CharField(label="Password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text="At least 8 characters, not too common, not only digits.")
+    password2 = forms.CharField(label="Password (again)", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "You must type the same password each time.")
+        return data
+
+
+class PhoneResetRequestForm(forms.Form):
+    phone = forms.CharField(label="Mobile phone", max_length=30,
+                            help_text="The primary phone of your account. We send a 6-digit code by SMS.",
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
+                                                          "placeholder": "067 123 45 67"}))
+
+    def clean_phone(self):
+        from .phones import phone_normalize  # noqa: PLC0415
+
+        return phone_normalize(self.cleaned_data["phone"])
+
+
+class PhoneResetCodeForm(forms.Form):
+    code = forms.CharField(label="Code from the SMS", max_length=12,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                         "placeholder": "123456"}))
+    password1 = forms.CharField(label="New password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text="At least 8 characters, not too common, not only digits.")
+    password2 = forms.CharField(label="New password (again)", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "You must type the same password each time.")
+        return data

@@ -11,6 +11,15 @@ class InsufficientFunds(BillingError):
     default_detail = "The balance cannot pay for this send. Top up your wallet."
 
 
+class OverdraftOverdue(InsufficientFunds):
+    """R-BILL-09: debt older than the repayment term stops sending until it is paid. A subclass of
+    InsufficientFunds, so every caller that handles "cannot pay" handles it too."""
+
+    code = "overdraft_overdue"
+    status = 402
+    default_detail = "Your overdraft is overdue; sending is stopped until the debt is paid. Top up your wallet."
+
+
 class InvalidAmount(BillingError):
     code = "invalid_amount"
 
@@ -19,3 +28,42 @@ class NoTariff(BillingError):
     code = "no_tariff"
     status = 503
     default_detail = "No price list is in force; sending is unavailable. Please contact support."
+
+
+class NoPrice(BillingError):
+    code = "no_price"
+    status = 503
+    default_detail = "This service has no price in the price list in force. Please contact support."
+
+
+class NoExchangeRate(BillingError):
+    code = "no_exchange_rate"
+    status = 503
+    default_detail = "No EUR/UAH exchange rate is loaded; Viber prices cannot be converted. Please contact support."
+
+
+class HoldError(BillingError):
+    code = "hold_error"
+    status = 409
+
+
+class InvoiceNotFound(BillingError):
+    code = "invoice_not_found"
+    status = 404
+    default_detail = "No invoice with this number."
+
+
+class InvoiceConflict(BillingError):
+    code = "invoice_conflict"
+    status = 409
+
+
+class SignatureInvalid(BillingError):
+    code = "signature_invalid"
+    status = 403
+    default_detail = "The X-Signature header does not match the request body."
+
+
+class ReasonRequired(BillingError):
+    code = "reason_required"
+    default_detail = "Give a reason: it is recorded with this action."

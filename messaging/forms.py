@@ -91,3 +91,119 @@ class SenderNameRequestForm(forms.Form):
                            help_text="Up to 11 Latin letters, digits, spaces and . & - (at least one letter). "
                                      "Staff review it before it can send.",
                            widget=forms.TextInput(attrs={"placeholder": "e.g. KvitkaShop", "autocomplete": "off"}))
+
+
+# --- campaigns and contacts -------------------------------------------------------------------
+
+from django.utils import timezone  # noqa: E402
+
+CAMPAIGN_TTL_CHOICES = [(3600, "1 hour"), (6 * 3600, "6 hours"), (24 * 3600, "24 hours"), (72 * 3600, "72 hours")]
+UPLOAD_ACCEPT = ".csv,.txt,.tsv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadField(forms.FileField):
+    widget = forms.ClearableFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "File")
+        kwargs.setdefault("help_text", "CSV or Excel (.xlsx), up to 20 MB and 100,000 rows. One column holds the phone "
+                                       "numbers; other columns (name, city, …) can fill {variables} in the text.")
+        super().__init__(**kwargs)
+        self.widget = forms.FileInput(attrs={"accept": UPLOAD_ACCEPT})
+
+
+class CampaignForm(forms.Form):
+    """Step 1 of a new campaign: what to send, to whom (one source), when and for how long."""
+
+    SOURCE_FILE, SOURCE_PASTE, SOURCE_GROUP = "file", "paste", "group"
+
+    name = forms.CharField(label="Campaign name", max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. Spring sale", "autocomplete": "off"}))
+    sender = forms.ChoiceField(label="Sender name")
+    text = forms.CharField(
+        label="Message text", max_length=MAX_TEXT_CHARS, strip=False,
+        help_text="Use {name}-style variables to personalize: {phone} and the columns of your file or group.",
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Hi {name}! Spring sale: -20% on everything until Sunday."}),
+    )
+    source = forms.ChoiceField(
+        label="Recipients", widget=forms.RadioSelect, initial=SOURCE_FILE,
+        choices=[(SOURCE_FILE, "Upload a file"), (SOURCE_PASTE, "Paste numbers"), (SOURCE_GROUP, "Contact group")],
+    )
+    file = UploadField(required=False)
+    numbers = forms.CharField(
+        label="Phone numbers", required=False, max_length=MAX_RECIPIENTS_FIELD_CHARS,
+        help_text="One per line, or separated by commas, semicolons or spaces.",
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "0671234567\n+380501234567",
+                                     "autocomplete": "off", "spellcheck": "false"}),
+    )
+    group = forms.TypedChoiceField(label="Contact group", required=False, coerce=int, empty_value=None)
+    send_at = forms.DateTimeField(
+        label="Send at", required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M"],
+        help_text="Kyiv time. Leave empty to send now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ttl = forms.TypedChoiceField(label="Message lifetime", coerce=int, choices=CAMPAIGN_TTL_CHOICES,
+                                 initial=24 * 3600,
+                                 help_text="Operators keep retrying a message this long; then it expires.")
+
+    def __init__(self, *args, sender_names=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sender"].choices = [(name, name) for name in sender_names]
+        if len(sender_names) == 1:
+            self.fields["sender"].initial = sender_names[0]
+        self.fields["group"].choices = [("", "Choose a group…")] + [
+            (g.pk, f"{g.name} ({g.size:,} contacts)") for g in groups]
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            raise forms.ValidationError("Enter the message text.")
+        return text
+
+    def clean_send_at(self):
+        send_at = self.cleaned_data.get("send_at")
+        if send_at and send_at < timezone.now() - timezone.timedelta(minutes=1):
+            raise forms.ValidationError("This time is in the past. Leave it empty to send now.")
+        return send_at
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("source")
+        if source == self.SOURCE_FILE and not data.get("file"):
+            self.add_error("file", "Choose a CSV or XLSX file.")
+        elif source == self.SOURCE_PASTE:
+            numbers = split_recipients(data.get("numbers") or "")
+            if not numbers:
+                self.add_error("numbers", "Enter at least one phone number.")
+            data["numbers"] = numbers
+        elif source == self.SOURCE_GROUP and not data.get("group"):
+            self.add_error("group", "Choose a contact group.")
+        return data
+
+
+class CampaignConfirmForm(forms.Form):
+    """Step 2: the phone column of an upload (files only) and the go-ahead."""
+
+    phone_column = forms.TypedChoiceField(label="Phone numbers are in", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, columns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone_column"].choices = [(c.index, c.title) for c in columns]
+
+
+class ContactGroupForm(forms.Form):
+    name = forms.CharField(label="Group name", max_length=200,
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. Loyal customers", "autocomplete": "off"}))
+
+
+class ContactImportForm(forms.Form):
+    file = UploadField(help_text="CSV or Excel (.xlsx), up to 20 MB and 100,000 rows: a phone column, optionally "
+                                 "a name and other columns (they become {variables} for campaigns).")
+
+
+class ContactAddForm(forms.Form):
+    phone = forms.CharField(label="Phone", max_length=32,
+                            widget=forms.TextInput(attrs={"placeholder": "0671234567", "inputmode": "tel",
+                                                          "autocomplete": "off"}))
+    name = forms.CharField(label="Name", max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": "Olha", "autocomplete": "off"}))

@@ -2,6 +2,7 @@
 from celery import shared_task
 
 from . import campaign_tasks, services  # noqa: F401 (campaign_tasks registers its tasks)
+from .services.dispatch import IN_DOUBT_AFTER
 
 
 @shared_task(name="messaging.receipts_apply", ignore_result=True)
@@ -20,7 +21,13 @@ def messages_release_due_task() -> int:
 
 @shared_task(name="messaging.poll_receipts", ignore_result=True)
 def messages_poll_receipts_task() -> int:
-    """Delivery-report upkeep: match receipts that beat their submit response, and expire
-    messages with no report 7 days after submission (R-MSG-04)."""
+    """Every minute, the delivery-report upkeep (R-MSG-04). The connectors send the query_sm
+    themselves (they own the binds) and store final answers as receipts; this job matches
+    receipts (also those that beat their submit response, and those that settle parts in doubt),
+    flags parts left in doubt by a dead connector, expires messages whose lifetime ended while
+    they waited, and closes the 7-day window."""
     receipts_apply_task()
-    return services.messages_expire_stale()
+    services.parts_flag_in_doubt(older_than=IN_DOUBT_AFTER)
+    services.messages_submitted_sweep()
+    expired = services.messages_expire_overdue()
+    return expired + services.messages_expire_stale()

@@ -1,12 +1,47 @@
+"""Reads of the senders app (other apps call these, never the models directly)."""
 from accounts.models import Client
 
-from .models import SenderName
+from .models import Channel, NationalRegistration, SenderName
 
 
-def approved_sender_get(*, client: Client, name: str) -> SenderName | None:
+def approved_sender_get(*, client: Client, name: str, channel: str = Channel.SMS) -> SenderName | None:
     """The client's approved sender with this exact name, or None (only approved names send)."""
-    return SenderName.objects.filter(client=client, name=name, status=SenderName.Status.APPROVED).first()
+    return SenderName.objects.filter(client=client, name=name, channel=channel,
+                                     status=SenderName.Status.APPROVED).first()
 
 
-def sender_names_for_client(*, client: Client):
-    return SenderName.objects.filter(client=client).order_by("name")
+def sender_names_for_client(*, client: Client, channel: str | None = None):
+    qs = SenderName.objects.filter(client=client)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.order_by("name")
+
+
+def sender_get(*, client: Client, public_id) -> SenderName | None:
+    return SenderName.objects.filter(client=client, public_id=public_id).prefetch_related("registrations").first()
+
+
+def sender_class(client: Client, name: str, operator: str | None = None) -> str:
+    """'national' or 'international' for pricing an SMS from `name` (R-SND-05, R-BILL-07).
+
+    National only when the client's approved SMS name was accepted as national by the operator
+    (any operator when `operator` is None) and staff do not keep it international. Everything
+    else, including a name the client does not own, is international."""
+    qs = NationalRegistration.objects.filter(
+        sender__client=client, sender__name=name, sender__channel=Channel.SMS,
+        sender__status=SenderName.Status.APPROVED, sender__international_reason="",
+        status=NationalRegistration.Status.NATIONAL)
+    if operator:
+        qs = qs.filter(operator=operator)
+    return "national" if qs.exists() else "international"
+
+
+def viber_sender_allowed(*, client: Client, name: str, is_test: bool = False) -> bool:
+    """May the client send a Viber message from `name` (R-SND-07)? Its own approved Viber name;
+    or the provider's shared sender for test messages and until the client's own is registered."""
+    from .services import viber_shared_sender  # noqa: PLC0415
+
+    own = SenderName.objects.filter(client=client, channel=Channel.VIBER, status=SenderName.Status.APPROVED)
+    if name.lower() == viber_shared_sender().lower():
+        return is_test or not own.exists()
+    return own.filter(name=name).exists()

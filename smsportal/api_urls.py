@@ -1,6 +1,7 @@
 from django.urls import path
 
-from billing.api.views import BalanceApi
+from billing.api.views import (BalanceApi, InvoiceDetailApi, InvoiceListCreateApi, PaymentCallbackApi, PriceListApi,
+                               TransactionListApi)
 from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, CampaignListCreateApi,
                                      MessageEstimateApi)
 from messaging.api.views import MessageDetailApi, MessageSendApi
@@ -14,4 +15,14 @@ urlpatterns = [
     path("campaigns/<str:campaign_id>/", CampaignDetailApi.as_view(), name="api-campaign-detail"),
     path("campaigns/<str:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="api-campaign-cancel"),
     path("balance/", BalanceApi.as_view(), name="api-balance"),
+    path("transactions/", TransactionListApi.as_view(), name="api-transactions"),
+    path("invoices/", InvoiceListCreateApi.as_view(), name="api-invoices"),
+    path("invoices/<str:number>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
+    path("prices/", PriceListApi.as_view(), name="api-prices"),
+    path("payments/callback/", PaymentCallbackApi.as_view(), name="api-payments-callback"),
 ]
+
+# Sender names (R-SND-01…08): the accounts-and-senders issue.
+from senders.api.views import SenderListCreateApi  # noqa: E402
+
+urlpatterns += [path("senders/", SenderListCreateApi.as_view(), name="api-senders")]

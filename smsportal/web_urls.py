@@ -1,5 +1,5 @@
 """The client-facing website (server-rendered pages). Ids in URLs are public UUIDs or key prefixes."""
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views as account_views
 from messaging import views as messaging_views
@@ -13,4 +13,56 @@ urlpatterns = [
     path("senders/request/", messaging_views.sender_request, name="sender_request"),
     path("api-keys/", account_views.api_key_list, name="api_key_list"),
     path("api-keys/<str:prefix>/revoke/", account_views.api_key_revoke_view, name="api_key_revoke"),
+    path("billing/", include("billing.urls")),
+]
+
+from messaging import web_campaigns  # noqa: E402
+
+urlpatterns += [
+    path("campaigns/", web_campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new/", web_campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/new/<str:token>/", web_campaigns.campaign_review, name="campaign_review"),
+    path("campaigns/<uuid:public_id>/", web_campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<uuid:public_id>/progress.json", web_campaigns.campaign_progress_json, name="campaign_progress"),
+    path("campaigns/<uuid:public_id>/rows-not-accepted.csv", web_campaigns.campaign_errors_csv,
+         name="campaign_errors_csv"),
+    path("campaigns/<uuid:public_id>/cancel/", web_campaigns.campaign_cancel_view, name="campaign_cancel"),
+    path("contacts/", web_campaigns.contact_groups, name="contact_groups"),
+    path("contacts/<int:group_id>/", web_campaigns.contact_group, name="contact_group"),
+    path("contacts/<int:group_id>/rename/", web_campaigns.contact_group_rename_view, name="contact_group_rename"),
+    path("contacts/<int:group_id>/delete/", web_campaigns.contact_group_delete_view, name="contact_group_delete"),
+    path("contacts/<int:group_id>/add/", web_campaigns.contact_add_view, name="contact_add"),
+    path("contacts/<int:group_id>/import/", web_campaigns.contact_import, name="contact_import"),
+    path("contacts/<int:group_id>/import/<str:token>/", web_campaigns.contact_import_review,
+         name="contact_import_review"),
+    path("contacts/<int:group_id>/contacts/<int:contact_id>/delete/", web_campaigns.contact_delete_view,
+         name="contact_delete"),
+]
+
+# Sender names (R-SND): list, request, one name's page with its national-registration description.
+from senders import views as sender_views  # noqa: E402
+
+urlpatterns += [
+    path("senders/", sender_views.sender_list, name="sender_list"),
+    path("senders/<uuid:public_id>/", sender_views.sender_detail, name="sender_detail"),
+]
+
+# Accounts (R-ACC): API key regenerate and IP allow-list, company details and contract, the block
+# and the explanation form, termination.
+urlpatterns += [
+    path("api-keys/<str:prefix>/regenerate/", account_views.api_key_regenerate_view, name="api_key_regenerate"),
+    path("api-keys/<str:prefix>/ips/", account_views.api_key_ips_view, name="api_key_ips"),
+    path("account/", account_views.account_profile, name="account_profile"),
+    path("account/contract/", account_views.account_contract_request, name="account_contract_request"),
+    path("account/termination/", account_views.account_termination, name="account_termination"),
+    path("account/status/", account_views.account_block, name="account_block"),
+]
+urlpatterns += [
+    path("account/team/", account_views.account_team, name="account_team"),
+    path("invite/<str:token>/", account_views.invitation_accept_view, name="invitation_accept"),
+]
+urlpatterns += [  # R-ACC-05: password reset through the primary phone (allauth's reset by email stays)
+    path("accounts/password/reset/phone/", account_views.password_reset_phone, name="account_reset_password_phone"),
+    path("accounts/password/reset/phone/code/", account_views.password_reset_phone_code,
+         name="account_reset_password_phone_code"),
 ]

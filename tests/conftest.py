@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
-from billing.selectors import wallets_out_of_balance
+from billing.selectors import holds_overdrawn, wallets_out_of_balance
 from tests.factories import RouteFactory, SenderNameFactory, TariffFactory, make_client
 
 
@@ -44,7 +44,9 @@ def web(client, client_account):
 
 @pytest.fixture(autouse=True)
 def ledger_sums_to_balance(request):
-    """After every database test: each wallet's cached balance equals the sum of its entries."""
+    """After every database test, the billing invariants hold: each wallet's cached balance, bonus
+    and held amount equal the sums of its ledger entries (and its last entry's balance_after),
+    and no hold was captured or released beyond what it reserved."""
     marker = request.node.get_closest_marker("django_db")
     uses_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
     if uses_db:
@@ -55,3 +57,4 @@ def ledger_sums_to_balance(request):
     yield
     if uses_db:
         assert wallets_out_of_balance() == []
+        assert holds_overdrawn() == []

@@ -38,7 +38,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("The API key has invalid characters.") from None
-        key = api_key_authenticate(raw)
+        # R-ACC-04: a key with an IP allow-list refuses other addresses (403 ip_not_allowed).
+        key = api_key_authenticate(raw, ip=request.META.get("REMOTE_ADDR"))
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         return ApiPrincipal(client=key.client, api_key=key), key

@@ -130,7 +130,8 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None) -> Prepared:
         price = price_cache.get(key)
         if price is None:
             price = price_cache[key] = sms_price(client=client, recipient=parsed.phone, segments=seg.count,
-                                                 tariff=tariff).amount
+                                                 tariff=tariff, country=parsed.country,
+                                                 operator=parsed.operator).amount
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
         out.total += price
     return out

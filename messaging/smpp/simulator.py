@@ -53,6 +53,13 @@ Behaviour (what an ESME sees):
   unknown or unsupported commands -> ``generic_nack`` ESME_RINVCMDID (0x03).
 * ``disconnect_probability``: per submit, the chance that the socket is closed abruptly
   instead of answering it (no record, no response).
+* ``receipt_tlvs=False``: receipts carry only the text form (no receipted_message_id /
+  message_state TLVs), as some operators send them.
+* Scripted faults (thread-safe, for tests): ``inject_submit_error(status, destination=None,
+  count=1)`` answers the next matching submits with an error status (no record);
+  ``drop_submit_responses(destination=None, count=1)`` accepts the next matching submits
+  (record and receipt) but never answers them; ``unbind_all()`` sends an SMSC-initiated
+  ``unbind`` to every bound session and closes it when the ``unbind_resp`` comes.
 
 Hot-path PDUs (submit_sm in, submit_sm_resp/deliver_sm out, deliver_sm_resp in) use a
 small struct-based codec; everything else goes through smpplib's command classes.
@@ -378,6 +385,7 @@ class SimulatorConfig:
     max_binds: int = 0  # sessions per system_id; 0 = unlimited (more -> ESME_RALYBND)
     max_messages: int = 100_000  # message records kept, ~0.7 kB each (oldest dropped first)
     redeliver_unacked: bool = False  # re-queue unacked deliver_sm when a session goes
+    receipt_tlvs: bool = True  # receipted_message_id / message_state TLVs in receipts
     seed: Optional[int] = None  # seed of the delivery_ratio / disconnect draws
 
     def __post_init__(self):
@@ -493,6 +501,7 @@ _STAT_KEYS = (
     "throttled", "submit_errors", "receipts_sent", "receipts_acked", "receipts_queued",
     "receipts_dropped", "deliver_sm_resp_errors", "mo_sent", "mo_acked", "query_sm",
     "enquire_link", "generic_nack_sent", "generic_nack_received", "disconnects",
+    "responses_dropped", "unbinds_sent",
 )
 
 
@@ -516,6 +525,7 @@ class _Session(asyncio.Protocol):
         self.system_id = None
         self.seq = 0
         self.outstanding = {}  # deliver_sm sequence -> MessageRecord (receipt) or MO tuple
+        self.unbinding = False  # we sent an unbind and wait for its response
 
     def next_seq(self) -> int:
         self.seq = self.seq + 1 if self.seq < _SEQ_MAX else 1
@@ -579,6 +589,7 @@ class SmscSimulator:
         self._bound_count: collections.Counter = collections.Counter()
         self._pending: dict = {}  # system_id (None = any) -> deque of receipts/MOs
         self._tps_windows: dict = {}
+        self._submit_script: list = []  # [destination or None, status or None (drop), remaining]
         self._heap: list = []
         self._heap_tiebreak = itertools.count()
         self._pump_handle = None
@@ -765,6 +776,37 @@ class SmscSimulator:
               destination.encode("latin-1"), esm_class, data_coding, short_message)
         return self.call(self._inject_mo_now, mo, system_id)
 
+    def inject_submit_error(self, status: int, destination: Optional[str] = None, count: int = 1) -> None:
+        """Answer the next ``count`` submits (to ``destination``, or any) with ``status``."""
+        self.call(self._submit_script.append, [destination, status, count])
+
+    def drop_submit_responses(self, destination: Optional[str] = None, count: int = 1) -> None:
+        """Accept the next ``count`` submits (to ``destination``, or any) but never answer them."""
+        self.call(self._submit_script.append, [destination, None, count])
+
+    def _scripted(self, destination: str):
+        for entry in self._submit_script:
+            if entry[0] is None or entry[0] == destination:
+                entry[2] -= 1
+                if entry[2] <= 0:
+                    self._submit_script.remove(entry)
+                return (entry[1],)
+        return None
+
+    def unbind_all(self, system_id: Optional[str] = None) -> int:
+        """Send an SMSC-initiated unbind to every bound session (of one system_id); each is
+        closed when its unbind_resp arrives. Returns how many."""
+        def run():
+            victims = [s for s in self._sessions if s.bound and (system_id is None or s.system_id == system_id)]
+            for s in victims:
+                self._unregister(s)
+                s.unbinding = True
+                self._send(s, _header(UNBIND, ESME_ROK, s.next_seq()))
+            self.stats["unbinds_sent"] += len(victims)
+            self._flush()
+            return len(victims)
+        return self.call(run)
+
     def disconnect_all(self, system_id: Optional[str] = None) -> int:
         """Abruptly close every session (of one system_id); returns how many."""
         def run():
@@ -930,6 +972,16 @@ class SmscSimulator:
             self._send(s, _header(SUBMIT_SM_RESP, ESME_RINVDSTADR, seq))
             stats["submit_errors"] += 1
             return True
+        respond = True
+        if self._submit_script:
+            scripted = self._scripted(dst.decode("latin-1"))
+            if scripted is not None:
+                status, = scripted
+                if status is not None:
+                    self._send(s, _header(SUBMIT_SM_RESP, status, seq))
+                    stats["submit_errors"] += 1
+                    return True
+                respond = False
 
         number = next(_ID_COUNTER)
         message_id = format(number, "x") if config.id_format == "hex" else str(number)
@@ -961,7 +1013,10 @@ class SmscSimulator:
                 messages.pop(order.popleft(), None)
         stats["submits"] += 1
         mid = message_id.encode()
-        self._send(s, _HDR.pack(17 + len(mid), SUBMIT_SM_RESP, ESME_ROK, seq) + mid + b"\x00")
+        if respond:
+            self._send(s, _HDR.pack(17 + len(mid), SUBMIT_SM_RESP, ESME_ROK, seq) + mid + b"\x00")
+        else:
+            stats["responses_dropped"] += 1
         if receipt:
             if delay <= 0:
                 self._route_receipt(record, s)
@@ -992,6 +1047,8 @@ class SmscSimulator:
             self.stats["enquire_link"] += 1
             self._send(s, _header(ENQUIRE_LINK_RESP, ESME_ROK, seq))
         elif command_id & RESP:
+            if command_id == UNBIND_RESP and s.unbinding:
+                s.close_after_flush = True
             if command_id == GENERIC_NACK:
                 self.stats["generic_nack_received"] += 1
                 s.outstanding.pop(seq, None)
@@ -1152,7 +1209,9 @@ class SmscSimulator:
         mid = message_id.encode()
         tlvs = (_TLV_HDR.pack(TLV_RECEIPTED_MESSAGE_ID, len(mid) + 1) + mid + b"\x00"
                 + struct.pack(">HHB", TLV_MESSAGE_STATE, 1, record.final_state))
-        if not delivered:
+        if not self.config.receipt_tlvs:
+            tlvs = b""
+        elif not delivered:
             tlvs += _TLV_HDR.pack(TLV_NETWORK_ERROR_CODE, 3) + b"\x03\x00\x01"
         seq = s.next_seq()
         self._send(s, encode_deliver_sm(

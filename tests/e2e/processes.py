@@ -80,6 +80,13 @@ class Processes:
                                      "INFO", "--concurrency", "1", "--pool", "solo", "--without-gossip",
                                      "--without-mingle", "--without-heartbeat"])
 
+    def log_of(self, proc: subprocess.Popen) -> str:
+        """Everything one started process wrote so far."""
+        for _name, p, log in self.procs:
+            if p is proc:
+                return log.read_text(errors="replace")
+        raise KeyError(proc)
+
     def logs(self) -> str:
         out = []
         for name, _proc, log in self.procs:

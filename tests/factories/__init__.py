@@ -55,9 +55,14 @@ class SenderNameFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Shop{n}")
     status = SenderName.Status.PENDING
+    channel = "sms"
 
     class Params:
         approved = factory.Trait(status=SenderName.Status.APPROVED)
+        rejected = factory.Trait(status=SenderName.Status.REJECTED, rejection_reason="Not allowed")
+        viber = factory.Trait(channel="viber")
+        described = factory.Trait(company_name="Acme LLC", company_code="14360570", website="acme.example.ua",
+                                  purpose="Order and delivery notices", sample_text="Your order 123 is ready.")
 
 
 class RouteFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,8 @@
 """`manage.py smpp_connector [--route NAME ...]`: the long-running SMPP connector.
 
-One thread per route owns that route's bind. With no --route it serves every active route
-(the demo); in production run one process per route.
+Each route runs `route.binds` binds, one thread each (messaging.smpp.connector). In production run
+one process per route (`--route NAME`); with no --route it serves every active route (the demo).
+SIGTERM / SIGINT stop it cleanly: binds stop writing, wait briefly for answers, save, unbind.
 """
 import logging
 import signal
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             t = threading.Thread(target=Connector(route.pk, stop).run, name=f"connector-{route.name}", daemon=True)
             t.start()
             threads.append(t)
-            self.stdout.write(f"connector for route {route.name} → {route.host}:{route.port}")
+            self.stdout.write(f"connector for route {route.name} → {route.host}:{route.port} ({route.binds} bind(s))")
         while any(t.is_alive() for t in threads):
             for t in threads:
                 t.join(timeout=0.5)

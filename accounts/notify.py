@@ -1,0 +1,54 @@
+"""How the provider reaches a client: an SMS to the primary phone (T 3.2.10) and email.
+
+The SMS goes through messaging's `system_message_send` (free, the real SMPP route). Messaging
+sits above accounts, so it is imported inside the function: accounts never imports it at load.
+"""
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from .models import Client, User
+
+log = logging.getLogger("smsportal.accounts")
+
+
+def client_primary_phone(client: Client) -> str:
+    """The primary communication method: the verified phone of the account's first owner."""
+    owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True, phone_verified=True)
+             .exclude(phone="").order_by("date_joined", "id").first())
+    return owner.phone if owner else ""
+
+
+def client_emails(client: Client) -> list[str]:
+    emails = list(User.objects.filter(client=client, role=User.Role.OWNER, is_active=True)
+                  .values_list("email", flat=True))
+    if client.documents_email and client.documents_email not in emails:
+        emails.append(client.documents_email)
+    return emails
+
+
+def sms_send(phone: str, text: str) -> bool:
+    """Sends a system SMS now; False (and a log line) when it could not be queued."""
+    if not phone:
+        return False
+    from messaging.services.send import system_message_send  # noqa: PLC0415 (messaging sits above accounts)
+
+    try:
+        system_message_send(recipient=phone, text=text)
+    except Exception:  # noqa: BLE001 (a notice must not undo the action that caused it)
+        log.exception("system SMS to %s failed", phone)
+        return False
+    return True
+
+
+def email_send(to: list[str], subject: str, body: str) -> bool:
+    if not to:
+        return False
+    prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
+    try:
+        send_mail(prefix + subject, body, None, to)
+    except Exception:  # noqa: BLE001
+        log.exception("email %r failed", subject)
+        return False
+    return True

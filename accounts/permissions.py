@@ -1,0 +1,61 @@
+"""Team roles on the website (and the matching check for services).
+
+    owner   everything: team, API keys, company details, contract, termination, sending
+    member  sends SMS and Viber, campaigns, contacts, sender-name requests, sees statistics
+    viewer  statistics and message status only (read-only)
+
+Usage in a website view::
+
+    from accounts.permissions import require_role, SEND_ROLES
+
+    @require_role(*SEND_ROLES)          # implies client_required: request.client is set
+    def send(request): ...
+
+    @require_role("owner")
+    def team(request): ...
+
+`require_role(..., methods=("POST",))` lets every role read the page and checks only writes.
+API keys act for the whole client (no role): keys are created by owners only.
+"""
+from functools import wraps
+
+from django.shortcuts import render
+
+from .models import User
+
+OWNER, MEMBER, VIEWER = User.Role.OWNER, User.Role.MEMBER, User.Role.VIEWER
+SEND_ROLES = (OWNER, MEMBER)
+ALL_ROLES = (OWNER, MEMBER, VIEWER)
+
+
+def user_can_send(user) -> bool:
+    """The login may send messages and make requests that cost money (owner or member)."""
+    return bool(getattr(user, "client_id", None)) and getattr(user, "role", None) in SEND_ROLES
+
+
+def user_is_owner(user) -> bool:
+    return bool(getattr(user, "client_id", None)) and getattr(user, "role", None) == OWNER
+
+
+def require_role(*roles, methods: tuple | None = None):
+    """A website view for logins of the given roles (owner, member, viewer). Implies
+    `client_required`. Other roles get a 403 page saying who can do it. With `methods`, only
+    those HTTP methods are checked (e.g. ("POST",): viewers can see, not change)."""
+    from .views import client_required  # noqa: PLC0415 (views import this module)
+
+    allowed = tuple(str(r) for r in roles) or ALL_ROLES
+
+    def decorator(view):
+        @client_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            checked = methods is None or request.method in methods
+            if checked and request.user.role not in allowed:
+                labels = ", ".join(User.Role(r).label.lower() for r in allowed)
+                return render(request, "portal/account_forbidden.html",
+                              {"allowed": labels, "role": request.user.get_role_display()}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,56 @@
+"""The primary phone (R-ACC-01): a Ukrainian mobile number in E.164 (+380XXXXXXXXX)."""
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def phone_normalize(value: str) -> str:
+    """`+380671234567` for 067 123 45 67, 380671234567, +38 (067) 123-45-67; ValidationError otherwise."""
+    raw = (value or "").strip()
+    if not raw:
+        raise ValidationError("Enter your mobile phone number.", code="required")
+    try:
+        number = phonenumbers.parse(raw, "UA")
+    except phonenumbers.NumberParseException:
+        raise ValidationError("Enter a mobile phone number, e.g. 067 123 45 67.", code="invalid") from None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise ValidationError("This is not a valid mobile number: we send the code by SMS.", code="invalid")
+    if number.country_code != 380:
+        raise ValidationError("Use a Ukrainian mobile number (+380…).", code="not_ukrainian")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_display(e164: str) -> str:
+    if not e164:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, "UA"), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+def phone_masked(e164: str) -> str:
+    """+380 67 *** ** 67: enough to recognize the number, not to learn it."""
+    if len(e164 or "") < 8:
+        return e164 or ""
+    return f"{e164[:4]} {e164[4:6]} *** ** {e164[-2:]}"
+
+
+def ua_mobile_field(**kwargs):
+    """A form field for the primary phone: accepts 067 123 45 67, +380…, 380…; cleans to E.164."""
+    from django import forms  # noqa: PLC0415
+
+    class _Field(forms.CharField):
+        def __init__(self, **kw):
+            kw.setdefault("label", "Mobile phone")
+            kw.setdefault("max_length", 30)
+            kw.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
+                                                           "placeholder": "067 123 45 67"}))
+            super().__init__(**kw)
+
+        def clean(self, value):
+            value = super().clean(value)
+            return phone_normalize(value) if value else value
+
+    return _Field(**kwargs)

@@ -1,0 +1,178 @@
+"""Blocking (R-ACC-06), dormancy (R-ACC-07) and linked accounts (R-ACC-02).
+
+A block notifies the client at once by SMS to the primary phone and by email; the client can
+still log in, sees why on every page, cannot send, and may answer with a written explanation
+within 2 calendar days (T 3.3.7); staff unblock. Every step is audited.
+"""
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from smsportal.errors import ApplicationError, NotFound
+
+from ..models import Client, ClientBlock
+from ..timeutil import kyiv_day_end
+from .core import audit_record
+
+EXPLANATION_DAYS = 2
+DORMANT_AFTER_DAYS = 3 * 365
+DORMANT_REASON = ("No use of funds for 3 years since the last top-up. Contact support to verify the owner and "
+                  "have the account unblocked.")
+
+
+class BlockError(ApplicationError):
+    code = "block_error"
+    status = 409
+
+
+def explanation_deadline(blocked_at):
+    """The end of the 2nd calendar day after the block (Kyiv): blocked on the 4th → until the 6th, 23:59."""
+    return kyiv_day_end(blocked_at, days_after=EXPLANATION_DAYS)
+
+
+def _notify_block(block_id: int) -> None:
+    from ..notify import client_emails, client_primary_phone, email_send, sms_send  # noqa: PLC0415
+
+    block = ClientBlock.objects.select_related("client").get(pk=block_id)
+    client = block.client
+    due = timezone.localtime(block.explanation_due_at) if block.explanation_due_at else None
+    short = block.reason if len(block.reason) <= 90 else block.reason[:87] + "..."
+    if block.kind == ClientBlock.Kind.DORMANT:
+        sms = "smsportal: your account is blocked after 3 years without use. Contact support to verify the owner."
+    else:
+        sms = f"smsportal: your account is blocked. Reason: {short}"
+        if due:
+            sms += f" Explain in your account by {due:%d.%m %H:%M}."
+    body = (f"Your account {client.name} was blocked on {timezone.localtime(block.blocked_at):%d.%m.%Y %H:%M}.\n\n"
+            f"Reason: {block.reason}\n\n")
+    if due:
+        body += (f"You can still log in and see your data, but you cannot send. You can send us a written "
+                 f"explanation on the website until {due:%d.%m.%Y %H:%M} (Kyiv time).\n")
+    sent_sms = sms_send(client_primary_phone(client), sms)
+    sent_mail = email_send(client_emails(client), f"Account {client.name} blocked", body)
+    ClientBlock.objects.filter(pk=block.pk).update(notified_sms=sent_sms, notified_email=sent_mail)
+    audit_record(code="accounts.client.block_notified", client=client, target=str(client.public_id),
+                 details={"sms": sent_sms, "email": sent_mail})
+
+
+def client_block(*, client: Client, reason: str, actor=None, kind: str = ClientBlock.Kind.STAFF,
+                 notify: bool = True) -> ClientBlock:
+    """Blocks the account with a reason the client sees; notifies at commit (SMS + email)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BlockError("A block needs a reason the client will see.", code="reason_required")
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.is_system:
+            raise BlockError("The system account cannot be blocked.")
+        if client.status == Client.Status.TERMINATED:
+            raise BlockError("The account is terminated.")
+        if ClientBlock.objects.filter(client=client, lifted_at__isnull=True).exists():
+            raise BlockError(f"{client.name} is already blocked.")
+        now = timezone.now()
+        block = ClientBlock.objects.create(
+            client=client, kind=kind, reason=reason, blocked_at=now,
+            blocked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            explanation_due_at=explanation_deadline(now) if kind == ClientBlock.Kind.STAFF else None)
+        client.status = Client.Status.DORMANT if kind == ClientBlock.Kind.DORMANT else Client.Status.BLOCKED
+        client.status_reason = reason
+        client.save(update_fields=["status", "status_reason", "updated_at"])
+        audit_record(code="accounts.client.dormant" if kind == ClientBlock.Kind.DORMANT else "accounts.client.blocked",
+                     actor=actor, client=client, target=str(client.public_id), details={"reason": reason})
+        if notify:
+            transaction.on_commit(lambda: _notify_block(block.pk))
+    return block
+
+
+def client_block_with_linked(*, client: Client, reason: str, actor=None) -> list[ClientBlock]:
+    """Blocks the account and every account linked to it by phone or legal code (R-ACC-02)."""
+    from ..selectors import clients_linked_to  # noqa: PLC0415
+
+    blocks = []
+    with transaction.atomic():
+        for target in [client, *clients_linked_to(client)]:
+            if target.status in (Client.Status.ACTIVE, Client.Status.DORMANT) and not target.blocks.filter(
+                    lifted_at__isnull=True).exists():
+                blocks.append(client_block(client=target, reason=reason, actor=actor))
+    return blocks
+
+
+def block_explanation_submit(*, client: Client, text: str, actor=None) -> ClientBlock:
+    """The client's written explanation, within 2 calendar days of the block (T 3.3.7)."""
+    text = (text or "").strip()
+    if len(text) < 10:
+        raise BlockError("Write a few sentences: what happened and what you have done about it.",
+                         code="explanation_too_short")
+    with transaction.atomic():
+        block = ClientBlock.objects.select_for_update().filter(client=client, lifted_at__isnull=True).first()
+        if block is None:
+            raise NotFound("The account is not blocked.")
+        if block.kind != ClientBlock.Kind.STAFF or block.explanation_due_at is None:
+            raise BlockError("Contact support to verify the owner; this block has no explanation form.")
+        if block.explanation:
+            raise BlockError("Your explanation was already sent; staff will answer by email.")
+        if timezone.now() > block.explanation_due_at:
+            raise BlockError(f"The time for a written explanation ended on "
+                             f"{timezone.localtime(block.explanation_due_at):%d.%m.%Y %H:%M}. Contact support.",
+                             code="explanation_late")
+        block.explanation = text[:10000]
+        block.explanation_at = timezone.now()
+        block.explanation_by = actor if getattr(actor, "is_authenticated", False) else None
+        block.save(update_fields=["explanation", "explanation_at", "explanation_by", "updated_at"])
+        audit_record(code="accounts.client.block_explained", actor=actor, client=client, target=str(client.public_id))
+    return block
+
+
+def client_unblock(*, client: Client, actor=None, note: str = "") -> Client:
+    """Staff lift the current block. A dormant account needs a note on how the owner was
+    verified (R-ACC-07)."""
+    note = (note or "").strip()
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        block = ClientBlock.objects.select_for_update().filter(client=client, lifted_at__isnull=True).first()
+        if block is None and client.status not in (Client.Status.BLOCKED, Client.Status.DORMANT):
+            raise BlockError(f"{client.name} is not blocked.")
+        if (block and block.kind == ClientBlock.Kind.DORMANT or client.status == Client.Status.DORMANT) and not note:
+            raise BlockError("Say how the owner was verified (document, call to the primary phone…).",
+                             code="verification_required")
+        if block:
+            block.lifted_at = timezone.now()
+            block.lifted_by = actor if getattr(actor, "is_authenticated", False) else None
+            block.lift_note = note
+            block.save(update_fields=["lifted_at", "lifted_by", "lift_note", "updated_at"])
+        client.status = Client.Status.ACTIVE
+        client.status_reason = ""
+        client.save(update_fields=["status", "status_reason", "updated_at"])
+        audit_record(code="accounts.client.unblocked", actor=actor, client=client, target=str(client.public_id),
+                     details={"note": note, "kind": block.kind if block else ""})
+    from ..notify import client_emails, email_send  # noqa: PLC0415
+
+    transaction.on_commit(lambda: email_send(client_emails(client), f"Account {client.name} unblocked",
+                                             "Your account is active again: you can send messages."))
+    return client
+
+
+def clients_block_dormant(*, now=None) -> int:
+    """Blocks active clients whose last top-up is over 3 years old and who used no funds since
+    (no charge or captured hold): T 3.3.2. Unblocked by staff once the owner is verified."""
+    from billing.models import LedgerEntry  # noqa: PLC0415 (billing sits above accounts)
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=DORMANT_AFTER_DAYS)
+    spend = [LedgerEntry.Kind.CHARGE, getattr(LedgerEntry.Kind, "CAPTURE", LedgerEntry.Kind.CHARGE)]
+    last_topup = (LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind=LedgerEntry.Kind.TOPUP)
+                  .order_by("-created_at").values("created_at")[:1])
+    candidates = (Client.objects.filter(status=Client.Status.ACTIVE, is_system=False)
+                  .annotate(last_topup=Subquery(last_topup)).filter(last_topup__lt=cutoff))
+    spent_since = LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind__in=spend,
+                                             created_at__gte=OuterRef("last_topup"))
+    blocked = 0
+    for client in candidates.annotate(spent=Exists(spent_since)).filter(spent=False):
+        try:
+            client_block(client=client, reason=DORMANT_REASON, kind=ClientBlock.Kind.DORMANT)
+        except BlockError:
+            continue
+        blocked += 1
+    return blocked

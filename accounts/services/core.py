@@ -1,0 +1,47 @@
+"""Accounts core: audit records, clients, the can-send check."""
+from django.db import transaction
+
+from smsportal.errors import ApplicationError
+
+from ..models import AuditEvent, Client, User
+
+
+class AccountBlocked(ApplicationError):
+    code = "account_blocked"
+    status = 403
+    default_detail = "This account is blocked and cannot send."
+
+
+def audit_record(*, code: str, actor=None, client=None, target: str = "", details: dict | None = None) -> AuditEvent:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(actor=actor, client=client, code=code, target=target, details=details or {})
+
+
+def client_create(*, name: str, owner: User | None = None, **details) -> Client:
+    """A new organization with its wallet; `owner` becomes its first user. `details`: model
+    fields known at sign-up (legal_form, tax_code, review_flag)."""
+    from billing.services import wallet_open  # billing depends on accounts, not the reverse at import
+
+    with transaction.atomic():
+        client = Client.objects.create(name=name.strip() or "My company", **details)
+        wallet_open(client=client)
+        if owner is not None:
+            owner.client = client
+            owner.role = User.Role.OWNER
+            owner.save(update_fields=["client", "role"])
+        audit_record(code="accounts.client.created", actor=owner, client=client, target=str(client.public_id))
+    return client
+
+
+def client_assert_can_send(client: Client) -> None:
+    if not client.can_send:
+        reason = f" Reason: {client.status_reason}" if client.status_reason else ""
+        raise AccountBlocked(f"This account is {client.get_status_display().lower()} and cannot send.{reason}")
+
+
+def accounts_settings_get():
+    from ..models import AccountsSettings  # noqa: PLC0415
+
+    row = AccountsSettings.objects.order_by("id").first()
+    return row or AccountsSettings.objects.create()

@@ -1,0 +1,163 @@
+"""Legal details, contract and staff flags (R-ACC-10)."""
+import re
+
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from smsportal.errors import ApplicationError
+
+from ..models import Client
+from .core import audit_record
+
+LEGAL_FIELDS = ("legal_form", "legal_name", "tax_code", "vat_payer", "vat_number", "signatory_name",
+                "signatory_position", "postal_address", "documents_email", "edi_capable", "edi_provider")
+CONTRACT_NEEDS = ("legal_form", "legal_name", "tax_code", "signatory_name", "signatory_position", "postal_address",
+                  "documents_email")
+FLAGS = ("pay_for_delivered", "round_the_clock_approved", "viber_enabled")
+FLAGS_NEED_CONTRACT = ("pay_for_delivered", "viber_enabled")
+
+
+class LegalDetailsInvalid(ApplicationError):
+    code = "legal_details_invalid"
+
+    def __init__(self, detail: str, *, field: str = ""):
+        super().__init__(detail, extra={"field": field} if field else None)
+        self.field = field
+
+
+def edrpou_valid(code: str) -> bool:
+    """EDRPOU: 8 digits, the last a check digit (weights 1..7, or 7,1..6 for 30000000–60000000;
+    when the remainder is 10, weights +2; a second 10 means 0)."""
+    if not re.fullmatch(r"\d{8}", code or ""):
+        return False
+    digits = [int(c) for c in code]
+    number = int(code)
+    weights = [7, 1, 2, 3, 4, 5, 6] if 30000000 <= number <= 60000000 else [1, 2, 3, 4, 5, 6, 7]
+    check = sum(d * w for d, w in zip(digits, weights)) % 11
+    if check == 10:
+        check = sum(d * (w + 2) for d, w in zip(digits, weights)) % 11
+        if check == 10:
+            check = 0
+    return check == digits[7]
+
+
+def rnokpp_valid(code: str) -> bool:
+    """RNOKPP (individual tax number): 10 digits, the last a check digit."""
+    if not re.fullmatch(r"\d{10}", code or ""):
+        return False
+    d = [int(c) for c in code]
+    check = (-1 * d[0] + 5 * d[1] + 7 * d[2] + 9 * d[3] + 4 * d[4] + 6 * d[5] + 10 * d[6] + 5 * d[7] + 7 * d[8]) % 11 % 10
+    return check == d[9]
+
+
+def tax_code_problem(code: str, legal_form: str = "") -> str | None:
+    """Why `code` is not a valid EDRPOU/RNOKPP for `legal_form`, or None."""
+    code = (code or "").strip()
+    if not code.isdigit():
+        return "The code has digits only: EDRPOU 8 digits, RNOKPP 10 digits."
+    if legal_form == Client.LegalForm.LEGAL_ENTITY and len(code) != 8:
+        return "A legal entity's EDRPOU code has 8 digits."
+    if legal_form == Client.LegalForm.ENTREPRENEUR and len(code) != 10:
+        return "An entrepreneur's RNOKPP (tax number) has 10 digits."
+    if len(code) == 8:
+        return None if edrpou_valid(code) else "This EDRPOU code has a wrong check digit: please check it."
+    if len(code) == 10:
+        return None if rnokpp_valid(code) else "This RNOKPP has a wrong check digit: please check it."
+    return "EDRPOU has 8 digits, RNOKPP 10 digits."
+
+
+def legal_form_for(code: str) -> str:
+    return Client.LegalForm.LEGAL_ENTITY if len(code or "") == 8 else Client.LegalForm.ENTREPRENEUR
+
+
+def client_legal_update(*, client: Client, data: dict, actor=None) -> Client:
+    """The client (owner) or staff update the legal details. A signed contract's details change
+    only through staff."""
+    values = {f: data[f] for f in LEGAL_FIELDS if f in data}
+    for key in ("legal_name", "tax_code", "vat_number", "signatory_name", "signatory_position", "postal_address",
+                "documents_email", "edi_provider"):
+        if key in values:
+            values[key] = (values[key] or "").strip()
+    if values.get("tax_code"):
+        if problem := tax_code_problem(values["tax_code"], values.get("legal_form", client.legal_form)):
+            raise LegalDetailsInvalid(problem, field="tax_code")
+    if values.get("vat_payer") and not re.fullmatch(r"\d{10,12}", values.get("vat_number", client.vat_number) or ""):
+        raise LegalDetailsInvalid("A VAT payer gives the VAT payer number (IPN): 10 or 12 digits.", field="vat_number")
+    if values.get("documents_email"):
+        try:
+            validate_email(values["documents_email"])
+        except Exception:  # noqa: BLE001
+            raise LegalDetailsInvalid("Enter a valid email address.", field="documents_email") from None
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.contract_signed and not getattr(actor, "is_staff", False):
+            frozen = [f for f in ("legal_form", "legal_name", "tax_code", "vat_payer", "vat_number")
+                      if f in values and values[f] != getattr(client, f)]
+            if frozen:
+                raise LegalDetailsInvalid("The contract is signed: ask support to change the company's legal name, "
+                                          "code or VAT status.", field=frozen[0])
+        changed = {f: v for f, v in values.items() if getattr(client, f) != v}
+        for f, v in changed.items():
+            setattr(client, f, v)
+        client.save()
+        if changed:
+            audit_record(code="accounts.client.legal_updated", actor=actor, client=client,
+                         target=str(client.public_id), details={"fields": sorted(changed)})
+    return client
+
+
+def contract_missing_fields(client: Client) -> list[str]:
+    labels = {f.name: f.verbose_name for f in Client._meta.fields}
+    return [str(labels[f]) for f in CONTRACT_NEEDS if not getattr(client, f)]
+
+
+def client_contract_request(*, client: Client, actor=None) -> Client:
+    """The client asks for a contract; staff prepare it, then set it signed."""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        if client.contract_signed:
+            raise ApplicationError("The contract is already signed.", code="contract_signed")
+        if missing := contract_missing_fields(client):
+            raise LegalDetailsInvalid("Fill these details first: " + ", ".join(missing) + ".")
+        client.contract_status = Client.Contract.REQUESTED
+        client.contract_requested_at = timezone.now()
+        client.save(update_fields=["contract_status", "contract_requested_at", "updated_at"])
+        audit_record(code="accounts.contract.requested", actor=actor, client=client, target=str(client.public_id))
+    return client
+
+
+def client_contract_sign(*, client: Client, actor=None, number: str = "", signed_at=None) -> Client:
+    """Staff: the contract is signed (both parties)."""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        client.contract_status = Client.Contract.SIGNED
+        client.contract_signed_at = signed_at or timezone.now()
+        if number:
+            client.contract_number = number.strip()[:50]
+        client.save(update_fields=["contract_status", "contract_signed_at", "contract_number", "updated_at"])
+        audit_record(code="accounts.contract.signed", actor=actor, client=client, target=str(client.public_id),
+                     details={"number": client.contract_number})
+    return client
+
+
+def client_flags_set(*, client: Client, actor=None, **flags) -> Client:
+    """Staff flags: pay for delivered only, round-the-clock sending, Viber. The first and the last
+    need a signed contract (R-BILL-06, R-VIB-01)."""
+    unknown = set(flags) - set(FLAGS)
+    if unknown:
+        raise ApplicationError(f"Unknown flag(s): {', '.join(sorted(unknown))}.", code="invalid")
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        needing = [f for f in FLAGS_NEED_CONTRACT if flags.get(f) and not getattr(client, f)]
+        if needing and not client.contract_signed:
+            labels = ", ".join(str(Client._meta.get_field(f).verbose_name) for f in needing)
+            raise ApplicationError(f"{labels}: needs a signed contract.", code="contract_required")
+        changed = {f: bool(v) for f, v in flags.items() if getattr(client, f) != bool(v)}
+        for f, v in changed.items():
+            setattr(client, f, v)
+        client.save()
+        if changed:
+            audit_record(code="accounts.client.flags_set", actor=actor, client=client, target=str(client.public_id),
+                         details=changed)
+    return client

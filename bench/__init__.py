@@ -1,0 +1,1 @@
+"""smsportal benchmarks: `make bench` (bench/run.py). See bench/README.md."""

@@ -1,0 +1,173 @@
+"""Invoices and payments (R-BILL-02, R-BILL-03, T 5.2, 5.3).
+
+The client generates an invoice for a whole number of hryvnias; it is numbered per year without
+gaps (SP-2026-000123) and carries both parties' requisites as they were when it was issued. When
+the money arrives, staff (admin) or the payment system (a signed callback) mark it paid: the
+wallet is credited once, by the ledger key `invoice:<number>`, whatever repeats.
+"""
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.models import Client
+from accounts.services import audit_record
+
+from ..exceptions import BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, SignatureInvalid
+from ..models import Invoice, InvoiceSequence
+from ..timeutil import kyiv_date
+from .config import billing_config_get
+from .ledger import wallet_topup
+
+INVOICE_MAX = Decimal("10000000")
+
+
+def client_requisites(client: Client) -> str:
+    """The client's details printed on an invoice. For now the company name and its owner's email;
+    legal details (code, address, VAT) arrive with the accounts' legal-details work (R-ACC-10)."""
+    owner = client.users.filter(is_active=True).order_by("date_joined", "id").first()
+    lines = [client.name]
+    if owner is not None:
+        lines.append(owner.email)
+    lines.append(f"Account {client.public_id}")
+    return "\n".join(lines)
+
+
+def _next_number(year: int, prefix: str) -> tuple[int, str]:
+    """The next gapless number of `year`, under the year's row lock (caller's transaction)."""
+    row = InvoiceSequence.objects.select_for_update().filter(year=year).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                InvoiceSequence.objects.create(year=year)
+        except IntegrityError:
+            pass
+        row = InvoiceSequence.objects.select_for_update().get(year=year)
+    row.last += 1
+    row.save(update_fields=["last"])
+    return row.last, f"{prefix}-{year}-{row.last:06d}"
+
+
+def invoice_issue(*, client: Client, amount, actor=None) -> Invoice:
+    """A new invoice for `amount` whole hryvnias (R-BILL-03)."""
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidAmount("The amount is a whole number of hryvnias.") from None
+    if amount < 1 or amount != amount.to_integral_value():
+        raise InvalidAmount("An invoice is for a whole number of hryvnias (at least 1), without kopecks.")
+    if amount > INVOICE_MAX:
+        raise InvalidAmount(f"An invoice is for at most {INVOICE_MAX:,.0f} UAH.")
+    if client.status == Client.Status.TERMINATED:
+        raise BillingError("This account is terminated; it cannot be topped up.", code="account_terminated")
+    config = billing_config_get()
+    today = kyiv_date()
+    with transaction.atomic():
+        sequence, number = _next_number(today.year, config.invoice_prefix)
+        invoice = Invoice.objects.create(
+            number=number, year=today.year, sequence=sequence, client=client, amount=Money(amount, "UAH"),
+            provider_name=config.provider_name, provider_requisites=config.provider_requisites,
+            client_name=client.name, client_requisites=client_requisites(client),
+            due_date=today + timedelta(days=config.invoice_due_days),
+            created_by=actor if getattr(actor, "pk", None) else None)
+        audit_record(code="billing.invoice.issued", actor=actor, client=client, target=number,
+                     details={"amount": str(amount)})
+    return invoice
+
+
+def invoice_mark_paid(*, number: str, via: str, reference: str = "", actor=None,
+                      amount: Decimal | None = None) -> tuple[Invoice, bool]:
+    """Marks the invoice paid and credits the wallet once. Returns (invoice, credited now?).
+
+    Repeats are harmless: an invoice already paid is returned as is (the payment system's same
+    `payment_id` again, or staff again). A different payment for a paid invoice, a cancelled
+    invoice, or an `amount` that is not the invoice's raise InvoiceConflict (409)."""
+    reference = (reference or "").strip()[:120]
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("client").filter(number=number).first()
+        if invoice is None:
+            raise InvoiceNotFound(f"No invoice {number}.")
+        if amount is not None and Decimal(amount) != invoice.amount.amount:
+            raise InvoiceConflict(
+                f"Invoice {number} is for {invoice.amount.amount:.2f} UAH, not {Decimal(amount):.2f}.",
+                code="amount_mismatch")
+        if invoice.status == Invoice.Status.PAID:
+            if via == Invoice.PaidVia.CALLBACK and reference and reference != invoice.payment_reference:
+                raise InvoiceConflict(f"Invoice {number} is already paid by another payment.",
+                                      code="invoice_already_paid")
+            return invoice, False
+        if invoice.status == Invoice.Status.CANCELLED:
+            raise InvoiceConflict(f"Invoice {number} is cancelled.", code="invoice_cancelled")
+        entry = wallet_topup(client=invoice.client, amount=invoice.amount.amount, key=f"invoice:{number}",
+                             actor=actor, description=f"Payment of invoice {number}")
+        invoice.status = Invoice.Status.PAID
+        invoice.paid_at = timezone.now()
+        invoice.paid_via = via
+        invoice.payment_reference = reference
+        invoice.paid_by = actor if getattr(actor, "pk", None) else None
+        invoice.entry = entry
+        invoice.save(update_fields=["status", "paid_at", "paid_via", "payment_reference", "paid_by", "entry"])
+        audit_record(code="billing.invoice.paid", actor=actor, client=invoice.client, target=number,
+                     details={"via": via, "reference": reference, "amount": str(invoice.amount.amount)})
+    return invoice, True
+
+
+def invoice_cancel(*, number: str, reason: str, actor=None) -> Invoice:
+    """Staff cancel an unpaid invoice (a paid one stays paid: its money is in the ledger)."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().filter(number=number).first()
+        if invoice is None:
+            raise InvoiceNotFound(f"No invoice {number}.")
+        if invoice.status == Invoice.Status.PAID:
+            raise InvoiceConflict(f"Invoice {number} is paid; it cannot be cancelled.", code="invoice_paid")
+        if invoice.status != Invoice.Status.CANCELLED:
+            invoice.status = Invoice.Status.CANCELLED
+            invoice.save(update_fields=["status"])
+            audit_record(code="billing.invoice.cancelled", actor=actor, client=invoice.client, target=number,
+                         details={"reason": reason})
+    return invoice
+
+
+# --- the payment system's callback ---------------------------------------------------------------
+
+def payment_signature(body: bytes, secret: str | None = None) -> str:
+    """HMAC-SHA256 of the raw body with the shared secret, hex (what the payment system sends)."""
+    secret = getattr(settings, "BILLING_PAYMENT_CALLBACK_SECRET", "") if secret is None else secret
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def payment_callback_apply(*, body: bytes, signature: str) -> tuple[Invoice, bool]:
+    """Verifies `X-Signature` over the raw body, then credits the invoice like staff would.
+
+    Body: `{"invoice_number": "SP-2026-000123", "amount": "1500.00", "payment_id": "…"}`.
+    Errors: bad or missing signature (or no secret configured) 403, malformed body 400, unknown
+    invoice 404, amount mismatch or a different payment of a paid invoice 409."""
+    secret = getattr(settings, "BILLING_PAYMENT_CALLBACK_SECRET", "")
+    given = (signature or "").strip().removeprefix("sha256=").lower()
+    if not secret or not given or not hmac.compare_digest(payment_signature(body, secret), given):
+        raise SignatureInvalid()
+    try:
+        data = json.loads(body, parse_float=Decimal, parse_int=Decimal)
+    except ValueError:
+        raise BillingError("The body is not JSON.", code="invalid") from None
+    if not isinstance(data, dict):
+        raise BillingError("The body is a JSON object.", code="invalid")
+    number, payment_id, amount = data.get("invoice_number"), data.get("payment_id"), data.get("amount")
+    if not isinstance(number, str) or not number.strip():
+        raise BillingError("invoice_number: a string is required.", code="invalid")
+    if payment_id is None or not str(payment_id).strip():
+        raise BillingError("payment_id: required.", code="invalid")
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise BillingError("amount: a decimal number is required.", code="invalid") from None
+    if not amount.is_finite():
+        raise BillingError("amount: a decimal number is required.", code="invalid")
+    return invoice_mark_paid(number=number.strip(), via=Invoice.PaidVia.CALLBACK,
+                             reference=f"{str(payment_id).strip()[:100]}", amount=amount)

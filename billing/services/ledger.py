@@ -1,0 +1,333 @@
+"""The wallet ledger: every movement of money is one append-only `LedgerEntry`.
+
+Rules:
+- The wallet row is locked (`select_for_update`) before any read-then-write of its cached
+  amounts; the cached `balance`, `bonus` and `held` change only in `_post`, in the same
+  transaction as the entry that explains them.
+- Each entry has an `idempotency_key` unique per wallet: the same payment, charge or refund is
+  never applied twice (a repeat returns the first entry).
+- `available = balance − held + approved overdraft`; a charge or hold never goes beyond it
+  (also a database constraint on the entry). Staff debits (penalties, re-pricing) are owed
+  unconditionally and may take the balance below zero: that is debt (R-BILL-09).
+- The registration bonus is the provider's money: every debit spends it first, a refund of a
+  charge returns it first, a payout never touches it (R-BILL-05, R-BILL-12).
+"""
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from djmoney.money import Money
+
+from accounts.models import Client
+from accounts.services import audit_record
+
+from ..exceptions import HoldError, InsufficientFunds, InvalidAmount, OverdraftOverdue
+from ..models import LedgerEntry, Wallet
+from ..timeutil import kyiv_date
+from .config import billing_config_get
+
+CURRENCY = "UAH"
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+Kind = LedgerEntry.Kind
+# Debits that spend the bonus first (a payout never does: it returns only the client's own money).
+BONUS_FIRST = {Kind.CHARGE, Kind.CAPTURE, Kind.PENALTY, Kind.REPRICE, Kind.ADJUSTMENT}
+
+
+def _uah(amount: Decimal) -> Money:
+    return Money(amount, CURRENCY)
+
+
+def _text(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _locked_wallet(client_id: int) -> Wallet:
+    return Wallet.objects.select_for_update().get(client_id=client_id)
+
+
+def _existing(wallet_id: int, key: str) -> LedgerEntry | None:
+    return LedgerEntry.objects.filter(wallet_id=wallet_id, idempotency_key=key).first()
+
+
+def _bonus_part(wallet: Wallet, debit: Decimal) -> Decimal:
+    """How much of a debit the unspent bonus pays (it is spent first)."""
+    return min(max(wallet.bonus.amount, ZERO), max(debit, ZERO))
+
+
+def _post(*, wallet: Wallet, kind: str, key: str, description: str, amount: Decimal = ZERO,
+          bonus_delta: Decimal = ZERO, held_delta: Decimal = ZERO, actor=None, related=None,
+          details: dict | None = None) -> LedgerEntry:
+    """Appends one entry to a wallet already locked by the caller and moves its cached amounts.
+    The only place that writes `balance`, `bonus`, `held` and `negative_since`."""
+    balance = wallet.balance.amount + amount
+    bonus = wallet.bonus.amount + bonus_delta
+    held = wallet.held.amount + held_delta
+    available = balance - held + wallet.overdraft_limit.amount
+    entry = LedgerEntry.objects.create(
+        wallet=wallet, kind=kind, amount=_uah(amount), bonus_delta=_uah(bonus_delta), held_delta=_uah(held_delta),
+        balance_after=_uah(balance), available_after=_uah(available), related=related, idempotency_key=key,
+        description=description[:300], details=details or {}, created_by=actor)
+    wallet.balance, wallet.bonus, wallet.held = _uah(balance), _uah(bonus), _uah(held)
+    if balance < 0 and wallet.negative_since is None:
+        wallet.negative_since = entry.created_at
+    elif balance >= 0:
+        wallet.negative_since = None
+    wallet.save(update_fields=["balance", "bonus", "held", "negative_since", "updated_at"])
+    return entry
+
+
+# --- opening, money in ------------------------------------------------------------------------
+
+def wallet_open(*, client: Client) -> Wallet:
+    """The client's wallet; a new one gets the registration bonus once (R-BILL-05)."""
+    wallet, created = Wallet.objects.get_or_create(client=client)
+    if created and not client.is_system:
+        bonus = billing_config_get().registration_bonus.amount
+        if bonus > 0:
+            bonus_credit(client=client, amount=bonus)
+            wallet.refresh_from_db()
+    return wallet
+
+
+def bonus_credit(*, client: Client, amount: Decimal, key: str = "registration-bonus",
+                 description: str = "Registration bonus", actor=None) -> LedgerEntry:
+    """Credits provider's money, tracked as bonus: spent first, never refunded. Idempotent."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise InvalidAmount("A bonus is a positive amount.")
+    with transaction.atomic():
+        wallet = _locked_wallet(client.pk)
+        if existing := _existing(wallet.pk, key):
+            return existing
+        entry = _post(wallet=wallet, kind=Kind.BONUS, amount=amount, bonus_delta=amount, key=key,
+                      description=description, actor=actor)
+        audit_record(code="billing.bonus.credited", actor=actor, client=client, target=str(wallet.pk),
+                     details={"amount": str(amount), "key": key})
+    return entry
+
+
+def wallet_topup(*, client: Client, amount: Decimal, key: str, actor=None, description: str = "") -> LedgerEntry:
+    """Credits a payment. Top-ups are whole hryvnias (R-BILL-03). Idempotent by `key`. A top-up
+    reaching step 2 or higher of the price list in force opens a grace period (R-BILL-04)."""
+    from .grace import grace_period_open  # noqa: PLC0415 (grace prices need the ledger, not the reverse)
+
+    amount = Decimal(amount)
+    if amount <= 0 or amount != amount.to_integral_value():
+        raise InvalidAmount("A top-up is a positive whole number of hryvnias, without kopecks.")
+    with transaction.atomic():
+        wallet = _locked_wallet(client.pk)
+        if existing := _existing(wallet.pk, key):
+            return existing
+        entry = _post(wallet=wallet, kind=Kind.TOPUP, amount=amount, key=key,
+                      description=description or "Top-up", actor=actor)
+        grace = grace_period_open(wallet=wallet, entry=entry)
+        audit_record(code="billing.wallet.topped_up", actor=actor, client=client, target=str(wallet.pk),
+                     details={"amount": str(amount), "key": key, "grace_step": grace.step if grace else None})
+    return entry
+
+
+# --- spending ----------------------------------------------------------------------------------
+
+def overdraft_due_date(wallet: Wallet):
+    """The last Kyiv day to repay the debt (R-BILL-09: 10 calendar days from the service), or None."""
+    if wallet.balance.amount >= 0 or wallet.negative_since is None:
+        return None
+    return kyiv_date(wallet.negative_since) + timedelta(days=billing_config_get().overdraft_repay_days)
+
+
+def wallet_is_overdue(wallet: Wallet, at=None) -> bool:
+    due = overdraft_due_date(wallet)
+    return due is not None and kyiv_date(at) > due
+
+
+def _assert_not_overdue(wallet: Wallet) -> None:
+    if wallet_is_overdue(wallet):
+        raise OverdraftOverdue(
+            f"The debt of {_text(-wallet.balance.amount)} UAH was due by {overdraft_due_date(wallet):%d.%m.%Y}; "
+            "sending is stopped until it is paid. Top up your wallet.",
+            extra={"balance": {"amount": _text(wallet.balance.amount), "currency": CURRENCY},
+                   "due": overdraft_due_date(wallet).isoformat()})
+
+
+def wallet_assert_can_spend(client: Client) -> None:
+    """Raises OverdraftOverdue (402, code `overdraft_overdue`) when the client's debt is older than
+    the repayment term (R-BILL-09). Messaging may call it before preparing a send; every charge
+    and hold checks it again under the wallet lock."""
+    wallet = Wallet.objects.filter(client=client).first()
+    if wallet is not None:
+        _assert_not_overdue(wallet)
+
+
+def _assert_available(wallet: Wallet, amount: Decimal) -> None:
+    available = wallet.available.amount
+    if available >= amount:
+        return
+    required = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if wallet.held.amount == 0 and wallet.overdraft_limit.amount == 0:
+        detail = (f"The balance {_text(wallet.balance.amount)} UAH cannot pay {required} UAH for this send. "
+                  "Top up your wallet.")
+    else:
+        detail = (f"The available amount {_text(available)} UAH (balance {_text(wallet.balance.amount)}, held "
+                  f"{_text(wallet.held.amount)}, overdraft {_text(wallet.overdraft_limit.amount)}) cannot pay "
+                  f"{required} UAH for this send. Top up your wallet.")
+    raise InsufficientFunds(detail, extra={
+        "balance": {"amount": _text(wallet.balance.amount), "currency": CURRENCY},
+        "available": {"amount": _text(available), "currency": CURRENCY},
+        "required": {"amount": str(amount), "currency": CURRENCY}})
+
+
+def wallet_charge(*, client: Client, amount: Decimal, key: str, description: str,
+                  details: dict | None = None) -> LedgerEntry:
+    """Debits `amount` or raises InsufficientFunds (OverdraftOverdue when the debt is overdue);
+    the caller's transaction stores what was paid for. The bonus pays first. May use the approved
+    overdraft down to −limit (R-BILL-09, R-BILL-14).
+
+    Must run inside the caller's `transaction.atomic()` so the charge and the messages it pays
+    for commit together or not at all.
+    """
+    amount = Decimal(amount)
+    if amount < 0:
+        raise InvalidAmount("A charge cannot be negative.")
+    wallet = _locked_wallet(client.pk)
+    if existing := _existing(wallet.pk, key):
+        return existing
+    _assert_not_overdue(wallet)
+    _assert_available(wallet, amount)
+    return _post(wallet=wallet, kind=Kind.CHARGE, amount=-amount, bonus_delta=-_bonus_part(wallet, amount),
+                 key=key, description=description, details=details)
+
+
+def _bonus_to_restore(wallet: Wallet, amount: Decimal, charge: LedgerEntry | None) -> Decimal:
+    """The part of a refund that goes back to the bonus: what the refunded charge took from the
+    bonus and no refund returned yet (without the charge: the same over the whole wallet, so
+    failed sends never turn bonus into refundable money)."""
+    if charge is not None:
+        spent = -charge.bonus_delta.amount
+        returned = LedgerEntry.objects.filter(related=charge, kind=Kind.REFUND).aggregate(
+            s=Sum("bonus_delta"))["s"] or ZERO
+    else:
+        sums = LedgerEntry.objects.filter(wallet=wallet).aggregate(
+            spent=Sum("bonus_delta", filter=Q(kind__in=[Kind.CHARGE, Kind.CAPTURE])),
+            returned=Sum("bonus_delta", filter=Q(kind=Kind.REFUND)))
+        spent, returned = -(sums["spent"] or ZERO), sums["returned"] or ZERO
+    restore = min(amount, max(spent - returned, ZERO))
+    # The bonus is part of the balance: it can come back only as far as the balance is positive.
+    return max(min(restore, wallet.balance.amount + amount - wallet.bonus.amount), ZERO)
+
+
+def wallet_refund(*, client_id: int, amount: Decimal, key: str, description: str,
+                  charge_key: str | None = None) -> LedgerEntry | None:
+    """Credits back what was charged for something not delivered to the operator. Idempotent.
+    `charge_key` (the key of the refunded charge) returns its bonus part exactly."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        return None
+    with transaction.atomic():
+        wallet = _locked_wallet(client_id)
+        if existing := _existing(wallet.pk, key):
+            return existing
+        charge = None
+        if charge_key:
+            charge = LedgerEntry.objects.filter(wallet=wallet, idempotency_key=charge_key,
+                                                kind__in=[Kind.CHARGE, Kind.CAPTURE]).first()
+        try:
+            with transaction.atomic():
+                return _post(wallet=wallet, kind=Kind.REFUND, amount=amount, key=key, description=description,
+                             bonus_delta=_bonus_to_restore(wallet, amount, charge), related=charge)
+        except IntegrityError:
+            wallet.refresh_from_db()
+            return _existing(wallet.pk, key)
+
+
+# --- holds: available → held → captured or released ------------------------------------------
+
+def wallet_hold(*, client: Client, amount: Decimal, key: str, description: str,
+                details: dict | None = None) -> LedgerEntry:
+    """Reserves `amount` of the available money for an accepted send (nothing is spent yet).
+    Raises InsufficientFunds like a charge. Idempotent by `key`."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise InvalidAmount("A hold is a positive amount.")
+    with transaction.atomic():
+        wallet = _locked_wallet(client.pk)
+        if existing := _existing(wallet.pk, key):
+            return existing
+        _assert_not_overdue(wallet)
+        _assert_available(wallet, amount)
+        return _post(wallet=wallet, kind=Kind.HOLD, held_delta=amount, key=key, description=description,
+                     details=details)
+
+
+def hold_remaining(hold: LedgerEntry) -> Decimal:
+    """What a hold still reserves: its amount minus what was captured or released from it."""
+    settled = LedgerEntry.objects.filter(related=hold).aggregate(s=Sum("held_delta"))["s"] or ZERO
+    return hold.held_delta.amount + settled
+
+
+def _hold_get(wallet: Wallet, hold_key: str) -> LedgerEntry:
+    hold = LedgerEntry.objects.filter(wallet=wallet, idempotency_key=hold_key, kind=Kind.HOLD).first()
+    if hold is None:
+        raise HoldError(f"No hold '{hold_key}' on this wallet.", code="hold_not_found")
+    return hold
+
+
+def wallet_capture(*, client: Client, hold_key: str, amount: Decimal, key: str,
+                   description: str = "") -> LedgerEntry | None:
+    """Spends `amount` of a hold (at submit): the balance and the held amount both go down; the
+    bonus pays first. Never more than the hold still reserves. Idempotent by `key`."""
+    amount = Decimal(amount)
+    if amount < 0:
+        raise InvalidAmount("A capture cannot be negative.")
+    with transaction.atomic():
+        wallet = _locked_wallet(client.pk)
+        if existing := _existing(wallet.pk, key):
+            return existing
+        hold = _hold_get(wallet, hold_key)
+        if amount > hold_remaining(hold):
+            raise HoldError(f"The hold '{hold_key}' reserves {_text(hold_remaining(hold))} UAH, less than "
+                            f"{_text(amount)} UAH.", code="hold_exceeded")
+        if amount == 0:
+            return None
+        return _post(wallet=wallet, kind=Kind.CAPTURE, amount=-amount, held_delta=-amount,
+                     bonus_delta=-_bonus_part(wallet, amount), key=key, related=hold,
+                     description=description or hold.description)
+
+
+def wallet_release(*, client: Client, hold_key: str, key: str, amount: Decimal | None = None,
+                   description: str = "") -> LedgerEntry | None:
+    """Gives back (all or `amount` of) what a hold still reserves: refused, failed, expired before
+    submit, or cancelled. Idempotent by `key`; nothing left → None."""
+    with transaction.atomic():
+        wallet = _locked_wallet(client.pk)
+        if existing := _existing(wallet.pk, key):
+            return existing
+        hold = _hold_get(wallet, hold_key)
+        remaining = hold_remaining(hold)
+        amount = remaining if amount is None else Decimal(amount)
+        if amount < 0 or amount > remaining:
+            raise HoldError(f"The hold '{hold_key}' reserves {_text(remaining)} UAH; cannot release "
+                            f"{_text(amount)} UAH.", code="hold_exceeded")
+        if amount == 0:
+            return None
+        return _post(wallet=wallet, kind=Kind.RELEASE, held_delta=-amount, key=key, related=hold,
+                     description=description or f"Released: {hold.description}")
+
+
+# --- the nightly proof that the cache equals the entries -----------------------------------------
+
+def wallets_reconcile() -> int:
+    """Recomputes every wallet from its entries; each mismatch is logged and audited (staff see
+    `billing.wallet.out_of_balance` in the audit log). Returns the number of mismatches."""
+    import logging  # noqa: PLC0415
+
+    from ..selectors import wallets_out_of_balance  # noqa: PLC0415
+
+    log = logging.getLogger("smsportal.billing")
+    bad = wallets_out_of_balance()
+    for m in bad:
+        log.error("wallet %s out of balance: %s cached %s, entries %s", m.wallet.pk, m.field, m.cached, m.computed)
+        audit_record(code="billing.wallet.out_of_balance", client=m.wallet.client, target=str(m.wallet.pk),
+                     details={"field": m.field, "cached": str(m.cached), "computed": str(m.computed)})
+    return len(bad)

@@ -1,0 +1,140 @@
+"""EUR/UAH for Viber prices (R-BILL-08, T 4.10).
+
+Viber prices are set in EUR and charged in UAH at a base rate staff set (`BaseRate`). The
+official NBU rate of each day is loaded (admin, or `manage.py load_nbu_rates FILE.json`). From the
+first day the NBU rate differs from the base by 2 % or more, the NBU rate of the day applies
+(every day after, too) until staff re-price: a new base, effective the day they set it. With no
+base at all the NBU rate of the day applies. The conversion returns the rate it used, which every
+Viber charge records.
+"""
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.services import audit_record
+
+from ..exceptions import BillingError, NoExchangeRate, ReasonRequired
+from ..models import BaseRate, ExchangeRate
+
+PRICE_QUANT = Decimal("0.0001")
+REPRICE_THRESHOLD = Decimal("0.02")
+NBU_EUR_CODE = 978
+
+
+@dataclass(frozen=True)
+class Conversion:
+    amount: Money  # UAH, rounded half-up to 0.0001
+    rate: Decimal  # UAH per 1 EUR used
+    rate_date: date  # the day of the NBU rate, or the base's effective day
+    source: str  # "base" or "nbu"
+
+
+def _nbu_rate(currency: str, on: date) -> ExchangeRate | None:
+    return ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").first()
+
+
+def deviation(rate: Decimal, base: Decimal) -> Decimal:
+    return abs(rate - base) / base
+
+
+def rate_for(on: date | None = None, currency: str = "EUR") -> tuple[Decimal, date, str]:
+    """(rate, its date, "base" | "nbu") that applies to charges on `on` (default today, Kyiv)."""
+    on = on or timezone.localdate()
+    base = BaseRate.objects.filter(currency=currency, effective_from__lte=on).order_by("-effective_from", "-id").first()
+    official = _nbu_rate(currency, on)
+    if base is None:
+        if official is None:
+            raise NoExchangeRate()
+        return official.rate, official.date, "nbu"
+    moved = any(deviation(r, base.rate) >= REPRICE_THRESHOLD for r in ExchangeRate.objects.filter(
+        currency=currency, date__gte=base.effective_from, date__lte=on).values_list("rate", flat=True))
+    if moved and official is not None:
+        return official.rate, official.date, "nbu"
+    return base.rate, base.effective_from, "base"
+
+
+def eur_to_uah(amount, *, on: date | None = None) -> Conversion:
+    """A EUR amount in UAH for `on`, with the rate used (R-BILL-08)."""
+    eur = amount.amount if isinstance(amount, Money) else Decimal(amount)
+    rate, rate_date, source = rate_for(on)
+    uah = (eur * rate).quantize(PRICE_QUANT, rounding=ROUND_HALF_UP)
+    return Conversion(amount=Money(uah, "UAH"), rate=rate, rate_date=rate_date, source=source)
+
+
+# --- loading NBU rates, re-pricing ---------------------------------------------------------------
+
+class RatesFileInvalid(BillingError):
+    code = "rates_file_invalid"
+
+
+def nbu_rates_parse(text: str | bytes, currencies=("EUR",)) -> list[tuple[str, date, Decimal]]:
+    """NBU's JSON (`[{"r030":978,"txt":"Євро","rate":45.1234,"cc":"EUR","exchangedate":"24.11.2026"}]`)
+    as (currency, date, rate), only for `currencies`. Rates are read as decimals, never floats."""
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except (ValueError, TypeError) as exc:
+        raise RatesFileInvalid(f"Not NBU JSON: {exc}") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise RatesFileInvalid("NBU JSON is a list of rates.")
+    out = []
+    for n, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise RatesFileInvalid(f"Item {n} is not an object.")
+        currency = str(item.get("cc", "")).upper()
+        if currency not in currencies:
+            continue
+        try:
+            day = datetime.strptime(str(item["exchangedate"]), "%d.%m.%Y").date()
+            rate = Decimal(str(item["rate"]))
+        except (KeyError, ValueError, InvalidOperation):
+            raise RatesFileInvalid(f"Item {n}: needs 'exchangedate' (dd.mm.yyyy) and a numeric 'rate'.") from None
+        if rate <= 0:
+            raise RatesFileInvalid(f"Item {n}: the rate must be positive.")
+        out.append((currency, day, rate.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)))
+    return out
+
+
+def exchange_rates_load(text: str | bytes, *, actor=None) -> tuple[int, int]:
+    """Stores NBU rates (a day's rate is replaced if loaded again). Returns (created, updated)."""
+    rows = nbu_rates_parse(text)
+    created = updated = 0
+    with transaction.atomic():
+        for currency, day, rate in rows:
+            _, was_created = ExchangeRate.objects.update_or_create(
+                currency=currency, date=day, defaults={"rate": rate, "source": "nbu", "created_by": actor})
+            created += was_created
+            updated += not was_created
+        audit_record(code="billing.rates.loaded", actor=actor, target="EUR",
+                     details={"created": created, "updated": updated,
+                              "dates": sorted({d.isoformat() for _, d, _ in rows})[-5:]})
+    return created, updated
+
+
+def base_rate_set(*, reason: str, actor=None, rate: Decimal | None = None, effective_from: date | None = None,
+                  currency: str = "EUR") -> BaseRate:
+    """Staff re-price Viber: a new base rate (default: the NBU rate of the day), effective that day."""
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    effective_from = effective_from or timezone.localdate()
+    if rate is None:
+        official = _nbu_rate(currency, effective_from)
+        if official is None:
+            raise NoExchangeRate(f"No NBU {currency} rate on or before {effective_from:%d.%m.%Y} is loaded.")
+        rate = official.rate
+    rate = Decimal(rate)
+    if rate <= 0:
+        raise BillingError("A rate is positive.", code="invalid_rate")
+    with transaction.atomic():
+        base, _ = BaseRate.objects.update_or_create(
+            currency=currency, effective_from=effective_from,
+            defaults={"rate": rate, "reason": reason.strip()[:300], "set_by": actor})
+        audit_record(code="billing.rates.base_set", actor=actor, target=currency,
+                     details={"rate": str(rate), "effective_from": effective_from.isoformat(), "reason": reason})
+    return base

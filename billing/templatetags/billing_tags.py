@@ -1,0 +1,32 @@
+"""Template filters of the billing pages."""
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def price(value) -> str:
+    """A price: 2 decimals, or 4 when it has fractions of a kopeck (as the API): 0.85, 0.8450."""
+    amount = getattr(value, "amount", value)
+    if amount is None or amount == "":
+        return ""
+    amount = Decimal(amount)
+    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
+
+
+@register.filter
+def mul_rate(value, rate):
+    """A EUR price in UAH at `rate`, rounded half-up to 0.0001 as charges are."""
+    amount = Decimal(getattr(value, "amount", value)) * Decimal(rate)
+    return amount.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+@register.filter
+def rate(value) -> str:
+    """An exchange rate: at least 4 decimals, no trailing zeros beyond them (45.1234, 45.123456)."""
+    value = Decimal(value)
+    text = f"{value.normalize():f}"
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return f"{value:.{max(decimals, 4)}f}"

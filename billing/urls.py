@@ -1,0 +1,13 @@
+"""The billing pages of the website, mounted at /billing/ (smsportal/web_urls.py)."""
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.billing_overview, name="billing_overview"),
+    path("statement/", views.billing_statement, name="billing_statement"),
+    path("statement.csv", views.billing_statement_csv, name="billing_statement_csv"),
+    path("prices/", views.billing_prices, name="billing_prices"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/<uuid:public_id>/", views.invoice_detail, name="invoice_detail"),
+]

@@ -1,0 +1,190 @@
+"""Website pages of billing: the wallet overview, the statement (with CSV), invoices, prices.
+
+Views are thin: form → service → message → redirect; reads go through selectors and the pricing
+services; services' ApplicationErrors become form errors.
+"""
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.views import client_required
+from smsportal.errors import ApplicationError
+
+from .exceptions import NoExchangeRate, NoTariff
+from .forms import InvoiceCreateForm, StatementFilterForm
+from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
+from .selectors import invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client, wallet_get
+from .services import (billing_config_get, grace_period_current, invoice_issue, overdraft_due_date,
+                       price_table_for_client, tariff_current, tariff_upcoming, unit_price, wallet_is_overdue)
+from .services.rates import rate_for
+
+PAGE_SIZE = 50
+
+
+def _steps_with_prices(client, tariff) -> list[dict]:
+    """The top-up steps of the price list with the headline SMS price each one gives for 30 days."""
+    steps = list(tariff.steps.order_by("number"))
+    rows = []
+    for i, step in enumerate(steps):
+        grace = [] if step.number < 2 else [GracePeriod(step=step.number)]
+        price = unit_price(client=None, channel=Channel.SMS, tariff=tariff, country="UA",
+                           operator=UaOperator.KYIVSTAR, message_type=MessageType.SERVICE,
+                           sender_class=SenderClass.INTERNATIONAL, grace=grace).amount
+        upper = steps[i + 1].min_amount.amount - 1 if i + 1 < len(steps) else None
+        rows.append({"number": step.number, "from": step.min_amount.amount, "to": upper, "price": price})
+    return rows
+
+
+@client_required
+def billing_overview(request):
+    client = request.client
+    wallet = wallet_get(client=client)
+    try:
+        tariff = tariff_current()
+    except NoTariff:
+        tariff = None
+    return render(request, "portal/billing_overview.html", {
+        "nav": "billing",
+        "wallet": wallet,
+        "grace": grace_period_current(client=client) if tariff else None,
+        "steps": _steps_with_prices(client, tariff) if tariff else [],
+        "tariff": tariff,
+        "upcoming": tariff_upcoming(),
+        "overdraft_due": overdraft_due_date(wallet),
+        "overdue": wallet_is_overdue(wallet),
+        "repay_days": billing_config_get().overdraft_repay_days,
+        "ledger": list(ledger_for_client(client=client, limit=10)),
+        "invoices": list(invoices_for_client(client=client)[:5]),
+    })
+
+
+def _statement(request):
+    form = StatementFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    kind = data.get("kind")
+    entries = ledger_entries_for_client(client=request.client, kinds=[kind] if kind else None,
+                                        date_from=data.get("date_from"), date_to=data.get("date_to"))
+    return form, entries
+
+
+@client_required
+def billing_statement(request):
+    form, entries = _statement(request)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/billing_statement.html", {
+        "nav": "billing",
+        "filters": form,
+        "page": page,
+        "rows": page.object_list,
+        "query": query.urlencode(),
+        "filtered": form.is_bound and (not form.is_valid() or any(form.cleaned_data.values())),
+        "wallet": wallet_get(client=request.client),
+    })
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _amount(money) -> str:
+    """2 decimals, or 4 when the amount has fractions of a kopeck (as the API)."""
+    amount = money.amount
+    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
+
+
+@client_required
+def billing_statement_csv(request):
+    """The filtered statement as CSV (streamed: a statement can be long)."""
+    _form, entries = _statement(request)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(["date (Kyiv)", "id", "kind", "description", "amount UAH", "bonus part UAH",
+                                          "held change UAH", "balance after UAH"])
+        for e in entries.iterator(chunk_size=2000):
+            yield writer.writerow([timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"), e.public_id,
+                                   e.kind, e.description, _amount(e.amount), _amount(e.bonus_delta),
+                                   _amount(e.held_delta), _amount(e.balance_after)])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response
+
+
+@client_required
+def billing_prices(request):
+    client = request.client
+    try:
+        table = price_table_for_client(client=client)
+    except NoTariff:
+        table = None
+    try:
+        rate = rate_for()
+    except NoExchangeRate:
+        rate = None
+    sms = [r for r in table.rows if r.channel == Channel.SMS] if table else []
+    has_operator_lines = any(r.operator for r in sms)
+    return render(request, "portal/billing_prices.html", {
+        "nav": "billing",
+        "table": table,
+        "sms": sms,
+        "viber": [r for r in table.rows if r.channel == Channel.VIBER] if table else [],
+        "has_operator_lines": has_operator_lines,
+        "rate": rate,
+        "grace": grace_period_current(client=client) if table else None,
+        "steps": _steps_with_prices(client, table.tariff) if table else [],
+        "upcoming": tariff_upcoming(),
+    })
+
+
+@client_required
+def invoice_list(request):
+    client = request.client
+    if request.method == "POST":
+        form = InvoiceCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                invoice = invoice_issue(client=client, amount=form.cleaned_data["amount"], actor=request.user)
+            except ApplicationError as exc:
+                form.add_error("amount", exc.detail)
+            else:
+                messages.success(request, f"Invoice {invoice.number} for {invoice.amount.amount:,.0f} UAH created. "
+                                          "Print it or pay it by bank transfer; the wallet is credited when the "
+                                          "payment arrives.")
+                return redirect("invoice_detail", public_id=invoice.public_id)
+    else:
+        form = InvoiceCreateForm()
+    invoices = invoices_for_client(client=client)
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        steps = _steps_with_prices(client, tariff_current())
+    except NoTariff:
+        steps = []
+    return render(request, "portal/invoice_list.html", {
+        "nav": "billing",
+        "form": form,
+        "page": page,
+        "rows": page.object_list,
+        "steps": steps,
+    }, status=400 if form.is_bound else 200)
+
+
+@client_required
+def invoice_detail(request, public_id):
+    invoice = invoice_get(client=request.client, public_id=public_id)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return render(request, "portal/invoice_detail.html", {
+        "nav": "billing",
+        "invoice": invoice,
+        "is_paid": invoice.status == Invoice.Status.PAID,
+        "purpose": f"Payment for invoice {invoice.number}: prepayment for messaging services, "
+                   f"account {invoice.client.public_id}",
+    })

@@ -1,0 +1,421 @@
+"""A client's recipient file (CSV or XLSX) as columns and rows.
+
+Files are stored privately under MEDIA_ROOT/uploads with a random name (never served), read in
+one streaming pass (`upload_inspect`: checks, counts, keeps the first rows for a preview), then
+streamed again as recipient rows for a campaign or a contact import (`upload_recipients`).
+
+- CSV: `,` `;` or tab between fields (guessed from the first lines), UTF-8 with or without a BOM,
+  UTF-16 with a BOM (Excel's "Unicode text"), else Windows-1251; a header row or not.
+- XLSX: the first worksheet, read with openpyxl in read-only mode (rows are streamed).
+- The phone column is the one whose header says so (phone, телефон, номер, tel, mobile …), else
+  the first whose values look like phone numbers; the client may pick another. Every other column
+  becomes a `{variable}` for the text, named after its header, normalized to `[a-z0-9_]`
+  (Cyrillic transliterated: `Місто` → `{misto}`, `Ім'я` → `{name}`).
+"""
+import codecs
+import csv
+import itertools
+import os
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+
+from django.conf import settings
+
+from smsportal.errors import ApplicationError
+
+MAX_ROWS = 100_000
+MAX_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 50
+EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+HEAD_ROWS = 50  # rows read to guess the header and the phone column
+PREVIEW_ROWS = 5
+STALE_AFTER = 24 * 3600  # abandoned uploads are swept after a day
+
+_PHONE_HEADER = re.compile(r"\b(phone|tel|mobile|msisdn|cell|телефон|тел|номер|моб)", re.IGNORECASE)
+# Headers that fill {name} (and a contact's name), as variable_name() spells them: name, ім'я, имя, ПІБ, ФИО.
+_NAME_HEADERS = {"name", "imia", "ymia", "pib", "fio", "fyo"}
+_PHONE_CHARS = re.compile(r"^\+?[\d\s()\-.]+$")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_TRANSLIT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh", "з": "z",
+    "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ь": "", "ю": "iu", "я": "ia", "ё": "e", "ы": "y", "э": "e", "ъ": "", "'": "", "’": "",
+    "ʼ": "", "`": "",
+})
+
+
+class UploadError(ApplicationError):
+    code = "upload_invalid"
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    title: str  # the header as written, or "Column 2" when the file has none
+    variable: str  # the {name} its values fill in the text
+
+
+@dataclass
+class Layout:
+    kind: str  # "csv" | "xlsx"
+    columns: list[Column]
+    has_header: bool
+    phone_column: int | None  # detected; None when no column looks like phones
+
+    def variables(self, phone_column: int | None) -> list[str]:
+        """The {variables} a text can use with this phone column ({phone} is always there)."""
+        return [c.variable for c in self.columns if c.index != phone_column and c.variable != "phone"]
+
+
+@dataclass
+class Inspection:
+    layout: Layout
+    rows: int  # data rows (blank lines skipped, header not counted)
+    head: list[list[str]] = field(default_factory=list)  # the first data rows
+
+    @property
+    def preview(self) -> list[list[str]]:
+        return self.head[:PREVIEW_ROWS]
+
+
+# --- storage --------------------------------------------------------------------------------
+
+def upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "uploads"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def upload_path(name: str) -> Path:
+    """The stored file called `name` (only its last component counts: no way out of the folder)."""
+    base = Path(str(name)).name
+    if not base or base.startswith("."):
+        raise UploadError("The uploaded file is gone; please upload it again.")
+    return upload_dir() / base
+
+
+def upload_check(uploaded) -> None:
+    """Name and size of an uploaded file (Django's UploadedFile), before it is stored."""
+    name = (getattr(uploaded, "name", "") or "").lower()
+    if name.endswith(".xls"):
+        raise UploadError("Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV and upload that.")
+    if not name.endswith(EXTENSIONS):
+        raise UploadError("Upload a CSV (.csv, .txt) or Excel (.xlsx) file.")
+    if not uploaded.size:
+        raise UploadError("The file is empty.")
+    if uploaded.size > MAX_BYTES:
+        raise UploadError(f"The file is {uploaded.size / 1024 / 1024:.1f} MB; at most {MAX_BYTES // 1024 // 1024} MB "
+                          "can be uploaded.")
+
+
+def upload_save(uploaded) -> str:
+    """Stores an uploaded file under a random name (owner-only permissions); returns that name."""
+    upload_check(uploaded)
+    _sweep()
+    suffix = ".xlsx" if uploaded.name.lower().endswith(".xlsx") else ".csv"
+    name = secrets.token_hex(16) + suffix
+    path = upload_dir() / name
+    written = 0
+    with open(path, "xb", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
+        for chunk in uploaded.chunks():
+            written += len(chunk)
+            if written > MAX_BYTES:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise UploadError(f"The file is larger than {MAX_BYTES // 1024 // 1024} MB.")
+            out.write(chunk)
+    return name
+
+
+def upload_delete(name: str | None) -> None:
+    if name:
+        try:
+            upload_path(name).unlink(missing_ok=True)
+        except UploadError:
+            pass
+
+
+def _sweep() -> None:
+    """Deletes uploads nobody used for a day (a preview that was never confirmed)."""
+    cutoff = time.time() - STALE_AFTER
+    for path in upload_dir().iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+# --- columns ----------------------------------------------------------------------------------
+
+def variable_name(title: str) -> str:
+    """`Місто доставки` → `misto_dostavky`; `Ім'я` → `name`; '' when nothing is left."""
+    name = _NON_WORD.sub("_", (title or "").strip().lower().translate(_TRANSLIT)).strip("_")[:40]
+    if name in _NAME_HEADERS:
+        return "name"
+    if name and name[0].isdigit():
+        name = f"col_{name}"
+    return name
+
+
+def looks_like_phone(value: str) -> bool:
+    if not value or not _PHONE_CHARS.match(value):
+        return False
+    digits = sum(ch.isdigit() for ch in value)
+    return 9 <= digits <= 15
+
+
+def _columns(titles: list[str]) -> list[Column]:
+    used: set[str] = set()
+    columns = []
+    for i, title in enumerate(titles):
+        title = (title or "").strip()
+        variable = variable_name(title) or f"col{i + 1}"
+        base, n = variable, 2
+        while variable in used:
+            variable, n = f"{base}_{n}", n + 1
+        used.add(variable)
+        columns.append(Column(i, title or f"Column {i + 1}", variable))
+    return columns
+
+
+def _layout(kind: str, head: list[list[str]]) -> Layout:
+    width = min(max((len(r) for r in head), default=0), MAX_COLUMNS)
+    first = head[0] if head else []
+    if any(looks_like_phone(c) for c in first):
+        has_header = False
+    elif any(_PHONE_HEADER.search(c) for c in first):
+        has_header = True
+    else:
+        # A first row without a phone over rows that have some (or with no digit at all) is a header.
+        has_header = len(head) > 1 and (any(looks_like_phone(c) for r in head[1:] for c in r)
+                                        or not any(ch.isdigit() for c in first for ch in c))
+    titles = [first[i] if i < len(first) else "" for i in range(width)]
+    columns = _columns(titles) if has_header else [Column(i, f"Column {i + 1}", f"col{i + 1}") for i in range(width)]
+    data = head[1:] if has_header else head
+
+    def phone_like(c: Column) -> bool:
+        values = [r[c.index] for r in data if c.index < len(r) and r[c.index]]
+        return bool(values) and sum(map(looks_like_phone, values)) * 2 >= len(values)
+
+    named = [c for c in columns if has_header and _PHONE_HEADER.search(c.title)]
+    chosen = (next((c for c in named if phone_like(c)), None) or next((c for c in columns if phone_like(c)), None)
+              or (named[0] if named else None))
+    phone = chosen.index if chosen else None
+    if phone is not None and has_header and columns[phone].variable != "phone":
+        # The phone column is {phone} in the text (the recipient's number, in E.164).
+        columns = [Column(c.index, c.title, "phone") if c.index == phone
+                   else Column(c.index, c.title, "phone_2") if c.variable == "phone" else c for c in columns]
+    return Layout(kind, columns, has_header, phone)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def _kind(path: Path) -> str:
+    with open(path, "rb") as f:
+        magic = f.read(8)
+    if not magic:
+        raise UploadError("The file is empty.")
+    if magic.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UploadError("This is an old Excel file (.xls). Save the sheet as .xlsx or CSV and upload that.")
+    if path.suffix == ".xlsx":
+        raise UploadError("The file is not a readable XLSX workbook. Save it from Excel again, or as CSV.")
+    return "csv"
+
+
+def _encoding(path: Path) -> str:
+    with open(path, "rb") as f:
+        start = f.read(4)
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if b"\x00" in start:
+            raise UploadError("This does not look like a CSV text file. Upload a CSV or an .xlsx workbook.")
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := f.read(1 << 20):
+                if b"\x00" in chunk:
+                    raise UploadError("This does not look like a CSV text file. Upload a CSV or an .xlsx workbook.")
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1251"
+    return "utf-8-sig"
+
+
+def _delimiter(sample: str) -> str:
+    lines = sample.splitlines()[:HEAD_ROWS]
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line of a sample may be cut short
+    best, best_score = ",", (False, 0.0, 1)
+    for delimiter in (",", ";", "\t"):
+        try:
+            widths = [len(r) for r in csv.reader(lines, delimiter=delimiter) if any(v.strip() for v in r)]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        width, hits = Counter(widths).most_common(1)[0]
+        share = hits / len(widths)
+        score = (width > 1 and share >= 0.6, share, width)  # several columns in most rows win
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M" if (value.hour, value.minute) != (0, 0) else "%d.%m.%Y")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, dtime):
+        return value.strftime("%H:%M")
+    return str(value).strip()
+
+
+def _trimmed(values: Iterable) -> list[str]:
+    row = [_clean(v) for v in itertools.islice(values, MAX_COLUMNS)]
+    while row and not row[-1]:
+        row.pop()
+    return row
+
+
+@contextmanager
+def _csv_rows(path: Path):
+    encoding = _encoding(path)
+    errors = "replace" if encoding == "cp1251" else "strict"
+    with open(path, encoding=encoding, errors=errors, newline="") as f:
+        delimiter = _delimiter(f.read(64 * 1024))
+        f.seek(0)
+        reader = csv.reader(f, delimiter=delimiter)
+
+        def rows():
+            try:
+                for values in reader:
+                    row = _trimmed(values)
+                    if row:
+                        yield row
+            except csv.Error as exc:
+                raise UploadError(f"The CSV file could not be read near line {reader.line_num}: {exc}.") from None
+            except UnicodeDecodeError:
+                raise UploadError("The file's text encoding could not be read. Save it as CSV UTF-8.") from None
+
+        yield rows()
+
+
+@contextmanager
+def _xlsx_rows(path: Path):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception:  # a broken zip, missing parts, bad XML …: all the same to the client
+        raise UploadError("The file is not a readable XLSX workbook. Save it from Excel again, or as CSV.") from None
+
+    def rows():
+        try:
+            for values in sheet.iter_rows(values_only=True):
+                row = _trimmed(values)
+                if row:
+                    yield row
+        except UploadError:
+            raise
+        except Exception:
+            raise UploadError("The XLSX workbook is damaged and could not be read to the end. "
+                              "Save it from Excel again, or as CSV.") from None
+
+    try:
+        yield rows()
+    finally:
+        workbook.close()
+
+
+@contextmanager
+def upload_open(path: Path):
+    """(Layout, an iterator of data rows as lists of strings, one per column) of a stored file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UploadError("The uploaded file is gone; please upload it again.")
+    kind = _kind(path)
+    opener = _xlsx_rows if kind == "xlsx" else _csv_rows
+    with opener(path) as raw:
+        head = list(itertools.islice(raw, HEAD_ROWS))
+        if not head:
+            raise UploadError("The file is empty: it has no rows.")
+        layout = _layout(kind, head)
+        width = len(layout.columns)
+
+        def data():
+            for row in itertools.chain(head[1:] if layout.has_header else head, raw):
+                if len(row) < width:
+                    row = row + [""] * (width - len(row))
+                elif len(row) > width:
+                    row = row[:width]
+                yield row
+
+        yield layout, data()
+
+
+def upload_inspect(path: Path, *, head: int = 1000) -> Inspection:
+    """Reads the whole file once: checks it, counts its rows, keeps the first `head` rows."""
+    with upload_open(path) as (layout, rows):
+        result = Inspection(layout, 0)
+        for result.rows, row in enumerate(rows, start=1):
+            if result.rows <= head:
+                result.head.append(row)
+            if result.rows > MAX_ROWS:
+                raise UploadError(f"The file has more than {MAX_ROWS:,} rows; split it into several campaigns.")
+    if not result.rows:
+        raise UploadError("The file has a header but no rows.")
+    if not layout.columns:
+        raise UploadError("The file has no columns.")
+    return result
+
+
+def upload_head(path: Path, *, rows: int = 1000) -> Inspection:
+    """The layout and the first `rows` data rows, without reading the rest (for a preview)."""
+    with upload_open(path) as (layout, data):
+        head = list(itertools.islice(data, rows))
+    return Inspection(layout, len(head), head)
+
+
+def recipient_dicts(layout: Layout, rows: Iterable[list[str]], phone_column: int) -> Iterator[dict]:
+    """Rows as `{"phone": …, <variable>: …}` (the shape campaign_accept and contacts_import take)."""
+    if phone_column is None or not 0 <= phone_column < len(layout.columns):
+        raise UploadError("Choose the column that holds the phone numbers.")
+    others = [(c.index, c.variable) for c in layout.columns if c.index != phone_column and c.variable != "phone"]
+    for row in rows:
+        item = {variable: row[i] for i, variable in others}
+        item["phone"] = row[phone_column]
+        yield item
+
+
+def upload_recipients(name: str, phone_column: int) -> Iterator[dict]:
+    """Streams a stored upload as recipient rows; opens the file lazily, so a missing or broken
+    file raises UploadError from inside the consumer's loop (which records it)."""
+    with upload_open(upload_path(name)) as (layout, rows):
+        for n, item in enumerate(recipient_dicts(layout, rows, phone_column), start=1):
+            if n > MAX_ROWS:
+                raise UploadError(f"The file has more than {MAX_ROWS:,} rows; split it into several campaigns.")
+            yield item
+

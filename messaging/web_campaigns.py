@@ -1,0 +1,672 @@
+"""Website pages for bulk campaigns and contact groups.
+
+A new campaign takes two steps: the form (text, sender, one source of recipients: a CSV/XLSX file,
+pasted numbers or a contact group, schedule and lifetime), then a review (the file's first rows,
+its phone column, the {variables} it offers, an estimated cost) and the go-ahead. The draft
+between the steps lives in the session under a random token; confirming it twice creates one
+campaign. Files and groups are read by a Celery task (the detail page shows its progress);
+pasted numbers are accepted at once.
+
+Views are thin: form → service → message → redirect; services' ApplicationErrors become form
+errors. Every query is scoped to `request.client`; another client's campaign, group or contact
+is a 404.
+"""
+import csv
+import io
+import secrets
+from decimal import Decimal
+from functools import partial
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.views import client_required
+from billing.selectors import wallet_get
+from billing.services import tariff_current
+from senders.selectors import sender_names_for_client
+from smsportal.errors import ApplicationError
+
+from .campaign_tasks import campaign_accept_group_task, campaign_accept_upload_task
+from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm, ContactGroupForm,
+                    ContactImportForm)
+from .models import Campaign, Contact, ContactGroup, Message
+from .selectors import CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaigns_for_client
+from .services import (campaign_accept, campaign_cancel, campaign_create, contact_add, contact_delete,
+                       contact_group_create, contact_group_delete, contact_group_rename, contacts_import)
+from .services.prepare import check_text, prepare_rows, template_variables
+from .services.send import sender_check
+from .status import FINAL, Status
+from .uploads import (HEAD_ROWS, MAX_ROWS, UploadError, recipient_dicts, upload_delete, upload_head, upload_inspect,
+                      upload_path, upload_recipients, upload_save)
+from .views import LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _status_meta
+
+CAMPAIGN_PAGE_SIZE = 25
+CONTACT_PAGE_SIZE = 50
+ESTIMATE_ROWS = 1000  # rows of a file or group the review prices; the rest is extrapolated ("about")
+SHOWN_ERRORS = 20  # rows not accepted shown on the page; the CSV has all the campaign kept
+DRAFTS = "portal_campaign_drafts"
+IMPORTS = "portal_contact_imports"
+IMPORT_REPORT = "portal_contact_import_report"
+MAX_DRAFTS = 5
+FINISHED = {Campaign.State.DONE, Campaign.State.CANCELLED, Campaign.State.FAILED}
+CANCELLABLE = {Campaign.State.ACCEPTING, Campaign.State.SCHEDULED, Campaign.State.SENDING}
+SENT = ("submitted", "delivered", "undelivered", "expired", "failed")  # count groups that left the queue
+TTL_LABELS = dict(CAMPAIGN_TTL_CHOICES)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _segment_price():
+    """The price list's price per part, as the Send page shows it (a first estimate)."""
+    try:
+        return tariff_current().sms_segment_price.amount
+    except ApplicationError:
+        return None
+
+
+def _money_grouped(amount) -> str:
+    """As _money_text, with thousands grouped: 2,185.00 (4 places only for fractions of a kopeck)."""
+    return f"{amount:,.2f}" if amount == round(amount, 2) else f"{amount:,.4f}"
+
+
+def _percent(part: int, whole: int) -> int:
+    """Floor percent, so a bar shows 100 only when everything is there."""
+    if not whole:
+        return 0
+    return min(100, part * 100 // whole)
+
+
+def _groups(client):
+    return ContactGroup.objects.filter(client=client).annotate(size=Count("contacts")).order_by("name", "id")
+
+
+def _group_or_404(client, group_id) -> ContactGroup:
+    group = ContactGroup.objects.filter(client=client, pk=group_id).first()
+    if group is None:
+        raise Http404("No such contact group.")
+    return group
+
+
+def _campaign_or_404(client, public_id) -> Campaign:
+    campaign = campaign_get(client=client, public_id=public_id)
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def _draft_put(request, key: str, draft: dict) -> str:
+    drafts = request.session.get(key, {})
+    while len(drafts) >= MAX_DRAFTS:  # the oldest abandoned draft goes, with its file
+        oldest = next(iter(drafts))
+        upload_delete(drafts.pop(oldest).get("upload"))
+    token = secrets.token_urlsafe(12)
+    drafts[token] = draft
+    request.session[key] = drafts
+    return token
+
+
+def _draft_get(request, key: str, token: str) -> dict | None:
+    return request.session.get(key, {}).get(token)
+
+
+def _draft_pop(request, key: str, token: str) -> None:
+    drafts = request.session.get(key, {})
+    if drafts.pop(token, None) is not None:
+        request.session[key] = drafts
+
+
+def _phone_column(request, layout, default):
+    raw = request.POST.get("phone_column") if request.method == "POST" else request.GET.get("phone_column")
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = default
+    if value is None or not 0 <= value < len(layout.columns):
+        value = layout.phone_column if layout.phone_column is not None else 0
+    return value
+
+
+def _counts(campaign: Campaign, grouped: dict[str, int]) -> dict[str, int]:
+    return {"accepted": campaign.accepted, "invalid": campaign.invalid, "duplicates": campaign.duplicates,
+            "refused": campaign.refused, **grouped}
+
+
+def _progress(campaign: Campaign, counts: dict[str, int]) -> dict:
+    sent = sum(counts.get(k, 0) for k in SENT)
+    return {
+        "state": campaign.state,
+        "state_label": campaign.get_state_display(),
+        "finished": campaign.state in FINISHED,
+        "accepting": {"processed": campaign.processed_rows, "total": campaign.total_rows,
+                      "percent": 100 if campaign.state != Campaign.State.ACCEPTING and campaign.total_rows
+                      else _percent(campaign.processed_rows, campaign.total_rows)},
+        "sending": {"done": sent, "accepted": campaign.accepted, "percent": _percent(sent, campaign.accepted)},
+        "delivered_percent": _percent(counts.get("delivered", 0), campaign.accepted),
+        "counts": counts,
+        "total_price": _money_grouped(campaign.total_price.amount),
+        "error": campaign.error_detail or None,
+    }
+
+
+def _ttl_label(seconds: int | None) -> str:
+    if not seconds:
+        return "24 hours (default)"
+    if seconds in TTL_LABELS:
+        return TTL_LABELS[seconds]
+    return f"{seconds / 3600:g} hours" if seconds >= 3600 else f"{seconds // 60} minutes"
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheet formula injection: a cell starting with = @ (or + - not followed by a number) is text."""
+    value = "" if value is None else str(value)
+    if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in ("+", "-") and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
+# --- campaigns: list -----------------------------------------------------------------------------
+
+@client_required
+def campaign_list(request):
+    client = request.client
+    qs = campaigns_for_client(client=client).only(
+        "public_id", "name", "created_at", "state", "sender", "accepted", "invalid", "duplicates", "refused",
+        "total_price", "total_price_currency", "processed_rows", "total_rows", "send_at", "error_detail")
+    page = Paginator(qs, CAMPAIGN_PAGE_SIZE).get_page(request.GET.get("page"))
+    campaigns = list(page.object_list)
+    by_campaign: dict[int, dict[str, int]] = {c.pk: {} for c in campaigns}
+    if campaigns:  # one grouped query for the whole page
+        for campaign_id, status, n in (Message.objects.filter(campaign_id__in=by_campaign).order_by()
+                                       .values_list("campaign_id", "status").annotate(n=Count("*"))):
+            by_campaign[campaign_id][status] = n
+    rows = []
+    for c in campaigns:
+        statuses = by_campaign[c.pk]
+        grouped = {name: sum(statuses.get(s, 0) for s in group) for name, group in CAMPAIGN_COUNT_GROUPS.items()}
+        rows.append({"campaign": c, **_progress(c, grouped)})
+    return render(request, "portal/campaign_list.html", {"nav": "campaigns", "page": page, "rows": rows})
+
+
+# --- campaigns: new (step 1) -----------------------------------------------------------------------
+
+def _new_context(request, form, groups):
+    client = request.client
+    senders = list(sender_names_for_client(client=client))
+    price = _segment_price()
+    return {
+        "nav": "campaigns",
+        "form": form,
+        "senders": senders,
+        "approved": _approved_sender_names(senders),
+        "segment_price": price,
+        "segment_price_text": _money_text(price) if price is not None else "",
+        "wallet": wallet_get(client=client),
+        "groups": groups,
+        "max_rows": MAX_ROWS,
+        "campaign_config": {
+            "segmentPrice": str(price) if price is not None else None,
+            "longParts": LONG_MESSAGE_PARTS,
+            "groups": {str(g.pk): g.size for g in groups},
+        },
+    }
+
+
+def _initial_from(request, groups) -> dict:
+    initial = {}
+    draft = _draft_get(request, DRAFTS, request.GET.get("draft", ""))
+    if draft:  # "Edit" on the review page: the form comes back filled (a file must be chosen again)
+        initial = {k: draft.get(k) for k in ("name", "sender", "text", "ttl", "source")}
+        initial["send_at"] = parse_datetime(draft["send_at"]) if draft.get("send_at") else None
+        if draft["source"] == CampaignForm.SOURCE_PASTE:
+            initial["numbers"] = "\n".join(draft["numbers"])
+        if draft["source"] == CampaignForm.SOURCE_GROUP:
+            initial["group"] = draft["group"]
+    group = request.GET.get("group", "")
+    if group.isdigit() and any(g.pk == int(group) for g in groups):  # "Send to this group"
+        initial.update(source=CampaignForm.SOURCE_GROUP, group=int(group))
+    return initial
+
+
+@client_required
+def campaign_new(request):
+    client = request.client
+    groups = list(_groups(client))
+    context = _new_context(request, None, groups)
+    approved = context["approved"]
+    if request.method == "POST":
+        form = CampaignForm(request.POST, request.FILES, sender_names=approved, groups=groups)
+        if form.is_valid():
+            token = _campaign_draft(request, form)
+            if token:
+                return redirect("campaign_review", token=token)
+    else:
+        form = CampaignForm(sender_names=approved, groups=groups, initial=_initial_from(request, groups))
+    context["form"] = form
+    return render(request, "portal/campaign_new.html", context, status=400 if form.is_bound else 200)
+
+
+def _default_name(data) -> str:
+    """A campaign without a name is called after its recipients: the file, the group, or the day."""
+    if data["source"] == CampaignForm.SOURCE_FILE and data.get("file"):
+        return data["file"].name.rsplit(".", 1)[0][:200]
+    if data["source"] == CampaignForm.SOURCE_GROUP:
+        group = ContactGroup.objects.filter(pk=data.get("group")).only("name").first()
+        if group:
+            return group.name
+    return f"Pasted numbers, {timezone.localtime():%d.%m.%Y %H:%M}"
+
+
+def _campaign_draft(request, form) -> str | None:
+    """Checks what the services would refuse anyway, stores the upload, returns a draft token."""
+    data = form.cleaned_data
+    client = request.client
+    try:
+        sender_check(client=client, sender=data["sender"])
+    except ApplicationError as exc:
+        form.add_error("sender", exc.detail)
+    if not template_variables(data["text"]):
+        try:
+            check_text(data["text"])
+        except ApplicationError as exc:
+            form.add_error("text", exc.detail)
+    if form.errors:
+        return None
+    draft = {"source": data["source"], "name": data["name"].strip() or _default_name(data),
+             "sender": data["sender"], "text": data["text"],
+             "send_at": data["send_at"].isoformat() if data.get("send_at") else None, "ttl": data["ttl"]}
+    if data["source"] == CampaignForm.SOURCE_FILE:
+        uploaded = data["file"]
+        try:
+            name = upload_save(uploaded)
+        except UploadError as exc:
+            form.add_error("file", exc.detail)
+            return None
+        try:
+            inspection = upload_inspect(upload_path(name), head=0)
+        except UploadError as exc:
+            upload_delete(name)
+            form.add_error("file", exc.detail)
+            return None
+        draft.update(upload=name, filename=uploaded.name[:120], rows=inspection.rows,
+                     phone_column=inspection.layout.phone_column)
+    elif data["source"] == CampaignForm.SOURCE_PASTE:
+        draft["numbers"] = data["numbers"]
+    else:
+        draft["group"] = data["group"]
+    return _draft_put(request, DRAFTS, draft)
+
+
+# --- campaigns: review and confirm (step 2) -----------------------------------------------------------
+
+def _estimate(client, text: str, rows: list, total: int) -> dict:
+    """What the campaign would cost, from its first rows (exact when they are all of it)."""
+    try:
+        prepared = prepare_rows(client=client, text=text, rows=rows)
+    except ApplicationError as exc:
+        return {"error": exc.detail}
+    sampled = len(rows)
+    partial_sample = 0 < sampled < total
+    scale = Decimal(total) / Decimal(sampled) if partial_sample else Decimal(1)
+    parts = [r.segments for r in prepared.rows]
+    units = {r.price / r.segments for r in prepared.rows}
+    return {
+        "sampled": sampled, "total": total, "approx": partial_sample,
+        "valid": len(prepared.rows), "invalid": len(prepared.invalid), "duplicates": prepared.duplicates,
+        "refused": len(prepared.refused),
+        "recipients": int((len(prepared.rows) * scale).to_integral_value()),
+        "parts_min": min(parts, default=0), "parts_max": max(parts, default=0),
+        "cost": (prepared.total * scale).quantize(Decimal("0.01")),
+        "unit_min": _money_text(min(units)) if units else None,
+        "unit_max": _money_text(max(units)) if units else None,
+        "long": max(parts, default=0) > LONG_MESSAGE_PARTS,
+        "examples": [{"phone": r.recipient.phone, "text": r.text, "parts": r.segments,
+                      "encoding": "GSM-7" if r.encoding == "gsm7" else "UCS-2"} for r in prepared.rows[:3]],
+        "invalid_examples": prepared.invalid[:5],
+    }
+
+
+def _review_source(request, draft) -> dict:
+    """Preview rows, columns, variables, the sample to price and the total, per source."""
+    client = request.client
+    source = draft["source"]
+    if source == CampaignForm.SOURCE_FILE:
+        head = upload_head(upload_path(draft["upload"]), rows=ESTIMATE_ROWS)
+        layout = head.layout
+        column = _phone_column(request, layout, draft.get("phone_column"))
+        return {"layout": layout, "columns": layout.columns, "preview": head.preview, "phone_column": column,
+                "phone_detected": layout.phone_column is not None, "variables": layout.variables(column),
+                "sample": list(recipient_dicts(layout, head.head, column)), "total": draft["rows"]}
+    if source == CampaignForm.SOURCE_PASTE:
+        numbers = draft["numbers"]
+        return {"preview": [[n] for n in numbers[:5]], "variables": [], "sample": numbers[:MAX_ROWS],
+                "total": len(numbers)}
+    group = ContactGroup.objects.filter(client=client, pk=draft["group"]).first()
+    if group is None:
+        raise UploadError("This contact group was deleted. Choose another one.")
+    contacts = list(Contact.objects.filter(group=group).order_by("id")
+                    .values_list("phone", "name", "variables")[:ESTIMATE_ROWS])
+    keys = sorted({k for _, _, v in contacts for k in (v or {})} - {"phone", "name"})
+    return {"group": group, "preview": [[p, n, ", ".join(f"{k}: {v}" for k, v in (vs or {}).items())]
+                                        for p, n, vs in contacts[:5]],
+            "variables": ["name", *keys], "sample": [{**(v or {}), "name": n, "phone": p} for p, n, v in contacts],
+            "total": Contact.objects.filter(group=group).count() if len(contacts) >= ESTIMATE_ROWS else len(contacts)}
+
+
+@client_required
+def campaign_review(request, token):
+    client = request.client
+    draft = _draft_get(request, DRAFTS, token)
+    if draft is None:
+        messages.info(request, "This draft was already sent or has expired. Start a new campaign.")
+        return redirect("campaign_new")
+    try:
+        src = _review_source(request, draft)
+    except ApplicationError as exc:
+        upload_delete(draft.get("upload"))
+        _draft_pop(request, DRAFTS, token)
+        messages.error(request, exc.detail)
+        return redirect("campaign_new")
+    used = template_variables(draft["text"])
+    missing = [v for v in used if v != "phone" and v not in src["variables"]]
+    # A group's variables are known from its first contacts only: later ones may still have them.
+    blocking = bool(missing) and not (draft["source"] == CampaignForm.SOURCE_GROUP and src["total"] > len(src["sample"]))
+    form = CampaignConfirmForm(request.POST if request.method == "POST" else None, columns=src.get("columns", ()),
+                               initial={"phone_column": src.get("phone_column")})
+    if request.method == "POST" and form.is_valid() and not blocking:
+        response = _campaign_start(request, token, draft, src, form)
+        if response is not None:
+            return response
+    wallet = wallet_get(client=client)
+    estimate = _estimate(client, draft["text"], src["sample"], src["total"])
+    return render(request, "portal/campaign_review.html", {
+        "nav": "campaigns",
+        "token": token,
+        "draft": draft,
+        "send_at": parse_datetime(draft["send_at"]) if draft.get("send_at") else None,
+        "ttl_label": _ttl_label(draft["ttl"]),
+        "src": src,
+        "form": form,
+        "used": used,
+        "personalized": bool(used),
+        "missing": missing,
+        "blocking": blocking,
+        "estimate": estimate,
+        "wallet": wallet,
+        "short_of_funds": "cost" in estimate and estimate["cost"] > wallet.balance.amount,
+        "long_parts": LONG_MESSAGE_PARTS,
+    }, status=400 if form.is_bound else 200)
+
+
+def _campaign_start(request, token, draft, src, form):
+    client = request.client
+    source = draft["source"]
+    kind = {CampaignForm.SOURCE_FILE: Campaign.Source.UPLOAD, CampaignForm.SOURCE_GROUP: Campaign.Source.GROUP,
+            CampaignForm.SOURCE_PASTE: Campaign.Source.FORM}[source]
+    try:
+        campaign = campaign_create(client=client, sender=draft["sender"], text=draft["text"], name=draft["name"],
+                                   source=kind, ttl=draft["ttl"],
+                                   send_at=parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
+    except ApplicationError as exc:
+        form.add_error(None, exc.detail)
+        return None
+    _draft_pop(request, DRAFTS, token)
+    if source == CampaignForm.SOURCE_FILE:
+        transaction.on_commit(partial(campaign_accept_upload_task.delay, campaign.pk, draft["upload"],
+                                      src["phone_column"], draft["rows"]))
+        messages.success(request, f"Campaign created. Reading {draft['rows']:,} rows of {draft['filename']}…")
+    elif source == CampaignForm.SOURCE_GROUP:
+        transaction.on_commit(partial(campaign_accept_group_task.delay, campaign.pk, src["group"].pk))
+        messages.success(request, f"Campaign created. Reading the contacts of “{src['group'].name}”…")
+    else:
+        try:
+            campaign = campaign_accept(campaign=campaign, rows=draft["numbers"], total_rows=len(draft["numbers"]))
+        except ApplicationError as exc:
+            messages.error(request, f"The campaign could not start: {exc.detail}")
+        else:
+            messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
+                                      f"{campaign.accepted:,} messages, charged {campaign.total_price.amount:.2f} UAH.")
+    return redirect("campaign_detail", public_id=campaign.public_id)
+
+
+# --- campaigns: detail, progress, errors, cancel ---------------------------------------------------
+
+@client_required
+def campaign_detail(request, public_id):
+    campaign = _campaign_or_404(request.client, public_id)
+    counts = _counts(campaign, campaign_counts(campaign=campaign))
+    refund = None
+    if campaign.state == Campaign.State.CANCELLED:
+        refund = (Message.objects.filter(campaign=campaign, status=Status.CANCELLED)
+                  .aggregate(s=Sum("price"))["s"]) or Decimal("0")
+    recent = list(Message.objects.filter(campaign=campaign).order_by("-id").only(
+        "public_id", "created_at", "recipient", "text", "segments", "price", "price_currency", "status")[:20])
+    return render(request, "portal/campaign_detail.html", {
+        "nav": "campaigns",
+        "campaign": campaign,
+        "progress": _progress(campaign, counts),
+        "counts": counts,
+        "errors": campaign.errors[:SHOWN_ERRORS],
+        "errors_total": len(campaign.errors),
+        "refund": refund,
+        "recent": recent,
+        "final": FINAL,
+        "can_cancel": campaign.state in CANCELLABLE,
+        "ttl_label": _ttl_label(campaign.ttl_seconds),
+        "price_text": _money_grouped(campaign.total_price.amount),
+        "status_meta": _status_meta(),
+    })
+
+
+@require_GET
+@client_required
+def campaign_progress_json(request, public_id):
+    campaign = _campaign_or_404(request.client, public_id)
+    counts = _counts(campaign, campaign_counts(campaign=campaign))
+    return JsonResponse(_progress(campaign, counts), headers={"Cache-Control": "no-store"})
+
+
+@require_GET
+@client_required
+def campaign_errors_csv(request, public_id):
+    campaign = _campaign_or_404(request.client, public_id)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
+    writer = csv.writer(out)
+    writer.writerow(["row", "value", "reason"])
+    for e in campaign.errors:
+        writer.writerow([e.get("row", ""), _csv_safe(e.get("value", "")), _csv_safe(e.get("reason", ""))])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.public_id}-rows-not-accepted.csv"'
+    return response
+
+
+@require_POST
+@client_required
+def campaign_cancel_view(request, public_id):
+    campaign = _campaign_or_404(request.client, public_id)
+    try:
+        campaign = campaign_cancel(client=request.client, public_id=campaign.public_id, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        row = Message.objects.filter(campaign=campaign, status=Status.CANCELLED).aggregate(s=Sum("price"), n=Count("*"))
+        refund = row["s"] or Decimal("0")
+        messages.success(request, f"Campaign cancelled. {row['n']:,} unsent message{'' if row['n'] == 1 else 's'}, "
+                                  f"{refund:.2f} UAH refunded to your wallet.")
+    return redirect("campaign_detail", public_id=campaign.public_id)
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+@client_required
+def contact_groups(request):
+    client = request.client
+    form = ContactGroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = contact_group_create(client=client, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            form.add_error("name", exc.detail)
+        else:
+            messages.success(request, f"Group “{group.name}” created. Upload a file or add contacts to it.")
+            return redirect("contact_group", group_id=group.pk)
+    return render(request, "portal/contacts.html", {
+        "nav": "contacts",
+        "groups": list(_groups(client)),
+        "form": form,
+    }, status=400 if form.is_bound else 200)
+
+
+@client_required
+def contact_group(request, group_id):
+    client = request.client
+    group = _group_or_404(client, group_id)
+    qs = Contact.objects.filter(group=group).order_by("id").only("id", "phone", "name", "variables", "created_at")
+    page = Paginator(qs, CONTACT_PAGE_SIZE).get_page(request.GET.get("page"))
+    report = request.session.pop(IMPORT_REPORT, None)
+    if report and report.get("group") != group.pk:
+        report = None
+    return render(request, "portal/contacts_group.html", {
+        "nav": "contacts",
+        "group": group,
+        "page": page,
+        "rows": list(page.object_list),
+        "import_form": ContactImportForm(),
+        "add_form": ContactAddForm(),
+        "rename_form": ContactGroupForm(initial={"name": group.name}),
+        "report": report,
+    })
+
+
+@require_POST
+@client_required
+def contact_group_rename_view(request, group_id):
+    group = _group_or_404(request.client, group_id)
+    form = ContactGroupForm(request.POST)
+    if form.is_valid():
+        try:
+            group = contact_group_rename(client=request.client, group_id=group.pk, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"Group renamed to “{group.name}”.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("contact_group", group_id=group.pk)
+
+
+@require_POST
+@client_required
+def contact_group_delete_view(request, group_id):
+    group = _group_or_404(request.client, group_id)
+    removed = contact_group_delete(client=request.client, group_id=group.pk)
+    messages.success(request, f"Group “{group.name}” and its {removed:,} contact{'' if removed == 1 else 's'} deleted.")
+    return redirect("contact_groups")
+
+
+@require_POST
+@client_required
+def contact_add_view(request, group_id):
+    group = _group_or_404(request.client, group_id)
+    form = ContactAddForm(request.POST)
+    if form.is_valid():
+        try:
+            contact = contact_add(client=request.client, group_id=group.pk, phone=form.cleaned_data["phone"],
+                                  name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"{contact.phone} added.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("contact_group", group_id=group.pk)
+
+
+@require_POST
+@client_required
+def contact_delete_view(request, group_id, contact_id):
+    group = _group_or_404(request.client, group_id)
+    contact = Contact.objects.filter(group=group, pk=contact_id).only("id", "phone").first()
+    if contact is None:
+        raise Http404("No such contact.")
+    contact_delete(client=request.client, contact_id=contact.pk)
+    messages.success(request, f"{contact.phone} deleted from the group.")
+    page = request.POST.get("page", "")
+    url = reverse("contact_group", kwargs={"group_id": group.pk})
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+@require_POST
+@client_required
+def contact_import(request, group_id):
+    group = _group_or_404(request.client, group_id)
+    form = ContactImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("contact_group", group_id=group.pk)
+    uploaded = form.cleaned_data["file"]
+    try:
+        name = upload_save(uploaded)
+    except UploadError as exc:
+        messages.error(request, exc.detail)
+        return redirect("contact_group", group_id=group.pk)
+    try:
+        inspection = upload_inspect(upload_path(name), head=0)
+    except UploadError as exc:
+        upload_delete(name)
+        messages.error(request, exc.detail)
+        return redirect("contact_group", group_id=group.pk)
+    token = _draft_put(request, IMPORTS, {"group": group.pk, "upload": name, "filename": uploaded.name[:120],
+                                          "rows": inspection.rows, "phone_column": inspection.layout.phone_column})
+    return redirect("contact_import_review", group_id=group.pk, token=token)
+
+
+@client_required
+def contact_import_review(request, group_id, token):
+    client = request.client
+    group = _group_or_404(client, group_id)
+    draft = _draft_get(request, IMPORTS, token)
+    if draft is None or draft["group"] != group.pk:
+        messages.info(request, "This import was already done or has expired. Upload the file again.")
+        return redirect("contact_group", group_id=group.pk)
+    try:
+        head = upload_head(upload_path(draft["upload"]), rows=HEAD_ROWS)
+    except UploadError as exc:
+        upload_delete(draft["upload"])
+        _draft_pop(request, IMPORTS, token)
+        messages.error(request, exc.detail)
+        return redirect("contact_group", group_id=group.pk)
+    layout = head.layout
+    column = _phone_column(request, layout, draft.get("phone_column"))
+    form = CampaignConfirmForm(request.POST if request.method == "POST" else None, columns=layout.columns, initial={"phone_column": column})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = contacts_import(client=client, group_id=group.pk,
+                                     rows=upload_recipients(draft["upload"], column))
+        except ApplicationError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            upload_delete(draft["upload"])
+            _draft_pop(request, IMPORTS, token)
+            request.session[IMPORT_REPORT] = {"group": group.pk, "filename": draft["filename"], **report.as_dict()}
+            messages.success(request, f"Imported {draft['filename']}: {report.added:,} added, "
+                                      f"{report.updated:,} updated, {report.invalid:,} invalid.")
+            return redirect("contact_group", group_id=group.pk)
+    return render(request, "portal/contacts_import.html", {
+        "nav": "contacts",
+        "group": group,
+        "draft": draft,
+        "token": token,
+        "form": form,
+        "src": {"columns": layout.columns, "preview": head.preview, "phone_column": column,
+                "phone_detected": layout.phone_column is not None, "variables": layout.variables(column),
+                "layout": layout},
+    }, status=400 if form.is_bound else 200)
