@@ -15,7 +15,9 @@ Usage in a website view::
     def team(request): ...
 
 `require_role(..., methods=("POST",))` lets every role read the page and checks only writes.
-API keys act for the whole client (no role): keys are created by owners only.
+On the API the principal is a key, which acts for the whole company: only owners and members
+create keys (viewers get the 403 page), and a key stops when the login that created it becomes a
+viewer or leaves the team (accounts.services.team), so a viewer never holds a working key.
 """
 from functools import wraps
 

@@ -272,11 +272,12 @@ def account_team(request):
             elif action == "role":
                 member = team_role_set(client=client, user_id=int(request.POST.get("user", 0)),
                                        role=request.POST.get("role", ""), actor=request.user)
-                messages.success(request, f"{member.email} is now {member.get_role_display().lower()}.")
+                messages.success(request, f"{member.email} is now {member.get_role_display().lower()}."
+                                          + _keys_note(member))
                 return redirect("account_team")
             elif action == "remove":
                 member = team_member_remove(client=client, user_id=int(request.POST.get("user", 0)), actor=request.user)
-                messages.success(request, f"{member.email} can no longer log in.")
+                messages.success(request, f"{member.email} can no longer log in." + _keys_note(member))
                 return redirect("account_team")
             elif action == "revoke":
                 invitation_revoke(client=client, invitation_id=int(request.POST.get("invitation", 0)),
@@ -297,6 +298,12 @@ def account_team(request):
         "nav": "account", "team": team_for_client(client), "invitations": invitations, "form": form,
         "is_owner": is_owner, "roles": User.Role.choices,
     }, status=400 if form.is_bound and form.errors else 200)
+
+
+def _keys_note(member) -> str:
+    n = getattr(member, "keys_revoked", 0)
+    return (f" {n} API key{'s' if n > 1 else ''} they created stopped working: create new ones on the API keys "
+            "page.") if n else ""
 
 
 def invitation_accept_view(request, token: str):

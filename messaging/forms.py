@@ -79,6 +79,10 @@ class MessageFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"placeholder": "Search by number", "type": "search",
                                                       "inputmode": "tel"}))
 
+    # R-ACC-09: any period (the statistics page links here with a month or a day).
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
     def recipient_digits(self) -> str:
         """The digits of the search, matched anywhere in the stored E.164 number."""
         if not self.is_valid():

@@ -43,3 +43,55 @@ def campaign_counts(*, campaign) -> dict[str, int]:
     counts = {name: sum(by_status.get(s, 0) for s in statuses) for name, statuses in CAMPAIGN_COUNT_GROUPS.items()}
     counts["refused"] = by_status.get("refused", 0)
     return counts
+
+
+# ---- statistics (R-ACC-09: at least the last 6 months, on the website and the API) --------------
+
+STATISTICS_GROUPS = {
+    "delivered": ("delivered",),
+    "undelivered": ("undelivered", "rejected", "expired"),
+    "in_progress": ("scheduled", "pending_review", "queued", "submitting", "submitted"),
+    "not_sent": ("refused", "failed", "cancelled"),
+}
+STATISTICS_MIN_MONTHS = 6
+
+
+def message_statistics(*, client: Client, date_from, date_to, by: str = "month") -> dict:
+    """Messages of `client` created from `date_from` to `date_to` (Kyiv dates, inclusive), per
+    month or day: messages, SMS parts, outcome groups and the price of what was sent (not_sent is
+    refunded). One grouped query over the (client, created_at) index."""
+    from datetime import datetime, time, timedelta  # noqa: PLC0415
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from django.db.models import Sum  # noqa: PLC0415
+    from django.db.models.functions import TruncDay, TruncMonth  # noqa: PLC0415
+
+    kyiv = ZoneInfo("Europe/Kyiv")
+    start = datetime.combine(date_from, time.min, tzinfo=kyiv)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=kyiv)
+    trunc = (TruncDay if by == "day" else TruncMonth)("created_at", tzinfo=kyiv)
+    rows = (Message.objects.filter(client=client, created_at__gte=start, created_at__lt=end).order_by()
+            .annotate(period=trunc).values("period", "status")
+            .annotate(n=Count("id"), parts=Sum("segments"), amount=Sum("price")))
+    not_sent = set(STATISTICS_GROUPS["not_sent"])
+    periods: dict = {}
+    for row in rows:
+        p = periods.setdefault(row["period"].date(), {"messages": 0, "parts": 0, "cost": 0,
+                                                      **{g: 0 for g in STATISTICS_GROUPS}})
+        p["messages"] += row["n"]
+        group = next(g for g, statuses in STATISTICS_GROUPS.items() if row["status"] in statuses)
+        p[group] += row["n"]
+        if row["status"] not in not_sent:
+            p["parts"] += row["parts"] or 0
+            p["cost"] += row["amount"] or 0
+    out = [{"period": day, **values} for day, values in sorted(periods.items(), reverse=True)]
+    totals = {k: sum(r[k] for r in out) for k in ("messages", "parts", "cost", *STATISTICS_GROUPS)}
+    return {"rows": out, "totals": totals, "by": by, "date_from": date_from, "date_to": date_to}
+
+
+def statistics_default_from(today):
+    """The first day of the month six months back: the period every client can always see."""
+    month = today.month - STATISTICS_MIN_MONTHS
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return today.replace(year=year, month=month, day=1)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import SEND_ROLES, require_role
 from accounts.views import client_required
 from billing.exceptions import NoTariff
 from billing.selectors import ledger_for_client, wallet_get
@@ -69,7 +70,7 @@ def dashboard(request):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)  # viewers see statistics only
 def sender_request(request):
     form = SenderNameRequestForm(request.POST)
     if form.is_valid():
@@ -84,7 +85,7 @@ def sender_request(request):
     return redirect("dashboard")
 
 
-@client_required
+@require_role(*SEND_ROLES)  # viewers see statistics only
 def send(request):
     client = request.client
     senders = list(sender_names_for_client(client=client))
@@ -133,6 +134,21 @@ def send(request):
     }, status=400 if form.is_bound else 200)
 
 
+def _period_filter(filters) -> dict:
+    """created_at bounds for the From/To dates (Kyiv days, inclusive)."""
+    if not filters.is_valid():
+        return {}
+    out = {}
+    tz = timezone.get_current_timezone()
+    if filters.cleaned_data.get("date_from"):
+        out["created_at__gte"] = timezone.make_aware(
+            timezone.datetime.combine(filters.cleaned_data["date_from"], timezone.datetime.min.time()), tz)
+    if filters.cleaned_data.get("date_to"):
+        out["created_at__lt"] = timezone.make_aware(timezone.datetime.combine(
+            filters.cleaned_data["date_to"] + timezone.timedelta(days=1), timezone.datetime.min.time()), tz)
+    return out
+
+
 @client_required
 def message_list(request):
     client = request.client
@@ -142,6 +158,9 @@ def message_list(request):
     digits = filters.recipient_digits()
     if digits:
         qs = qs.filter(recipient__contains=digits)
+    period = _period_filter(filters)
+    if period:
+        qs = qs.filter(**period)
     qs = qs.only("public_id", "created_at", "recipient", "sender", "text", "segments", "encoding",
                  "price", "price_currency", "status")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -154,7 +173,7 @@ def message_list(request):
         "rows": list(page.object_list),
         "final": FINAL,
         "query": query.urlencode(),
-        "filtered": bool(status or digits),
+        "filtered": bool(status or digits or period),
         "status_meta": _status_meta(),
     })
 

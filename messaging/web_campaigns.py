@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import SEND_ROLES, require_role
 from accounts.views import client_required
 from billing.selectors import wallet_get
 from billing.services import tariff_current
@@ -235,7 +236,7 @@ def _initial_from(request, groups) -> dict:
     return initial
 
 
-@client_required
+@require_role(*SEND_ROLES)
 def campaign_new(request):
     client = request.client
     groups = list(_groups(client))
@@ -360,7 +361,7 @@ def _review_source(request, draft) -> dict:
             "total": Contact.objects.filter(group=group).count() if len(contacts) >= ESTIMATE_ROWS else len(contacts)}
 
 
-@client_required
+@require_role(*SEND_ROLES)
 def campaign_review(request, token):
     client = request.client
     draft = _draft_get(request, DRAFTS, token)
@@ -489,7 +490,7 @@ def campaign_errors_csv(request, public_id):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)
 def campaign_cancel_view(request, public_id):
     campaign = _campaign_or_404(request.client, public_id)
     try:
@@ -506,7 +507,7 @@ def campaign_cancel_view(request, public_id):
 
 # --- contacts ---------------------------------------------------------------------------------
 
-@client_required
+@require_role(*SEND_ROLES)
 def contact_groups(request):
     client = request.client
     form = ContactGroupForm(request.POST or None)
@@ -525,7 +526,7 @@ def contact_groups(request):
     }, status=400 if form.is_bound else 200)
 
 
-@client_required
+@require_role(*SEND_ROLES)
 def contact_group(request, group_id):
     client = request.client
     group = _group_or_404(client, group_id)
@@ -547,7 +548,7 @@ def contact_group(request, group_id):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)
 def contact_group_rename_view(request, group_id):
     group = _group_or_404(request.client, group_id)
     form = ContactGroupForm(request.POST)
@@ -564,7 +565,7 @@ def contact_group_rename_view(request, group_id):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)
 def contact_group_delete_view(request, group_id):
     group = _group_or_404(request.client, group_id)
     removed = contact_group_delete(client=request.client, group_id=group.pk)
@@ -573,7 +574,7 @@ def contact_group_delete_view(request, group_id):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)
 def contact_add_view(request, group_id):
     group = _group_or_404(request.client, group_id)
     form = ContactAddForm(request.POST)
@@ -591,7 +592,7 @@ def contact_add_view(request, group_id):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)
 def contact_delete_view(request, group_id, contact_id):
     group = _group_or_404(request.client, group_id)
     contact = Contact.objects.filter(group=group, pk=contact_id).only("id", "phone").first()
@@ -605,7 +606,7 @@ def contact_delete_view(request, group_id, contact_id):
 
 
 @require_POST
-@client_required
+@require_role(*SEND_ROLES)
 def contact_import(request, group_id):
     group = _group_or_404(request.client, group_id)
     form = ContactImportForm(request.POST, request.FILES)
@@ -629,7 +630,7 @@ def contact_import(request, group_id):
     return redirect("contact_import_review", group_id=group.pk, token=token)
 
 
-@client_required
+@require_role(*SEND_ROLES)
 def contact_import_review(request, group_id, token):
     client = request.client
     group = _group_or_404(client, group_id)

@@ -26,3 +26,8 @@ urlpatterns = [
 from senders.api.views import SenderListCreateApi  # noqa: E402
 
 urlpatterns += [path("senders/", SenderListCreateApi.as_view(), name="api-senders")]
+
+# R-ACC-09: statistics for any period (at least the last 6 months).
+from messaging.api.statistics import StatisticsApi  # noqa: E402
+
+urlpatterns += [path("statistics/", StatisticsApi.as_view(), name="api-statistics")]

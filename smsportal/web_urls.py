@@ -66,3 +66,8 @@ urlpatterns += [  # R-ACC-05: password reset through the primary phone (allauth'
     path("accounts/password/reset/phone/code/", account_views.password_reset_phone_code,
          name="account_reset_password_phone_code"),
 ]
+
+# R-ACC-09: statistics and message status for any period (at least the last 6 months).
+from messaging.web_statistics import message_statistics_view  # noqa: E402
+
+urlpatterns += [path("statistics/", message_statistics_view, name="message_statistics")]

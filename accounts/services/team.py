@@ -91,6 +91,22 @@ def _owners_left(client: Client, *, without: User) -> int:
     return User.objects.filter(client=client, role=User.Role.OWNER, is_active=True).exclude(pk=without.pk).count()
 
 
+def _member_keys_revoke(member: User, *, actor, why: str) -> int:
+    """API keys act for the whole company. A login that may no longer send (demoted to viewer,
+    or removed) still knows the raw keys it created: they stop now, so the role holds on the API
+    too. The owner creates new ones (audited; the website says how many)."""
+    from ..models import ApiKey  # noqa: PLC0415
+
+    prefixes = list(ApiKey.objects.filter(client_id=member.client_id, created_by=member, revoked_at__isnull=True)
+                    .values_list("prefix", flat=True))
+    if prefixes:
+        ApiKey.objects.filter(prefix__in=prefixes).update(revoked_at=timezone.now())
+        audit_record(code="accounts.api_key.revoked", actor=actor, client=member.client, target=", ".join(prefixes),
+                     details={"reason": why, "created_by": member.email})
+    member.keys_revoked = len(prefixes)
+    return len(prefixes)
+
+
 def team_role_set(*, client: Client, user_id: int, role: str, actor=None) -> User:
     if role not in User.Role.values:
         raise TeamError("Unknown role.", code="invalid_role")
@@ -104,6 +120,9 @@ def team_role_set(*, client: Client, user_id: int, role: str, actor=None) -> Use
         member.save(update_fields=["role"])
         audit_record(code="accounts.team.role_set", actor=actor, client=client, target=member.email,
                      details={"role": role})
+        member.keys_revoked = 0
+        if role == User.Role.VIEWER:
+            _member_keys_revoke(member, actor=actor, why="creator became a viewer")
     return member
 
 
@@ -118,6 +137,7 @@ def team_member_remove(*, client: Client, user_id: int, actor=None) -> User:
         member.is_active = False
         member.save(update_fields=["is_active"])
         audit_record(code="accounts.team.removed", actor=actor, client=client, target=member.email)
+        _member_keys_revoke(member, actor=actor, why="creator removed from the team")
     return member
 
 
