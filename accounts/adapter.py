@@ -77,7 +77,12 @@ class AccountAdapter(DefaultAccountAdapter):
         sms_send(phone, f"smsportal code: {code}. Valid {minutes} minutes. Do not tell it to anyone.")
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        pass  # the sign-up form already refused or flagged the duplicate (R-ACC-02)
+        """Someone gave this phone (at verification, "use a different phone") while it is the
+        verified phone of another login (R-ACC-02). Its owner is told instead of a code."""
+        from .notify import sms_send  # noqa: PLC0415
+
+        sms_send(phone, "smsportal: this phone already belongs to an account, so no code was sent. Log in, or "
+                        "reset the password by phone on the login page.")
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone
@@ -92,10 +97,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def set_phone_verified(self, user, phone: str) -> None:
         from .services import audit_record  # noqa: PLC0415
 
+        from .services import client_flag_shared_phone  # noqa: PLC0415
+
         user.phone = phone
         user.phone_verified = True
         user.save(update_fields=["phone", "phone_verified"])
         audit_record(code="accounts.phone.verified", actor=user, client=user.client, target=user.email)
+        client_flag_shared_phone(user=user)  # a phone changed after sign-up, when staff allow it (R-ACC-02)
 
     def get_user_by_phone(self, phone: str):
         """The login owning a verified phone. When staff allow second accounts (flagged, R-ACC-02)

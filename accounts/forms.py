@@ -55,6 +55,12 @@ class SignupForm(forms.Form):
         from .services import DuplicateAccount, signup_duplicates  # noqa: PLC0415
 
         data = super().clean()
+        if getattr(self, "account_already_exists", False) and "email" in self.fields:
+            # allauth would pretend to sign up and wait for a code that never comes; one login per
+            # email is no secret here (a phone or code of another account is refused by name too).
+            self.add_error("email", "An account with this email already exists. Log in, or reset the password "
+                                    "by phone or email if you forgot it.")
+            self.account_already_exists = False
         try:
             self.review_flag = signup_duplicates(phone=data.get("phone") or "", tax_code=data.get("tax_code") or "")
         except DuplicateAccount as exc:

@@ -1,4 +1,5 @@
-from allauth.account.decorators import secure_admin_login
+from allauth.account import views as allauth_views
+from allauth.account.decorators import reauthentication_required, secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.utils import extend_schema
@@ -31,6 +32,10 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema", **_public), name="api-redoc"),
     path("api/v1/", include("smsportal.api_urls")),
     re_path(r"^api/", api_not_found),
+    # The primary phone is the password-reset channel (R-ACC-05): changing it asks for the
+    # password again unless the login was in the last few minutes.
+    path("accounts/phone/change/", reauthentication_required(allauth_views.change_phone, allow_get=True),
+         name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
     path("", include("smsportal.web_urls")),
 ]

@@ -18,7 +18,7 @@ from .legal import (LegalDetailsInvalid, client_contract_request, client_contrac
                     client_legal_update, contract_missing_fields, edrpou_valid, legal_form_for, rnokpp_valid,
                     tax_code_problem)
 from .phone_codes import PhoneCodeError, password_reset_by_code, password_reset_code_send
-from .signup import DuplicateAccount, signup_duplicates
+from .signup import DuplicateAccount, client_flag_shared_phone, signup_duplicates
 from .team import (TeamError, invitation_accept, invitation_create, invitation_get, invitation_revoke,
                    team_member_remove, team_role_set)
 from .termination import (TerminationError, client_personal_data_destroy, client_terminate,
@@ -36,5 +36,5 @@ __all__ = [
     "contract_missing_fields", "edrpou_valid", "explanation_deadline", "legal_form_for", "rnokpp_valid",
     "tax_code_problem", "TeamError", "invitation_accept", "invitation_create", "invitation_get", "invitation_revoke",
     "team_member_remove", "team_role_set", "PhoneCodeError", "password_reset_by_code", "password_reset_code_send",
-    "DuplicateAccount", "signup_duplicates",
+    "DuplicateAccount", "signup_duplicates", "client_flag_shared_phone",
 ]

@@ -32,3 +32,25 @@ def signup_duplicates(*, phone: str = "", tax_code: str = "") -> str:
                                "Log in to it (forgot the password? reset it by phone), or ask its owner to invite "
                                "you to the team.", field=field)
     return "Possible second account: " + "; ".join(r for _, r in reasons)
+
+
+def client_flag_shared_phone(*, user: User) -> str:
+    """After `user` verified a phone another company's login also has (possible when staff allow
+    second accounts, or the phone was changed after sign-up), the company is flagged for staff.
+    Returns the flag text ('' when nothing is shared)."""
+    from .core import audit_record  # noqa: PLC0415
+
+    if not user.client_id or not user.phone:
+        return ""
+    others = (User.objects.filter(phone=user.phone, phone_verified=True).exclude(client_id=user.client_id)
+              .exclude(client__isnull=True).exclude(client__status=Client.Status.TERMINATED))
+    if not others.exists():
+        return ""
+    flag = f"Possible second account: phone {user.phone} is the primary phone of another account"
+    client = Client.objects.get(pk=user.client_id)
+    if flag not in client.review_flag:
+        Client.objects.filter(pk=client.pk).update(review_flag=(f"{client.review_flag}; {flag}" if client.review_flag
+                                                               else flag)[:300])
+        audit_record(code="accounts.client.flagged_duplicate", client=client, target=str(client.public_id),
+                     details={"reason": flag})
+    return flag
