@@ -6,22 +6,38 @@ from django.contrib import messages as flash
 
 from smsportal.errors import ApplicationError
 
-from .models import Campaign, Contact, ContactGroup, InboundMessage, Message, MessagePart, ReceiptInbox, Route
+from .models import (Campaign, Contact, ContactGroup, InboundMessage, Message, MessagePart, OperatorPrefix,
+                     ReceiptInbox, Route)
 from .selectors import campaign_counts
 from .services import campaign_cancel
 
 
 @admin.register(Route)
 class RouteAdmin(admin.ModelAdmin):
-    list_display = ("name", "host", "port", "system_id", "bind_mode", "tps_limit", "window_size", "priority",
-                    "is_active")
-    list_filter = ("is_active",)
+    list_display = ("name", "host", "port", "system_id", "bind_mode", "binds", "tps_limit", "window_size",
+                    "operators", "countries", "priority", "fallback", "is_active")
+    list_filter = ("is_active", "bind_mode")
+    list_select_related = ("fallback",)
     fieldsets = (
-        (None, {"fields": ("name", "is_active", "priority")}),
-        ("SMSC", {"fields": ("host", "port", "system_id", "password", "system_type", "bind_mode")}),
+        (None, {"fields": ("name", "is_active", "priority", "fallback")}),
+        ("SMSC", {"fields": ("host", "port", "system_id", "password", "system_type", "bind_mode", "binds")}),
         ("Throughput", {"fields": ("tps_limit", "window_size", "enquire_link_interval")}),
-        ("Addressing", {"fields": ("alnum_source_ton", "alnum_source_npi")}),
+        ("Traffic it serves", {"fields": ("operators", "prefixes", "countries"),
+                               "description": "A matching prefix wins (longest first); otherwise the routes whose "
+                                              "operators and countries fit, lowest priority number first. The "
+                                              "operator comes from the operator prefix table, else from the "
+                                              "numbering plan."}),
+        ("Addressing (source TON/NPI)", {"fields": (("alnum_source_ton", "alnum_source_npi"),
+                                                    ("short_code_source_ton", "short_code_source_npi"),
+                                                    ("numeric_source_ton", "numeric_source_npi"),
+                                                    "receipt_id_format")}),
     )
+
+
+@admin.register(OperatorPrefix)
+class OperatorPrefixAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "operator", "note", "updated_at")
+    search_fields = ("prefix", "operator", "note")
 
 
 class MessagePartInline(admin.TabularInline):

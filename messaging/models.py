@@ -29,6 +29,14 @@ class Route(models.Model):
     enquire_link_interval = models.PositiveIntegerField(default=30, help_text="Seconds.")
     alnum_source_ton = models.PositiveSmallIntegerField("source TON for alphanumeric senders", default=5)
     alnum_source_npi = models.PositiveSmallIntegerField("source NPI for alphanumeric senders", default=0)
+    numeric_source_ton = models.PositiveSmallIntegerField("source TON for phone-number senders", default=1,
+                                                          help_text="1 = international (E.164 without '+').")
+    numeric_source_npi = models.PositiveSmallIntegerField("source NPI for phone-number senders", default=1)
+    short_code_source_ton = models.PositiveSmallIntegerField("source TON for short codes", default=3,
+                                                             help_text="Digit-only senders of at most "
+                                                                       "SHORT_CODE_MAX_DIGITS digits; 3 = network "
+                                                                       "specific.")
+    short_code_source_npi = models.PositiveSmallIntegerField("source NPI for short codes", default=0)
     class IdFormat(models.TextChoices):
         AS_IS = "as_is", "As sent"
         HEX = "hex", "Hexadecimal in submit_sm_resp, decimal in receipts"
@@ -58,6 +66,45 @@ class Route(models.Model):
 
     def __str__(self):
         return self.name
+
+    SHORT_CODE_MAX_DIGITS = 8
+
+    def source_address(self, sender: str) -> tuple[int, int, str]:
+        """(TON, NPI, address) of a sender name in submit_sm and query_sm: an alphanumeric name
+        gets the alphanumeric rule (TON 5 by default), a short code (digits only, at most
+        `SHORT_CODE_MAX_DIGITS`) the short-code rule, a phone number ('+' or longer) the
+        phone-number rule, written without its '+'."""
+        sender = (sender or "").strip()
+        digits = sender[1:] if sender.startswith("+") else sender
+        if not digits.isdigit() or not digits.isascii():
+            return self.alnum_source_ton, self.alnum_source_npi, sender
+        if not sender.startswith("+") and len(digits) <= self.SHORT_CODE_MAX_DIGITS:
+            return self.short_code_source_ton, self.short_code_source_npi, digits
+        return self.numeric_source_ton, self.numeric_source_npi, digits
+
+
+class OperatorPrefix(models.Model):
+    """A number range whose operator differs from phonenumbers' offline data (ported ranges, new
+    codes): it wins for routing and pricing. The longest matching prefix applies."""
+
+    prefix = models.CharField(max_length=16, unique=True, help_text="E.164 prefix with '+', e.g. +38067123.")
+    operator = models.CharField(max_length=32, help_text="Operator name as routes and tariffs spell it "
+                                                         "(kyivstar, vodafone, lifecell, …).")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["prefix"]
+        constraints = [models.CheckConstraint(condition=models.Q(prefix__regex=r"^\+[0-9]{1,15}$"),
+                                              name="operator_prefix_e164")]
+
+    def __str__(self):
+        return f"{self.prefix} → {self.operator}"
+
+    def clean(self):
+        self.prefix = (self.prefix or "").replace(" ", "")
+        self.operator = (self.operator or "").strip().lower()
 
 
 class Campaign(models.Model):

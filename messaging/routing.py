@@ -3,11 +3,15 @@
 A route with a matching prefix wins (the longest prefix first); otherwise the routes whose
 operator and country lists fit (an empty list fits anything), lowest priority number first.
 An inactive route hands its traffic to its active fallback.
+
+The operator of a number comes from phonenumbers' offline carrier data, overridden by the
+staff's prefix table (`OperatorPrefix`, longest prefix wins): `Router.recognize` applies it, and
+routing and pricing both use its answer.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .exceptions import NoRoute
-from .models import Route
+from .models import OperatorPrefix, Route
 from .phones import Recipient
 
 
@@ -26,7 +30,7 @@ class _Rule:
 class Router:
     """Loads the routes once; answers many recipients (a campaign) without further queries."""
 
-    def __init__(self, routes=None):
+    def __init__(self, routes=None, operators=None):
         routes = list(routes if routes is not None else Route.objects.select_related("fallback").all())
         by_id = {r.pk: r for r in routes}
         self._rules = []
@@ -46,6 +50,28 @@ class Router:
             ))
         self._key_len = max([8] + [len(p) for rule in self._rules for p in rule.prefixes])
         self._cache: dict[tuple[str, str, str], Route] = {}
+        self._operators = {p.replace(" ", ""): o.strip().lower()
+                           for p, o in (OperatorPrefix.objects.values_list("prefix", "operator")
+                                        if operators is None else operators)}
+        self._op_lengths = sorted({len(p) for p in self._operators}, reverse=True)
+        self._op_cache: dict[str, str | None] = {}
+
+    def recognize(self, recipient: Recipient) -> Recipient:
+        """The recipient with its operator from the prefix table when a prefix there matches."""
+        if not self._operators:
+            return recipient
+        key = recipient.phone[:self._op_lengths[0]]
+        operator = self._op_cache.get(key, "?")
+        if operator == "?":
+            operator = None
+            for n in self._op_lengths:
+                operator = self._operators.get(key[:n]) if len(key) >= n else None
+                if operator is not None:
+                    break
+            self._op_cache[key] = operator
+        if operator is None or operator == recipient.operator:
+            return recipient
+        return replace(recipient, operator=operator)
 
     def route_for(self, recipient: Recipient) -> Route:
         key = (recipient.phone[:self._key_len], recipient.country, recipient.operator)

@@ -4,6 +4,7 @@ from billing.api.views import (BalanceApi, InvoiceDetailApi, InvoiceListCreateAp
                                TransactionListApi)
 from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, CampaignListCreateApi,
                                      MessageEstimateApi)
+from messaging.api.contacts import ContactGroupDetailApi, ContactGroupImportApi, ContactGroupListCreateApi
 from messaging.api.views import MessageDetailApi, MessageSendApi
 
 # The integrator API, mounted at /api/v1/. Unknown paths under /api/ answer JSON 404 (smsportal/urls.py).
@@ -14,6 +15,9 @@ urlpatterns = [
     path("campaigns/", CampaignListCreateApi.as_view(), name="api-campaigns"),
     path("campaigns/<str:campaign_id>/", CampaignDetailApi.as_view(), name="api-campaign-detail"),
     path("campaigns/<str:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="api-campaign-cancel"),
+    path("contact-groups/", ContactGroupListCreateApi.as_view(), name="api-contact-groups"),
+    path("contact-groups/<str:group_id>/", ContactGroupDetailApi.as_view(), name="api-contact-group-detail"),
+    path("contact-groups/<str:group_id>/contacts/", ContactGroupImportApi.as_view(), name="api-contact-group-import"),
     path("balance/", BalanceApi.as_view(), name="api-balance"),
     path("transactions/", TransactionListApi.as_view(), name="api-transactions"),
     path("invoices/", InvoiceListCreateApi.as_view(), name="api-invoices"),

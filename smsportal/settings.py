@@ -239,6 +239,14 @@ SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
 SMSPORTAL_SYSTEM_SENDER = env.str("SMSPORTAL_SYSTEM_SENDER", default="smsportal")
 # How long the connector waits between database checks when nothing woke it.
 SMSPORTAL_CONNECTOR_IDLE_POLL = env.float("SMSPORTAL_CONNECTOR_IDLE_POLL", default=1.0)
+# How often an idle bind looks for submitted parts whose query_sm is due (R-MSG-04).
+SMSPORTAL_QUERY_CHECK_INTERVAL = env.float("SMSPORTAL_QUERY_CHECK_INTERVAL", default=10.0)
+# Redis holding each route's TPS bucket, shared by every connector process of the route
+# (messaging.smpp.throttle). Defaults to the broker when that is Redis; empty = per process only
+# (the SQLite demo runs one connector).
+SMSPORTAL_REDIS_URL = env.str("SMSPORTAL_REDIS_URL",
+                              default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+                              else "") or None
 
 LOGGING = {
     "version": 1,

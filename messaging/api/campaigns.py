@@ -1,6 +1,8 @@
 """Campaign and estimate endpoints."""
 import uuid
+from functools import partial
 
+from django.db import transaction
 from djmoney.money import Money
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -10,7 +12,8 @@ from rest_framework.views import APIView
 from smsportal.api_schema import ERRORS, MoneyOutput
 from smsportal.errors import NotFound
 
-from ..models import Campaign
+from ..campaign_tasks import campaign_accept_group_task
+from ..models import Campaign, ContactGroup
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client
 from ..services import campaign_accept, campaign_cancel, campaign_create
 from ..services.prepare import check_text, prepare_rows, template_variables
@@ -45,9 +48,18 @@ class CampaignInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sender = serializers.CharField(max_length=20)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
-    recipients = RecipientsField()
-    send_at = serializers.DateTimeField(required=False, allow_null=True)
+    recipients = RecipientsField(required=False)
+    group = serializers.IntegerField(required=False, min_value=1,
+                                     help_text="A contact group of yours instead of `recipients`: its contacts' "
+                                               "name and variables fill the text.")
+    send_at = serializers.DateTimeField(required=False, allow_null=True,
+                                        help_text="ISO 8601 with an offset, or without one in Kyiv time.")
     ttl = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if ("recipients" in attrs) == ("group" in attrs):
+            raise serializers.ValidationError({"recipients": ["Give either `recipients` or `group`."]})
+        return attrs
 
 
 class RowErrorOutput(serializers.Serializer):
@@ -125,15 +137,27 @@ class CampaignListCreateApi(APIView):
         campaigns = campaigns_for_client(client=request.user.client)[:50]
         return Response({"campaigns": [campaign_json(c) for c in campaigns]})
 
-    @extend_schema(request=CampaignInput, responses={201: CampaignOutput, **ERRORS},
+    @extend_schema(request=CampaignInput, responses={201: CampaignOutput, 202: CampaignOutput, **ERRORS},
                    description="Accepts up to 100,000 recipients (phones, or objects with `phone` and "
-                               "{variables} for the text). Bad rows are reported, the rest are charged once.")
+                               "{variables} for the text) at once: 201. Bad rows are reported, the rest are "
+                               "charged once. With `group` instead, the group's contacts are read in the "
+                               "background: 202 with state `accepting`; follow `rows` on the campaign.")
     def post(self, request):
         data = CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        campaign = campaign_create(client=request.user.client, sender=d["sender"], text=d["text"],
-                                   name=d.get("name", ""), send_at=d.get("send_at"), ttl=d.get("ttl"))
+        client = request.user.client
+        group = None
+        if "group" in d:
+            group = ContactGroup.objects.filter(client=client, pk=d["group"]).first()
+            if group is None:
+                raise NotFound("No contact group with this id.")
+        campaign = campaign_create(client=client, sender=d["sender"], text=d["text"], name=d.get("name", ""),
+                                   send_at=d.get("send_at"), ttl=d.get("ttl"),
+                                   source=Campaign.Source.GROUP if group else Campaign.Source.API)
+        if group is not None:
+            transaction.on_commit(partial(campaign_accept_group_task.delay, campaign.pk, group.pk))
+            return Response(campaign_json(campaign), status=status.HTTP_202_ACCEPTED)
         campaign = campaign_accept(campaign=campaign, rows=d["recipients"], total_rows=len(d["recipients"]))
         return Response(campaign_json(campaign, with_errors=True), status=status.HTTP_201_CREATED)
 

@@ -106,6 +106,7 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None) -> Prepared:
             out.duplicates += 1
             continue
         seen.add(parsed.phone)
+        parsed = router.recognize(parsed)  # the staff's prefix table beats phonenumbers' operator
         if parsed.phone in blocked:
             out.refused.append({"row": n, "value": parsed.phone, "reason": "the recipient opted out (STOP)"})
             continue

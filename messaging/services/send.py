@@ -46,7 +46,8 @@ def route_for(recipient: str):
     parsed = parse_recipient(recipient)
     if not isinstance(parsed, Recipient):
         raise InvalidRecipients(f"'{recipient}' is {parsed}.")
-    return Router().route_for(parsed)
+    router = Router()
+    return router.route_for(router.recognize(parsed))
 
 
 def connector_wake(route_id: int) -> None:
@@ -228,7 +229,9 @@ def system_message_send(*, recipient: str, text: str, ttl: int = 600) -> Message
     if not isinstance(parsed, Recipient):
         raise InvalidRecipients(f"'{recipient}' is {parsed}.")
     seg = check_text(text)
-    route = Router().route_for(parsed)
+    router = Router()
+    parsed = router.recognize(parsed)
+    route = router.route_for(parsed)
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(

@@ -352,12 +352,13 @@ class Connector:
     the route's binds (one thread each) and waits for them."""
 
     def __init__(self, route_id: int, stop: threading.Event | None = None, *,
-                 response_timeout: float = RESPONSE_TIMEOUT, query_interval: float = QUERY_CHECK_INTERVAL,
+                 response_timeout: float = RESPONSE_TIMEOUT, query_interval: float | None = None,
                  idle_poll: float | None = None, binds: int | None = None):
         self.route_id = route_id
         self.stop = stop or threading.Event()
         self.response_timeout = response_timeout
-        self.query_interval = query_interval
+        self.query_interval = query_interval if query_interval is not None else float(
+            getattr(settings, "SMSPORTAL_QUERY_CHECK_INTERVAL", QUERY_CHECK_INTERVAL))
         self.idle_poll = idle_poll if idle_poll is not None else float(settings.SMSPORTAL_CONNECTOR_IDLE_POLL)
         self.bind_count = binds
         self.binds: list[_Bind] = []
@@ -510,6 +511,7 @@ class _Bind:
 
     def _session(self, route: Route) -> None:
         self.route = route
+        self.sources: dict[str, bytes] = {}
         self.id_format = route.receipt_id_format
         self.window = max(1, route.window_size)
         self.link_every = max(1, route.enquire_link_interval)
@@ -823,10 +825,7 @@ class _Bind:
         route = self.route
         for _ in range(min(n, len(self.queries))):
             _pid, sid, sender = self.queries.popleft()
-            alnum = not sender.lstrip("+").isdigit()
-            ton, npi = (route.alnum_source_ton, route.alnum_source_npi) if alnum else (1, 1)
-            source = (sender if alnum else sender.lstrip("+")).encode("latin-1", "replace")
-            body = sid.encode("latin-1") + b"\x00" + bytes((ton, npi)) + source + b"\x00"
+            body = sid.encode("latin-1") + b"\x00" + self._source(sender) + b"\x00"
             seq = link.next_seq()
             out.append(_resp(QUERY_SM, seq, 0, body))
             self.qinflight[seq] = (sid, now)
@@ -834,20 +833,23 @@ class _Bind:
         if out:
             link.write(b"".join(out))
 
+    def _source(self, sender: str) -> bytes:
+        """source_addr_ton, source_addr_npi and source_addr of a sender, by the route's rules
+        (`Route.source_address`: alphanumeric → TON 5, short code, phone number)."""
+        cached = self.sources.get(sender)
+        if cached is None:
+            ton, npi, address = self.route.source_address(sender)
+            cached = self.sources[sender] = bytes((ton, npi)) + address.encode("latin-1", "replace")[:20]
+        return cached
+
     def _submit_body(self, part: ClaimedPart) -> bytes:
         route = self.route
-        sender = part.sender
-        alnum = not sender.lstrip("+").isdigit()
-        if alnum:
-            ton, npi, source = route.alnum_source_ton, route.alnum_source_npi, sender
-        else:
-            ton, npi, source = 1, 1, sender.lstrip("+")
         payload = part.payload
         sm = payload.short_message
         validity = smpp_time(part.valid_until) if part.valid_until else b""
         return b"".join((
             (route.system_type or "").encode("latin-1"), b"\x00",
-            bytes((ton, npi)), source.encode("latin-1", "replace")[:20], b"\x00",
+            self._source(part.sender), b"\x00",
             b"\x01\x01", part.recipient.lstrip("+").encode("latin-1"), b"\x00",
             bytes((payload.esm_class, 0, 0)),  # esm_class, protocol_id, priority_flag
             b"\x00",  # schedule_delivery_time: now

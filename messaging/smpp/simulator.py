@@ -53,6 +53,8 @@ Behaviour (what an ESME sees):
   unknown or unsupported commands -> ``generic_nack`` ESME_RINVCMDID (0x03).
 * ``disconnect_probability``: per submit, the chance that the socket is closed abruptly
   instead of answering it (no record, no response).
+* ``receipt_ratio`` < 1: that share of the requested receipts is sent, the rest are lost
+  (counted in ``receipts_lost``); ``query_sm`` still answers their final state.
 * ``receipt_tlvs=False``: receipts carry only the text form (no receipted_message_id /
   message_state TLVs), as some operators send them.
 * Scripted faults (thread-safe, for tests): ``inject_submit_error(status, destination=None,
@@ -386,6 +388,7 @@ class SimulatorConfig:
     max_messages: int = 100_000  # message records kept, ~0.7 kB each (oldest dropped first)
     redeliver_unacked: bool = False  # re-queue unacked deliver_sm when a session goes
     receipt_tlvs: bool = True  # receipted_message_id / message_state TLVs in receipts
+    receipt_ratio: float = 1.0  # probability a requested receipt is sent (else lost: only query_sm tells)
     seed: Optional[int] = None  # seed of the delivery_ratio / disconnect draws
 
     def __post_init__(self):
@@ -395,6 +398,8 @@ class SimulatorConfig:
             raise ValueError("receipt_id_format must be 'same', 'hex' or 'decimal'")
         if not 0.0 <= self.delivery_ratio <= 1.0:
             raise ValueError("delivery_ratio must be within [0, 1]")
+        if not 0.0 <= self.receipt_ratio <= 1.0:
+            raise ValueError("receipt_ratio must be within [0, 1]")
         if not 0.0 <= self.disconnect_probability <= 1.0:
             raise ValueError("disconnect_probability must be within [0, 1]")
         if self.receipt_delay < 0:
@@ -501,7 +506,7 @@ _STAT_KEYS = (
     "throttled", "submit_errors", "receipts_sent", "receipts_acked", "receipts_queued",
     "receipts_dropped", "deliver_sm_resp_errors", "mo_sent", "mo_acked", "query_sm",
     "enquire_link", "generic_nack_sent", "generic_nack_received", "disconnects",
-    "responses_dropped", "unbinds_sent",
+    "responses_dropped", "unbinds_sent", "receipts_lost",
 )
 
 
@@ -995,6 +1000,9 @@ class SmscSimulator:
         delay = config.receipt_delay
         wanted = registered_delivery & 0x03
         receipt = wanted == 1 or wanted == 3 or (wanted == 2 and final_state != STATE_DELIVERED)
+        if receipt and config.receipt_ratio < 1.0 and self._rng.random() >= config.receipt_ratio:
+            receipt = False  # lost on the way, as operators' receipts sometimes are
+            stats["receipts_lost"] += 1
         record = MessageRecord(
             message_id=message_id, system_id=s.system_id, source=src.decode("latin-1"),
             source_ton=src_ton, source_npi=src_npi, destination=destination,

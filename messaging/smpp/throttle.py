@@ -9,7 +9,7 @@ second holds at most `floor(b + r) <= tps` tokens.
 next token, so a bind's loop can keep reading its socket while it waits.
 
 With `settings.SMSPORTAL_REDIS_URL` set, every process serving the route shares one bucket (a
-Lua script keyed by the route id: `smsportal:tps:<route id>`); when Redis cannot be reached the
+Lua script keyed by database and route: `smsportal:tps:<db>:<route id>`); when Redis cannot be reached the
 limiter falls back to its own in-memory bucket (logged once) and goes back to Redis later.
 """
 from __future__ import annotations
@@ -134,7 +134,10 @@ def limiter_for_route(route_id: int, tps: int):
         return None
     url = getattr(settings, "SMSPORTAL_REDIS_URL", None)
     if url:
-        return RedisLimiter(tps, key=f"smsportal:tps:{route_id}", url=url)
+        # keyed by database too: two installations (or test databases) may share one Redis
+        from django.db import connection  # noqa: PLC0415
+
+        return RedisLimiter(tps, key=f"smsportal:tps:{connection.settings_dict['NAME']}:{route_id}", url=url)
     with _local_lock:
         limiter = _local.get(route_id)
         if limiter is None or limiter.tps != tps:

@@ -2,7 +2,7 @@
 import pytest
 
 from accounts.models import AuditEvent, User
-from messaging.models import Campaign
+from messaging.models import Campaign, OperatorPrefix, Route
 from senders.models import SenderName
 from tests.factories import SenderNameFactory
 
@@ -52,3 +52,31 @@ def test_staff_cancels_a_scheduled_campaign(staff, api):
     assert Campaign.objects.get(pk=campaign.pk).state == "cancelled"
     api.account.wallet.refresh_from_db()
     assert api.account.wallet.balance.amount == 100
+
+
+def test_staff_sets_up_a_route_with_every_dispatch_field_in_the_admin(staff, route):
+    r = staff.get("/admin/messaging/route/add/")
+    form = r.content.decode()
+    fields = ["host", "port", "system_id", "password", "system_type", "bind_mode", "binds", "tps_limit",
+              "window_size", "enquire_link_interval", "alnum_source_ton", "alnum_source_npi", "short_code_source_ton",
+              "short_code_source_npi", "numeric_source_ton", "numeric_source_npi", "operators", "prefixes",
+              "countries", "priority", "fallback", "receipt_id_format", "is_active"]
+    for name in fields:
+        assert f'name="{name}"' in form, name
+    data = {"name": "kyivstar-main", "is_active": "on", "priority": "10", "fallback": str(route.pk),
+            "host": "smsc.example.net", "port": "2776", "system_id": "acme", "password": "pw", "system_type": "CMT",
+            "bind_mode": "tx_rx", "binds": "2", "tps_limit": "80", "window_size": "16", "enquire_link_interval": "20",
+            "operators": "kyivstar", "prefixes": "+38067, +38068", "countries": "UA", "alnum_source_ton": "5",
+            "alnum_source_npi": "0", "short_code_source_ton": "3", "short_code_source_npi": "0",
+            "numeric_source_ton": "1", "numeric_source_npi": "1", "receipt_id_format": "hex"}
+    r = staff.post("/admin/messaging/route/add/", data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    saved = Route.objects.get(name="kyivstar-main")
+    assert (saved.bind_mode, saved.binds, saved.tps_limit, saved.window_size, saved.fallback_id) == \
+        ("tx_rx", 2, 80, 16, route.pk)
+    assert saved.source_address("Acme") == (5, 0, "Acme")
+    assert staff.get("/admin/messaging/operatorprefix/").status_code == 200
+    r = staff.post("/admin/messaging/operatorprefix/add/", {"prefix": "+38067 12", "operator": " Vodafone "})
+    assert r.status_code == 302
+    assert OperatorPrefix.objects.get().prefix == "+3806712"
+    assert OperatorPrefix.objects.get().operator == "vodafone"

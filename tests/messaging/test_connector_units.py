@@ -179,6 +179,7 @@ def test_submit_body_round_trips_through_the_simulators_decoder(route):
 
     bind = _Bind.__new__(_Bind)
     bind.route = route
+    bind.sources = {}
     until = datetime(2026, 11, 24, 12, 30, 5, tzinfo=dt_timezone.utc)
     payload = segments.submit_payloads("Привіт! " * 20, ref=7)[1]
     body = bind._submit_body(ClaimedPart(1, 2, 2, "TestShop", "+380671234567", payload, until))
@@ -189,6 +190,30 @@ def test_submit_body_round_trips_through_the_simulators_decoder(route):
     numeric = bind._submit_body(ClaimedPart(1, 2, 1, "+380441234567", "+380671234567",
                                             segments.PartPayload(0, 0, b"hi"), None))
     assert decode_submit_sm(numeric)[:3] == (1, 1, b"380441234567")
+    short = bind._submit_body(ClaimedPart(1, 2, 1, "7500", "+380671234567", segments.PartPayload(0, 0, b"hi"), None))
+    assert decode_submit_sm(short)[:3] == (3, 0, b"7500")
+
+
+@pytest.mark.parametrize("sender, expected", [
+    ("TestShop", (5, 0, "TestShop")),  # alphanumeric → TON 5
+    ("Shop 24", (5, 0, "Shop 24")),
+    ("7500", (3, 0, "7500")),  # a short code
+    ("12345678", (3, 0, "12345678")),
+    ("380441234567", (1, 1, "380441234567")),  # a phone number
+    ("+380441234567", (1, 1, "380441234567")),
+    ("+7500", (1, 1, "7500")),  # '+' says it is international whatever its length
+])
+def test_source_ton_npi_rules_by_sender_kind(route, sender, expected):
+    assert route.source_address(sender) == expected
+
+
+def test_source_ton_npi_rules_are_the_routes(route):
+    route.alnum_source_ton, route.alnum_source_npi = 5, 9
+    route.short_code_source_ton, route.short_code_source_npi = 0, 1
+    route.numeric_source_ton, route.numeric_source_npi = 2, 1
+    assert route.source_address("TestShop") == (5, 9, "TestShop")
+    assert route.source_address("7500") == (0, 1, "7500")
+    assert route.source_address("0441234567") == (2, 1, "0441234567")
 
 
 def test_deliver_sm_parser_reads_what_the_simulator_writes():

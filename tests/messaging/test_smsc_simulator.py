@@ -263,6 +263,17 @@ def test_no_receipt_unless_requested(sim, connect):
     assert nothing_arrives(client, 0.1)
 
 
+def test_lost_receipts_receipt_ratio_zero_sends_none_but_query_sm_knows(make_sim, connect):
+    sim = make_sim(receipt_ratio=0.0)
+    client = connect(sim)
+    resp = submit_and_resp(client)
+    assert nothing_arrives(client, 0.2)
+    assert sim.stats["receipts_lost"] == 1 and sim.stats["receipts_sent"] == 0
+    client.query_message(message_id=resp.message_id.decode(), source_addr_ton=5, source_addr_npi=0,
+                         source_addr="DemoShop")
+    assert read_command(client, "query_sm_resp").message_state == 2
+
+
 def test_receipt_goes_to_receiver_of_same_system_id(sim, connect):
     receiver = connect(sim, bind="receiver", system_id="shop")
     other = connect(sim, bind="receiver", system_id="someone-else")

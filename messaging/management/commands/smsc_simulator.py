@@ -49,6 +49,11 @@ class Command(BaseCommand):
                             help="sessions per system_id; 0 = unlimited")
         parser.add_argument("--undeliverable-suffix", default="0000",
                             help='destinations ending so are always UNDELIV ("" = off)')
+        parser.add_argument("--receipt-ratio", type=float, default=1.0,
+                            help="share of requested receipts actually sent; the rest are lost (query_sm "
+                                 "still answers). Default 1.0")
+        parser.add_argument("--no-receipt-tlvs", action="store_true",
+                            help="receipts in the text form only (no receipted_message_id / message_state)")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--stats-interval", type=float, default=10.0,
                             help="seconds between counter lines; 0 = none")
@@ -69,6 +74,8 @@ class Command(BaseCommand):
                 disconnect_probability=options["disconnect_probability"],
                 max_binds=options["max_binds"],
                 undeliverable_suffix=options["undeliverable_suffix"],
+                receipt_ratio=options["receipt_ratio"],
+                receipt_tlvs=not options["no_receipt_tlvs"],
                 seed=options["seed"],
             )
         except ValueError as exc:
