@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from smsportal.errors import ApplicationError, NotFound
@@ -155,8 +156,8 @@ def client_unblock(*, client: Client, actor=None, note: str = "") -> Client:
 
 
 def clients_block_dormant(*, now=None) -> int:
-    """Blocks active clients whose last top-up is over 3 years old and who used no funds since
-    (no charge or captured hold): T 3.3.2. Unblocked by staff once the owner is verified."""
+    """Blocks active clients whose last top-up (or, with none, sign-up) is over 3 years old and who
+    used no funds since (no charge or captured hold): T 3.3.2. Unblocked by staff once the owner is verified."""
     from billing.models import LedgerEntry  # noqa: PLC0415 (billing sits above accounts)
 
     now = now or timezone.now()
@@ -164,8 +165,9 @@ def clients_block_dormant(*, now=None) -> int:
     spend = [LedgerEntry.Kind.CHARGE, getattr(LedgerEntry.Kind, "CAPTURE", LedgerEntry.Kind.CHARGE)]
     last_topup = (LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind=LedgerEntry.Kind.TOPUP)
                   .order_by("-created_at").values("created_at")[:1])
+    # An account that was never topped up counts from its sign-up (3 years unused, S 2.3.5).
     candidates = (Client.objects.filter(status=Client.Status.ACTIVE, is_system=False)
-                  .annotate(last_topup=Subquery(last_topup)).filter(last_topup__lt=cutoff))
+                  .annotate(last_topup=Coalesce(Subquery(last_topup), "created_at")).filter(last_topup__lt=cutoff))
     spent_since = LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind__in=spend,
                                              created_at__gte=OuterRef("last_topup"))
     blocked = 0
