@@ -456,7 +456,7 @@ class TariffAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if _in_force(obj):
-            return ("name", "valid_from", "sms_segment_price", "notes", "created_at")
+            return ("name", "valid_from", "sms_segment_price", "viber_sender_fee", "notes", "created_at")
         return self.readonly_fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

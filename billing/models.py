@@ -191,6 +191,10 @@ class Tariff(models.Model):
         "default price of one SMS segment", **MONEY,
         help_text="Charged when no line of this list matches the destination.")
     notes = models.TextField(blank=True, help_text="The announcement shown to clients with the list.")
+    viber_sender_fee = MoneyField(
+        "Viber sender-name registration fee", **MONEY, null=True, blank=True,
+        help_text="Charged when a client requests a Viber sender name, refunded if it is refused (R-SND-07). "
+                  "Empty: the SMSPORTAL_VIBER_SENDER_FEE setting.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

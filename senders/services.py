@@ -29,7 +29,17 @@ def proof_max_bytes() -> int:
 
 
 def viber_sender_fee() -> Decimal:
-    """The Viber sender-name registration fee in UAH (R-SND-07); from the tariff once billing has it."""
+    """The Viber sender-name registration fee in UAH (R-SND-07): the current price list's, or the
+    SMSPORTAL_VIBER_SENDER_FEE setting when the list has none (or there is no list yet)."""
+    from billing.exceptions import NoTariff  # noqa: PLC0415 (billing sits below senders)
+    from billing.services import tariff_current  # noqa: PLC0415
+
+    try:
+        fee = tariff_current().viber_sender_fee
+    except NoTariff:
+        fee = None
+    if fee is not None:
+        return fee.amount
     return Decimal(str(getattr(settings, "SMSPORTAL_VIBER_SENDER_FEE", "3000")))
 
 
@@ -232,9 +242,16 @@ def _decide(*, sender_id: int, status: str, actor, reason: str = "", allowed_fro
 
 
 def _viber_fee_refund(sender: SenderName) -> None:
+    """Gives back exactly what was charged, whatever the price list says today."""
+    from billing.models import LedgerEntry  # noqa: PLC0415
     from billing.services import wallet_refund  # noqa: PLC0415
 
-    wallet_refund(client_id=sender.client_id, amount=viber_sender_fee(),
+    charged = (LedgerEntry.objects.filter(wallet__client_id=sender.client_id, idempotency_key=sender.fee_charge_key)
+               .values_list("amount", flat=True).first())
+    if charged is None:
+        log.error("no fee charge %s for Viber sender %s: nothing refunded", sender.fee_charge_key, sender.pk)
+        return
+    wallet_refund(client_id=sender.client_id, amount=abs(Decimal(charged)),
                   key=f"viber-sender-refund:{sender.public_id}",
                   description=f"Viber sender name {sender.name} rejected: fee refunded",
                   charge_key=sender.fee_charge_key)

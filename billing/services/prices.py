@@ -261,7 +261,8 @@ def tariff_copy(*, tariff: Tariff, actor=None, valid_from=None, name: str | None
     valid_from = valid_from or (timezone.now() + timedelta(days=ANNOUNCE_DAYS)).replace(second=0, microsecond=0)
     with transaction.atomic():
         copy = Tariff.objects.create(name=(name or f"{tariff.name} (new)")[:100], valid_from=valid_from,
-                                     sms_segment_price=tariff.sms_segment_price, notes="")
+                                     sms_segment_price=tariff.sms_segment_price, notes="",
+                                     viber_sender_fee=tariff.viber_sender_fee)
         TopupStep.objects.bulk_create([TopupStep(tariff=copy, number=s.number, min_amount=s.min_amount)
                                        for s in tariff.steps.all()])
         TariffPrice.objects.bulk_create([
