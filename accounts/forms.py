@@ -16,6 +16,11 @@ class LoginForm(AllauthLoginForm):
     """Says when a locked login unlocks; the lock itself is allauth's `login_failed` rate limit
     (3 wrong passwords in a row for one login, in the shared cache)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Remember me"
+
     def clean(self):
         from .adapter import login_locked_until  # noqa: PLC0415
 

@@ -1,0 +1,47 @@
+"""The website as a new client sees it: every section loads, is reachable from the top bar, and
+unknown addresses get our own 404 page."""
+import pytest
+from django.urls import reverse
+from djmoney.money import Money
+
+SECTIONS = ["dashboard", "message_send", "campaign_list", "message_list", "contact_groups", "sender_list",
+            "billing_overview", "api_key_list"]
+OTHER_PAGES = ["campaign_new", "billing_statement", "invoice_list", "billing_prices", "account_profile",
+               "account_team", "account_block", "account_change_password", "account_email", "mfa_index"]
+
+
+@pytest.mark.django_db
+def test_every_section_is_in_the_top_bar_and_loads(web):
+    html = web.get(reverse("dashboard")).content.decode()
+    for name in SECTIONS + ["account_profile"]:
+        assert f'href="{reverse(name)}"' in html, f"{name} is not reachable from the top bar"
+    for name in SECTIONS + OTHER_PAGES:
+        response = web.get(reverse(name))
+        assert response.status_code == 200, f"{name}: {response.status_code}"
+
+
+@pytest.mark.django_db
+def test_current_section_is_marked_in_the_top_bar(web):
+    html = web.get(reverse("sender_list")).content.decode()
+    assert f'href="{reverse("sender_list")}" aria-current="page"' in html
+    assert f'href="{reverse("dashboard")}" aria-current="page"' not in html
+
+
+@pytest.mark.django_db
+def test_unknown_address_gets_the_branded_404(web):
+    response = web.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert reverse("billing_overview") in response.content.decode()  # the usual top bar
+
+
+def test_error_page_500_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong" in render_to_string("500.html")
+
+
+def test_money_reads_amount_then_currency_like_the_website():
+    assert str(Money("476.2", "UAH")) == "476.20 UAH"
+    assert str(Money("-0.015", "EUR")) == "-0.015 EUR"
+    assert str(Money("1500", "UAH")) == "1,500.00 UAH"
