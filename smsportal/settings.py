@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- smsportal ------------------------------------------------------------------------------
 DEFAULT_CURRENCY = "UAH"
 CURRENCIES = ("UAH", "EUR")
+# Money as "476.20 UAH" (as on the website), exact to 4 places where a price has them (admin, __str__).
+MONEY_FORMAT = {"format": "#,##0.00## ¤¤", "currency_digits": False}
 # A send to more recipients than this is bulk: queued and released by the per-minute job
 # (R-MSG-03). Fewer go out at once.
 SMSPORTAL_BULK_THRESHOLD = env.int("SMSPORTAL_BULK_THRESHOLD", default=10)
