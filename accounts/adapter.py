@@ -133,4 +133,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         if staff_needs_mfa(request.user):
             return reverse("mfa_activate_totp")
+        client = getattr(request.user, "client", None)
+        if client is not None and client.status in (client.Status.BLOCKED, client.Status.DORMANT):
+            return reverse("account_block")  # R-ACC-06: a blocked client logs in and sees why first
         return super().get_login_redirect_url(request)
