@@ -146,6 +146,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="smsportal <noreply@s
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["smsportal.formats"]  # dates as 01.12.2026 20:04 everywhere, the admin too
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
 USE_TZ = True
