@@ -336,6 +336,22 @@ def invitation_accept_view(request, token: str):
 PHONE_RESET_SESSION = "phone_reset"
 
 
+# Codes per phone and requests per address, counted for every phone so the answer never tells
+# whether a phone has an account (the service's own per-phone limit is the database's backstop).
+PHONE_RESET_RATES = {"reset_password_phone": "3/h/key,10/h/ip"}
+
+
+def _phone_reset_rate_consume(request, phone: str) -> None:
+    from allauth.core.internal import ratelimit as rl  # noqa: PLC0415
+
+    from .services import PhoneCodeError  # noqa: PLC0415
+
+    if not rl.consume(request, app="allauth.account", action="reset_password_phone", config=PHONE_RESET_RATES,
+                      key=phone):
+        raise PhoneCodeError("Too many codes were requested for this phone or from your network in the last "
+                             "hour. Try again later, or reset the password by email.", code="too_many_codes")
+
+
 def password_reset_phone(request):
     from .phones import phone_masked  # noqa: PLC0415
     from .services import password_reset_code_send  # noqa: PLC0415
@@ -345,6 +361,7 @@ def password_reset_phone(request):
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
+            _phone_reset_rate_consume(request, phone)
             token = password_reset_code_send(phone=phone)
         except ApplicationError as exc:
             form_error_from(form, exc, "phone")

@@ -115,3 +115,16 @@ def test_r_acc_05_changing_the_primary_phone_asks_for_the_password_again(client,
         assert r.status_code == 302 and Message.objects.filter(recipient="+380509998877").exists()
     owner.refresh_from_db()
     assert owner.phone_verified  # the old phone stays primary until the new one is verified
+
+
+def test_r_acc_05_reset_code_limit_does_not_tell_whether_a_phone_has_an_account(client):
+    existing()
+    answers = {}
+    for phone in ("+380501112233", "+380509990000"):  # with an account, without one
+        for _ in range(3):
+            assert client.post(reverse("account_reset_password_phone"), {"phone": phone}).status_code == 302
+        r = client.post(reverse("account_reset_password_phone"), {"phone": phone})
+        answers[phone] = (r.status_code, "Too many codes" in r.content.decode())
+    assert answers["+380501112233"] == answers["+380509990000"] == (400, True)
+    assert Message.objects.filter(recipient="+380501112233").count() == 3
+    assert not Message.objects.filter(recipient="+380509990000").exists()
