@@ -6,5 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Clients and users"
 
     def ready(self):
-        from . import mfa  # noqa: F401 (the staff-MFA login signal)
+        from . import mfa, receivers  # noqa: F401 (the staff-MFA login signal, password notices)
         from .api import schema  # noqa: F401 (registers the OpenAPI auth extension)

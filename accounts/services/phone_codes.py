@@ -89,4 +89,8 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
         pc.used_at = timezone.now()
         pc.save(update_fields=["used_at"])
         audit_record(code="accounts.password_reset.by_phone", actor=user, client=user.client, target=user.email)
+    from ..notify import sms_send  # noqa: PLC0415
+
+    transaction.on_commit(lambda: sms_send(pc.phone, "smsportal: your password was reset with a code sent to this "
+                                                     "phone. If it was not you, contact support now."))
     return user

@@ -128,3 +128,22 @@ def test_r_acc_05_reset_code_limit_does_not_tell_whether_a_phone_has_an_account(
     assert answers["+380501112233"] == answers["+380509990000"] == (400, True)
     assert Message.objects.filter(recipient="+380501112233").count() == 3
     assert not Message.objects.filter(recipient="+380509990000").exists()
+
+
+def test_r_acc_05_password_change_and_reset_are_told_to_the_primary_phone(client, client_account, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    owner = client_account.users.get()
+    owner.phone, owner.phone_verified = "+380671112233", True
+    owner.save()
+    client.force_login(owner)
+    r = client.post(reverse("account_change_password"), {"oldpassword": "pass-word-123", "password1": "new-Pass-2027!",
+                                                         "password2": "new-Pass-2027!"})
+    assert r.status_code == 302
+    texts = list(Message.objects.filter(recipient="+380671112233").values_list("text", flat=True))
+    assert len(texts) == 1 and "password of your login was changed" in texts[0]
+    client.post(reverse("account_logout"))
+    client.post(reverse("account_reset_password_phone"), {"phone": "+380671112233"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password_phone_code"), {
+            "code": code_sent_to("+380671112233"), "password1": "third-Pass-2028!", "password2": "third-Pass-2028!"})
+    assert "password was reset" in Message.objects.filter(recipient="+380671112233").latest("created_at").text
