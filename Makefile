@@ -33,6 +33,9 @@ run: install
 	@echo "    staff      http://127.0.0.1:$(PORT)/admin/    admin@example.com / admin-pass-2026"
 	@echo "    API        http://127.0.0.1:$(PORT)/api/v1/   key: $(BIN)/python manage.py issue_api_key demo@example.com"
 	@echo "    SMSC sim   127.0.0.1:$(SMSC_PORT) (SMPP 3.4)"
+	@echo "    database   $${DATABASE_URL:-SQLite file var/smsportal.sqlite3}" | sed -E 's#//[^@/]*@#//***@#'
+	@echo "    broker     $${CELERY_BROKER_URL:-filesystem, under var/broker/}" | sed -E 's#//[^@/]*@#//***@#'
+	@echo "  Staff: the first admin login asks you to set up an authenticator app (TOTP)."
 	@echo "  Ctrl-C stops everything."
 	@echo ""
 	DEBUG=true WEB_PORT=$(PORT) SMSC_PORT=$(SMSC_PORT) $(BIN)/honcho start -f Procfile
