@@ -5,9 +5,12 @@ terminate at once or on a date. On the date the account stops: it cannot send, i
 revoked. A year later a daily job destroys the client's personal data and recipient database
 without notice, keeping the anonymized ledger (amounts, dates, counts) for accounting.
 """
+import re
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from smsportal.errors import ApplicationError
@@ -131,6 +134,33 @@ def _batched_update(qs, batch: int, **values) -> int:
         last = ids[-1]
 
 
+_EMAIL = re.compile(r"[^\s@;,]+@[^\s@;,]+")
+_PHONE = re.compile(r"\+?\d[\d \-()]{8,}\d")
+
+
+def _scrubbed(value):
+    if isinstance(value, str):
+        return _PHONE.sub("[deleted]", _EMAIL.sub("[deleted]", value))
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
+def _audit_scrub(client: Client) -> int:
+    """The audit trail of the client stays (who did what, when) without emails or phone numbers."""
+    from ..models import AuditEvent  # noqa: PLC0415
+
+    changed = 0
+    for event in AuditEvent.objects.filter(client=client).only("pk", "target", "details"):
+        target, details = _scrubbed(event.target), _scrubbed(event.details)
+        if target != event.target or details != event.details:
+            AuditEvent.objects.filter(pk=event.pk).update(target=target, details=details)
+            changed += 1
+    return changed
+
+
 def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
     """Destroys the client's personal data and recipient database; keeps the anonymized ledger.
 
@@ -138,12 +168,27 @@ def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
     messages keep status, parts, price and dates but lose recipient and text; contacts and
     contact groups are deleted; campaigns lose their texts and names; inbound SMS lose sender and
     text; opt-outs (phones) are deleted; sender names lose their description and proof file.
-    Logins are anonymized and disabled. Wallet, ledger entries and invoices stay."""
+    Logins are anonymized and disabled; raw delivery receipts lose their text; the audit trail
+    loses emails and phones. Wallet, ledger entries (campaign names replaced by their ids) and
+    invoices (accounting documents) stay."""
     from compliance.models import OptOut  # noqa: PLC0415 (apps above accounts, imported on purpose)
     from messaging.models import Campaign, Contact, ContactGroup, InboundMessage, Message  # noqa: PLC0415
     from senders.models import SenderName  # noqa: PLC0415
 
+    from billing.models import LedgerEntry  # noqa: PLC0415
+    from messaging.models import MessagePart, ReceiptInbox  # noqa: PLC0415
+
     counts = {}
+    # The ledger stays, anonymized: a campaign's name in an entry's text becomes its id.
+    counts["ledger_texts"] = 0
+    for pid, name in Campaign.objects.filter(client=client).exclude(name="").values_list("public_id", "name"):
+        counts["ledger_texts"] += LedgerEntry.objects.filter(
+            wallet__client=client, description__contains=f"Campaign {name}").update(
+            description=Replace("description", Value(f"Campaign {name}"), Value(f"Campaign {pid}")))
+    # Raw delivery receipts quote the start of the text and the recipient's number.
+    counts["receipts"] = ReceiptInbox.objects.filter(smsc_message_id__in=Subquery(
+        MessagePart.objects.filter(message__client=client, smsc_message_id__isnull=False)
+        .values("smsc_message_id"))).exclude(raw="").update(raw="")
     counts["messages"] = _batched_update(Message.objects.filter(client=client).exclude(recipient="", text=""),
                                          batch, recipient="", text="")
     counts["campaigns"] = _batched_update(Campaign.objects.filter(client=client), batch, text="", name="", errors=[])
@@ -181,6 +226,7 @@ def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
             user.set_unusable_password()
             user.save()
         Invitation.objects.filter(client=client).update(email="deleted@deleted.invalid")
+        counts["audit"] = _audit_scrub(client)
         ClientBlock.objects.filter(client=client).update(explanation="")
         client = Client.objects.select_for_update().get(pk=client.pk)
         client.name = f"Terminated client {client.public_id.hex[:8]}"
