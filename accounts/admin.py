@@ -102,13 +102,13 @@ class ClientAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "status", "status_reason", "contract_status", "contract_requested_at",
                        "contract_signed_at", "contract_number", "termination_requested_at", "terminates_at",
                        "terminated_at", "termination_reason", "data_destroyed_at", "created_at", "updated_at",
-                       "balance", "linked_accounts", "staff_actions", "is_system")
+                       "balance", "linked_accounts", "staff_actions", "is_system", "overdraft")
     fieldsets = (
         (None, {"fields": ("name", "public_id", "status", "status_reason", "staff_actions", "balance", "is_system")}),
         ("One person, one account (R-ACC-02)", {"fields": ("review_flag", "linked_accounts")}),
         ("Legal details (R-ACC-10)", {"fields": LEGAL_FIELDS}),
         ("Contract", {"fields": ("contract_status", "contract_number", "contract_requested_at", "contract_signed_at")}),
-        ("Staff flags", {"fields": FLAGS}),
+        ("Staff flags", {"fields": (*FLAGS, "overdraft")}),
         ("Termination (R-ACC-08)", {"fields": ("termination_requested_at", "terminates_at", "terminated_at",
                                                "termination_reason", "data_destroyed_at")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
@@ -123,6 +123,15 @@ class ClientAdmin(admin.ModelAdmin):
     def balance(self, obj):
         wallet = getattr(obj, "wallet", None)
         return wallet.balance if wallet else "—"
+
+    @admin.display(description="Overdraft limit")
+    def overdraft(self, obj):
+        """R-ACC-10 / R-BILL-09: set on the wallet (billing), approved by staff with a reason."""
+        wallet = getattr(obj, "wallet", None) if obj.pk else None
+        if wallet is None:
+            return "—"
+        return format_html('{} <a class="button" href="{}">Change…</a>', wallet.overdraft_limit,
+                           reverse("admin:billing_wallet_overdraft", args=[wallet.pk]))
 
     @admin.display(description="Flags")
     def flags(self, obj):

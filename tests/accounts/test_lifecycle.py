@@ -311,3 +311,11 @@ def test_viewer_cannot_change_company_details(client, client_account):
     client.force_login(viewer)
     assert client.get(reverse("account_profile")).status_code == 200
     assert client.post(reverse("account_profile"), {"legal_name": "x"}).status_code == 403
+
+
+def test_r_acc_10_client_admin_shows_every_staff_flag_with_the_overdraft(staff_browser, client_account):
+    html = staff_browser.get(f"/admin/accounts/client/{client_account.pk}/change/").content.decode()
+    for label in ("Pays only for delivered SMS", "Round-the-clock sending approved", "Viber enabled",
+                  "Overdraft limit", "Contract signed…"):
+        assert label in html, label
+    assert f"/admin/billing/wallet/{client_account.wallet.pk}/overdraft/" in html
