@@ -38,7 +38,10 @@ _DOUBLES = re.compile(r"(.)\1+")
 def _fold(text: str) -> str:
     text = text.translate(_LEET)
     text = re.sub(r"[^a-z0-9]", "", text)
-    return _DOUBLES.sub(r"\1", text)
+    collapsed = _DOUBLES.sub(r"\1", text)
+    # 'xxx' must not shrink to 'x' (a lone letter would then be an obscene word): collapse only
+    # while at least three letters are left.
+    return collapsed if len(collapsed) >= 3 else text
 
 
 def skeletons(text: str) -> set[str]:
