@@ -22,6 +22,12 @@ class RejectForm(forms.Form):
                              help_text="The client sees this reason.")
 
 
+class ApproveForm(forms.Form):
+    """Nothing to fill in: the page asks staff to confirm."""
+
+    confirm = forms.BooleanField(initial=True, widget=forms.HiddenInput)
+
+
 class InternationalForm(forms.Form):
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
                              help_text="Why the name stays international (R-SND-06). Empty: stop forcing it.")
@@ -72,11 +78,12 @@ class SenderNameAdmin(admin.ModelAdmin):
     """The moderation queue (R-SND-04): open requests first, oldest first, with the business time
     left against the 2-hour target; approve, reject with a reason, national status per operator."""
 
-    list_display = ("name", "channel", "client", "status", "time_left", "proof_link", "national", "decided_by",
-                    "reject_link")
+    # The decision links sit next to the status, so they show without scrolling the list sideways.
+    list_display = ("name", "channel", "client", "status", "time_left", "reject_link", "proof_link", "national",
+                    "decided_by")
     list_filter = ("status", "channel", NationalFilter)
     search_fields = ("name", "client__name")
-    readonly_fields = ("public_id", "client", "channel", "name", "status", "rejection_reason", "decided_by",
+    readonly_fields = ("public_id", "client", "channel", "name", "status", "decision", "rejection_reason", "decided_by",
                        "decided_at", "created_at", "time_left", "brand", "proof_link", "company_name", "company_code",
                        "website", "purpose", "sample_text", "description_updated_at", "description_state",
                        "international_reason", "fee_charge_key")
@@ -125,6 +132,18 @@ class SenderNameAdmin(admin.ModelAdmin):
     @admin.display(description="Description for operators")
     def description_state(self, obj):
         return "complete" if obj.description_complete else "incomplete (the name stays international)"
+
+    @admin.display(description="Decision")
+    def decision(self, obj):
+        """The moderation buttons on the name's own page (the list has them as an action and a link)."""
+        links = []
+        if obj.status in OPEN:
+            links.append(format_html('<a class="button" href="{}">Approve…</a>',
+                                     reverse("admin:senders_sendername_approve", args=[obj.pk])))
+        if obj.status != SenderName.Status.REJECTED:
+            links.append(format_html('<a class="button" href="{}">Reject…</a>',
+                                     reverse("admin:senders_sendername_reject", args=[obj.pk])))
+        return format_html_join(" ", "{}", ((link,) for link in links)) or "—"
 
     @admin.display(description="")
     def reject_link(self, obj):
@@ -187,12 +206,27 @@ class SenderNameAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("<int:sender_id>/approve/", view(self.approve_view), name="senders_sendername_approve"),
             path("<int:sender_id>/reject/", view(self.reject_view), name="senders_sendername_reject"),
             path("<int:sender_id>/international/", view(self.international_view),
                  name="senders_sendername_international"),
             path("<int:sender_id>/proof/", view(self.proof_view), name="senders_sendername_proof"),
             path("national-list/", view(self.national_list_view), name="senders_sendername_national_list"),
         ] + super().get_urls()
+
+    def approve_view(self, request, sender_id):
+        sender = get_object_or_404(SenderName.objects.select_related("client"), pk=sender_id)
+
+        def perform(data):
+            sender_name_approve(sender_id=sender.pk, actor=request.user)
+            return f"Sender name {sender.name} approved."
+
+        return staff_form_view(
+            request, admin_site=self.admin_site, form_class=ApproveForm, title=f"Approve {sender.name}",
+            intro=f"Approve the sender name '{sender.name}' of {sender.client}? The client can send with it at once "
+                  f"and gets an email.", target=str(sender),
+            back_url=reverse("admin:senders_sendername_change", args=[sender.pk]), submit_label="Approve",
+            perform=perform)
 
     def reject_view(self, request, sender_id):
         sender = get_object_or_404(SenderName.objects.select_related("client"), pk=sender_id)
