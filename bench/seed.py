@@ -16,7 +16,7 @@ from djmoney.money import Money
 from accounts.models import User
 from accounts.services import api_key_create, client_create
 from billing.models import Tariff
-from billing.services import wallet_topup
+from billing.services import wallet_hold, wallet_topup
 from messaging.models import Message, MessagePart, ReceiptInbox, Route
 from senders.models import SenderName
 from senders.services import sender_name_approve
@@ -105,8 +105,8 @@ MSG_COLS = ("public_id", "client_id", "batch_id", "sender", "recipient", "text",
 
 
 def messages_bulk(*, client, route, n: int, status: str, start: int = 0, submitted: bool = False) -> list[int]:
-    """n one-part messages on `route` in `status` (a charged campaign's rows, without the charge:
-    setup only). Returns their ids in order."""
+    """n one-part messages on `route` in `status`, as one send whose price is held on the wallet
+    (`send:<batch>`, what the connector captures from at submit). Returns their ids in order."""
     import uuid
 
     now = timezone.now()
@@ -118,7 +118,10 @@ def messages_bulk(*, client, route, n: int, status: str, start: int = 0, submitt
             for p in phones(n, start=start, spellings=False))
     with transaction.atomic():
         _copy(Message._meta.db_table, MSG_COLS, rows)
-    return list(Message.objects.filter(batch_id=batch).order_by("id").values_list("id", flat=True))
+        if not submitted:
+            wallet_hold(client=client, amount=Decimal("0.85") * n, key=f"send:{batch}", description=f"{n} SMS (bench)")
+    return list(
+Message.objects.filter(batch_id=batch).order_by("id").values_list("id", flat=True))
 
 
 def parts_bulk(*, route, message_ids: list[int], status: str, smsc_id) -> None:

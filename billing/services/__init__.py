@@ -2,16 +2,18 @@
 `from billing.services import wallet_charge, sms_price, …` keeps working as the package grows.
 
 - ledger: the wallet and its append-only entries (top-up, bonus, charge, refund, holds)
+- holds: settling many holds at once (captures at submit, releases, pay-for-delivered refunds)
 - prices, grace, rates: price lists, top-up steps and grace periods, EUR/UAH for Viber
 - invoices: invoices, payments by staff and by the payment system's callback
 - settlement: overdraft, adjustments, penalties, withholding, payouts, Viber re-pricing
 """
 from .config import billing_config_get
 from .grace import GRACE_DAYS, grace_period_current, grace_period_open, topup_step_for
+from .holds import HoldMove, holds_settle
 from .invoices import (invoice_cancel, invoice_issue, invoice_mark_paid, payment_callback_apply,
                        payment_signature)
-from .ledger import (bonus_credit, hold_remaining, overdraft_due_date, wallet_assert_can_spend, wallet_capture,
-                     wallet_charge, wallet_hold, wallet_is_overdue, wallet_open, wallet_refund, wallet_release,
+from .ledger import (bonus_credit, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
+                     wallet_capture, wallet_charge, wallet_hold, wallet_is_overdue, wallet_open, wallet_refund, wallet_release,
                      wallet_topup, wallets_reconcile)
 from .prices import (PRICE_QUANT, grace_periods_active, price_table_for_client, sms_price, tariff_copy,
                      tariff_current, tariff_upcoming, unit_price, viber_price)
@@ -20,13 +22,14 @@ from .settlement import (RepriceItem, reprice_viber_messages, wallet_adjust, wal
                          wallet_penalty, wallet_refundable, wallet_withhold)
 
 __all__ = [
-    "GRACE_DAYS", "PRICE_QUANT", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
+    "GRACE_DAYS", "PRICE_QUANT", "HoldMove", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
     "eur_to_uah", "exchange_rates_load", "grace_period_current", "grace_period_open", "grace_periods_active",
-    "hold_remaining", "invoice_cancel", "invoice_issue", "invoice_mark_paid", "nbu_rates_parse",
+    "hold_remaining", "holds_settle", "invoice_cancel", "invoice_issue", "invoice_mark_paid", "nbu_rates_parse",
     "overdraft_due_date", "payment_callback_apply", "payment_signature", "price_table_for_client", "rate_for",
     "reprice_viber_messages", "sms_price", "tariff_copy", "tariff_current", "tariff_upcoming", "topup_step_for",
     "unit_price",
-    "viber_price", "wallet_adjust", "wallet_assert_can_spend", "wallet_capture", "wallet_charge", "wallet_hold",
+    "viber_price", "wallet_adjust", "wallet_assert_can_pay", "wallet_assert_can_spend", "wallet_capture",
+    "wallet_charge", "wallet_hold",
     "wallet_is_overdue", "wallet_open", "wallet_overdraft_set", "wallet_payout", "wallet_penalty",
     "wallet_refund", "wallet_refundable", "wallet_release", "wallet_topup", "wallet_withhold", "wallets_reconcile",
 ]

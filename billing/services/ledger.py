@@ -178,6 +178,15 @@ def _assert_available(wallet: Wallet, amount: Decimal) -> None:
         "required": {"amount": str(amount), "currency": CURRENCY}})
 
 
+def wallet_assert_can_pay(*, client: Client, amount: Decimal) -> None:
+    """Raises InsufficientFunds (or OverdraftOverdue) when the wallet cannot pay `amount` now.
+    An unlocked read: a cheap early check before a long preparation; the hold decides."""
+    wallet = Wallet.objects.filter(client=client).first()
+    if wallet is not None:
+        _assert_not_overdue(wallet)
+        _assert_available(wallet, Decimal(amount))
+
+
 def wallet_charge(*, client: Client, amount: Decimal, key: str, description: str,
                   details: dict | None = None) -> LedgerEntry:
     """Debits `amount` or raises InsufficientFunds (OverdraftOverdue when the debt is overdue);

@@ -2,8 +2,10 @@
 
 Accepting has two phases. First the rows are read, checked, personalized, priced and routed —
 no money moves, progress is saved on the campaign as it goes, and bad rows are kept as a report.
-Then one transaction charges the wallet once for the whole campaign and stores every message
-(COPY on PostgreSQL): either the campaign is paid and complete, or nothing was stored.
+Then one transaction stores every message (COPY on PostgreSQL) and puts one hold on the wallet
+for the whole campaign: either its price is reserved and the campaign complete, or nothing was
+stored. The connectors capture the hold as messages reach the operator; what never does (failed,
+expired before submit, cancelled) is released (messaging.services.money).
 Immediate campaigns are stored `queued` and their connectors woken at commit (the "kick");
 scheduled ones wait for the per-minute release job (R-MSG-03).
 """
@@ -18,7 +20,7 @@ from djmoney.money import Money
 from accounts.models import Client
 from accounts.services import audit_record
 from billing.exceptions import InsufficientFunds
-from billing.services import wallet_charge, wallet_refund
+from billing.services import HoldMove, holds_settle, wallet_assert_can_pay, wallet_hold
 from smsportal.errors import ApplicationError, NotFound
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
@@ -53,7 +55,7 @@ def _progress(campaign_id: int):
 
 
 def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) -> Campaign:
-    """Reads `rows` (phones, or dicts with `phone` and variables), then charges and stores at once.
+    """Reads `rows` (phones, or dicts with `phone` and variables), then holds and stores at once.
 
     Raises InsufficientFunds (the campaign is marked failed, nothing stored) and
     InvalidRecipients when no row at all can be sent.
@@ -90,13 +92,18 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
                               status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at,
                               ttl=campaign.ttl_seconds or settings.SMSPORTAL_DEFAULT_TTL)
     try:
+        wallet_assert_can_pay(client=client, amount=prepared.total)  # before storing 100,000 rows for nothing
         with transaction.atomic():
             locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
             if locked.state != Campaign.State.ACCEPTING:
                 raise CampaignError("This campaign was cancelled while its recipients were read.")
-            wallet_charge(client=client, amount=prepared.total, key=f"campaign:{campaign.public_id}",
-                          description=f"Campaign {campaign.name or campaign.public_id}: {len(prepared.rows)} SMS")
             messages_insert(messages)
+            # One hold for the whole campaign, taken last: the wallet row stays locked only for
+            # the rest of this transaction, not while its rows are copied in (connectors capture
+            # from the same wallet meanwhile).
+            if prepared.total > 0:
+                wallet_hold(client=client, amount=prepared.total, key=f"campaign:{campaign.public_id}",
+                            description=f"Campaign {campaign.name or campaign.public_id}: {len(prepared.rows)} SMS")
             state = Campaign.State.SCHEDULED if scheduled else Campaign.State.SENDING
             Campaign.objects.filter(pk=campaign.pk).update(state=state, total_price=Money(prepared.total, "UAH"),
                                                            updated_at=now, **counts)
@@ -119,7 +126,7 @@ def _fail(campaign: Campaign, detail: str, **fields) -> None:
 
 
 def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
-    """Cancels what was not submitted yet and refunds it in one ledger entry."""
+    """Cancels what was not submitted yet and releases its reservation in one ledger entry."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(client=client, public_id=public_id).first()
         if campaign is None:
@@ -135,9 +142,12 @@ def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
                 f"error_code = 'cancelled' WHERE campaign_id = %s AND status IN (%s, %s) RETURNING price",
                 [Status.CANCELLED, now, now, campaign.pk, Status.SCHEDULED, Status.QUEUED])
             refund = sum((Decimal(row[0]) for row in cursor.fetchall()), Decimal("0"))
-        if refund:
-            wallet_refund(client_id=client.pk, amount=refund, key=f"campaign-cancel:{campaign.public_id}",
-                          description=f"Campaign {campaign.name or campaign.public_id} cancelled: unsent SMS refunded")
+        # What was reserved for the unsent messages goes back: a release of the campaign's hold
+        # (a campaign charged outright before holds existed is refunded instead).
+        holds_settle(moves=[HoldMove(
+            client_id=client.pk, kind="release", source_key=f"campaign:{campaign.public_id}", amount=refund,
+            key=f"campaign-cancel:{campaign.public_id}",
+            description=f"Campaign {campaign.name or campaign.public_id} cancelled: unsent SMS released")])
         campaign.state = Campaign.State.CANCELLED
         campaign.finished_at = now
         campaign.save(update_fields=["state", "finished_at", "updated_at"])

@@ -32,12 +32,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from billing.services import wallet_refund
 
 from .. import segments
 from ..models import Message, MessagePart, ReceiptInbox
 from ..smpp.receipts import raw_source, receipt_snippet, receipt_submit_date, snippet_matches
 from ..status import FINAL, REFUNDABLE, Status, sources_for
+from .money import messages_capture, messages_settle
 from .send import connector_wake
 
 log = logging.getLogger("smsportal.messaging")
@@ -192,14 +192,12 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
         fields["error_detail"] = error_detail[:300]
     with transaction.atomic():
         moving = list(Message.objects.select_for_update().filter(pk__in=ids, status__in=sources_for(new))
-                      .order_by("pk").values_list("pk", "public_id", "client_id", "price"))
+                      .order_by("pk").values_list("pk", "client_id", "batch_id", "campaign_id", "price", "status",
+                                                  "recipient"))
         if not moving:
             return []
         Message.objects.filter(pk__in=[m[0] for m in moving]).update(**fields)
-        if refund:
-            for _pk, public_id, client_id, price in moving:
-                wallet_refund(client_id=client_id, amount=price, key=f"refund:{public_id}",
-                              description=f"Refund: message {public_id} {new}")
+        messages_settle(moving, new=new, refund=refund)  # capture, release or refund their holds
     return [m[0] for m in moving]
 
 
@@ -477,15 +475,18 @@ def _pipeline(route_id, submitted, complete, receipts, fresh: int, now) -> list[
     others = sorted({r[1] for r in rows} - set(complete))
     conn = connection.connection
     accepted = claim = None
+    paid = []  # cursors returning the messages now SUBMITTED, whose price is captured
     with conn.pipeline():
         if rows:
             accepted = psycopg.Cursor(conn)
             accepted.execute(_SQL_SET_SUBMITTED + " RETURNING p.id", _set_submitted_params(rows, now))
         if complete:
-            psycopg.Cursor(conn).execute(_SQL_MESSAGES_SUBMITTED, [Status.SUBMITTED, now, now, complete,
-                                                                  Status.SUBMITTING])
+            paid.append(psycopg.Cursor(conn))
+            paid[-1].execute(_SQL_MESSAGES_SUBMITTED + _RETURNING_PAID, [Status.SUBMITTED, now, now, complete,
+                                                                         Status.SUBMITTING])
         if others:
-            psycopg.Cursor(conn).execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE, [
+            paid.append(psycopg.Cursor(conn))
+            paid[-1].execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE + _RETURNING_PAID, [
                 Status.SUBMITTED, now, now, others, Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
         if receipts:
             psycopg.Cursor(conn).execute(_SQL_RECEIPTS_INSERT, _receipts_params(route_id, receipts, now))
@@ -495,6 +496,8 @@ def _pipeline(route_id, submitted, complete, receipts, fresh: int, now) -> list[
     if accepted is not None:
         stored = {r[0] for r in accepted.fetchall()}
         dupes += [r for r in rows if r[0] not in stored]
+    if paid:
+        messages_capture([row for cur in paid for row in cur.fetchall()])
     if dupes:
         _store_duplicates(dupes, now)
     return claim.fetchall() if claim is not None else []
@@ -581,15 +584,24 @@ _SQL_MESSAGES_SUBMITTED = (
 _SQL_MESSAGES_SUBMITTED_IF_COMPLETE = (
     _SQL_MESSAGES_SUBMITTED + f" AND NOT EXISTS (SELECT 1 FROM {_PART} AS p WHERE p.message_id = m.id "
                               f"AND p.status IN (%s, %s))")
+# What a capture needs of the messages that became SUBMITTED (`messages_capture`).
+_RETURNING_PAID = " RETURNING m.id, m.client_id, m.batch_id, m.campaign_id, m.price"
+_PAID = ("id", "client_id", "batch_id", "campaign_id", "price")
 
 
 def _messages_submitted(message_ids, now) -> int:
+    """Messages SUBMITTING → SUBMITTED; their price is captured from their holds."""
     if _pg():
         with _raw() as cur:
-            cur.execute(_SQL_MESSAGES_SUBMITTED, [Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING])
-            return cur.rowcount
-    return Message.objects.filter(pk__in=list(message_ids), status=Status.SUBMITTING).update(
-        status=Status.SUBMITTED, submitted_at=now, updated_at=now)
+            cur.execute(_SQL_MESSAGES_SUBMITTED + _RETURNING_PAID,
+                        [Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING])
+            paid = cur.fetchall()
+    else:
+        paid = list(Message.objects.filter(pk__in=list(message_ids), status=Status.SUBMITTING).values_list(*_PAID))
+        Message.objects.filter(pk__in=[r[0] for r in paid], status=Status.SUBMITTING).update(
+            status=Status.SUBMITTED, submitted_at=now, updated_at=now)
+    messages_capture(paid)
+    return len(paid)
 
 
 def _messages_submitted_if_complete(message_ids, now) -> int:
@@ -597,9 +609,11 @@ def _messages_submitted_if_complete(message_ids, now) -> int:
         return 0
     if _pg():
         with _raw() as cur:
-            cur.execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE, [Status.SUBMITTED, now, now, list(message_ids),
-                                                             Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
-            return cur.rowcount
+            cur.execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE + _RETURNING_PAID, [
+                Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
+            paid = cur.fetchall()
+        messages_capture(paid)
+        return len(paid)
     busy = set(MessagePart.objects.filter(message_id__in=message_ids,
                                           status__in=[Status.QUEUED, Status.SUBMITTING])
                .values_list("message_id", flat=True))

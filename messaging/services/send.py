@@ -1,7 +1,9 @@
-"""Accepting sends: validation, pricing and charging, storing; the connector is woken at commit.
+"""Accepting sends: validation, pricing and a hold on the wallet, storing; the connector is woken
+at commit.
 
-A send is validated, priced and charged, and its messages stored, in one transaction: either the
-client pays and every message exists, or nothing happened.
+A send is validated, priced, its price held, and its messages stored, in one transaction: either
+the money is reserved and every message exists, or nothing happened. The hold is captured as the
+messages reach the operator and released for those that never do (messaging.services.money).
 """
 import logging
 import os
@@ -17,7 +19,7 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import client_assert_can_send
-from billing.services import wallet_charge
+from billing.services import wallet_hold
 from senders.selectors import approved_sender_get
 from senders.services import SenderNotApproved
 
@@ -164,7 +166,7 @@ def messages_insert(rows: list[tuple]) -> list[Message]:
 
 def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
                  send_at=None, ttl: int | None = None) -> SendResult:
-    """Accepts one text to one or more recipients: checks, prices, charges once, stores, wakes.
+    """Accepts one text to one or more recipients: checks, prices, holds its price once, stores, wakes.
     Any invalid recipient refuses the whole request (a campaign reports them per row instead)."""
     if idempotency_key:
         batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
@@ -199,9 +201,11 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                           status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
                           ttl=ttl, is_bulk=is_bulk)
     with transaction.atomic():
-        if prepared.rows:
-            wallet_charge(client=client, amount=prepared.total, key=f"send:{batch_id}",
-                          description=f"{len(prepared.rows)} SMS from {sender}")
+        if prepared.total > 0:
+            # Reserved now, captured per message when it reaches the operator, released if it
+            # never does (messaging.services.money).
+            wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
+                        description=f"{len(prepared.rows)} SMS from {sender}")
         messages = Message.objects.bulk_create(_instances(rows), batch_size=2000)
         if not scheduled:
             for route_id in sorted({r.route.pk for r in prepared.rows}):

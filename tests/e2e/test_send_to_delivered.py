@@ -38,6 +38,10 @@ def test_api_send_reaches_delivered_through_real_processes(api, route):
     assert len({p.smsc_message_id for p in parts}) == 4
     wallet = api.account.wallet
     wallet.refresh_from_db()
-    charges = LedgerEntry.objects.filter(wallet=wallet, kind="charge")
-    assert charges.count() == 1 and charges.get().amount.amount == Decimal("-3.4")
-    assert wallet.balance.amount == Decimal("96.60")
+    # One hold at accept, captured in full as the parts reached the SMSC; nothing charged twice.
+    hold = LedgerEntry.objects.get(wallet=wallet, kind="hold")
+    assert hold.held_delta.amount == Decimal("3.4")
+    captured = sum(-e.amount.amount for e in LedgerEntry.objects.filter(wallet=wallet, kind="capture", related=hold))
+    assert captured == Decimal("3.4") and not LedgerEntry.objects.filter(wallet=wallet, kind="charge").exists()
+    assert wallet.balance.amount == Decimal("96.60") and wallet.held.amount == 0
+

@@ -1,4 +1,4 @@
-"""The send API: contract, errors, charging once, tenant isolation."""
+"""The send API: contract, errors, one hold per send, tenant isolation."""
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ def send(api, **body):
     return api.post(URL, payload, format="json")
 
 
-def test_send_single_returns_contract_and_charges_once(api):
+def test_send_single_returns_contract_and_holds_once(api):
     r = send(api)
     assert r.status_code == 201, r.content
     body = r.json()
@@ -29,8 +29,12 @@ def test_send_single_returns_contract_and_charges_once(api):
     assert m["price"] == {"amount": "0.85", "currency": "UAH"}
     assert body["total_price"] == {"amount": "0.85", "currency": "UAH"}
     api.account.wallet.refresh_from_db()
-    assert api.account.wallet.balance.amount == Decimal("99.15")
-    assert LedgerEntry.objects.filter(wallet=api.account.wallet, kind="charge").count() == 1
+    wallet = api.account.wallet
+    # Reserved at accept, spent when it reaches the operator (R-BILL-14).
+    assert (wallet.balance.amount, wallet.held.amount, wallet.available.amount) == (100, Decimal("0.85"),
+                                                                                   Decimal("99.15"))
+    assert LedgerEntry.objects.filter(wallet=wallet, kind="hold").count() == 1
+    assert not LedgerEntry.objects.filter(wallet=wallet, kind="charge").exists()
 
 
 @pytest.mark.parametrize(("text", "parts", "encoding"), [
@@ -58,7 +62,7 @@ def test_bad_phone_is_400_with_code_and_nothing_stored(api):
     assert r.json()["code"] == "invalid_recipient"
     assert "not a phone" in r.json()["detail"]
     assert Message.objects.count() == 0
-    assert LedgerEntry.objects.filter(kind="charge").count() == 0
+    assert not LedgerEntry.objects.filter(kind__in=["charge", "hold"]).exists()
 
 
 @pytest.mark.parametrize(("body", "code"), [
@@ -94,7 +98,7 @@ def test_r_bill_14_insufficient_funds_is_402_and_nothing_stored(api):
     assert r.json()["code"] == "insufficient_funds"
     assert Message.objects.count() == 10
     api.account.wallet.refresh_from_db()
-    assert api.account.wallet.balance.amount == Decimal("15.00")
+    assert api.account.wallet.available.amount == Decimal("15.00")
 
 
 def test_sender_of_another_client_cannot_be_used(api):
@@ -110,7 +114,7 @@ def test_pending_sender_cannot_send(api):
     assert r.status_code == 400 and r.json()["code"] == "sender_not_approved"
 
 
-def test_idempotency_key_sends_and_charges_once(api):
+def test_idempotency_key_sends_and_holds_once(api):
     r1 = api.post(URL, {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Hi"}, format="json",
                   HTTP_IDEMPOTENCY_KEY="order-42")
     r2 = api.post(URL, {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Hi"}, format="json",
@@ -118,7 +122,8 @@ def test_idempotency_key_sends_and_charges_once(api):
     assert (r1.status_code, r2.status_code) == (201, 200)
     assert r1.json()["messages"][0]["id"] == r2.json()["messages"][0]["id"]
     assert Message.objects.count() == 1
-    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+    assert LedgerEntry.objects.filter(kind="hold").count() == 1
+
 
 
 def test_message_detail_and_tenant_isolation(api):

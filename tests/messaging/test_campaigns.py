@@ -1,4 +1,4 @@
-"""Campaigns through the API: per-row reports, personalization, one charge, cancel with refund."""
+"""Campaigns through the API: per-row reports, personalization, one hold, cancel with release."""
 import datetime
 from decimal import Decimal
 
@@ -31,7 +31,8 @@ def test_campaign_reports_invalid_and_duplicate_rows_and_sends_the_rest(api):
     assert reasons == {4: "not a valid phone number", 5: "empty", 6: "not a mobile number"}
     assert body["total_price"] == {"amount": "2.55", "currency": "UAH"}
     assert Message.objects.filter(campaign__public_id=body["id"], status=Status.QUEUED).count() == 3
-    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+    hold = LedgerEntry.objects.get(kind="hold")  # one hold for the whole campaign
+    assert hold.held_delta.amount == Decimal("2.55") and hold.idempotency_key == f"campaign:{body['id']}"
 
 
 def test_personalized_text_priced_per_recipient(api):
@@ -66,7 +67,7 @@ def test_r_bill_14_campaign_beyond_balance_fails_whole_and_stores_nothing(api):
     campaign = Campaign.objects.get()
     assert campaign.state == Campaign.State.FAILED and "cannot pay" in campaign.error_detail
     assert Message.objects.count() == 0
-    assert LedgerEntry.objects.filter(kind="charge").count() == 0
+    assert not LedgerEntry.objects.filter(kind__in=["charge", "hold"]).exists()
 
 
 def test_r_msg_03_scheduled_campaign_released_by_the_minute_job(api):
@@ -77,17 +78,18 @@ def test_r_msg_03_scheduled_campaign_released_by_the_minute_job(api):
     assert messages_release_due(now=at + datetime.timedelta(seconds=30)) == 2
 
 
-def test_cancel_refunds_unsent_in_one_entry(api):
+def test_cancel_releases_unsent_in_one_entry(api):
     at = timezone.now() + datetime.timedelta(hours=1)
     cid = create(api, recipients=["0671234567", "0501234567", "0931234567"], send_at=at.isoformat()).json()["id"]
     Message.objects.filter(recipient="+380671234567").update(status=Status.SUBMITTED)  # already with the operator
     r = api.post(f"{URL}{cid}/cancel/")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     assert r.json()["counts"]["cancelled"] == 2 and r.json()["counts"]["submitted"] == 1
-    refunds = LedgerEntry.objects.filter(kind="refund")
-    assert refunds.count() == 1 and refunds.get().amount.amount == Decimal("1.70")
+    releases = LedgerEntry.objects.filter(kind="release")
+    assert releases.count() == 1 and releases.get().held_delta.amount == Decimal("-1.70")
     api.account.wallet.refresh_from_db()
-    assert api.account.wallet.balance.amount == Decimal("99.15")
+    assert api.account.wallet.available.amount == Decimal("99.15")  # 0.85 still held for the submitted one
+
     r = api.post(f"{URL}{cid}/cancel/")
     assert r.status_code == 400 and r.json()["code"] == "campaign_finished"
 
@@ -128,4 +130,5 @@ def test_estimate_prices_without_sending(api):
                                           "segments": 1, "encoding": "ucs2",
                                           "price": {"amount": "0.85", "currency": "UAH"}}
     assert body["invalid"][0]["row"] == 3
-    assert Message.objects.count() == 0 and LedgerEntry.objects.filter(kind="charge").count() == 0
+    assert Message.objects.count() == 0 and not LedgerEntry.objects.filter(kind__in=["charge", "hold"]).exists()
+

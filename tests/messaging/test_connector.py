@@ -204,8 +204,10 @@ def test_r_msg_01_lifetime_ends_during_retries_expired_and_refunded(route, sim, 
     part = m.parts.get()
     assert m.error_code == "ttl" and part.status == Status.EXPIRED and part.attempts >= 2
     assert not sim.messages  # never accepted
-    assert balance(shop) == Decimal("2000")
-    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    assert balance(shop) == Decimal("2000") and shop.wallet.held.amount == 0
+    assert LedgerEntry.objects.filter(kind="release").count() == 1  # the hold given back, nothing captured
+    assert not LedgerEntry.objects.filter(kind__in=["capture", "refund"]).exists()
+
 
 
 def test_permanent_error_fails_and_refunds_and_later_parts_are_not_sent(route, sim, shop):

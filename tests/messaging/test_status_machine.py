@@ -47,14 +47,16 @@ def test_transition_skips_messages_in_the_wrong_state(client_account):
     assert messages_transition(ids=[m.pk], new=Status.UNDELIVERED) == []
 
 
-def test_failed_message_is_refunded_once(client_account):
+def test_failed_message_is_released_once(client_account):
     m = _one(client_account)
     messages_transition(ids=[m.pk], new=Status.SUBMITTING)
     messages_transition(ids=[m.pk], new=Status.FAILED, error_code="smpp_0x0b")
     messages_transition(ids=[m.pk], new=Status.FAILED)
     client_account.wallet.refresh_from_db()
-    assert client_account.wallet.balance.amount == Decimal("100")
-    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    assert (client_account.wallet.balance.amount, client_account.wallet.held.amount) == (100, 0)
+    assert LedgerEntry.objects.filter(kind="release").count() == 1
+    assert not LedgerEntry.objects.filter(kind__in=["capture", "refund"]).exists()
+
 
 
 def test_r_msg_03_scheduled_messages_released_when_due(client_account):

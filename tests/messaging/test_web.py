@@ -21,7 +21,8 @@ def _send_form(**overrides):
 
 
 def _balance(client):
-    return wallet_get(client=client).balance.amount
+    """What the client can spend: a send reserves (holds) its price at once (R-BILL-14)."""
+    return wallet_get(client=client).available.amount
 
 
 def _other_client_message():
@@ -65,14 +66,15 @@ def test_dashboard_shows_balance_senders_recent_messages_and_ledger(web):
     response = web.get(reverse("dashboard"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "99.15" in html  # 100 − 0.85, two decimals
+    assert "99.15" in html  # available: 100 − 0.85 held, two decimals
+    assert "0.85 held for messages in progress" in html
     assert "Acme LLC" in html
     assert "TestShop" in html and "Pending1" in html and "Pending moderation" in html
     assert "+380671234567" in html and "First one" in html
     assert [row["status"] for row in response.context["today"]] == [Status.QUEUED]
     assert response.context["today_total"] == 1
     kinds = [e.kind for e in response.context["ledger"]]
-    assert kinds == ["charge", "topup"]
+    assert kinds == ["hold", "topup"]
 
 
 @pytest.mark.django_db
@@ -151,7 +153,8 @@ def test_send_to_many_mixed_separators_charges_once(web):
     assert response.redirect_chain[-1][0] == reverse("message_list")
     assert Message.objects.filter(client=web.account).count() == 5  # the duplicate is sent once
     assert _balance(web.account) == Decimal("100") - 5 * Decimal("0.85")
-    assert [e.kind for e in ledger_for_client(client=web.account)] == ["charge", "topup"]
+    assert [e.kind for e in ledger_for_client(client=web.account)] == ["hold", "topup"]
+
     assert "Sent 5 messages, charged 4.25 UAH." in response.content.decode()
 
 

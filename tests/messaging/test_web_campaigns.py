@@ -32,7 +32,8 @@ def media(settings, tmp_path):
 
 
 def balance(client):
-    return wallet_get(client=client).balance.amount
+    """What the client can spend: a campaign holds its price at accept (R-BILL-14)."""
+    return wallet_get(client=client).available.amount
 
 
 def csv_file(rows, name="recipients.csv", header=("phone", "name")):
@@ -234,7 +235,7 @@ def test_pasted_numbers_review_then_confirm_accepts_at_once(web, django_capture_
     # The draft is gone: confirming again creates nothing and charges nothing.
     again = web.post(url)
     assert again.status_code == 302 and again["Location"] == reverse("campaign_new")
-    assert Campaign.objects.count() == 1 and LedgerEntry.objects.filter(kind="charge").count() == 1
+    assert Campaign.objects.count() == 1 and LedgerEntry.objects.filter(kind="hold").count() == 1
 
 
 def test_r_msg_03_campaign_messages_are_bulk_and_queued_for_the_release_job(web, django_capture_on_commit_callbacks):
@@ -387,7 +388,8 @@ def test_upload_task_is_idempotent_and_deletes_the_file(client_account):
     campaign_accept_upload_task(campaign.pk, name, 0, 2)  # a redelivery does nothing twice
     campaign.refresh_from_db()
     assert campaign.accepted == 2 and Message.objects.count() == 2
-    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+    assert LedgerEntry.objects.filter(kind="hold").count() == 1
+
     assert list(upload_dir().iterdir()) == []
 
 

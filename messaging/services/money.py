@@ -1,0 +1,90 @@
+"""What the status machine owes the wallet (R-BILL-06, R-BILL-14).
+
+A send reserves its price at accept: one hold per request (`send:<batch>`) or per campaign
+(`campaign:<campaign id>`, never one per message). A message's share of its hold is
+
+- captured when it reaches the operator (SUBMITTED, or straight to a receipt outcome, or EXPIRED
+  while a part may have been accepted): the connector's flush captures per hold, per batch;
+- released when it never reaches the operator (refused, failed, cancelled, expired before any part
+  was accepted);
+- for a client who pays only for delivered SMS (R-BILL-06), a message to a Ukrainian number that
+  ends undelivered, expired or rejected is released if it was still held, refunded if it was
+  captured, once: the status machine moves each message out of SUBMITTED only once, and a late
+  receipt after EXPIRED moves no money.
+
+Every batch is one `billing.services.holds_settle` call: one entry per hold, its idempotency key
+made from the ids of the messages it settles, so a retried flush or receipt batch never moves
+money twice.
+"""
+import hashlib
+from decimal import Decimal
+
+from accounts.models import Client
+from billing.models import LedgerEntry
+from billing.services import HoldMove, holds_settle
+
+from ..status import Status
+
+# Reserved by the hold, not spent yet.
+HELD = frozenset({Status.SCHEDULED, Status.PENDING_REVIEW, Status.QUEUED, Status.SUBMITTING})
+# Reached the operator: paid.
+KEPT = frozenset({Status.SUBMITTED, Status.DELIVERED, Status.UNDELIVERED, Status.EXPIRED, Status.REJECTED})
+# Final outcomes a pay-for-delivered client does not pay for (R-BILL-06).
+NOT_DELIVERED = frozenset({Status.UNDELIVERED, Status.EXPIRED, Status.REJECTED})
+UKRAINE = "+380"
+Kind = LedgerEntry.Kind
+
+
+def hold_key(batch_id, campaign_id) -> str:
+    """The idempotency key of the hold that pays for a message (its send's, or its campaign's)."""
+    return f"campaign:{batch_id}" if campaign_id else f"send:{batch_id}"
+
+
+def _digest(ids) -> str:
+    return hashlib.blake2b(",".join(map(str, sorted(ids))).encode(), digest_size=10).hexdigest()
+
+
+def _moves(kind: str, rows, label: str) -> list[HoldMove]:
+    """One move per hold for `rows` of (message id, client id, batch id, campaign id, price)."""
+    groups: dict[tuple[int, str], list] = {}
+    for mid, client_id, batch_id, campaign_id, price in rows:
+        if not price:
+            continue
+        group = groups.setdefault((client_id, hold_key(batch_id, campaign_id)), [[], Decimal("0")])
+        group[0].append(mid)
+        group[1] += Decimal(price)
+    return [HoldMove(client_id=client_id, kind=kind, source_key=key, amount=total, key=f"{kind}:{key}:{_digest(ids)}",
+                     description=f"{len(ids)} SMS {label}", details={"messages": sorted(ids)})
+            for (client_id, key), (ids, total) in sorted(groups.items())]
+
+
+def messages_capture(rows) -> None:
+    """Captures the price of messages that just became SUBMITTED: rows of (message id, client id,
+    batch id, campaign id, price), as the connector's flush returns them."""
+    holds_settle(moves=_moves(Kind.CAPTURE, rows, "sent"))
+
+
+def messages_settle(moving, *, new: str, refund: bool) -> None:
+    """The money of a status transition: `moving` rows of (message id, client id, batch id,
+    campaign id, price, old status, recipient) that just moved to `new`. `refund`: the operator
+    never took them (give everything back)."""
+    unpaid_clients: set[int] = set()
+    if new in NOT_DELIVERED:
+        clients = {row[1] for row in moving}
+        unpaid_clients = set(Client.objects.filter(pk__in=clients, pay_for_delivered=True)
+                             .values_list("pk", flat=True))
+    captures, releases, refunds = [], [], []
+    for mid, client_id, batch_id, campaign_id, price, old, recipient in moving:
+        unpaid = client_id in unpaid_clients and recipient.startswith(UKRAINE)
+        row = (mid, client_id, batch_id, campaign_id, price)
+        if old in HELD:
+            if refund or (unpaid and new in KEPT):
+                releases.append(row)
+            elif new in KEPT:
+                captures.append(row)
+        elif old == Status.SUBMITTED and (refund or unpaid):
+            refunds.append(row)
+    why = " (pays for delivered only)" if new in NOT_DELIVERED else ""
+    holds_settle(moves=_moves(Kind.CAPTURE, captures, "sent")
+                 + _moves(Kind.RELEASE, releases, f"{new}, not charged{why}")
+                 + _moves(Kind.REFUND, refunds, f"{new}, refunded{why}"))
