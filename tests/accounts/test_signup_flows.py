@@ -147,3 +147,13 @@ def test_r_acc_05_password_change_and_reset_are_told_to_the_primary_phone(client
         client.post(reverse("account_reset_password_phone_code"), {
             "code": code_sent_to("+380671112233"), "password1": "third-Pass-2028!", "password2": "third-Pass-2028!"})
     assert "password was reset" in Message.objects.filter(recipient="+380671112233").latest("created_at").text
+
+
+def test_r_acc_05_the_company_page_links_to_changing_the_phone(web):
+    owner = web.account.users.get()
+    owner.phone, owner.phone_verified = "+380671112233", True
+    owner.save()
+    html = web.get(reverse("account_profile")).content.decode()
+    assert reverse("account_change_phone") in html and "Change my phone" in html
+    page = web.get(reverse("account_change_phone")).content.decode()
+    assert "+380671112233" in page and "Send the code" in page and 'class="topbar' in page
