@@ -133,7 +133,8 @@ ACCOUNT_RATE_LIMITS = {
     "verify_phone": "1/30s/key,3/m/ip,6/h/key",
 }
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "change_password": "accounts.password_forms.ChangePasswordForm",
+                 "reset_password_from_key": "accounts.password_forms.ResetPasswordKeyForm"}
 # MFA: TOTP with recovery codes; optional for clients, required for staff (accounts/mfa.py).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "smsportal"

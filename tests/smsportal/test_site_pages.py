@@ -45,3 +45,11 @@ def test_money_reads_amount_then_currency_like_the_website():
     assert str(Money("476.2", "UAH")) == "476.20 UAH"
     assert str(Money("-0.015", "EUR")) == "-0.015 EUR"
     assert str(Money("1500", "UAH")) == "1,500.00 UAH"
+
+
+@pytest.mark.django_db
+def test_account_forms_use_sentence_case_like_the_rest_of_the_site(web, client):
+    html = web.get(reverse("account_change_password")).content.decode()
+    assert "New password (again)" in html and "New Password" not in html and "Current Password" not in html
+    web.logout()
+    assert "Remember me" in client.get(reverse("account_login")).content.decode()
