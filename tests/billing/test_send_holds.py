@@ -153,3 +153,55 @@ def test_website_and_api_show_held_and_available(api, client_account):
     body = api.get("/api/v1/balance/").json()
     assert body["balance"]["amount"] == "100.00" and body["held"]["amount"] == "1.70"
     assert body["available"]["amount"] == "98.30"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_bill_14_fifty_concurrent_api_sends_exactly_ten_succeed(tariff, route):
+    """50 threads, each on its own PostgreSQL connection, POST a 2-recipient send (1.70 UAH) at a
+    wallet of 10 UAH plus an approved overdraft of 7: exactly 10 succeed, 40 get 402
+    insufficient_funds, the wallet never goes past its overdraft limit, and after the connector
+    captures everything the balance is exactly −7."""
+    import threading
+
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_create
+    from billing.services import wallet_overdraft_set
+
+    client = make_client(name="Race LLC", balance=10)
+    SenderNameFactory(client=client, name="RaceShop", approved=True)
+    wallet_overdraft_set(client=client, limit=Decimal("7"), reason="contract 14/2026")
+    _key, raw = api_key_create(client=client, name="race")
+    results, barrier = [], threading.Barrier(50)
+
+    def attempt(i):
+        try:
+            api = APIClient()
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+            barrier.wait()
+            r = api.post("/api/v1/messages/", {"sender": "RaceShop", "text": f"Order {i}",
+                                               "recipients": [f"+38067{3000000 + 2 * i:07d}",
+                                                              f"+38067{3000001 + 2 * i:07d}"]}, format="json")
+            results.append((r.status_code, r.json().get("code")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count((201, None)) == 10, results
+    assert results.count((402, "insufficient_funds")) == 40, results
+    wallet = _wallet(client)
+    assert (wallet.balance.amount, wallet.held.amount, wallet.available.amount) == (10, 17, 0)
+    assert Message.objects.filter(client=client).count() == 20
+    assert LedgerEntry.objects.filter(wallet=wallet, kind="hold").count() == 10
+    assert min(LedgerEntry.objects.filter(wallet=wallet).values_list("available_after", flat=True)) == 0
+
+    while parts := parts_claim(route_id=route.pk, limit=7):
+        connector_flush(route_id=route.pk, submitted=[(p.part_id, p.message_id, f"r{p.part_id}") for p in parts],
+                        complete=[p.message_id for p in parts])
+    wallet = _wallet(client)
+    assert (wallet.balance.amount, wallet.held.amount) == (-7, 0)  # exactly the overdraft limit, never beyond
+    assert min(LedgerEntry.objects.filter(wallet=wallet).values_list("balance_after", flat=True)) == -7
