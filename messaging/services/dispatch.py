@@ -153,10 +153,12 @@ def next_query_at(submitted_at: datetime, now: datetime) -> datetime | None:
 
 
 def messages_release_due(*, now=None, limit: int = 50_000) -> int:
-    """Scheduled and bulk messages whose time has come go to their connectors (the per-minute job)."""
+    """Scheduled and bulk messages whose time has come go to their connectors (the per-minute job).
+    Those of a blocked, dormant or terminated account wait (R-ACC-06: it cannot send); they go
+    when staff unblock it, or expire with their lifetime."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(Message.objects.filter(status=Status.SCHEDULED, send_at__lte=now)
+        ids = list(Message.objects.filter(status=Status.SCHEDULED, send_at__lte=now, client__status="active")
                    .order_by("id").values_list("id", flat=True)[:limit])
         if not ids:
             return 0

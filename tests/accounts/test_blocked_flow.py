@@ -72,3 +72,26 @@ def test_r_acc_06_after_the_window_the_form_is_gone_and_staff_unblock(client, cl
     html = client.get(reverse("dashboard")).content.decode()
     assert "cannot send" not in html
     assert AuditEvent.objects.filter(code="accounts.client.unblocked").exists()
+
+
+def test_r_acc_06_scheduled_messages_of_a_blocked_account_wait_until_unblocked(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.services import messages_release_due
+
+    at = timezone.now() + timedelta(hours=2)
+    r = api.post("/api/v1/messages/", {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Tomorrow",
+                                       "send_at": at.isoformat(), "ttl": 86400}, format="json")
+    assert r.status_code == 201, r.content
+    message = Message.objects.get(client=api.account)
+    assert message.status == "scheduled"
+    client_block(client=api.account, reason="Complaints", notify=False)
+    assert messages_release_due(now=at + timedelta(minutes=1)) == 0
+    message.refresh_from_db()
+    assert message.status == "scheduled"
+    client_unblock(client=api.account, note="Explained")
+    assert messages_release_due(now=at + timedelta(minutes=2)) == 1
+    message.refresh_from_db()
+    assert message.status == "queued"
