@@ -78,8 +78,27 @@ def _terminate_now(client: Client, *, at, actor=None) -> None:
     ApiKey.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=at)
     Invitation.objects.filter(client=client, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=at)
     ClientBlock.objects.filter(client=client, lifted_at__isnull=True).update(lifted_at=at, lift_note="Terminated")
+    cancelled = _unsent_cancel(client)
     audit_record(code="accounts.client.terminated", actor=actor, client=client, target=str(client.public_id),
-                 details={"reason": client.termination_reason})
+                 details={"reason": client.termination_reason, "cancelled_messages": cancelled})
+
+
+def _unsent_cancel(client: Client) -> int:
+    """The account stops: what it queued or scheduled and was not handed to an operator yet is
+    cancelled, and its reservation goes back to the wallet (messaging's status machine)."""
+    from messaging.models import Message  # noqa: PLC0415 (messaging sits above accounts)
+    from messaging.services import messages_transition  # noqa: PLC0415
+    from messaging.status import Status  # noqa: PLC0415
+
+    done = 0
+    while ids := list(Message.objects.filter(client=client, status__in=[
+            Status.SCHEDULED, Status.QUEUED, Status.PENDING_REVIEW]).order_by("pk").values_list("pk", flat=True)[:BATCH]):
+        moved = messages_transition(ids=ids, new=Status.CANCELLED, error_code="account_terminated",
+                                    error_detail="The account was terminated before the message was sent.")
+        if not moved:
+            break
+        done += len(moved)
+    return done
 
 
 def client_terminate(*, client: Client, reason: str, actor=None, at=None) -> Client:

@@ -77,3 +77,21 @@ def test_r_acc_08_jobs_terminate_at_the_end_of_notice_and_destroy_a_year_later(c
     client_account.refresh_from_db()
     assert client_account.data_destroyed_at and client_account.name.startswith("Terminated client")
     assert client_account.wallet.entries.exists()  # the anonymized ledger stays
+
+
+def test_r_acc_08_termination_cancels_what_was_not_sent_and_returns_its_money(api, client_account):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import Message
+
+    available = client_account.wallet.available
+    at = (timezone.now() + timedelta(days=2)).isoformat()
+    r = api.post("/api/v1/messages/", {"sender": "TestShop", "recipients": ["+380671234567", "+380671234568"],
+                                       "text": "Later", "send_at": at, "ttl": 86400}, format="json")
+    assert r.status_code == 201, r.content
+    client_terminate(client=client_account, reason="Fraud")
+    assert set(Message.objects.filter(client=client_account).values_list("status", flat=True)) == {"cancelled"}
+    client_account.wallet.refresh_from_db()
+    assert client_account.wallet.available == available  # the reservation went back
