@@ -307,10 +307,10 @@ def _campaign_draft(request, form) -> str | None:
 
 # --- campaigns: review and confirm (step 2) -----------------------------------------------------------
 
-def _estimate(client, text: str, rows: list, total: int) -> dict:
+def _estimate(client, text: str, rows: list, total: int, sender: str = "") -> dict:
     """What the campaign would cost, from its first rows (exact when they are all of it)."""
     try:
-        prepared = prepare_rows(client=client, text=text, rows=rows)
+        prepared = prepare_rows(client=client, text=text, rows=rows, sender=sender)
     except ApplicationError as exc:
         return {"error": exc.detail}
     sampled = len(rows)
@@ -386,7 +386,8 @@ def campaign_review(request, token):
         if response is not None:
             return response
     wallet = wallet_get(client=client)
-    estimate = _estimate(client, draft["text"], src["sample"], src["total"])
+    estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "")
+
     return render(request, "portal/campaign_review.html", {
         "nav": "campaigns",
         "token": token,

@@ -207,7 +207,8 @@ class MessageEstimateApi(APIView):
             sender_check(client=client, sender=d["sender"])
         if not template_variables(d["text"]):
             check_text(d["text"])
-        prepared = prepare_rows(client=client, text=d["text"], rows=d["recipients"])
+        prepared = prepare_rows(client=client, text=d["text"], rows=d["recipients"], sender=d.get("sender") or "")
+
         return Response({
             "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
                             "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,

@@ -71,7 +71,9 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
                 f"({total_rows:,} given).")
         Campaign.objects.filter(pk=campaign.pk).update(total_rows=total_rows)
     try:
-        prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk))
+        prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk),
+                                sender=campaign.sender)
+
     except ApplicationError as exc:
         _fail(campaign, exc.detail)
         raise

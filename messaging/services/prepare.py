@@ -14,6 +14,7 @@ from djmoney.money import Money
 from accounts.models import Client
 from billing.services import sms_price, tariff_current
 from compliance.selectors import opted_out_phones
+from senders.selectors import sender_class
 
 from .. import segments
 from ..exceptions import TextInvalid
@@ -73,9 +74,10 @@ def _check_parts(seg: segments.Segmentation) -> None:
             code="text_too_long")
 
 
-def prepare_rows(*, client: Client, text: str, rows, progress=None) -> Prepared:
+def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str = "") -> Prepared:
     """`rows` yields phones (str) or dicts with a `phone` key and variables. `progress(n)` is
-    called every 10,000 rows."""
+    called every 10,000 rows. `sender` prices each row as from a national or an international
+    name with its operator (R-BILL-07); without it, every row is priced as international."""
     has_vars = bool(_VARIABLE.search(text))
     if not has_vars:
         check_text(text)
@@ -84,6 +86,7 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None) -> Prepared:
     blocked = opted_out_phones(client=client)
     seg_cache: dict[str, segments.Segmentation] = {}
     price_cache: dict[tuple, Decimal] = {}
+    class_cache: dict[str, str] = {}  # operator → national / international, for `sender`
     seen: set[str] = set()
     out = Prepared()
     max_invalid = 1000
@@ -130,9 +133,14 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None) -> Prepared:
         key = (parsed.country, parsed.operator, seg.count)
         price = price_cache.get(key)
         if price is None:
+            if parsed.operator not in class_cache:
+                class_cache[parsed.operator] = (sender_class(client, sender, parsed.operator or None)
+                                                if sender and parsed.country == "UA" and parsed.operator
+                                                else "international")
             price = price_cache[key] = sms_price(client=client, recipient=parsed.phone, segments=seg.count,
-                                                 tariff=tariff, country=parsed.country,
-                                                 operator=parsed.operator).amount
+                                                 tariff=tariff, country=parsed.country, operator=parsed.operator,
+                                                 sender_class=class_cache[parsed.operator]).amount
+
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
         out.total += price
     return out

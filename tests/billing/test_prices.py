@@ -194,3 +194,25 @@ def test_r_bill_07_sending_charges_the_operator_price(api, client_account):
     assert prices == {KYIVSTAR: "0.70", VODAFONE: "0.90"}
     assert r.json()["total_price"]["amount"] == "1.60"
     SenderNameFactory  # noqa: B018 (the fixture's approved sender sends)
+
+
+def test_r_bill_07_a_send_prices_each_recipient_by_the_sender_names_class_with_its_operator(route):
+    """The send path asks the senders app whether the name is national with the recipient's
+    operator: national with Kyivstar only → the Kyivstar recipient gets the national price, the
+    Vodafone one the international (regular) price."""
+    from messaging.services import message_send
+    from senders.models import NationalRegistration
+
+    make_tariff(valid_from=timezone.now() - timedelta(days=1), default="3.00", lines=[
+        {"country": "UA", "price": "1.20"},
+        {"country": "UA", "operator": "kyivstar", "sender_class": "national", "price": "0.70"},
+    ])
+    client = make_client(balance=10)
+    name = SenderNameFactory(client=client, name="NatShop", approved=True)
+    NationalRegistration.objects.create(sender=name, operator="kyivstar", status="national",
+                                        decided_at=timezone.now())
+    sent = message_send(client=client, sender="NatShop", recipients=[KYIVSTAR, VODAFONE], text="Hi").messages
+    assert {m.recipient: m.price.amount for m in sent} == {KYIVSTAR: Decimal("0.70"), VODAFONE: Decimal("1.20")}
+    other = SenderNameFactory(client=client, name="IntShop", approved=True)  # international everywhere
+    sent = message_send(client=client, sender=other.name, recipients=[KYIVSTAR], text="Hi").messages
+    assert sent[0].price.amount == Decimal("1.20")
