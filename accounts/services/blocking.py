@@ -15,7 +15,7 @@ from smsportal.errors import ApplicationError, NotFound
 
 from ..models import Client, ClientBlock
 from ..timeutil import kyiv_day_end
-from .core import audit_record
+from .core import audit_record, client_messages_cancel
 
 EXPLANATION_DAYS = 2
 DORMANT_AFTER_DAYS = 3 * 365
@@ -80,8 +80,13 @@ def client_block(*, client: Client, reason: str, actor=None, kind: str = ClientB
         client.status = Client.Status.DORMANT if kind == ClientBlock.Kind.DORMANT else Client.Status.BLOCKED
         client.status_reason = reason
         client.save(update_fields=["status", "status_reason", "updated_at"])
+        # Sending stops at once: what waits for the operator now is cancelled and its reservation
+        # released; scheduled messages wait for the unblock (the per-minute job skips them).
+        cancelled = client_messages_cancel(client=client, statuses=("queued",), error_code="account_blocked",
+                                           error_detail="The account was blocked before the message was sent.")
         audit_record(code="accounts.client.dormant" if kind == ClientBlock.Kind.DORMANT else "accounts.client.blocked",
-                     actor=actor, client=client, target=str(client.public_id), details={"reason": reason})
+                     actor=actor, client=client, target=str(client.public_id),
+                     details={"reason": reason, "cancelled_messages": cancelled})
         if notify:
             transaction.on_commit(lambda: _notify_block(block.pk))
     return block

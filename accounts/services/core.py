@@ -45,3 +45,21 @@ def accounts_settings_get():
 
     row = AccountsSettings.objects.order_by("id").first()
     return row or AccountsSettings.objects.create()
+
+
+def client_messages_cancel(*, client: Client, statuses, error_code: str, error_detail: str,
+                           batch: int = 5000) -> int:
+    """Cancels the client's messages in `statuses` that no connector has claimed yet; each
+    message's reservation goes back to the wallet (messaging's status machine does both)."""
+    from messaging.models import Message  # noqa: PLC0415 (messaging sits above accounts, on purpose)
+    from messaging.services import messages_transition  # noqa: PLC0415
+    from messaging.status import Status  # noqa: PLC0415
+
+    done = 0
+    while ids := list(Message.objects.filter(client=client, status__in=list(statuses)).order_by("pk")
+                      .values_list("pk", flat=True)[:batch]):
+        moved = messages_transition(ids=ids, new=Status.CANCELLED, error_code=error_code, error_detail=error_detail)
+        if not moved:
+            break
+        done += len(moved)
+    return done

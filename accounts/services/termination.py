@@ -16,7 +16,7 @@ from django.utils import timezone
 from smsportal.errors import ApplicationError
 
 from ..models import ApiKey, Client, ClientBlock, Invitation, PhoneCode, User
-from .core import audit_record
+from .core import audit_record, client_messages_cancel
 
 NOTICE_DAYS = 15
 KEEP_DATA_DAYS = 365
@@ -84,21 +84,11 @@ def _terminate_now(client: Client, *, at, actor=None) -> None:
 
 
 def _unsent_cancel(client: Client) -> int:
-    """The account stops: what it queued or scheduled and was not handed to an operator yet is
-    cancelled, and its reservation goes back to the wallet (messaging's status machine)."""
-    from messaging.models import Message  # noqa: PLC0415 (messaging sits above accounts)
-    from messaging.services import messages_transition  # noqa: PLC0415
-    from messaging.status import Status  # noqa: PLC0415
-
-    done = 0
-    while ids := list(Message.objects.filter(client=client, status__in=[
-            Status.SCHEDULED, Status.QUEUED, Status.PENDING_REVIEW]).order_by("pk").values_list("pk", flat=True)[:BATCH]):
-        moved = messages_transition(ids=ids, new=Status.CANCELLED, error_code="account_terminated",
-                                    error_detail="The account was terminated before the message was sent.")
-        if not moved:
-            break
-        done += len(moved)
-    return done
+    """The account stops: what it scheduled, queued or has held for review and was not handed to
+    an operator yet is cancelled, and its reservation goes back to the wallet."""
+    return client_messages_cancel(client=client, statuses=("scheduled", "queued", "pending_review"),
+                                  error_code="account_terminated",
+                                  error_detail="The account was terminated before the message was sent.")
 
 
 def client_terminate(*, client: Client, reason: str, actor=None, at=None) -> Client:

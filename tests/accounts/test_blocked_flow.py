@@ -95,3 +95,19 @@ def test_r_acc_06_scheduled_messages_of_a_blocked_account_wait_until_unblocked(a
     assert messages_release_due(now=at + timedelta(minutes=2)) == 1
     message.refresh_from_db()
     assert message.status == "queued"
+
+
+def test_r_acc_06_a_block_stops_what_waits_for_the_operator_and_returns_its_money(api):
+    available = api.account.wallet.available
+    r = api.post("/api/v1/messages/", {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Now"},
+                 format="json")
+    assert r.status_code == 201
+    message = Message.objects.get(client=api.account)
+    assert message.status == "queued"  # no connector runs in this test: it waits for one
+    client_block(client=api.account, reason="Phishing links", notify=False)
+    message.refresh_from_db()
+    assert message.status == "cancelled" and message.error_code == "account_blocked"
+    api.account.wallet.refresh_from_db()
+    assert api.account.wallet.available == available
+    event = AuditEvent.objects.get(code="accounts.client.blocked")
+    assert event.details["cancelled_messages"] == 1
