@@ -34,6 +34,10 @@ def sms_send(phone: str, text: str) -> bool:
         return False
     from messaging.services.send import system_message_send  # noqa: PLC0415 (messaging sits above accounts)
 
+    if settings.DEBUG:
+        # `make run`: the SMSC simulator is the only "phone", so whoever runs it reads sign-up and
+        # reset codes here (the web process's output). Never logged with DEBUG off.
+        log.info("system SMS to %s: %s", phone, text)
     try:
         system_message_send(recipient=phone, text=text)
     except Exception:  # noqa: BLE001 (a notice must not undo the action that caused it)

@@ -53,3 +53,19 @@ def test_account_forms_use_sentence_case_like_the_rest_of_the_site(web, client):
     assert "New password (again)" in html and "New Password" not in html and "Current Password" not in html
     web.logout()
     assert "Remember me" in client.get(reverse("account_login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_system_sms_text_is_shown_in_the_log_only_with_debug(settings, caplog, client_account):
+    """`make run` (DEBUG): a new user reads the sign-up code in the web log; production never logs it."""
+    from accounts.notify import sms_send
+
+    settings.DEBUG = True
+    with caplog.at_level("INFO", logger="smsportal.accounts"):
+        sms_send("+380501112233", "smsportal code: 123456.")
+    assert "system SMS to +380501112233: smsportal code: 123456." in caplog.text
+    caplog.clear()
+    settings.DEBUG = False
+    with caplog.at_level("INFO", logger="smsportal.accounts"):
+        sms_send("+380501112233", "smsportal code: 654321.")
+    assert "654321" not in caplog.text
