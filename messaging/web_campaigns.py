@@ -387,7 +387,6 @@ def campaign_review(request, token):
             return response
     wallet = wallet_get(client=client)
     estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "")
-
     return render(request, "portal/campaign_review.html", {
         "nav": "campaigns",
         "token": token,

@@ -208,7 +208,6 @@ class MessageEstimateApi(APIView):
         if not template_variables(d["text"]):
             check_text(d["text"])
         prepared = prepare_rows(client=client, text=d["text"], rows=d["recipients"], sender=d.get("sender") or "")
-
         return Response({
             "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
                             "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,

@@ -73,7 +73,6 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
     try:
         prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk),
                                 sender=campaign.sender)
-
     except ApplicationError as exc:
         _fail(campaign, exc.detail)
         raise

@@ -140,7 +140,6 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
             price = price_cache[key] = sms_price(client=client, recipient=parsed.phone, segments=seg.count,
                                                  tariff=tariff, country=parsed.country, operator=parsed.operator,
                                                  sender_class=class_cache[parsed.operator]).amount
-
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
         out.total += price
     return out

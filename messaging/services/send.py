@@ -188,7 +188,6 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
             f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given); "
             "use a campaign for more.")
     prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender)
-
     if prepared.invalid:
         shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
         more = " …" if len(prepared.invalid) > 5 else ""

@@ -112,7 +112,6 @@ def test_r_msg_04_sigkill_mid_campaign_every_part_sent_at_most_once_and_in_doubt
         client.wallet.refresh_from_db()
         # everything captured (in doubt too: it may have been delivered), nothing released
         assert client.wallet.balance.amount == charged and client.wallet.held.amount == 0
-
         assert charged == Decimal("10000") - Decimal("0.85") * total_parts
     finally:
         sim.stop()

@@ -125,7 +125,6 @@ def test_idempotency_key_sends_and_holds_once(api):
     assert LedgerEntry.objects.filter(kind="hold").count() == 1
 
 
-
 def test_message_detail_and_tenant_isolation(api):
     mid = send(api).json()["messages"][0]["id"]
     r = api.get(f"{URL}{mid}/")

@@ -89,7 +89,6 @@ def test_cancel_releases_unsent_in_one_entry(api):
     assert releases.count() == 1 and releases.get().held_delta.amount == Decimal("-1.70")
     api.account.wallet.refresh_from_db()
     assert api.account.wallet.available.amount == Decimal("99.15")  # 0.85 still held for the submitted one
-
     r = api.post(f"{URL}{cid}/cancel/")
     assert r.status_code == 400 and r.json()["code"] == "campaign_finished"
 

@@ -209,7 +209,6 @@ def test_r_msg_01_lifetime_ends_during_retries_expired_and_refunded(route, sim, 
     assert not LedgerEntry.objects.filter(kind__in=["capture", "refund"]).exists()
 
 
-
 def test_permanent_error_fails_and_refunds_and_later_parts_are_not_sent(route, sim, shop):
     point(route, sim, window_size=1)
     sim.inject_submit_error(0x0B, destination="380671234567", count=1)

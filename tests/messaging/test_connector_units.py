@@ -371,7 +371,6 @@ def test_r_msg_01_expiry_refunds_only_what_never_reached_the_smsc(client_account
     assert client_account.wallet.held.amount == 0
 
 
-
 @pytest.mark.django_db
 def test_temporary_refusal_queues_a_retry_and_permanent_fails_with_its_siblings(client_account, route, settings):
     settings.SMSPORTAL_RETRY_BASE_SECONDS = 60

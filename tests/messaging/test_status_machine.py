@@ -1,6 +1,4 @@
 """The message status machine and its one transition service."""
-from decimal import Decimal
-
 import pytest
 
 from billing.models import LedgerEntry
@@ -56,7 +54,6 @@ def test_failed_message_is_released_once(client_account):
     assert (client_account.wallet.balance.amount, client_account.wallet.held.amount) == (100, 0)
     assert LedgerEntry.objects.filter(kind="release").count() == 1
     assert not LedgerEntry.objects.filter(kind__in=["capture", "refund"]).exists()
-
 
 
 def test_r_msg_03_scheduled_messages_released_when_due(client_account):

@@ -154,7 +154,6 @@ def test_send_to_many_mixed_separators_charges_once(web):
     assert Message.objects.filter(client=web.account).count() == 5  # the duplicate is sent once
     assert _balance(web.account) == Decimal("100") - 5 * Decimal("0.85")
     assert [e.kind for e in ledger_for_client(client=web.account)] == ["hold", "topup"]
-
     assert "Sent 5 messages, charged 4.25 UAH." in response.content.decode()
 
 

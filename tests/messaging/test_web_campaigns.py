@@ -389,7 +389,6 @@ def test_upload_task_is_idempotent_and_deletes_the_file(client_account):
     campaign.refresh_from_db()
     assert campaign.accepted == 2 and Message.objects.count() == 2
     assert LedgerEntry.objects.filter(kind="hold").count() == 1
-
     assert list(upload_dir().iterdir()) == []
 
 
