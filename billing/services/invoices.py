@@ -29,10 +29,18 @@ INVOICE_MAX = Decimal("10000000")
 
 
 def client_requisites(client: Client) -> str:
-    """The client's details printed on an invoice. For now the company name and its owner's email;
-    legal details (code, address, VAT) arrive with the accounts' legal-details work (R-ACC-10)."""
+    """The client's details printed on an invoice: its legal name, EDRPOU (legal entity) or RNOKPP
+    (entrepreneur), VAT number and postal address as filled in (R-ACC-10), its owner's email and
+    account id. A client who has not filled them yet gets the company name only."""
     owner = client.users.filter(is_active=True).order_by("date_joined", "id").first()
-    lines = [client.name]
+    lines = [client.legal_name or client.name]
+    if client.tax_code:
+        label = "RNOKPP" if client.legal_form == Client.LegalForm.ENTREPRENEUR else "EDRPOU"
+        lines.append(f"{label} {client.tax_code}")
+    if client.vat_payer and client.vat_number:
+        lines.append(f"VAT payer, IPN {client.vat_number}")
+    if client.postal_address:
+        lines.append(" ".join(client.postal_address.split()))
     if owner is not None:
         lines.append(owner.email)
     lines.append(f"Account {client.public_id}")

@@ -167,3 +167,22 @@ def test_cancelled_invoice_cannot_be_paid_and_a_paid_one_cannot_be_cancelled():
     invoice_mark_paid(number=b.number, via="staff", reference="x")
     with pytest.raises(InvoiceConflict):
         invoice_cancel(number=b.number, reason="too late")
+
+
+def test_r_bill_02_invoice_prints_the_clients_legal_details():
+    from accounts.services import client_legal_update
+
+    client = make_client(name="Kvitka", email="owner@kvitka.ua")
+    client_legal_update(client=client, data={
+        "legal_form": "legal_entity", "legal_name": "Kvitka LLC", "tax_code": "14360570", "vat_payer": True,
+        "vat_number": "143605726543", "postal_address": "1 Khreshchatyk St,\nKyiv, 01001"})
+    client.refresh_from_db()
+    invoice = invoice_issue(client=client, amount=500)
+    assert invoice.client_requisites.splitlines()[:4] == [
+        "Kvitka LLC", "EDRPOU 14360570", "VAT payer, IPN 143605726543", "1 Khreshchatyk St, Kyiv, 01001"]
+    from django.test import Client as WebClient
+    from django.urls import reverse
+
+    web = WebClient()
+    web.force_login(client.users.first())
+    assert "EDRPOU 14360570" in web.get(reverse("invoice_detail", args=[invoice.public_id])).content.decode()
