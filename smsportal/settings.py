@@ -243,6 +243,10 @@ SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
 SMSPORTAL_SYSTEM_SENDER = env.str("SMSPORTAL_SYSTEM_SENDER", default="smsportal")
 # How long the connector waits between database checks when nothing woke it.
 SMSPORTAL_CONNECTOR_IDLE_POLL = env.float("SMSPORTAL_CONNECTOR_IDLE_POLL", default=1.0)
+# A part refused with a temporary error is retried after base × 2^(attempts-1) seconds, jittered,
+# at most the max, until its lifetime (R-MSG-01) ends.
+SMSPORTAL_RETRY_BASE_SECONDS = env.float("SMSPORTAL_RETRY_BASE_SECONDS", default=10.0)
+SMSPORTAL_RETRY_MAX_SECONDS = env.float("SMSPORTAL_RETRY_MAX_SECONDS", default=900.0)
 # How often an idle bind looks for submitted parts whose query_sm is due (R-MSG-04).
 SMSPORTAL_QUERY_CHECK_INTERVAL = env.float("SMSPORTAL_QUERY_CHECK_INTERVAL", default=10.0)
 # Redis holding each route's TPS bucket, shared by every connector process of the route

@@ -506,7 +506,7 @@ _STAT_KEYS = (
     "throttled", "submit_errors", "receipts_sent", "receipts_acked", "receipts_queued",
     "receipts_dropped", "deliver_sm_resp_errors", "mo_sent", "mo_acked", "query_sm",
     "enquire_link", "generic_nack_sent", "generic_nack_received", "disconnects",
-    "responses_dropped", "unbinds_sent", "receipts_lost",
+    "responses_dropped", "unbinds_sent", "unbind_resps", "receipts_lost",
 )
 
 
@@ -1056,6 +1056,7 @@ class SmscSimulator:
             self._send(s, _header(ENQUIRE_LINK_RESP, ESME_ROK, seq))
         elif command_id & RESP:
             if command_id == UNBIND_RESP and s.unbinding:
+                self.stats["unbind_resps"] += 1
                 s.close_after_flush = True
             if command_id == GENERIC_NACK:
                 self.stats["generic_nack_received"] += 1

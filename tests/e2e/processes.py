@@ -13,6 +13,9 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+# One Celery queue for the whole test session: the test process enqueues to it too (the e2e
+# fixture turns eager mode off), and its routing is fixed at the first task it sends.
+QUEUE = f"e2e-{uuid.uuid4().hex[:8]}"
 
 
 def free_port() -> int:
@@ -55,7 +58,7 @@ def process_env(**extra) -> dict:
 class Processes:
     def __init__(self):
         self.procs: list[tuple[str, subprocess.Popen, Path]] = []
-        self.queue = f"e2e-{uuid.uuid4().hex[:8]}"
+        self.queue = QUEUE
 
     def start(self, name: str, args: list[str], **env) -> subprocess.Popen:
         log = Path(tempfile.mkstemp(prefix=f"smsportal-{name}-", suffix=".log")[1])
@@ -68,17 +71,28 @@ class Processes:
         args = [sys.executable, "manage.py", "smsc_simulator", "--port", str(port),
                 "--receipt-delay", str(receipt_delay)]
         for k, v in opts.items():
-            args += [f"--{k.replace('_', '-')}", str(v)]
+            flag = f"--{k.replace('_', '-')}"
+            args += [flag] if v is True else [flag, str(v)]
         self.start("smsc", args)
         wait_for_port(port)
 
-    def connector(self, route_name: str) -> subprocess.Popen:
-        return self.start("connector", [sys.executable, "manage.py", "smpp_connector", "--route", route_name])
+    def connector(self, *route_names: str, **env) -> subprocess.Popen:
+        """`manage.py smpp_connector --route …` (no names: every active route)."""
+        args = [sys.executable, "manage.py", "smpp_connector"]
+        for name in route_names:
+            args += ["--route", name]
+        return self.start("connector", args, **env)
 
-    def worker(self) -> subprocess.Popen:
+    def worker(self, **env) -> subprocess.Popen:
         return self.start("worker", [sys.executable, "-m", "celery", "-A", "smsportal", "worker", "--loglevel",
                                      "INFO", "--concurrency", "1", "--pool", "solo", "--without-gossip",
-                                     "--without-mingle", "--without-heartbeat"])
+                                     "--without-mingle", "--without-heartbeat"], **env)
+
+    def beat(self, **env) -> subprocess.Popen:
+        """Celery beat with django-celery-beat's DatabaseScheduler (the jobs in the test database)."""
+        schedule = Path(tempfile.mkdtemp(prefix="smsportal-beat-")) / "schedule"
+        return self.start("beat", [sys.executable, "-m", "celery", "-A", "smsportal", "beat", "--loglevel", "INFO",
+                                   "--max-interval", "1", "-s", str(schedule)], **env)
 
     def log_of(self, proc: subprocess.Popen) -> str:
         """Everything one started process wrote so far."""
