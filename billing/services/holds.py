@@ -165,5 +165,12 @@ def _move(wallet: Wallet, src: _Source, m: HoldMove) -> LedgerEntry | None:
     return LedgerEntry(
         wallet=wallet, kind=kind, amount=_uah(amount), bonus_delta=_uah(bonus), held_delta=_uah(held),
         balance_after=_uah(balance), available_after=wallet.available, related=src.entry, idempotency_key=m.key,
-        description=(m.description or src.entry.description)[:300], details=m.details)
+        description=_description(m, src.entry)[:300], details=m.details)
+
+
+def _description(m: HoldMove, source: LedgerEntry) -> str:
+    """What the statement says: the move and the send it belongs to ("3 SMS sent: Campaign …")."""
+    if m.description and source.description and not m.description.startswith(source.description):
+        return f"{m.description}: {source.description}"
+    return m.description or source.description
 

@@ -148,7 +148,7 @@ def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
         holds_settle(moves=[HoldMove(
             client_id=client.pk, kind="release", source_key=f"campaign:{campaign.public_id}", amount=refund,
             key=f"campaign-cancel:{campaign.public_id}",
-            description=f"Campaign {campaign.name or campaign.public_id} cancelled: unsent SMS released")])
+            description="Cancelled, unsent SMS released")])
         campaign.state = Campaign.State.CANCELLED
         campaign.finished_at = now
         campaign.save(update_fields=["state", "finished_at", "updated_at"])

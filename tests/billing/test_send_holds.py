@@ -205,3 +205,24 @@ def test_r_bill_14_fifty_concurrent_api_sends_exactly_ten_succeed(tariff, route)
     wallet = _wallet(client)
     assert (wallet.balance.amount, wallet.held.amount) == (-7, 0)  # exactly the overdraft limit, never beyond
     assert min(LedgerEntry.objects.filter(wallet=wallet).values_list("balance_after", flat=True)) == -7
+
+
+def test_r_bill_09_overdue_debt_stops_api_sends_until_paid(api, client_account):
+    """Debt older than 10 calendar days: the send API answers 402 overdraft_overdue; once the debt
+    is paid, sending resumes."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from billing.services import wallet_overdraft_set, wallet_penalty, wallet_topup
+
+    wallet_overdraft_set(client=client_account, limit=Decimal("200"), reason="contract")
+    wallet_penalty(client=client_account, reason="spam complaint", key="p1", messages=1, amount=Decimal("150"))
+    body = {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Hi"}
+    with time_machine.travel(timezone.now() + timedelta(days=11, hours=1), tick=False):
+        r = api.post("/api/v1/messages/", body, format="json")
+        assert r.status_code == 402 and r.json()["code"] == "overdraft_overdue", r.content
+        assert not Message.objects.exists() and not LedgerEntry.objects.filter(kind="hold").exists()
+        wallet_topup(client=client_account, amount=Decimal("50"), key="repay")
+        assert api.post("/api/v1/messages/", body, format="json").status_code == 201
