@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,9 +24,10 @@ from senders.selectors import sender_names_for_client
 from senders.services import sender_name_request
 from smsportal.errors import ApplicationError
 
-from .forms import MessageFilterForm, SendForm, SenderNameRequestForm
+from .forms import MessageFilterForm, SendForm, SenderNameRequestForm, split_recipients
 from .selectors import message_get, messages_for_client
 from .services import message_send
+from .services.prepare import message_estimate
 from .status import FINAL, Status
 
 PAGE_SIZE = 50
@@ -130,8 +132,29 @@ def send(request):
         "send_config": {
             "segmentPrice": str(segment_price) if segment_price is not None else None,
             "longParts": LONG_MESSAGE_PARTS,
+            "estimateUrl": reverse("message_send_estimate"),
         },
     }, status=400 if form.is_bound else 200)
+
+
+ESTIMATE_MAX_RECIPIENTS = 1000  # what the send form takes (SMSPORTAL_MAX_RECIPIENTS)
+
+
+@require_POST
+@require_role(*SEND_ROLES)
+def send_estimate(request):
+    """The send form's live preview: per-recipient operator, parts and price, and the total
+    (the same answer as POST /api/v1/messages/estimate/), without sending."""
+    text = request.POST.get("text", "")
+    numbers = split_recipients(request.POST.get("recipients", ""))[:ESTIMATE_MAX_RECIPIENTS]
+    if not numbers or not text.strip():
+        return JsonResponse({"recipients": [], "count": 0, "invalid": [], "refused": [], "duplicates": 0,
+                             "total_price": {"amount": "0.00", "currency": "UAH"}})
+    try:
+        body = message_estimate(client=request.client, text=text, recipients=numbers, shown=50)
+    except ApplicationError as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.detail}, status=400)
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _period_filter(filters) -> dict:

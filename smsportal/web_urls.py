@@ -7,6 +7,7 @@ from messaging import views as messaging_views
 urlpatterns = [
     path("", messaging_views.dashboard, name="dashboard"),
     path("send/", messaging_views.send, name="message_send"),
+    path("send/estimate.json", messaging_views.send_estimate, name="message_send_estimate"),
     path("messages/", messaging_views.message_list, name="message_list"),
     path("messages/status.json", messaging_views.message_status_json, name="message_status_json"),
     path("messages/<uuid:public_id>/", messaging_views.message_detail, name="message_detail"),

@@ -3,7 +3,6 @@ import uuid
 from functools import partial
 
 from django.db import transaction
-from djmoney.money import Money
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -16,7 +15,7 @@ from ..campaign_tasks import campaign_accept_group_task
 from ..models import Campaign, ContactGroup
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client
 from ..services import campaign_accept, campaign_cancel, campaign_create
-from ..services.prepare import check_text, prepare_rows, template_variables
+from ..services.prepare import message_estimate
 from ..services.send import sender_check
 from .serializers import money_json
 
@@ -205,17 +204,5 @@ class MessageEstimateApi(APIView):
         client = request.user.client
         if d.get("sender"):
             sender_check(client=client, sender=d["sender"])
-        if not template_variables(d["text"]):
-            check_text(d["text"])
-        prepared = prepare_rows(client=client, text=d["text"], rows=d["recipients"], sender=d.get("sender") or "")
-        return Response({
-            "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
-                            "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,
-                            "price": money_json(Money(r.price, "UAH"))} for r in prepared.rows[:1000]],
-            "count": len(prepared.rows),
-            "invalid": prepared.invalid[:100],
-            "refused": prepared.refused[:100],
-            "duplicates": prepared.duplicates,
-            "total_price": money_json(prepared.total_money),
-        })
+        return Response(message_estimate(client=client, text=d["text"], recipients=d["recipients"]))
 

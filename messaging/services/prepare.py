@@ -143,3 +143,28 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
         out.total += price
     return out
+
+
+def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000) -> dict:
+    """What a send would cost, without sending (like SMSC's `cost=1`): per recipient its E.164
+    number, operator, parts, encoding and price, the rows that cannot be sent, and the total.
+    The API's estimate endpoint and the send form's live preview both answer with this."""
+    if not template_variables(text or ""):
+        check_text(text)
+    prepared = prepare_rows(client=client, text=text, rows=recipients)
+
+    def money(amount) -> dict:
+        amount = Decimal(amount)
+        return {"amount": f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}", "currency": "UAH"}
+
+    return {
+        "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
+                        "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,
+                        "price": money(r.price)} for r in prepared.rows[:shown]],
+        "count": len(prepared.rows),
+        "invalid": prepared.invalid[:100],
+        "refused": prepared.refused[:100],
+        "duplicates": prepared.duplicates,
+        "total_price": money(prepared.total),
+    }
+

@@ -100,9 +100,65 @@
     }
   }
 
-  text.addEventListener("input", update);
-  recipients.addEventListener("input", update);
+  // The server's estimate (per-operator prices, the numbers as it reads them), asked for a
+  // moment after typing stops; it replaces the flat-price estimate above when it comes.
+  var detail = document.getElementById("est-detail");
+  var rowsBody = detail ? detail.querySelector("tbody") : null;
+  var estMore = document.getElementById("est-more");
+  var estInvalid = document.getElementById("est-invalid");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
+  var timer = null, asked = 0;
+
+  function cell(row, value) {
+    var td = document.createElement("td");
+    td.textContent = value;
+    row.appendChild(td);
+  }
+  function showEstimate(body) {
+    var total = toUnits(body.total_price.amount);
+    estCost.textContent = formatUnits(total) + " UAH";
+    estRecipients.textContent = String(body.count);
+    if (fundsWarning) fundsWarning.hidden = !(balanceUnits != null && total > balanceUnits);
+    rowsBody.textContent = "";
+    body.recipients.forEach(function (r) {
+      var tr = document.createElement("tr");
+      cell(tr, r.recipient);
+      cell(tr, r.operator || r.country);
+      cell(tr, String(r.segments));
+      cell(tr, formatUnits(toUnits(r.price.amount)));
+      rowsBody.appendChild(tr);
+    });
+    detail.hidden = !body.recipients.length && !body.invalid.length;
+    estMore.hidden = body.count <= body.recipients.length;
+    estMore.textContent = "… and " + (body.count - body.recipients.length) + " more.";
+    var bad = body.invalid.length + body.refused.length;
+    estInvalid.hidden = !bad;
+    estInvalid.textContent = bad ? plural(bad, "number", "numbers") + " cannot be sent: " +
+      body.invalid.concat(body.refused).slice(0, 3).map(function (e) { return e.value + " (" + e.reason + ")"; })
+        .join(", ") : "";
+  }
+  function askServer() {
+    if (!config.estimateUrl || !detail || !window.fetch) return;
+    var mine = ++asked;
+    var data = new FormData();
+    data.append("text", text.value);
+    data.append("recipients", recipients.value);
+    fetch(config.estimateUrl, {method: "POST", body: data, credentials: "same-origin",
+                               headers: {"X-CSRFToken": csrf ? csrf.value : ""}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) { if (body && mine === asked) showEstimate(body); })
+      .catch(function () { /* the flat estimate stays */ });
+  }
+  function changed() {
+    update();
+    window.clearTimeout(timer);
+    timer = window.setTimeout(askServer, 400);
+  }
+
+  text.addEventListener("input", changed);
+  recipients.addEventListener("input", changed);
   update();
+  if (recipients.value && text.value) askServer();
 
   // One click sends once (the server's idempotency token covers the rest).
   form.addEventListener("submit", function () {

@@ -18,7 +18,6 @@ from messaging.models import Campaign, Message, MessagePart, Route
 from messaging.status import Status
 from tests.e2e.conftest import beat_jobs, wait_for_worker
 from tests.e2e.processes import free_port, wait_until
-from tests.factories import SenderNameFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
