@@ -33,9 +33,20 @@ def _owners(destinations) -> dict[str, int]:
     q = Q()
     for name in wanted:
         q |= Q(name__iexact=name)
+        if _is_number(name):  # a number sender: the SMSC writes it with or without the '+'
+            q |= Q(name=name.lstrip("+")) | Q(name="+" + name.lstrip("+"))
     # names are unique whatever the letter case (senders' constraint): one owner per name
-    return {name.upper(): client_id
-            for name, client_id in SenderName.objects.filter(q).values_list("name", "client_id")}
+    owners = {}
+    for name, client_id in SenderName.objects.filter(q).values_list("name", "client_id"):
+        owners[name.upper()] = client_id
+        if _is_number(name):
+            owners[name.lstrip("+")] = owners["+" + name.lstrip("+")] = client_id
+    return owners
+
+
+def _is_number(name: str) -> bool:
+    digits = name[1:] if name.startswith("+") else name
+    return digits.isdigit() and digits.isascii()
 
 
 def inbound_store(*, route_id: int, messages) -> list[InboundMessage]:

@@ -57,6 +57,7 @@ from messaging.smpp.receipts import (
 from messaging.smpp.simulator import decode_submit_sm, encode_deliver_sm
 from messaging.smpp.throttle import AdaptiveRate, LocalLimiter, RedisLimiter, bucket_shape
 from messaging.status import Status
+from tests.factories import SenderNameFactory
 
 
 class FakeClock:
@@ -477,6 +478,19 @@ def test_r_cmp_05_inbound_store_finds_the_owner_and_records_the_opt_out_once(cli
         (client_account.pk, "+380671112233", "reply")]
     again = opt_out_record(client=client_account, phone="380671112233", source="client")
     assert again.source == "reply" and OptOut.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_r_cmp_05_inbound_to_a_number_sender_finds_its_owner_with_or_without_plus(client_account, route):
+    SenderNameFactory(client=client_account, name="+380441234567", approved=True)
+    SenderNameFactory(client=client_account, name="7500", approved=True)
+    inbound_store(route_id=route.pk, messages=[("+380671112233", "380441234567", "hello"),
+                                              ("+380671112234", "+380441234567", "hi"),
+                                              ("+380671112235", "7500", "СТОП"),
+                                              ("+380671112236", "380449999999", "who?")])
+    assert list(InboundMessage.objects.order_by("id").values_list("client_id", flat=True)) == [
+        client_account.pk, client_account.pk, client_account.pk, None]
+    assert list(OptOut.objects.values_list("phone", flat=True)) == ["+380671112235"]
 
 
 @pytest.mark.django_db
