@@ -144,3 +144,11 @@ def test_r_bill_06_refunds_are_batched_in_receipts_apply(client_account, route):
 
     assert queries_for(5, 1000001) == queries_for(60, 2000001)
     assert _wallet(client_account).balance.amount == 200
+
+
+def test_r_bill_06_billing_page_tells_the_client_it_pays_for_delivered_only(web):
+    from django.urls import reverse
+
+    assert "delivered</strong> SMS to Ukrainian numbers only" not in web.get(reverse("billing_overview")).content.decode()
+    _pays_for_delivered(web.account)
+    assert "delivered</strong> SMS to Ukrainian numbers only" in web.get(reverse("billing_overview")).content.decode()
