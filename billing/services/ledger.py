@@ -327,11 +327,12 @@ def wallet_release(*, client: Client, hold_key: str, key: str, amount: Decimal |
 # --- the nightly proof that the cache equals the entries -----------------------------------------
 
 def wallets_reconcile() -> int:
-    """Recomputes every wallet from its entries; each mismatch is logged and audited (staff see
-    `billing.wallet.out_of_balance` in the audit log). Returns the number of mismatches."""
+    """Recomputes every wallet from its entries, and every hold from its captures and releases;
+    each mismatch is logged and audited (staff see `billing.wallet.out_of_balance` and
+    `billing.hold.overdrawn` in the audit log). Returns the number of mismatches."""
     import logging  # noqa: PLC0415
 
-    from ..selectors import wallets_out_of_balance  # noqa: PLC0415
+    from ..selectors import holds_overdrawn, wallets_out_of_balance  # noqa: PLC0415
 
     log = logging.getLogger("smsportal.billing")
     bad = wallets_out_of_balance()
@@ -339,4 +340,9 @@ def wallets_reconcile() -> int:
         log.error("wallet %s out of balance: %s cached %s, entries %s", m.wallet.pk, m.field, m.cached, m.computed)
         audit_record(code="billing.wallet.out_of_balance", client=m.wallet.client, target=str(m.wallet.pk),
                      details={"field": m.field, "cached": str(m.cached), "computed": str(m.computed)})
-    return len(bad)
+    overdrawn = holds_overdrawn()
+    for hold in overdrawn:
+        log.error("hold %s (%s) settled beyond what it reserved", hold.pk, hold.idempotency_key)
+        audit_record(code="billing.hold.overdrawn", client=hold.wallet.client, target=hold.idempotency_key,
+                     details={"reserved": str(hold.held_delta.amount), "settled": str(-hold.settled)})
+    return len(bad) + len(overdrawn)

@@ -202,4 +202,6 @@ def test_r_bill_01_holds_overdrawn_check_catches_a_release_beyond_the_hold():
                                         held_delta=Money(-4, "UAH"), balance_after=Money(10, "UAH"), related=hold,
                                         idempotency_key="forged")
     assert holds_overdrawn() == [hold]
+    assert wallets_reconcile() >= 1  # the nightly job reports it too
+    assert AuditEvent.objects.filter(code="billing.hold.overdrawn", target="h").exists()
     forged.delete()  # tests may; the application never deletes an entry
