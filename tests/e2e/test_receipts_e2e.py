@@ -1,7 +1,7 @@
 """End to end, no eager mode: receipts the SMSC never sends are recovered by query_sm polling
 (R-MSG-04), and inbound SMS (MO) reach the client that owns the sender, a STOP reply becoming an
-opt-out (R-CMP-05). Real connector and worker processes; a simulator process or one on a real
-TCP port in this process (to inject MO)."""
+opt-out (R-CMP-05). Real connector, worker and simulator processes (MO through the simulator's
+control port)."""
 from datetime import timedelta
 
 import pytest
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from compliance.models import OptOut
 from messaging.models import InboundMessage, Message, MessagePart, ReceiptInbox, Route
-from messaging.smpp.simulator import SimulatorConfig, SmscSimulator
+from messaging.smpp.simulator_control import control_request
 from messaging.status import Status
 from tests.e2e.conftest import wait_for_worker
 from tests.e2e.processes import free_port, wait_until
@@ -44,23 +44,28 @@ def test_r_msg_04_lost_receipts_are_recovered_by_query_sm_polling(api, route, li
 
 
 def test_r_cmp_05_inbound_sms_stored_for_the_sender_owner_and_stop_opts_out(api, route, live):
-    sim = SmscSimulator(SimulatorConfig(port=0)).start()
-    try:
-        Route.objects.filter(pk=route.pk).update(port=sim.port)
-        live.connector("test-route")  # it stores MO itself, no worker needed
-        assert sim.wait_for(lambda: sim.stats["bound"] >= 1, timeout=20), live.logs()
-        sim.inject_mo(source="380671234567", destination="TestShop", text="СТОП")
-        sim.inject_mo(source="380501112233", destination="TestShop", text="Дякую, отримав!")
-        sim.inject_mo(source="380931112233", destination="SomeoneElse", text="stop")
-        assert wait_until(lambda: InboundMessage.objects.count() == 3, timeout=20), live.logs()
-        assert sim.wait_for(lambda: sim.stats["mo_acked"] == 3, timeout=5)  # answered once stored
-        mine = InboundMessage.objects.filter(client=api.account)
-        assert set(mine.values_list("source", "text")) == {("+380671234567", "СТОП"),
-                                                           ("+380501112233", "Дякую, отримав!")}
-        assert InboundMessage.objects.get(destination="SomeoneElse").client is None
-        assert list(OptOut.objects.values_list("client", "phone")) == [(api.account.pk, "+380671234567")]
-        r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Sale",
-                                            "recipients": ["0671234567", "0501112233"]}, format="json")
-        assert r.json()["counts"]["refused"] == 1 and r.json()["counts"]["accepted"] == 1
-    finally:
-        sim.stop()
+    """MO injected through the simulator process's control port (`manage.py smsc_control`)."""
+    port, control = free_port(), free_port()
+    Route.objects.filter(pk=route.pk).update(port=port)
+    live.simulator(port, control_port=control)
+    live.connector("test-route")  # it stores MO itself, no worker needed
+
+    def mo(source, destination, text):
+        assert control_request(control, {"cmd": "mo", "source": source, "destination": destination,
+                                         "text": text})["ok"]
+
+    assert wait_until(lambda: control_request(control, {"cmd": "stats"})["stats"]["bound"] >= 1, timeout=20), \
+        live.logs()
+    mo("380671234567", "TestShop", "СТОП")
+    mo("380501112233", "TestShop", "Дякую, отримав!")
+    mo("380931112233", "SomeoneElse", "stop")
+    assert wait_until(lambda: InboundMessage.objects.count() == 3, timeout=20), live.logs()
+    assert wait_until(lambda: control_request(control, {"cmd": "stats"})["stats"]["mo_acked"] == 3, timeout=5)
+    mine = InboundMessage.objects.filter(client=api.account)
+    assert set(mine.values_list("source", "text")) == {("+380671234567", "СТОП"),
+                                                       ("+380501112233", "Дякую, отримав!")}
+    assert InboundMessage.objects.get(destination="SomeoneElse").client is None
+    assert list(OptOut.objects.values_list("client", "phone")) == [(api.account.pk, "+380671234567")]
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Sale",
+                                        "recipients": ["0671234567", "0501112233"]}, format="json")
+    assert r.json()["counts"]["refused"] == 1 and r.json()["counts"]["accepted"] == 1

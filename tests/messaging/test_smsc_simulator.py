@@ -519,3 +519,23 @@ def test_fast_codec_matches_smpplib():
     assert (parsed.source_addr, parsed.destination_addr) == (b"380671234567", b"DemoShop")
     assert parsed.short_message == b"id:1 stat:DELIVRD"
     assert (parsed.receipted_message_id, parsed.message_state) == (b"1", 2)
+
+
+def test_control_port_injects_mo_scripts_faults_and_reads_counters(sim, connect):
+    from messaging.smpp.simulator_control import ControlServer, control_request
+
+    control = ControlServer(sim).start()
+    try:
+        client = connect(sim)
+        assert control_request(control.port, {"cmd": "mo", "source": "380671234567", "destination": "DemoShop",
+                                              "text": "СТОП"}) == {"ok": True, "sent": True}
+        mo = read_command(client, "deliver_sm")
+        assert mo.short_message.decode("utf-16-be") == "СТОП" and mo.esm_class == 0
+        assert control_request(control.port, {"cmd": "submit_error", "status": 0x08, "count": 1})["ok"]
+        submit(client)
+        assert read_command(client, "submit_sm_resp").status == 0x08
+        assert control_request(control.port, {"cmd": "stats"})["stats"]["mo_sent"] == 1
+        assert control_request(control.port, {"cmd": "nope"})["ok"] is False
+        assert control_request(control.port, {"cmd": "mo"})["ok"] is False  # missing fields: an answer, not a crash
+    finally:
+        control.stop()

@@ -54,6 +54,9 @@ class Command(BaseCommand):
                                  "still answers). Default 1.0")
         parser.add_argument("--no-receipt-tlvs", action="store_true",
                             help="receipts in the text form only (no receipted_message_id / message_state)")
+        parser.add_argument("--control-port", type=int, default=None,
+                            help="also listen on 127.0.0.1:PORT for control commands (MO injection, faults, "
+                                 "counters; see messaging.smpp.simulator_control and manage.py smsc_control)")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--stats-interval", type=float, default=10.0,
                             help="seconds between counter lines; 0 = none")
@@ -86,6 +89,16 @@ class Command(BaseCommand):
             simulator.start()
         except OSError as exc:
             raise CommandError("cannot listen on %s:%s: %s" % (config.host, config.port, exc))
+        control = None
+        if options["control_port"] is not None:
+            from messaging.smpp.simulator_control import ControlServer  # noqa: PLC0415
+
+            try:
+                control = ControlServer(simulator, options["control_port"]).start()
+            except OSError as exc:
+                simulator.stop()
+                raise CommandError("cannot listen on the control port %s: %s" % (options["control_port"], exc))
+            logger.info("control port on 127.0.0.1:%s", control.port)
 
         def _stop(signum, frame):
             logger.info("signal %s: stopping the SMSC simulator", signum)
@@ -104,6 +117,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            if control is not None:
+                control.stop()
             simulator.stop()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
