@@ -59,6 +59,19 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ("client", "route")
 
 
+@admin.register(MessagePart)
+class MessagePartAdmin(ReadOnlyAdmin):
+    """Every submit_sm; staff find the parts left in doubt by a crash (error code `in_doubt`, see
+    messaging.smpp.connector) and the ones waiting for a retry here."""
+
+    list_display = ("id", "message", "seq", "route", "status", "smsc_message_id", "error_code", "attempts",
+                    "submitted_at", "next_attempt_at", "done_at")
+    list_filter = ("status", "error_code", "route")
+    search_fields = ("smsc_message_id", "message__public_id", "message__recipient")
+    list_select_related = ("message", "route")
+    raw_id_fields = ("message",)
+
+
 @admin.register(ReceiptInbox)
 class ReceiptInboxAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "route", "smsc_message_id", "stat", "error", "processed_at", "attempts")

@@ -80,3 +80,16 @@ def test_staff_sets_up_a_route_with_every_dispatch_field_in_the_admin(staff, rou
     assert r.status_code == 302
     assert OperatorPrefix.objects.get().prefix == "+3806712"
     assert OperatorPrefix.objects.get().operator == "vodafone"
+
+
+def test_staff_find_parts_in_doubt_by_their_error_code(staff, client_account, route):
+    from messaging.models import Message, MessagePart
+    from messaging.services import message_send
+
+    message = message_send(client=client_account, sender="TestShop", recipients=["0671234567"], text="hi").messages[0]
+    MessagePart.objects.create(message=Message.objects.get(pk=message.pk), seq=1, route=route, status="submitting",
+                               error_code="in_doubt")
+    r = staff.get("/admin/messaging/messagepart/?error_code=in_doubt")
+    assert r.status_code == 200 and "1 message part" in r.content.decode()
+    assert staff.get("/admin/messaging/messagepart/?error_code=none").status_code == 200
+
