@@ -16,6 +16,8 @@ def live():
     saved = app.conf.task_always_eager, app.conf.task_default_queue
     app.conf.task_always_eager = False
     app.conf.task_default_queue = QUEUE
+    for cached in ("default_queue", "queues", "router"):  # routing is cached on first use
+        app.amqp.__dict__.pop(cached, None)
     try:
         with running() as procs:
             yield procs
