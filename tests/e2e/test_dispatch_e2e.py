@@ -172,3 +172,38 @@ def test_routing_by_operator_with_prefix_override_and_source_ton_rules(api, rout
     assert to_ks == {("380671234567", "TestShop", 5, 0), ("380671234567", "7500", 3, 0)}
     assert {d for d, *_ in to_vf} == {"380501234567", "380631234567", "380679912345"}
     assert {(s, ton, npi) for _d, s, ton, npi in to_vf} == {("TestShop", 5, 0), ("7500", 3, 0)}
+
+
+def test_r_msg_01_temporary_errors_retry_until_the_lifetime_ends_then_expired_and_refunded(api, route, make_sim,
+                                                                                             live):
+    """The SMSC answers ESME_RSYSERR (temporary) every time for one number: the connector retries
+    it with backoff until the message's lifetime ends, then it is `expired` and refunded (no part
+    of it ever reached the operator); its neighbour is delivered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.services import messages_release_due
+
+    sim = make_sim()
+    Route.objects.filter(pk=route.pk).update(port=sim.port)
+    sim.inject_submit_error(0x08, destination="380671110009", count=1000)
+    start(live, "test-route", SMSPORTAL_RETRY_BASE_SECONDS=0.5)
+    before = available(api.account)
+    at = timezone.now() + timedelta(hours=1)
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Reminder", "send_at": at.isoformat(),
+                                        "recipients": ["+380671110009", "+380671110008"], "ttl": 3600},
+                 format="json")
+    cid = r.json()["id"]
+    # A lifetime of a few seconds (the API's minimum is a minute): it ends while the retries go on.
+    Message.objects.filter(campaign__public_id=cid).update(send_at=timezone.now(),
+                                                          valid_until=timezone.now() + timedelta(seconds=4))
+    assert messages_release_due(now=timezone.now()) == 2
+    assert wait_until(finished(cid, 2), timeout=30), live.logs()
+    doomed = Message.objects.get(recipient="+380671110009")
+    assert doomed.status == Status.EXPIRED and doomed.error_code == "ttl"
+    part = MessagePart.objects.get(message=doomed)
+    assert part.attempts >= 3 and part.error_code == "smpp_0x08" and not part.smsc_message_id
+    assert Message.objects.get(recipient="+380671110008").status == Status.DELIVERED
+    assert before - available(api.account) == Decimal("0.85")  # only the delivered one is paid
+    assert sim.stats["submit_errors"] >= 3 and sent_once(sim)
