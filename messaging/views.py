@@ -148,7 +148,7 @@ def send_estimate(request):
     text = request.POST.get("text", "")
     numbers = split_recipients(request.POST.get("recipients", ""))[:ESTIMATE_MAX_RECIPIENTS]
     if not numbers or not text.strip():
-        return JsonResponse({"recipients": [], "count": 0, "invalid": [], "refused": [], "duplicates": 0,
+        return JsonResponse({"warnings": [], "recipients": [], "count": 0, "invalid": [], "refused": [], "duplicates": 0,
                              "total_price": {"amount": "0.00", "currency": "UAH"}})
     try:
         body = message_estimate(client=request.client, text=text, recipients=numbers, shown=50)

@@ -3,7 +3,7 @@ from django.urls import path
 from billing.api.views import (BalanceApi, InvoiceDetailApi, InvoiceListCreateApi, PaymentCallbackApi, PriceListApi,
                                TransactionListApi)
 from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, CampaignListCreateApi,
-                                     MessageEstimateApi)
+                                     CampaignMessagesApi, MessageEstimateApi)
 from messaging.api.contacts import ContactGroupDetailApi, ContactGroupImportApi, ContactGroupListCreateApi
 from messaging.api.views import MessageDetailApi, MessageSendApi
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("campaigns/", CampaignListCreateApi.as_view(), name="api-campaigns"),
     path("campaigns/<str:campaign_id>/", CampaignDetailApi.as_view(), name="api-campaign-detail"),
     path("campaigns/<str:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="api-campaign-cancel"),
+    path("campaigns/<str:campaign_id>/messages/", CampaignMessagesApi.as_view(), name="api-campaign-messages"),
     path("contact-groups/", ContactGroupListCreateApi.as_view(), name="api-contact-groups"),
     path("contact-groups/<str:group_id>/", ContactGroupDetailApi.as_view(), name="api-contact-group-detail"),
     path("contact-groups/<str:group_id>/contacts/", ContactGroupImportApi.as_view(), name="api-contact-group-import"),

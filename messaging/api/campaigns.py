@@ -3,8 +3,9 @@ import uuid
 from functools import partial
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,12 +13,13 @@ from smsportal.api_schema import ERRORS, MoneyOutput
 from smsportal.errors import NotFound
 
 from ..campaign_tasks import campaign_accept_group_task
-from ..models import Campaign, ContactGroup
+from ..models import Campaign, ContactGroup, Message
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client
 from ..services import campaign_accept, campaign_cancel, campaign_create
 from ..services.prepare import message_estimate
 from ..services.send import sender_check
-from .serializers import money_json
+from ..status import Status
+from .serializers import MessageOutput, message_json, money_json
 
 
 @extend_schema_field({"type": "array", "maxItems": 100000,
@@ -97,7 +99,13 @@ class EstimateRowOutput(serializers.Serializer):
     price = MoneyOutput()
 
 
+class WarningOutput(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["long_message", "abroad"])
+    detail = serializers.CharField()
+
+
 class EstimateOutput(serializers.Serializer):
+    warnings = WarningOutput(many=True)
     recipients = EstimateRowOutput(many=True)
     count = serializers.IntegerField()
     invalid = RowErrorOutput(many=True)
@@ -185,6 +193,41 @@ class CampaignCancelApi(APIView):
         campaign = _campaign_or_404(request, campaign_id)
         campaign = campaign_cancel(client=request.user.client, public_id=campaign.public_id, actor=None)
         return Response(campaign_json(campaign))
+
+
+CAMPAIGN_MESSAGES_PAGE = 1000
+
+
+class CampaignMessagesOutput(serializers.Serializer):
+    messages = MessageOutput(many=True)
+    next_after = serializers.IntegerField(allow_null=True, help_text="Pass as `after` for the next page.")
+
+
+class CampaignMessagesApi(APIView):
+    """GET /api/v1/campaigns/<id>/messages/?status=&after= — every message of a campaign with its
+    status (R-MSG-05), 1,000 a page in a stable order."""
+
+    @extend_schema(responses={200: CampaignMessagesOutput, **ERRORS}, parameters=[
+        OpenApiParameter("status", str, required=False, enum=[s.value for s in Status]),
+        OpenApiParameter("after", int, required=False, description="`next_after` of the previous page.")])
+    def get(self, request, campaign_id):
+        campaign = _campaign_or_404(request, campaign_id)
+        qs = Message.objects.filter(campaign=campaign).order_by("id")
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in Status.values:
+                raise ValidationError({"status": [f"One of: {', '.join(Status.values)}."]})
+            qs = qs.filter(status=wanted)
+        after = request.query_params.get("after")
+        if after:
+            if not after.isdigit():
+                raise ValidationError({"after": ["The `next_after` of the previous page."]})
+            qs = qs.filter(id__gt=int(after))
+        page = list(qs[:CAMPAIGN_MESSAGES_PAGE + 1])
+        more = len(page) > CAMPAIGN_MESSAGES_PAGE
+        page = page[:CAMPAIGN_MESSAGES_PAGE]
+        return Response({"messages": [message_json(m) for m in page],
+                         "next_after": page[-1].pk if more else None})
 
 
 class EstimateInput(serializers.Serializer):

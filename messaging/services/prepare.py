@@ -23,6 +23,7 @@ from ..phones import Recipient, parse_recipient
 from ..routing import Router
 
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+LONG_MESSAGE_PARTS = 3  # R-MSG-06: beyond this, delivery of a long message is not guaranteed
 
 
 @dataclass(slots=True)
@@ -157,7 +158,16 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
         amount = Decimal(amount)
         return {"amount": f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}", "currency": "UAH"}
 
+    warnings = []
+    if any(r.segments > LONG_MESSAGE_PARTS for r in prepared.rows):
+        warnings.append({"code": "long_message",
+                         "detail": f"Messages of more than {LONG_MESSAGE_PARTS} parts may not be delivered "
+                                   "whole: delivery is not guaranteed (R-MSG-06)."})
+    if any(r.recipient.country != "UA" for r in prepared.rows):
+        warnings.append({"code": "abroad",
+                         "detail": "Delivery abroad is not guaranteed (R-MSG-06)."})
     return {
+        "warnings": warnings,
         "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
                         "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,
                         "price": money(r.price)} for r in prepared.rows[:shown]],
