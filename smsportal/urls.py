@@ -11,6 +11,8 @@ from smsportal.errors import NotFound
 admin.site.site_header = "smsportal staff"
 admin.site.site_title = "smsportal staff"
 admin.site.index_title = "Operations"
+# The lists (sender queue, messages, wallets) need the width more than a second copy of the index.
+admin.site.enable_nav_sidebar = False
 admin.site.login = secure_admin_login(admin.site.login)
 
 
