@@ -61,7 +61,9 @@ Behaviour (what an ESME sees):
   count=1)`` answers the next matching submits with an error status (no record);
   ``drop_submit_responses(destination=None, count=1)`` accepts the next matching submits
   (record and receipt) but never answers them; ``unbind_all()`` sends an SMSC-initiated
-  ``unbind`` to every bound session and closes it when the ``unbind_resp`` comes.
+  ``unbind`` to every bound session and closes it when the ``unbind_resp`` comes;
+  ``freeze_all()`` stops reading and answering the current sessions but keeps them open (a
+  hung SMSC).
 
 Hot-path PDUs (submit_sm in, submit_sm_resp/deliver_sm out, deliver_sm_resp in) use a
 small struct-based codec; everything else goes through smpplib's command classes.
@@ -506,7 +508,7 @@ _STAT_KEYS = (
     "throttled", "submit_errors", "receipts_sent", "receipts_acked", "receipts_queued",
     "receipts_dropped", "deliver_sm_resp_errors", "mo_sent", "mo_acked", "query_sm",
     "enquire_link", "generic_nack_sent", "generic_nack_received", "disconnects",
-    "responses_dropped", "unbinds_sent", "unbind_resps", "receipts_lost",
+    "responses_dropped", "unbinds_sent", "unbind_resps", "receipts_lost", "frozen_bytes",
 )
 
 
@@ -531,6 +533,7 @@ class _Session(asyncio.Protocol):
         self.seq = 0
         self.outstanding = {}  # deliver_sm sequence -> MessageRecord (receipt) or MO tuple
         self.unbinding = False  # we sent an unbind and wait for its response
+        self.frozen = False  # freeze_all(): a hung SMSC, reads and writes nothing
 
     def next_seq(self) -> int:
         self.seq = self.seq + 1 if self.seq < _SEQ_MAX else 1
@@ -812,6 +815,16 @@ class SmscSimulator:
             return len(victims)
         return self.call(run)
 
+    def freeze_all(self, system_id: Optional[str] = None) -> int:
+        """Stop answering every current session (of one system_id) while keeping its TCP
+        connection open, as a hung SMSC does: only the ESME's watchdog can tell. Returns how many."""
+        def run():
+            victims = [s for s in self._sessions if system_id is None or s.system_id == system_id]
+            for s in victims:
+                s.frozen = True
+            return len(victims)
+        return self.call(run)
+
     def disconnect_all(self, system_id: Optional[str] = None) -> int:
         """Abruptly close every session (of one system_id); returns how many."""
         def run():
@@ -884,6 +897,8 @@ class SmscSimulator:
     # --- output -----------------------------------------------------------------------
 
     def _send(self, s: _Session, data: bytes) -> None:
+        if s.frozen:
+            return
         s.out.append(data)
         if not s.dirty:
             s.dirty = True
@@ -907,6 +922,9 @@ class SmscSimulator:
     # --- input ------------------------------------------------------------------------
 
     def _on_data(self, s: _Session, data: bytes) -> None:
+        if s.frozen:
+            self.stats["frozen_bytes"] += len(data)
+            return  # a hung SMSC: the TCP session stays up, nothing is read or answered
         buf = s.buf + data if s.buf else data
         n = len(buf)
         pos = 0

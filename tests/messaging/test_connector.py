@@ -345,6 +345,21 @@ def test_smsc_initiated_unbind_and_a_dropped_link_reconnect_and_sending_continue
     assert set(submits_per_part(sim).values()) == {1}
 
 
+def test_watchdog_drops_a_hung_smsc_whose_link_stays_open_and_rebinds(route, sim, shop):
+    """The SMSC stops answering but keeps the TCP session: no read error ever comes. The
+    enquire_link watchdog (no answer within its timeout) drops the link and binds again."""
+    point(route, sim, enquire_link_interval=1)
+    first = send(shop, phones(3))
+    with connector(route) as c:
+        assert wait_for(all_in(first, Status.DELIVERED))
+        assert sim.freeze_all() == 1
+        assert wait_for(lambda: sim.stats["binds"] == 2, timeout=15), sim.stats
+        assert sim.stats["frozen_bytes"] > 0  # it did ask (enquire_link) before giving up
+        second = send(shop, phones(3, 2000001))
+        assert wait_for(all_in(second, Status.DELIVERED)), statuses(second)
+        assert c.stats["binds"] == 2
+
+
 def test_already_bound_refusal_backs_off_and_the_free_bind_still_sends(route, make_sim, shop):
     sim = make_sim(max_binds=1)
     point(route, sim, binds=2)
