@@ -8,7 +8,7 @@ One JSON object a line in, one JSON object a line back, on 127.0.0.1 only::
     {"cmd": "stats"}                          -> {"ok": true, "stats": {...}}
     {"cmd": "submit_error", "status": 8, "destination": "380671234567", "count": 2}
     {"cmd": "drop_responses", "destination": null, "count": 1}
-    {"cmd": "unbind_all"} / {"cmd": "disconnect_all"}  -> {"ok": true, "count": 1}
+    {"cmd": "unbind_all"} / {"cmd": "disconnect_all"} / {"cmd": "freeze_all"}  -> {"ok": true, "count": 1}
 
 `manage.py smsc_control` is the client (and `control_request` below, for tests).
 """
@@ -40,6 +40,8 @@ def _handle(sim: SmscSimulator, request: dict) -> dict:
         return {"ok": True, "count": sim.unbind_all()}
     if cmd == "disconnect_all":
         return {"ok": True, "count": sim.disconnect_all()}
+    if cmd == "freeze_all":
+        return {"ok": True, "count": sim.freeze_all()}
     return {"ok": False, "error": f"unknown command {cmd!r}"}
 
 

@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=2776, help="the simulator's --control-port (default 2776)")
-        parser.add_argument("command", choices=["mo", "stats", "unbind_all", "disconnect_all", "submit_error"])
+        parser.add_argument("command", choices=["mo", "stats", "unbind_all", "disconnect_all", "freeze_all",
+                                                       "submit_error"])
         parser.add_argument("params", nargs="*",
                             help="mo: SOURCE DESTINATION TEXT; submit_error: STATUS [DESTINATION [COUNT]]")
 
