@@ -298,3 +298,26 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.destination}"
+
+
+class InboundPart(models.Model):
+    """One part of a concatenated inbound SMS, stored (before its deliver_sm is answered) until
+    every part has come; then they are joined into one InboundMessage and deleted."""
+
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=32)
+    destination = models.CharField(max_length=32)
+    ref = models.PositiveIntegerField(help_text="Concatenation reference of the sender's phone.")
+    total = models.PositiveSmallIntegerField()
+    seq = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["route", "source", "destination", "ref", "total", "seq"],
+                                               name="inbound_part_unique")]
+
+    def __str__(self):
+        return f"{self.source} → {self.destination} part {self.seq}/{self.total}"
+

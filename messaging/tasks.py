@@ -24,9 +24,11 @@ def messages_poll_receipts_task() -> int:
     """Every minute, the delivery-report upkeep (R-MSG-04). The connectors send the query_sm
     themselves (they own the binds) and store final answers as receipts; this job matches
     receipts (also those that beat their submit response, and those that settle parts in doubt),
-    flags parts left in doubt by a dead connector, expires messages whose lifetime ended while
+    stores long inbound SMS whose missing parts never came, flags parts left in doubt by a dead
+    connector, expires messages whose lifetime ended while
     they waited, and closes the 7-day window."""
     receipts_apply_task()
+    services.inbound_parts_flush_stale()
     services.parts_flag_in_doubt(older_than=IN_DOUBT_AFTER)
     services.messages_submitted_sweep()
     expired = services.messages_expire_overdue()

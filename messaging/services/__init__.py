@@ -4,7 +4,7 @@ from .dispatch import (RECEIPT_WINDOW, STAT_OUTCOME, messages_expire_stale, mess
                        connector_flush, messages_expire_overdue, messages_expire_ttl, messages_submitted_sweep,
                        parts_claim, parts_due_for_query, parts_flag_in_doubt, parts_in_doubt_count,
                        parts_refused, parts_release, parts_submitted, smpp_error_kind)
-from .inbound import inbound_store, is_stop_reply  # noqa: F401
+from .inbound import inbound_parts_flush_stale, inbound_store, is_stop_reply  # noqa: F401
 from .send import (NOTIFY_CHANNEL, SendResult, connector_wake, message_send, route_for,  # noqa: F401
                    system_client, system_message_send)
 from .campaigns import CampaignError, campaign_accept, campaign_cancel, campaign_create, campaigns_settle  # noqa: F401

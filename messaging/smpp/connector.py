@@ -972,7 +972,8 @@ class _Bind:
             source = src.decode("latin-1")
             if src_ton == 1 and source.isdigit():
                 source = "+" + source
-            self.inbound.append((source, dst.decode("latin-1"), text))
+            part = concat[:3] if concat else _sar(tlvs)  # (ref, total, seq) of a long SMS: joined when stored
+            self.inbound.append((source, dst.decode("latin-1"), text, part))
             self.stats["inbound"] += 1
         self.acks.append((link, seq))
 
@@ -1000,6 +1001,20 @@ class _Bind:
                     if pdu[0] != UNBIND:
                         self._handle(link, *pdu)
             self._cycle_now()
+
+
+TLV_SAR_MSG_REF_NUM, TLV_SAR_TOTAL_SEGMENTS, TLV_SAR_SEGMENT_SEQNUM = 0x020C, 0x020E, 0x020F
+
+
+def _sar(tlvs: dict) -> tuple[int, int, int] | None:
+    """(ref, total, seq) from the sar_* TLVs some SMSCs use instead of a concatenation UDH."""
+    try:
+        ref, total, seq = (tlvs[TLV_SAR_MSG_REF_NUM], tlvs[TLV_SAR_TOTAL_SEGMENTS], tlvs[TLV_SAR_SEGMENT_SEQNUM])
+    except KeyError:
+        return None
+    if not ref or not total or not seq:
+        return None
+    return int.from_bytes(ref, "big"), total[0], seq[0]
 
 
 def _on_db_thread(fn, *args, **kwargs):

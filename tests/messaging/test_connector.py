@@ -315,6 +315,32 @@ def test_r_cmp_05_inbound_sms_stored_for_the_sender_owner_and_stop_recorded(rout
             assert wait_for(all_in(ids, Status.DELIVERED)), statuses(ids)
 
 
+def test_r_cmp_05_long_inbound_sms_in_parts_is_stored_joined_once(route, sim, shop):
+    """A reply longer than one SMS arrives as concatenated parts (out of order, one of them
+    twice): one inbound message with the whole text; every part acknowledged once stored."""
+    point(route, sim)
+    text = "Дякую за нагадування! Я заберу замовлення завтра після обіду, якщо можна. Гарного дня!"
+    halves = [text[:40], text[40:]]
+
+    def part(seq):
+        return bytes((5, 0x00, 3, 0x2A, 2, seq)) + halves[seq - 1].encode("utf-16-be")
+
+    with connector(route):
+        assert wait_for(lambda: sim.stats["bound"] == 1)
+        sim.inject_mo(source="380671112233", destination="TestShop", short_message=part(2), data_coding=8,
+                      esm_class=0x40)
+        assert wait_for(lambda: sim.stats["mo_acked"] == 1)
+        assert not InboundMessage.objects.exists()  # half a message is kept apart, not shown
+        sim.inject_mo(source="380671112233", destination="TestShop", short_message=part(2), data_coding=8,
+                      esm_class=0x40)  # redelivered
+        sim.inject_mo(source="380671112233", destination="TestShop", short_message=part(1), data_coding=8,
+                      esm_class=0x40)
+        assert wait_for(lambda: InboundMessage.objects.count() == 1)
+        assert wait_for(lambda: sim.stats["mo_acked"] == 3)
+    message = InboundMessage.objects.get()
+    assert message.text == text and message.client == shop and message.source == "+380671112233"
+
+
 def test_receipts_are_stored_before_they_are_acknowledged(route, make_sim, shop):
     sim = make_sim(redeliver_unacked=True)
     point(route, sim)

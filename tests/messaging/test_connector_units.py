@@ -527,3 +527,31 @@ def test_r_msg_02_claim_writes_as_many_parts_as_the_text_needs_even_if_segments_
     assert [(p.message_id, p.seq) for p in claimed] == [(mid, 1), (mid, 2)]
     assert sorted(MessagePart.objects.filter(message_id=mid).values_list("seq", "id")) == sorted(
         (p.seq, p.part_id) for p in claimed)
+
+
+@pytest.mark.django_db
+def test_r_cmp_05_long_inbound_parts_join_across_flushes_and_stale_ones_are_kept(client_account, route):
+    from messaging.models import InboundPart
+    from messaging.services import inbound_parts_flush_stale
+
+    inbound_store(route_id=route.pk, messages=[("+380671112233", "TestShop", "world", (7, 2, 2))])
+    assert not InboundMessage.objects.exists() and InboundPart.objects.count() == 1
+    inbound_store(route_id=route.pk, messages=[("+380671112233", "TestShop", "hello ", (7, 2, 1)),
+                                              ("+380671112244", "TestShop", "a", (7, 3, 1)),
+                                              ("+380671112244", "TestShop", "c", (7, 3, 3)),
+                                              ("+380671112255", "TestShop", "STOP", None)])
+    assert list(InboundMessage.objects.order_by("id").values_list("source", "text")) == [
+        ("+380671112255", "STOP"), ("+380671112233", "hello world")]
+    assert InboundPart.objects.count() == 2  # the 3-part one still misses its middle
+    assert inbound_parts_flush_stale() == 0
+    assert inbound_parts_flush_stale(now=timezone.now() + timedelta(hours=25)) == 1
+    assert InboundMessage.objects.get(source="+380671112244").text == "a[…]c"
+    assert not InboundPart.objects.exists()
+
+
+def test_sar_tlvs_give_the_concatenation_of_a_long_inbound_sms():
+    from messaging.smpp.connector import _sar
+
+    assert _sar({0x020C: b"\x01\x02", 0x020E: b"\x03", 0x020F: b"\x02"}) == (258, 3, 2)
+    assert _sar({0x020C: b"\x01"}) is None and _sar({}) is None
+
