@@ -8,24 +8,36 @@ once, in primary-key order (so two flushes never wait on each other in a cycle),
 one entry per batch, and each entry has an idempotency key chosen by the caller (from the
 messages it settles), so a retried batch never captures, releases or refunds twice.
 
+The connector's flush is a hot path: on PostgreSQL the four statements (lock the wallets, look
+up the holds and the keys already applied, insert the entries, update the wallets) travel in two
+pipelined round trips of plain SQL; elsewhere (the SQLite demo) the ORM does the same. The rules
+(`_move`) are one piece of Python for both.
+
 A send accepted before holds existed was charged outright: its "source" is a charge. Capturing
 it is a no-op (it is paid), releasing or refunding it credits it back, as `wallet_refund` did.
 """
+import json
 import logging
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+import psycopg
+from django.db import connection, transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from djmoney.money import Money
 
 from ..models import LedgerEntry, Wallet
-from .ledger import ZERO, _uah
 
 log = logging.getLogger("smsportal.billing")
 Kind = LedgerEntry.Kind
+ZERO = Decimal("0")
+UAH = "UAH"
 _MONEY = DecimalField(max_digits=19, decimal_places=4)
+_ENTRY = LedgerEntry._meta.db_table
+_WALLET = Wallet._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +54,27 @@ class HoldMove:
     details: dict = field(default_factory=dict)
 
 
-def _followup_sum(column: str, kinds):
-    sub = (LedgerEntry.objects.filter(related=OuterRef("pk"), kind__in=list(kinds)).order_by()
-           .values("related").annotate(s=Sum(column)).values("s"))
-    return Coalesce(Subquery(sub, output_field=_MONEY), Value(ZERO, output_field=_MONEY))
+@dataclass(slots=True)
+class _Wallet:
+    """The cached amounts of a locked wallet row, moved in memory as entries are made."""
+
+    id: int
+    client_id: int
+    balance: Decimal
+    bonus: Decimal
+    held: Decimal
+    overdraft: Decimal
+    negative_since: object = None
+    changed: bool = False
 
 
 @dataclass(slots=True)
 class _Source:
-    entry: LedgerEntry
+    """A hold (or an old-style charge) and what its follow-ups settled so far."""
+
+    id: int
+    kind: str
+    description: str
     held: Decimal  # what a hold still reserves
     paid: Decimal  # what was paid through it (captures of a hold, or the charge itself) ...
     refunded: Decimal  # ... and credited back by refunds
@@ -58,34 +82,23 @@ class _Source:
     bonus_returned: Decimal  # ... and of `refunded`
 
 
-def _lookup(wallet_ids, keys, source_keys, *, refunds: bool) -> tuple[set, dict[tuple[int, str], _Source]]:
-    """One query: which move keys were applied already, and the holds and charges named by
-    `source_keys` with what their follow-ups settled (what refunds need only when `refunds`)."""
-    sums = {"settled": _followup_sum("held_delta", [Kind.CAPTURE, Kind.RELEASE])}
-    if refunds:
-        sums |= {"captured": _followup_sum("amount", [Kind.CAPTURE]),
-                 "bonus_captured": _followup_sum("bonus_delta", [Kind.CAPTURE]),
-                 "refunded": _followup_sum("amount", [Kind.REFUND]),
-                 "bonus_refunded": _followup_sum("bonus_delta", [Kind.REFUND])}
-    rows = LedgerEntry.objects.filter(wallet_id__in=wallet_ids, idempotency_key__in=set(keys) | set(source_keys))
-    done, sources = set(), {}
-    for e in rows.annotate(**sums):
-        if e.idempotency_key in keys:
-            done.add((e.wallet_id, e.idempotency_key))
-        if e.idempotency_key not in source_keys or e.kind not in (Kind.HOLD, Kind.CHARGE):
-            continue
-        captured, bonus_captured = getattr(e, "captured", ZERO), getattr(e, "bonus_captured", ZERO)
-        refunded, bonus_refunded = getattr(e, "refunded", ZERO), getattr(e, "bonus_refunded", ZERO)
-        if e.kind == Kind.HOLD:
-            src = _Source(e, e.held_delta.amount + e.settled, -captured, refunded, -bonus_captured, bonus_refunded)
-        else:
-            src = _Source(e, ZERO, -e.amount.amount, refunded, -e.bonus_delta.amount, bonus_refunded)
-        sources[(e.wallet_id, e.idempotency_key)] = src
-    return done, sources
+@dataclass(slots=True)
+class _Entry:
+    wallet_id: int
+    kind: str
+    amount: Decimal
+    bonus_delta: Decimal
+    held_delta: Decimal
+    balance_after: Decimal
+    available_after: Decimal
+    related_id: int
+    key: str
+    description: str
+    details: dict
 
 
-def holds_settle(*, moves) -> list[LedgerEntry]:
-    """Applies `moves` (HoldMove) in one transaction and returns the entries written.
+def holds_settle(*, moves) -> int:
+    """Applies `moves` (HoldMove) in one transaction; returns how many entries it wrote.
 
     - capture: the balance and the held amount go down; the bonus pays first. Never more than
       the hold still reserves (a larger amount is capped and logged: it cannot happen when the
@@ -97,23 +110,24 @@ def holds_settle(*, moves) -> list[LedgerEntry]:
     is missing is logged and skipped (nothing was reserved or charged for it)."""
     moves = [m for m in moves if m.amount > 0]
     if not moves:
-        return []
-    # savepoint=False: inside the connector's flush (a hot path) a savepoint costs two round trips
-    # and buys nothing: an error here aborts the whole flush anyway.
+        return 0
+    client_ids = sorted({m.client_id for m in moves})
+    keys = {m.key for m in moves}
+    source_keys = {m.source_key for m in moves}
+    refunds = any(m.kind != Kind.CAPTURE for m in moves)
+    pg = connection.vendor == "postgresql"
+    # savepoint=False: inside the connector's flush a savepoint costs two round trips and buys
+    # nothing: an error here aborts the whole flush anyway.
     with transaction.atomic(savepoint=False):
-        wallets = {w.client_id: w for w in Wallet.objects.select_for_update()
-                   .filter(client_id__in={m.client_id for m in moves}).order_by("pk")}
-        done, sources = _lookup([w.pk for w in wallets.values()], {m.key for m in moves},
-                                {m.source_key for m in moves},
-                                refunds=any(m.kind != Kind.CAPTURE for m in moves))
-        now = timezone.now()
-        entries, changed = [], {}
-        for m in sorted(moves, key=lambda m: (wallets[m.client_id].pk if m.client_id in wallets else 0, m.key)):
+        load = _load_pg if pg else _load_orm
+        wallets, done, sources = load(client_ids, keys, source_keys, refunds=refunds)
+        entries = []
+        for m in sorted(moves, key=lambda m: (wallets[m.client_id].id if m.client_id in wallets else 0, m.key)):
             wallet = wallets.get(m.client_id)
-            if wallet is None or (wallet.pk, m.key) in done:
+            if wallet is None or (wallet.id, m.key) in done:
                 continue
-            done.add((wallet.pk, m.key))
-            src = sources.get((wallet.pk, m.source_key))
+            done.add((wallet.id, m.key))
+            src = sources.get((wallet.id, m.source_key))
             if src is None:
                 log.warning("%s of %s UAH for client %s: no hold or charge '%s'; skipped", m.kind, m.amount,
                             m.client_id, m.source_key)
@@ -121,21 +135,21 @@ def holds_settle(*, moves) -> list[LedgerEntry]:
             entry = _move(wallet, src, m)
             if entry is not None:
                 entries.append(entry)
-                changed[wallet.pk] = wallet
         if entries:
-            LedgerEntry.objects.bulk_create(entries)
-            for wallet in changed.values():
-                if wallet.balance.amount < 0 and wallet.negative_since is None:
-                    wallet.negative_since = now
-                elif wallet.balance.amount >= 0:
-                    wallet.negative_since = None
-                wallet.save(update_fields=["balance", "bonus", "held", "negative_since", "updated_at"])
-    return entries
+            now = timezone.now()
+            changed = [w for w in wallets.values() if w.changed]
+            for w in changed:
+                if w.balance < 0 and w.negative_since is None:
+                    w.negative_since = now
+                elif w.balance >= 0:
+                    w.negative_since = None
+            (_write_pg if pg else _write_orm)(entries, changed, now)
+    return len(entries)
 
 
-def _move(wallet: Wallet, src: _Source, m: HoldMove) -> LedgerEntry | None:
+def _move(wallet: _Wallet, src: _Source, m: HoldMove) -> _Entry | None:
     """The entry for one move, with the wallet's cached amounts (and `src`) moved in memory."""
-    is_hold = src.entry.kind == Kind.HOLD
+    is_hold = src.kind == Kind.HOLD
     amount = bonus = held = ZERO
     kind = m.kind
     if kind == Kind.CAPTURE:
@@ -145,7 +159,7 @@ def _move(wallet: Wallet, src: _Source, m: HoldMove) -> LedgerEntry | None:
         if take < m.amount:
             log.error("capture %s: %s UAH asked, hold '%s' reserves only %s", m.key, m.amount, m.source_key, src.held)
         amount, held = -take, -take
-        bonus = -min(max(wallet.bonus.amount, ZERO), take)
+        bonus = -min(max(wallet.bonus, ZERO), take)
         src.held -= take
         src.paid += take
         src.bonus_paid -= bonus
@@ -159,24 +173,140 @@ def _move(wallet: Wallet, src: _Source, m: HoldMove) -> LedgerEntry | None:
         amount = take
         restore = min(take, max(src.bonus_paid - src.bonus_returned, ZERO))
         # The bonus is part of the balance: it can come back only as far as the balance is positive.
-        bonus = max(min(restore, wallet.balance.amount + take - wallet.bonus.amount), ZERO)
+        bonus = max(min(restore, wallet.balance + take - wallet.bonus), ZERO)
         src.refunded += take
         src.bonus_returned += bonus
     if take <= 0:
         return None
-    balance = wallet.balance.amount + amount
-    wallet.balance = _uah(balance)
-    wallet.bonus = _uah(wallet.bonus.amount + bonus)
-    wallet.held = _uah(wallet.held.amount + held)
-    return LedgerEntry(
-        wallet=wallet, kind=kind, amount=_uah(amount), bonus_delta=_uah(bonus), held_delta=_uah(held),
-        balance_after=_uah(balance), available_after=wallet.available, related=src.entry, idempotency_key=m.key,
-        description=_description(m, src.entry)[:300], details=m.details)
+    wallet.balance += amount
+    wallet.bonus += bonus
+    wallet.held += held
+    wallet.changed = True
+    return _Entry(wallet.id, kind, amount, bonus, held, wallet.balance,
+                  wallet.balance - wallet.held + wallet.overdraft, src.id, m.key, _description(m, src)[:300],
+                  m.details)
 
 
-def _description(m: HoldMove, source: LedgerEntry) -> str:
+def _description(m: HoldMove, source: _Source) -> str:
     """What the statement says: the move and the send it belongs to ("3 SMS sent: Campaign …")."""
     if m.description and source.description and not m.description.startswith(source.description):
         return f"{m.description}: {source.description}"
     return m.description or source.description
 
+
+def _source(kind, description, reserved, amount, bonus_delta, settled, captured, bonus_captured, refunded,
+            bonus_refunded, pk) -> _Source:
+    if kind == Kind.HOLD:
+        return _Source(pk, kind, description, reserved + settled, -captured, refunded, -bonus_captured,
+                       bonus_refunded)
+    return _Source(pk, kind, description, ZERO, -amount, refunded, -bonus_delta, bonus_refunded)
+
+
+# --- PostgreSQL: plain SQL in two pipelined round trips ---------------------------------------------
+
+_SQL_LOCK = (f"SELECT id, client_id, balance, bonus, held, overdraft_limit, negative_since FROM {_WALLET} "
+             f"WHERE client_id = ANY(%s) ORDER BY id FOR UPDATE")
+# Runs after the lock (a statement of its own: it sees every settlement committed before it).
+_SQL_LOOKUP = (
+    f"SELECT e.id, e.wallet_id, e.idempotency_key, e.kind, e.description, e.held_delta, e.amount, e.bonus_delta, "
+    f"coalesce(s.settled, 0), coalesce(s.captured, 0), coalesce(s.bonus_captured, 0), coalesce(s.refunded, 0), "
+    f"coalesce(s.bonus_refunded, 0) "
+    f"FROM {_ENTRY} AS e LEFT JOIN LATERAL ("
+    f"  SELECT sum(f.held_delta) FILTER (WHERE f.kind IN ('capture', 'release')) AS settled, "
+    f"         sum(f.amount) FILTER (WHERE f.kind = 'capture') AS captured, "
+    f"         sum(f.bonus_delta) FILTER (WHERE f.kind = 'capture') AS bonus_captured, "
+    f"         sum(f.amount) FILTER (WHERE f.kind = 'refund') AS refunded, "
+    f"         sum(f.bonus_delta) FILTER (WHERE f.kind = 'refund') AS bonus_refunded "
+    f"  FROM {_ENTRY} AS f WHERE f.related_id = e.id AND e.kind IN ('hold', 'charge')) AS s ON true "
+    f"WHERE e.wallet_id IN (SELECT id FROM {_WALLET} WHERE client_id = ANY(%s)) AND e.idempotency_key = ANY(%s)")
+_SQL_INSERT = (
+    f"INSERT INTO {_ENTRY} (public_id, wallet_id, kind, amount, amount_currency, bonus_delta, bonus_delta_currency, "
+    f"held_delta, held_delta_currency, balance_after, balance_after_currency, available_after, "
+    f"available_after_currency, related_id, idempotency_key, description, details, created_by_id, created_at) "
+    f"SELECT v.u, v.w, v.k, v.a, 'UAH', v.b, 'UAH', v.h, 'UAH', v.ba, 'UAH', v.av, 'UAH', v.r, v.key, v.d, v.j, "
+    f"NULL, %s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::numeric[], %s::numeric[], %s::numeric[], "
+    f"%s::numeric[], %s::numeric[], %s::bigint[], %s::text[], %s::text[], %s::jsonb[]) "
+    f"AS v(u, w, k, a, b, h, ba, av, r, key, d, j)")
+_SQL_WALLETS = (
+    f"UPDATE {_WALLET} AS w SET balance = v.b, bonus = v.bo, held = v.h, negative_since = v.n, updated_at = %s "
+    f"FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::timestamptz[]) AS v(id, b, bo, h, n) "
+    f"WHERE w.id = v.id")
+
+
+def _load_pg(client_ids, keys, source_keys, *, refunds: bool):
+    """(wallets by client, move keys already applied, sources by (wallet, key)): one round trip.
+    One pass over each source's follow-ups gives every sum, so `refunds` changes nothing here."""
+    connection.ensure_connection()
+    conn = connection.connection
+    with conn.pipeline():
+        lock = psycopg.Cursor(conn)
+        lock.execute(_SQL_LOCK, [client_ids])
+        lookup = psycopg.Cursor(conn)
+        lookup.execute(_SQL_LOOKUP, [client_ids, list(keys | source_keys)])
+    wallets = {client_id: _Wallet(pk, client_id, balance, bonus, held, overdraft, negative_since)
+               for pk, client_id, balance, bonus, held, overdraft, negative_since in lock.fetchall()}
+    done, sources = set(), {}
+    for pk, wallet_id, key, kind, description, reserved, amount, bonus_delta, *sums in lookup.fetchall():
+        if key in keys:
+            done.add((wallet_id, key))
+        if key in source_keys and kind in (Kind.HOLD, Kind.CHARGE):
+            sources[(wallet_id, key)] = _source(kind, description, reserved, amount, bonus_delta, *sums, pk)
+    return wallets, done, sources
+
+
+def _write_pg(entries: list[_Entry], wallets: list[_Wallet], now) -> None:
+    conn = connection.connection
+    ids = [uuid.uuid4() for _ in entries]
+    with conn.pipeline():
+        psycopg.Cursor(conn).execute(_SQL_INSERT, [
+            now, ids, [e.wallet_id for e in entries], [e.kind for e in entries], [e.amount for e in entries],
+            [e.bonus_delta for e in entries], [e.held_delta for e in entries], [e.balance_after for e in entries],
+            [e.available_after for e in entries], [e.related_id for e in entries], [e.key for e in entries],
+            [e.description for e in entries], [json.dumps(e.details) for e in entries]])
+        psycopg.Cursor(conn).execute(_SQL_WALLETS, [
+            now, [w.id for w in wallets], [w.balance for w in wallets], [w.bonus for w in wallets],
+            [w.held for w in wallets], [w.negative_since for w in wallets]])
+
+
+# --- elsewhere (SQLite): the ORM ---------------------------------------------------------------------
+
+def _followup_sum(column: str, kinds):
+    sub = (LedgerEntry.objects.filter(related=OuterRef("pk"), kind__in=list(kinds)).order_by()
+           .values("related").annotate(s=Sum(column)).values("s"))
+    return Coalesce(Subquery(sub, output_field=_MONEY), Value(ZERO, output_field=_MONEY))
+
+
+def _load_orm(client_ids, keys, source_keys, *, refunds: bool):
+    wallets = {client_id: _Wallet(pk, client_id, balance, bonus, held, overdraft, negative_since)
+               for pk, client_id, balance, bonus, held, overdraft, negative_since in
+               Wallet.objects.select_for_update().filter(client_id__in=client_ids).order_by("pk")
+               .values_list("pk", "client_id", "balance", "bonus", "held", "overdraft_limit", "negative_since")}
+    zero = Value(ZERO, output_field=_MONEY)
+    rows = (LedgerEntry.objects.filter(wallet__client_id__in=client_ids, idempotency_key__in=keys | source_keys)
+            .annotate(settled=_followup_sum("held_delta", [Kind.CAPTURE, Kind.RELEASE]),
+                      captured=_followup_sum("amount", [Kind.CAPTURE]) if refunds else zero,
+                      bonus_captured=_followup_sum("bonus_delta", [Kind.CAPTURE]) if refunds else zero,
+                      refunded=_followup_sum("amount", [Kind.REFUND]) if refunds else zero,
+                      bonus_refunded=_followup_sum("bonus_delta", [Kind.REFUND]) if refunds else zero)
+            .values_list("pk", "wallet_id", "idempotency_key", "kind", "description", "held_delta", "amount",
+                         "bonus_delta", "settled", "captured", "bonus_captured", "refunded", "bonus_refunded"))
+    done, sources = set(), {}
+    for pk, wallet_id, key, kind, description, reserved, amount, bonus_delta, *sums in rows:
+        if key in keys:
+            done.add((wallet_id, key))
+        if key in source_keys and kind in (Kind.HOLD, Kind.CHARGE):
+            sources[(wallet_id, key)] = _source(kind, description, reserved, amount, bonus_delta, *sums, pk)
+    return wallets, done, sources
+
+
+def _write_orm(entries: list[_Entry], wallets: list[_Wallet], now) -> None:
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(wallet_id=e.wallet_id, kind=e.kind, amount=Money(e.amount, UAH),
+                    bonus_delta=Money(e.bonus_delta, UAH), held_delta=Money(e.held_delta, UAH),
+                    balance_after=Money(e.balance_after, UAH), available_after=Money(e.available_after, UAH),
+                    related_id=e.related_id, idempotency_key=e.key, description=e.description, details=e.details)
+        for e in entries])
+    for w in wallets:
+        Wallet.objects.filter(pk=w.id).update(balance=Money(w.balance, UAH), bonus=Money(w.bonus, UAH),
+                                              held=Money(w.held, UAH), negative_since=w.negative_since,
+                                              updated_at=now)
