@@ -185,7 +185,9 @@ class Contact(models.Model):
 
 
 class Message(models.Model):
-    """One SMS to one recipient, charged once at accept; its parts are written at submit."""
+    """One SMS to one recipient. Its price is held at accept (with its send's or campaign's hold)
+    and captured when it reaches the operator (messaging.services.money); its parts are written
+    at submit."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="messages")

@@ -146,8 +146,9 @@ class CampaignListCreateApi(APIView):
 
     @extend_schema(request=CampaignInput, responses={201: CampaignOutput, 202: CampaignOutput, **ERRORS},
                    description="Accepts up to 100,000 recipients (phones, or objects with `phone` and "
-                               "{variables} for the text) at once: 201. Bad rows are reported, the rest are "
-                               "charged once. With `group` instead, the group's contacts are read in the "
+                               "{variables} for the text) at once: 201. Bad rows are reported; the price of "
+                               "the rest is held once for the whole campaign and charged as its messages reach "
+                               "the operator. With `group` instead, the group's contacts are read in the "
                                "background: 202 with state `accepting`; follow `rows` on the campaign.")
     def post(self, request):
         data = CampaignInput(data=request.data)

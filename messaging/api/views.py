@@ -20,8 +20,10 @@ class MessageSendApi(APIView):
         request=MessageSendInput, responses={201: SendOutput, 200: SendOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="The same key returns the first send instead of sending again.")],
-        description="Sends one text to up to 1,000 recipients; charged once. More than 10 recipients is a "
-                    "bulk send, released within a minute (R-MSG-03).")
+        description="Sends one text to up to 1,000 recipients. Its price is held on the wallet at once "
+                    "(402 `insufficient_funds` when it cannot be paid) and charged as each message reaches "
+                    "the operator; what never does is released. More than 10 recipients is a bulk send, "
+                    "released within a minute (R-MSG-03).")
     def post(self, request):
         data = MessageSendInput(data=request.data)
         data.is_valid(raise_exception=True)
