@@ -401,7 +401,7 @@ def campaign_review(request, token):
         "blocking": blocking,
         "estimate": estimate,
         "wallet": wallet,
-        "short_of_funds": "cost" in estimate and estimate["cost"] > wallet.balance.amount,
+        "short_of_funds": "cost" in estimate and estimate["cost"] > wallet.available.amount,
         "long_parts": LONG_MESSAGE_PARTS,
     }, status=400 if form.is_bound else 200)
 

@@ -113,6 +113,13 @@ def test_send_page_offers_only_approved_senders_and_the_price(web):
 
 
 @pytest.mark.django_db
+def test_r_bill_14_send_page_compares_the_cost_with_what_is_available(web):
+    message_send(client=web.account, sender="TestShop", recipients=["0671234567", "0501234567"], text="Hi")
+    html = web.get(reverse("message_send")).content.decode()
+    assert 'data-balance="98.3000"' in html and "98.30 UAH" in html  # 100 − 1.70 held
+
+
+@pytest.mark.django_db
 def test_send_page_without_approved_sender_explains(client):
     account = make_client(name="Fresh LLC", balance=10)
     SenderNameFactory(client=account, name="NotYet")

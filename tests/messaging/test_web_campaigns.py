@@ -361,13 +361,25 @@ def test_r_bill_14_insufficient_funds_fails_the_campaign_and_charges_nothing(web
     rows = [[f"+38067{n:07d}", "X"] for n in range(200)]  # 200 × 0.85 = 170 UAH > 100 UAH
     url = review_url(step1(web, source="file", file=csv_file(rows)))
     response = web.get(url)
-    assert response.context["short_of_funds"] and "more than your balance" in response.content.decode()
+    assert response.context["short_of_funds"] and "more than you have available" in response.content.decode()
     campaign, response = confirm(web, url, django_capture_on_commit_callbacks, phone_column="0")
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.FAILED and "cannot pay" in campaign.error_detail
     assert balance(web.account) == Decimal("100") and not Message.objects.exists()
     detail = web.get(response["Location"]).content.decode()
     assert "This campaign failed" in detail and "Top up your wallet" in detail
+
+
+def test_r_bill_14_review_counts_money_held_for_messages_in_progress(web):
+    """100 UAH, of which 85 are held for a send still in progress: a 20-UAH campaign cannot be paid."""
+    from messaging.services import message_send
+
+    message_send(client=web.account, sender="TestShop", recipients=[f"+38050{n:07d}" for n in range(100)],
+                 text="Sale")
+    rows = [[f"+38067{n:07d}", "X"] for n in range(24)]  # 24 × 0.85 = 20.40 UAH > 15 available
+    response = web.get(review_url(step1(web, source="file", file=csv_file(rows))))
+    html = response.content.decode()
+    assert response.context["short_of_funds"] and "85.00 held for messages in progress" in html
 
 
 def test_the_review_survives_a_deleted_upload(web):
