@@ -35,10 +35,6 @@ def user_can_send(user) -> bool:
     return bool(getattr(user, "client_id", None)) and getattr(user, "role", None) in SEND_ROLES
 
 
-def user_is_owner(user) -> bool:
-    return bool(getattr(user, "client_id", None)) and getattr(user, "role", None) == OWNER
-
-
 def require_role(*roles, methods: tuple | None = None):
     """A website view for logins of the given roles (owner, member, viewer). Implies
     `client_required`. Other roles get a 403 page saying who can do it. With `methods`, only

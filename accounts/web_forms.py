@@ -64,10 +64,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=User.Role.choices)
-
-
 class InvitationAcceptForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=150, required=False)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
