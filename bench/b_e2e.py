@@ -83,7 +83,7 @@ def run(ctx, n: int, profile: str) -> dict:
     port = free_port()
     Route.objects.filter(name=S.ROUTE).update(port=port, window_size=50, tps_limit=0, binds=1, is_active=True)
     http = HttpClient()
-    refunds_before = LedgerEntry.objects.filter(kind="refund").count()
+    refunds_before = LedgerEntry.objects.filter(kind__in=["refund", "release"]).count()
     res = {"name": "e2e", "n": n,
            "method": "API in-process (test client), simulator + connector + Celery worker (prefork ×2, Redis) "
                      "as subprocesses; receipt delay 0; warm-up campaign of 100 first"}
@@ -117,12 +117,18 @@ def run(ctx, n: int, profile: str) -> dict:
 
     parts = MessagePart.objects.filter(message__campaign=campaign)
     charges = LedgerEntry.objects.filter(idempotency_key=f"campaign:{campaign.public_id}").count()
-    refunds = LedgerEntry.objects.filter(kind="refund").count() - refunds_before
+    refunds = LedgerEntry.objects.filter(kind__in=["refund", "release"]).count() - refunds_before
+    # the campaign's one hold, captured in full as its messages were submitted (per flush, not per message)
+    hold = LedgerEntry.objects.filter(idempotency_key=f"campaign:{campaign.public_id}", kind="hold").first()
+    captures = LedgerEntry.objects.filter(related=hold, kind="capture") if hold else LedgerEntry.objects.none()
+    captured = -sum((c.amount.amount for c in captures), 0)
     checks = {"delivered": out["counts"].get("delivered", 0), "counts": out["counts"],
               "parts": parts.count(), "distinct_smsc_ids": parts.values("smsc_message_id").distinct().count(),
-              "campaign_charges": charges, "refunds": refunds, "processes_alive_at_end": alive}
+              "campaign_charges": charges, "refunds": refunds, "captures": captures.count(),
+              "captured_all": hold is not None and captured == hold.held_delta.amount,
+              "processes_alive_at_end": alive}
     ok = (out["done"] and checks["delivered"] == n and checks["parts"] == n and checks["distinct_smsc_ids"] == n and charges == 1
-          and refunds == 0)
+          and refunds == 0 and checks["captured_all"])
     res.update({"checks": checks, "correct": ok, **{k: round(v, 3) if isinstance(v, float) else v
                                                      for k, v in out.items() if k != "counts"}})
     wall = out["wall_s"]
