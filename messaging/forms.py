@@ -19,7 +19,7 @@ def split_recipients(raw: str) -> list[str]:
 
     One a line, or separated by commas, semicolons or spaces. A piece with spaces in it is one
     number written with spaces (`+38 067 123 45 67`) unless every space-separated word is long
-    enough to be a number of its own (`0671234567 0501234567`). static/js/send.js mirrors this.
+    enough to be a number of its own (`0671234567 0501234567`). static/js/sms_form.js mirrors this.
     """
     numbers = []
     for chunk in _LIST_SEPARATORS.split(raw or ""):

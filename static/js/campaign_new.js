@@ -1,12 +1,13 @@
 /* New campaign, step 1: live segment counter (as on the Send page), {variables} hint, the
  * recipients source switch and a first cost estimate. Needs messaging/segments.js
- * (window.SmsSegments) and #campaign-config ({segmentPrice, longParts, groups: {id: size}}). */
+ * (window.SmsSegments), js/sms_form.js (window.SmsForm) and #campaign-config
+ * ({segmentPrice, longParts, groups: {id: size}}). */
 (function () {
   "use strict";
 
   var form = document.getElementById("campaign-form");
   var configEl = document.getElementById("campaign-config");
-  if (!form || !configEl || !window.SmsSegments) return;
+  if (!form || !configEl || !window.SmsSegments || !window.SmsForm) return;
   var config = JSON.parse(configEl.textContent);
 
   var text = form.querySelector("textarea[name=text]");
@@ -15,11 +16,8 @@
   var radios = form.querySelectorAll("input[name=source]");
   var panels = form.querySelectorAll("[data-source-panel]");
   var counter = document.getElementById("counter-text");
-  var counterBox = document.getElementById("sms-counter");
   var varsHint = document.getElementById("vars-hint");
   var varsList = document.getElementById("vars-list");
-  var longWarning = document.getElementById("long-warning");
-  var ucs2Hint = document.getElementById("ucs2-hint");
   var junkWarning = document.getElementById("junk-warning");
   var junkList = document.getElementById("junk-list");
   var estRecipients = document.getElementById("est-recipients");
@@ -30,40 +28,10 @@
   var balanceEl = document.querySelector("[data-balance]");
   var VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-  // Money as whole ten-thousandths of a hryvnia (as on the Send page): no float drift.
-  function toUnits(decimal) {
-    if (decimal == null) return null;
-    var m = /^(-?)(\d+)(?:\.(\d{0,4}))?/.exec(String(decimal));
-    if (!m) return null;
-    var units = parseInt(m[2], 10) * 10000 + parseInt(((m[3] || "") + "0000").slice(0, 4), 10);
-    return m[1] ? -units : units;
-  }
-  function formatUnits(units) {
-    var kop = Math.round(units / 100);
-    var whole = Math.floor(kop / 100), frac = kop % 100;
-    return String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + (frac < 10 ? "0" : "") + frac;
-  }
-  function formatCount(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  var toUnits = SmsForm.toUnits, formatUnits = SmsForm.formatUnits, formatCount = SmsForm.formatCount;
   var priceUnits = toUnits(config.segmentPrice);
   var balanceUnits = balanceEl ? toUnits(balanceEl.getAttribute("data-balance")) : null;
 
-  // Mirrors messaging.forms.split_recipients (and static/js/send.js).
-  function splitRecipients(raw) {
-    var out = [];
-    raw.split(/[\r\n,;]+/).forEach(function (chunk) {
-      var words = chunk.split(/\s+/).filter(Boolean);
-      if (!words.length) return;
-      var allLong = words.length > 1 && words.every(function (w) { return (w.match(/\d/g) || []).length >= 9; });
-      if (allLong) out.push.apply(out, words);
-      else out.push(words.join(" "));
-    });
-    return out;
-  }
-  function dedupKey(number) {
-    var digits = number.replace(/\D/g, "");
-    if (/^0\d{9}$/.test(digits)) digits = "38" + digits;
-    return digits;
-  }
   function plural(n, one, many) { return formatCount(n) + " " + (n === 1 ? one : many); }
 
   function source() {
@@ -85,8 +53,8 @@
     var current = source();
     if (current === "paste" && numbers) {
       var seen = Object.create(null), count = 0, junk = [];
-      splitRecipients(numbers.value).forEach(function (n) {
-        var key = dedupKey(n);
+      SmsForm.splitRecipients(numbers.value).forEach(function (n) {
+        var key = SmsForm.dedupKey(n);
         if (!seen[key]) { seen[key] = true; count += 1; }
         if (key.length < 9) junk.push(n);
       });
@@ -114,10 +82,7 @@
     ].join(" · ");
     varsHint.hidden = !personalized;
     varsList.textContent = names.map(function (n) { return "{" + n + "}"; }).join(", ");
-    var tooLong = info.segments > config.longParts;
-    counterBox.classList.toggle("is-long", tooLong);
-    longWarning.hidden = !tooLong;
-    ucs2Hint.hidden = !(info.encoding === "ucs2" && text.value.length > 0);
+    SmsForm.lengthHints(info, text.value, config.longParts);
 
     var count = recipients();
     var current = source();

@@ -1,20 +1,17 @@
 /* Send SMS page: live segment counter, cost estimate and warnings.
- * Needs messaging/segments.js (window.SmsSegments) and the #send-config JSON
- * ({segmentPrice: "0.8500" | null, longParts: 3}). */
+ * Needs messaging/segments.js (window.SmsSegments), js/sms_form.js (window.SmsForm) and the
+ * #send-config JSON ({segmentPrice: "0.8500" | null, longParts: 3}). */
 (function () {
   "use strict";
 
   var form = document.getElementById("send-form");
   var configEl = document.getElementById("send-config");
-  if (!form || !configEl || !window.SmsSegments) return;
+  if (!form || !configEl || !window.SmsSegments || !window.SmsForm) return;
   var config = JSON.parse(configEl.textContent);
 
   var text = form.querySelector("textarea[name=text]");
   var recipients = form.querySelector("textarea[name=recipients]");
   var counter = document.getElementById("counter-text");
-  var counterBox = document.getElementById("sms-counter");
-  var longWarning = document.getElementById("long-warning");
-  var ucs2Hint = document.getElementById("ucs2-hint");
   var foreignWarning = document.getElementById("foreign-warning");
   var junkWarning = document.getElementById("junk-warning");
   var junkList = document.getElementById("junk-list");
@@ -24,41 +21,10 @@
   var fundsWarning = document.getElementById("funds-warning");
   var balanceEl = document.querySelector("[data-balance]");
 
-  // Money as whole ten-thousandths of a hryvnia (the price list's precision): no float drift.
-  function toUnits(decimal) {
-    if (decimal == null) return null;
-    var m = /^(-?)(\d+)(?:\.(\d{0,4}))?/.exec(String(decimal));
-    if (!m) return null;
-    var units = parseInt(m[2], 10) * 10000 + parseInt(((m[3] || "") + "0000").slice(0, 4), 10);
-    return m[1] ? -units : units;
-  }
-  function formatUnits(units) {
-    // Round half up to kopecks for display, group thousands with a comma.
-    var kop = Math.round(units / 100);
-    var whole = Math.floor(kop / 100), frac = kop % 100;
-    return String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + (frac < 10 ? "0" : "") + frac;
-  }
+  var toUnits = SmsForm.toUnits, formatUnits = SmsForm.formatUnits;
   var priceUnits = toUnits(config.segmentPrice);
   var balanceUnits = balanceEl ? toUnits(balanceEl.getAttribute("data-balance")) : null;
 
-  // Mirrors messaging.forms.split_recipients.
-  function splitRecipients(raw) {
-    var numbers = [];
-    raw.split(/[\r\n,;]+/).forEach(function (chunk) {
-      var words = chunk.split(/\s+/).filter(Boolean);
-      if (!words.length) return;
-      var allLong = words.length > 1 && words.every(function (w) { return (w.match(/\d/g) || []).length >= 9; });
-      if (allLong) numbers.push.apply(numbers, words);
-      else numbers.push(words.join(" "));
-    });
-    return numbers;
-  }
-  // A rough key for duplicates: +380671234567, 380671234567 and 0671234567 are one number.
-  function dedupKey(number) {
-    var digits = number.replace(/\D/g, "");
-    if (/^0\d{9}$/.test(digits)) digits = "38" + digits;
-    return digits;
-  }
   // Ukrainian numbers start with +380, 380 or 0 (the local form); anything else is abroad.
   function isUkrainian(number) {
     var compact = number.replace(/[\s().-]/g, "");
@@ -76,14 +42,11 @@
       info.segments + " SMS",
       info.remaining + " left"
     ].join(" · ");
-    var tooLong = info.segments > config.longParts;
-    counterBox.classList.toggle("is-long", tooLong);
-    longWarning.hidden = !tooLong;
-    ucs2Hint.hidden = !(info.encoding === "ucs2" && text.value.length > 0);
+    SmsForm.lengthHints(info, text.value, config.longParts);
 
     var seen = Object.create(null), count = 0, foreign = false, junk = [];
-    splitRecipients(recipients.value).forEach(function (number) {
-      var key = dedupKey(number);
+    SmsForm.splitRecipients(recipients.value).forEach(function (number) {
+      var key = SmsForm.dedupKey(number);
       if (!seen[key]) { seen[key] = true; count += 1; }
       if (key.length < 9) junk.push(number);
       else if (!isUkrainian(number)) foreign = true;

@@ -1,0 +1,52 @@
+/* What the Send page (send.js) and the New campaign page (campaign_new.js) share: money in
+ * whole units, the recipients split as the server does it, and the length hints under the text
+ * (portal/_sms_counter.html). Plain script, no build step; defines window.SmsForm. */
+(function (root) {
+  "use strict";
+
+  // Money as whole ten-thousandths of a hryvnia (the price list's precision): no float drift.
+  function toUnits(decimal) {
+    if (decimal == null) return null;
+    var m = /^(-?)(\d+)(?:\.(\d{0,4}))?/.exec(String(decimal));
+    if (!m) return null;
+    var units = parseInt(m[2], 10) * 10000 + parseInt(((m[3] || "") + "0000").slice(0, 4), 10);
+    return m[1] ? -units : units;
+  }
+  function formatUnits(units) {
+    // Round half up to kopecks for display, group thousands with a comma.
+    var kop = Math.round(units / 100);
+    var whole = Math.floor(kop / 100), frac = kop % 100;
+    return formatCount(whole) + "." + (frac < 10 ? "0" : "") + frac;
+  }
+  function formatCount(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+
+  // Mirrors messaging.forms.split_recipients.
+  function splitRecipients(raw) {
+    var numbers = [];
+    raw.split(/[\r\n,;]+/).forEach(function (chunk) {
+      var words = chunk.split(/\s+/).filter(Boolean);
+      if (!words.length) return;
+      var allLong = words.length > 1 && words.every(function (w) { return (w.match(/\d/g) || []).length >= 9; });
+      if (allLong) numbers.push.apply(numbers, words);
+      else numbers.push(words.join(" "));
+    });
+    return numbers;
+  }
+  // A rough key for duplicates: +380671234567, 380671234567 and 0671234567 are one number.
+  function dedupKey(number) {
+    var digits = number.replace(/\D/g, "");
+    if (/^0\d{9}$/.test(digits)) digits = "38" + digits;
+    return digits;
+  }
+
+  // The warnings under the counter: more parts than longParts, and a text switched to UCS-2.
+  function lengthHints(info, text, longParts) {
+    var tooLong = info.segments > longParts;
+    document.getElementById("sms-counter").classList.toggle("is-long", tooLong);
+    document.getElementById("long-warning").hidden = !tooLong;
+    document.getElementById("ucs2-hint").hidden = !(info.encoding === "ucs2" && text.length > 0);
+  }
+
+  root.SmsForm = {toUnits: toUnits, formatUnits: formatUnits, formatCount: formatCount,
+                  splitRecipients: splitRecipients, dedupKey: dedupKey, lengthHints: lengthHints};
+})(window);
