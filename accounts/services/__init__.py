@@ -13,7 +13,8 @@ from .api_keys import (API_KEY_PREFIX, ApiKeyIpRefused, allowed_ips_parse, api_k
                        api_key_ip_allowed, api_key_ips_set, api_key_regenerate, api_key_revoke)
 from .blocking import (DORMANT_AFTER_DAYS, BlockError, block_explanation_submit, client_block,
                        client_block_with_linked, client_unblock, clients_block_dormant, explanation_deadline)
-from .core import AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create
+from .core import (AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create,
+                   client_lock_for_send)
 from .legal import (LegalDetailsInvalid, client_contract_request, client_contract_sign, client_flags_set,
                     client_legal_update, contract_missing_fields, edrpou_valid, legal_form_for, rnokpp_valid,
                     tax_code_problem)
@@ -29,7 +30,7 @@ __all__ = [
     "API_KEY_PREFIX", "AccountBlocked", "ApiKeyIpRefused", "BlockError", "DORMANT_AFTER_DAYS", "LegalDetailsInvalid",
     "TerminationError", "accounts_settings_get", "allowed_ips_parse", "api_key_authenticate", "api_key_create",
     "api_key_ip_allowed", "api_key_ips_set", "api_key_regenerate", "api_key_revoke", "audit_record",
-    "block_explanation_submit", "client_assert_can_send", "client_block", "client_block_with_linked",
+    "block_explanation_submit", "client_assert_can_send", "client_lock_for_send", "client_block", "client_block_with_linked",
     "client_contract_request", "client_contract_sign", "client_create", "client_flags_set", "client_legal_update",
     "client_personal_data_destroy", "client_terminate", "client_termination_cancel", "client_termination_request",
     "client_unblock", "clients_block_dormant", "clients_destroy_personal_data", "clients_terminate_due",

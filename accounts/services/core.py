@@ -1,5 +1,5 @@
 """Accounts core: audit records, clients, the can-send check."""
-from django.db import transaction
+from django.db import connection, transaction
 
 from smsportal.errors import ApplicationError
 
@@ -38,6 +38,26 @@ def client_assert_can_send(client: Client) -> None:
     if not client.can_send:
         reason = f" Reason: {client.status_reason}" if client.status_reason else ""
         raise AccountBlocked(f"This account is {client.get_status_display().lower()} and cannot send.{reason}")
+
+
+def client_lock_for_send(client: Client) -> Client:
+    """Inside the caller's transaction: locks the client row against a block (FOR SHARE: sends of
+    the same client do not wait for each other) and asserts it can send, as it is now.
+
+    Call it where messages are stored, before their hold. A block (`client_block`) locks the same
+    row FOR UPDATE before it cancels what is queued, so either the block waits for this
+    transaction and cancels its messages, or this transaction sees the block and stores nothing
+    (R-ACC-06)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT status, status_reason FROM {Client._meta.db_table} WHERE id = %s FOR SHARE",
+                           [client.pk])
+            client.status, client.status_reason = cursor.fetchone()
+    else:
+        fresh = Client.objects.select_for_update().only("status", "status_reason").get(pk=client.pk)
+        client.status, client.status_reason = fresh.status, fresh.status_reason
+    client_assert_can_send(client)
+    return client
 
 
 def accounts_settings_get():

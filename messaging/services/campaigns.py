@@ -18,7 +18,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from accounts.models import Client
-from accounts.services import audit_record
+from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
 from billing.services import HoldMove, holds_settle, wallet_assert_can_pay, wallet_hold
 from smsportal.errors import ApplicationError, NotFound
@@ -57,8 +57,8 @@ def _progress(campaign_id: int):
 def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) -> Campaign:
     """Reads `rows` (phones, or dicts with `phone` and variables), then holds and stores at once.
 
-    Raises InsufficientFunds (the campaign is marked failed, nothing stored) and
-    InvalidRecipients when no row at all can be sent.
+    Raises InsufficientFunds or AccountBlocked (the campaign is marked failed, nothing stored or
+    held) and InvalidRecipients when no row at all can be sent.
     """
     if campaign.state != Campaign.State.ACCEPTING:
         raise CampaignError(f"This campaign is {campaign.get_state_display().lower()}, not accepting recipients.")
@@ -99,6 +99,10 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
             if locked.state != Campaign.State.ACCEPTING:
                 raise CampaignError("This campaign was cancelled while its recipients were read.")
             messages_insert(messages)
+            # A block while the rows were read (R-ACC-06): checked again under the client row's
+            # lock, so either the block waits for this commit and cancels these messages, or
+            # this sees it and stores nothing (the hold below is never taken).
+            client_lock_for_send(client)
             # One hold for the whole campaign, taken last: the wallet row stays locked only for
             # the rest of this transaction, not while its rows are copied in (connectors capture
             # from the same wallet meanwhile).
@@ -111,7 +115,7 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
             if not scheduled:
                 for route_id in sorted({r.route.pk for r in prepared.rows}):
                     connector_wake(route_id)
-    except InsufficientFunds as exc:
+    except (InsufficientFunds, AccountBlocked) as exc:
         _fail(campaign, exc.detail, **counts)
         raise
     log.info("campaign %s accepted: %s messages, %s UAH", campaign.public_id, len(prepared.rows), prepared.total)

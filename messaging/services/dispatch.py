@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import Client
 
 from .. import segments
 from ..models import Message, MessagePart, ReceiptInbox
@@ -39,6 +40,7 @@ from ..smpp.receipts import raw_source, receipt_snippet, receipt_submit_date, sn
 from ..status import FINAL, REFUNDABLE, Status, sources_for
 from .money import messages_capture, messages_settle
 from .send import connector_wake
+from .webhooks import webhook_events_record
 
 log = logging.getLogger("smsportal.messaging")
 
@@ -158,8 +160,14 @@ def messages_release_due(*, now=None, limit: int = 50_000) -> int:
     when staff unblock it, or expire with their lifetime."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(Message.objects.filter(status=Status.SCHEDULED, send_at__lte=now, client__status="active")
-                   .order_by("id").values_list("id", flat=True)[:limit])
+        due = Message.objects.filter(status=Status.SCHEDULED, send_at__lte=now)
+        # The owners' rows locked FOR SHARE, as a send locks them (client_lock_for_send): a block
+        # meanwhile either waits and cancels what this releases, or is seen here first.
+        owners = sorted(due.order_by().values_list("client_id", flat=True).distinct())
+        if not owners:
+            return 0
+        active = _clients_active_locked(owners)
+        ids = list(due.filter(client_id__in=active).order_by("id").values_list("id", flat=True)[:limit])
         if not ids:
             return 0
         released = Message.objects.filter(pk__in=ids, status=Status.SCHEDULED).update(
@@ -168,6 +176,16 @@ def messages_release_due(*, now=None, limit: int = 50_000) -> int:
             if route_id:
                 connector_wake(route_id)
     return released
+
+
+def _clients_active_locked(client_ids) -> list[int]:
+    if not _pg():
+        return list(Client.objects.select_for_update().filter(pk__in=client_ids, status=Client.Status.ACTIVE)
+                    .order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Client._meta.db_table} WHERE id = ANY(%s) AND status = %s "
+                       f"ORDER BY id FOR SHARE", [list(client_ids), Client.Status.ACTIVE])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def messages_transition(*, ids, new: str, error_code: str = "", error_detail: str = "", now=None,
@@ -200,6 +218,7 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
             return []
         Message.objects.filter(pk__in=[m[0] for m in moving]).update(**fields)
         messages_settle(moving, new=new, refund=refund)  # capture, release or refund their holds
+        webhook_events_record(message_ids=[m[0] for m in moving], status=new, now=now)
     return [m[0] for m in moving]
 
 
@@ -603,6 +622,7 @@ def _messages_submitted(message_ids, now) -> int:
         Message.objects.filter(pk__in=[r[0] for r in paid], status=Status.SUBMITTING).update(
             status=Status.SUBMITTED, submitted_at=now, updated_at=now)
     messages_capture(paid)
+    webhook_events_record(message_ids=[r[0] for r in paid], status=Status.SUBMITTED, now=now)
     return len(paid)
 
 
@@ -615,6 +635,7 @@ def _messages_submitted_if_complete(message_ids, now) -> int:
                 Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
             paid = cur.fetchall()
         messages_capture(paid)
+        webhook_events_record(message_ids=[r[0] for r in paid], status=Status.SUBMITTED, now=now)
         return len(paid)
     busy = set(MessagePart.objects.filter(message_id__in=message_ids,
                                           status__in=[Status.QUEUED, Status.SUBMITTING])

@@ -18,7 +18,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from accounts.models import Client
-from accounts.services import client_assert_can_send
+from accounts.services import client_assert_can_send, client_lock_for_send
 from billing.services import wallet_hold
 from senders.selectors import approved_sender_get
 from senders.services import SenderNotApproved
@@ -201,6 +201,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                           status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
                           ttl=ttl, is_bulk=is_bulk)
     with transaction.atomic():
+        client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
         if prepared.total > 0:
             # Reserved now, captured per message when it reaches the operator, released if it
             # never does (messaging.services.money).
