@@ -141,6 +141,8 @@ class Campaign(models.Model):
     processed_rows = models.PositiveIntegerField(default=0, help_text="Rows read so far (progress of accepting).")
     total_price = MoneyField(default=0, **MONEY)
     errors = models.JSONField(default=list, blank=True, help_text="First rows that could not be accepted.")
+    callback_url = models.CharField(max_length=500, blank=True, db_default="",
+                                    help_text="Status webhooks of its messages go here instead of the client's URL.")
     error_detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -211,6 +213,8 @@ class Message(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    callback_url = models.CharField(max_length=500, blank=True, db_default="",
+                                    help_text="Status webhooks of this message go here instead of the client's URL.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -323,3 +327,83 @@ class InboundPart(models.Model):
     def __str__(self):
         return f"{self.source} → {self.destination} part {self.seq}/{self.total}"
 
+
+
+class WebhookEndpoint(models.Model):
+    """Where a client wants its delivery-status webhooks, and the secret they are signed with.
+
+    The secret is kept as it is (it signs every POST: HMAC needs it); it is shown to the client
+    once, when it is made, and can be regenerated. An empty `url` turns the client's webhooks off
+    (a per-send `callback_url` still gets them: the secret is what matters)."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField("webhook URL", max_length=500, blank=True)
+    secret = models.CharField(max_length=80)
+    submitted_events = models.BooleanField(default=False,
+                                           help_text="Also send an event when a message reaches the operator.")
+    secret_created_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client_id"]
+
+    def __str__(self):
+        return self.url or f"webhook of client {self.client_id} (no URL)"
+
+
+class WebhookEvent(models.Model):
+    """The outbox: one status event of one message, waiting to be POSTed (several to one client
+    in one request), delivered, or given up. Written by one set-based INSERT per status batch."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False,
+                                 help_text="The event's id in the payload: receivers dedupe on it.")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                                null=True, blank=True)
+    url = models.CharField(max_length=500)
+    event = models.CharField(max_length=32, help_text="The message status it reports.")
+    payload = models.JSONField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at", "id"], name="webhook_event_due_idx",
+                         condition=models.Q(state="pending")),
+            models.Index(fields=["client", "-id"], name="webhook_event_client_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.url} [{self.state}]"
+
+
+class WebhookDelivery(models.Model):
+    """One POST of a batch of events: what the client's server answered (the website shows these)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=500)
+    events = models.PositiveIntegerField()
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.url} {self.http_status or self.error}"

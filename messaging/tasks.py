@@ -33,3 +33,12 @@ def messages_poll_receipts_task() -> int:
     services.messages_submitted_sweep()
     expired = services.messages_expire_overdue()
     return expired + services.messages_expire_stale()
+
+
+@shared_task(name="messaging.webhooks_deliver", ignore_result=True)
+def webhooks_deliver_task() -> int:
+    """After a commit that wrote status events, and every 30 seconds: POST the due webhook events
+    (retries included). Idempotent: events are claimed under SKIP LOCKED and leased."""
+    from .services.webhooks import webhooks_deliver  # noqa: PLC0415
+
+    return webhooks_deliver()

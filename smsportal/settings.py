@@ -249,6 +249,13 @@ SMSPORTAL_RETRY_BASE_SECONDS = env.float("SMSPORTAL_RETRY_BASE_SECONDS", default
 SMSPORTAL_RETRY_MAX_SECONDS = env.float("SMSPORTAL_RETRY_MAX_SECONDS", default=900.0)
 # How often an idle bind looks for submitted parts whose query_sm is due (R-MSG-04).
 SMSPORTAL_QUERY_CHECK_INTERVAL = env.float("SMSPORTAL_QUERY_CHECK_INTERVAL", default=10.0)
+# Status webhooks (messaging.services.webhooks): the POST's timeout; retries after base × 2^(n-1)
+# seconds, at most the max, for 24 h. Private, loopback and reserved addresses are refused unless
+# allowed (DEBUG, `make run`, the tests).
+SMSPORTAL_WEBHOOK_TIMEOUT = env.float("SMSPORTAL_WEBHOOK_TIMEOUT", default=5.0)
+SMSPORTAL_WEBHOOK_RETRY_BASE_SECONDS = env.float("SMSPORTAL_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+SMSPORTAL_WEBHOOK_RETRY_MAX_SECONDS = env.float("SMSPORTAL_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = env.bool("SMSPORTAL_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 # Redis holding each route's TPS bucket, shared by every connector process of the route
 # (messaging.smpp.throttle). Defaults to the broker when that is Redis; empty = per process only
 # (the SQLite demo runs one connector).

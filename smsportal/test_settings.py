@@ -14,3 +14,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 SMSPORTAL_CONNECTOR_IDLE_POLL = 0.2
+SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = True  # receivers on 127.0.0.1; the refusal is tested with override_settings

@@ -1,0 +1,434 @@
+"""Delivery-status webhooks: the client's endpoint (URL and signing secret), the outbox of events,
+and their delivery.
+
+Writing (hot path): when messages change status, `webhook_events_record` adds one outbox row per
+message of a client that wants webhooks, in one set-based INSERT … SELECT (PostgreSQL), inside the
+status change's transaction; after commit a Celery task delivers them. Messages of clients
+without an endpoint cost one empty join.
+
+Delivering: `webhooks_deliver` claims the due events of one (client, URL) under SKIP LOCKED,
+leases them (moves their next attempt past the request's timeout) and commits; only then POSTs
+`{"events": [...]}` (at most WEBHOOK_BATCH per request) with
+
+    X-Smsportal-Timestamp: <unix seconds>
+    X-Smsportal-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
+
+and records the answer in a new transaction. 2xx: delivered. 4xx other than 408/429: the client's
+server refused them: failed, not retried. Network errors, timeouts, 408, 429, 3xx (redirects are
+not followed) and 5xx: retried after `retry_delay(attempts)` (exponential, jittered) until 24 h
+after the event, then failed. Delivery is at least once (a worker killed mid-POST retries after the
+lease): receivers dedupe on the event `id`.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Client
+
+from ..exceptions import MessagingError
+from ..models import Campaign, Message, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from ..status import FINAL, Status
+
+log = logging.getLogger("smsportal.messaging.webhooks")
+
+SIGNATURE_HEADER = "X-Smsportal-Signature"
+TIMESTAMP_HEADER = "X-Smsportal-Timestamp"
+EVENT_TYPE = "message.status"
+WEBHOOK_BATCH = 100  # events per POST
+GIVE_UP_AFTER = timedelta(hours=24)
+# Statuses that make an event: every final one, and `submitted` for endpoints that ask for it.
+EVENT_STATUSES = frozenset(FINAL) | {Status.SUBMITTED}
+PENDING, DELIVERED, FAILED = (WebhookEvent.State.PENDING, WebhookEvent.State.DELIVERED,
+                              WebhookEvent.State.FAILED)
+_EVENT = WebhookEvent._meta.db_table
+_ENDPOINT = WebhookEndpoint._meta.db_table
+_MESSAGE = Message._meta.db_table
+_CAMPAIGN = Campaign._meta.db_table
+
+
+class WebhookError(MessagingError):
+    code = "invalid_webhook"
+
+
+class WebhookUrlInvalid(WebhookError):
+    code = "invalid_callback_url"
+
+
+class WebhookNotConfigured(WebhookError):
+    code = "webhook_not_configured"
+    default_detail = ("A callback_url needs a webhook signing secret: create one in Webhooks on the API keys page "
+                      "first.")
+
+
+def _timeout() -> float:
+    return float(getattr(settings, "SMSPORTAL_WEBHOOK_TIMEOUT", 5.0))
+
+
+def _allow_private() -> bool:
+    return bool(getattr(settings, "SMSPORTAL_WEBHOOK_ALLOW_PRIVATE", False))
+
+
+# --- the endpoint -----------------------------------------------------------------------------
+
+
+def _address_refused(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return not addr.is_global or addr.is_multicast
+
+
+def webhook_url_check(url: str) -> str:
+    """A webhook URL as it will be stored, or WebhookUrlInvalid: http or https, a host, no user
+    and password, at most 500 characters; unless SMSPORTAL_WEBHOOK_ALLOW_PRIVATE, no loopback,
+    private, link-local or reserved address and no `localhost` (the same check runs again on the
+    resolved addresses at each delivery)."""
+    url = (url or "").strip()
+    if len(url) > 500:
+        raise WebhookUrlInvalid("The webhook URL is longer than 500 characters.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        raise WebhookUrlInvalid("This is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookUrlInvalid("The webhook URL must start with http:// or https:// and name a host.")
+    if parts.username or parts.password:
+        raise WebhookUrlInvalid("Put no user name or password in the webhook URL; verify the signature instead.")
+    if any(ch.isspace() for ch in url):
+        raise WebhookUrlInvalid("The webhook URL may not contain spaces.")
+    if not _allow_private():
+        host = parts.hostname.rstrip(".").lower()
+        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+            raise WebhookUrlInvalid("The webhook URL must be reachable from the internet, not a local name.")
+        try:
+            refused = _address_refused(host)
+        except ValueError:
+            refused = False  # a host name: its addresses are checked when we deliver
+        if refused:
+            raise WebhookUrlInvalid("The webhook URL must be reachable from the internet, not a private, "
+                                    "loopback or reserved address.")
+    return url
+
+
+def _new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def webhook_endpoint_set(*, client: Client, url: str, submitted_events: bool = False, actor=None
+                         ) -> tuple[WebhookEndpoint, str | None]:
+    """Sets (or, with an empty URL, clears) the client's webhook URL. Returns the endpoint and the
+    new signing secret when this made one (the first time: show it once), else None."""
+    from accounts.services import audit_record  # noqa: PLC0415
+
+    url = webhook_url_check(url) if (url or "").strip() else ""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().filter(client=client).first()
+        raw = None
+        if endpoint is None:
+            raw = _new_secret()
+            endpoint = WebhookEndpoint.objects.create(client=client, url=url, secret=raw,
+                                                      submitted_events=submitted_events,
+                                                      secret_created_at=timezone.now())
+        else:
+            endpoint.url, endpoint.submitted_events = url, submitted_events
+            endpoint.save(update_fields=["url", "submitted_events", "updated_at"])
+        audit_record(code="messaging.webhook.set", actor=actor, client=client, target=url,
+                     details={"submitted_events": submitted_events})
+    return endpoint, raw
+
+
+def webhook_secret_regenerate(*, client: Client, actor=None) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret (the old one stops at once). Makes the endpoint if there is none."""
+    from accounts.services import audit_record  # noqa: PLC0415
+
+    raw = _new_secret()
+    with transaction.atomic():
+        endpoint, created = WebhookEndpoint.objects.select_for_update().get_or_create(
+            client=client, defaults={"secret": raw, "secret_created_at": timezone.now()})
+        if not created:
+            endpoint.secret, endpoint.secret_created_at = raw, timezone.now()
+            endpoint.save(update_fields=["secret", "secret_created_at", "updated_at"])
+        audit_record(code="messaging.webhook.secret_regenerated", actor=actor, client=client, target=endpoint.url)
+    return endpoint, raw
+
+
+def callback_url_check(*, client: Client, url: str | None) -> str:
+    """A per-send `callback_url` as stored on its messages ('' when none): valid, and the client
+    has a signing secret to sign it with."""
+    if not url:
+        return ""
+    url = webhook_url_check(url)
+    if not WebhookEndpoint.objects.filter(client=client).exists():
+        raise WebhookNotConfigured()
+    return url
+
+
+# --- writing events (hot path) ----------------------------------------------------------------
+
+
+def _price_sql(col: str) -> str:
+    # As money_json: 2 decimal places, or 4 when it has fractions of a kopeck.
+    return f"CASE WHEN {col} = round({col}, 2) THEN round({col}, 2)::text ELSE {col}::text END"
+
+
+_SQL_EVENTS_INSERT = (
+    f"INSERT INTO {_EVENT} (public_id, client_id, message_id, url, event, payload, state, attempts, "
+    f"next_attempt_at, last_error, created_at) "
+    f"SELECT gen_random_uuid(), m.client_id, m.id, COALESCE(NULLIF(m.callback_url, ''), NULLIF(c.callback_url, ''), "
+    f"w.url), m.status, jsonb_build_object("
+    f"'message_id', m.public_id, 'campaign_id', c.public_id, 'recipient', m.recipient, 'sender', m.sender, "
+    f"'status', m.status, 'error_code', NULLIF(m.error_code, ''), 'error_detail', NULLIF(m.error_detail, ''), "
+    f"'segments', m.segments, 'price', jsonb_build_object('amount', {_price_sql('m.price')}, "
+    f"'currency', m.price_currency), 'created_at', m.created_at, 'submitted_at', m.submitted_at, "
+    f"'done_at', m.done_at, 'occurred_at', %(now)s::timestamptz), "
+    f"%(pending)s, 0, %(now)s, '', %(now)s "
+    f"FROM {_MESSAGE} AS m JOIN {_ENDPOINT} AS w ON w.client_id = m.client_id "
+    f"LEFT JOIN {_CAMPAIGN} AS c ON c.id = m.campaign_id "
+    f"WHERE m.id = ANY(%(ids)s::bigint[]) AND m.status = %(status)s "
+    f"AND COALESCE(NULLIF(m.callback_url, ''), NULLIF(c.callback_url, ''), w.url) <> ''")
+
+
+def webhook_events_record(*, message_ids, status: str, now=None) -> int:
+    """Adds a status event for each of these messages (that just moved to `status`) whose client
+    has a webhook endpoint and a URL for it (the message's or campaign's callback_url, else the
+    endpoint's). One INSERT … SELECT on PostgreSQL. Call inside the status change's transaction.
+    Returns how many events were written (their delivery is kicked after commit)."""
+    if status not in EVENT_STATUSES:
+        return 0
+    ids = list(message_ids)
+    if not ids:
+        return 0
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        sql = _SQL_EVENTS_INSERT
+        if status == Status.SUBMITTED:
+            sql += " AND w.submitted_events"
+        with connection.cursor() as cur:
+            cur.execute(sql, {"ids": ids, "status": status, "now": now, "pending": PENDING})
+            written = cur.rowcount
+    else:
+        written = _events_record_orm(ids, status, now)
+    if written:
+        transaction.on_commit(webhooks_kick)
+    return written
+
+
+def _events_record_orm(ids, status, now) -> int:
+    """The same as the INSERT … SELECT, for SQLite (the `make run` demo)."""
+    endpoints = {e.client_id: e for e in WebhookEndpoint.objects.filter(
+        client_id__in=Message.objects.filter(pk__in=ids).values("client_id"))}
+    if not endpoints:
+        return 0
+    rows = []
+    for m in Message.objects.filter(pk__in=ids, status=status, client_id__in=list(endpoints)).select_related(
+            "campaign"):
+        endpoint = endpoints[m.client_id]
+        if status == Status.SUBMITTED and not endpoint.submitted_events:
+            continue
+        url = m.callback_url or (m.campaign.callback_url if m.campaign else "") or endpoint.url
+        if url:
+            rows.append(WebhookEvent(client_id=m.client_id, message_id=m.pk, url=url, event=status,
+                                     payload=event_payload(m, now), next_attempt_at=now, created_at=now))
+    WebhookEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def event_payload(m: Message, now) -> dict:
+    from ..api.serializers import money_json  # noqa: PLC0415
+
+    return {"message_id": str(m.public_id), "campaign_id": str(m.campaign.public_id) if m.campaign_id else None,
+            "recipient": m.recipient, "sender": m.sender, "status": m.status, "error_code": m.error_code or None,
+            "error_detail": m.error_detail or None, "segments": m.segments, "price": money_json(m.price),
+            "created_at": _iso(m.created_at), "submitted_at": _iso(m.submitted_at), "done_at": _iso(m.done_at),
+            "occurred_at": _iso(now)}
+
+
+def webhooks_kick() -> None:
+    """Starts a delivery now (after the commit that wrote events); the periodic job catches up
+    if the broker cannot be reached."""
+    from ..tasks import webhooks_deliver_task  # noqa: PLC0415 (tasks import services)
+
+    try:
+        webhooks_deliver_task.delay()
+    except Exception:  # noqa: BLE001 — the 30-second job delivers them anyway
+        log.warning("could not enqueue a webhook delivery; the periodic job will deliver", exc_info=True)
+
+
+# --- delivering -------------------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The X-Smsportal-Signature value: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def signature_valid(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance: int = 300,
+                    now: float | None = None) -> bool:
+    """What a receiver does (shown in the API docs): constant-time compare, recent timestamp."""
+    try:
+        age = abs((now if now is not None else time.time()) - int(timestamp))
+    except (TypeError, ValueError):
+        return False
+    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature or "")
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try of events that failed `attempts` times: base × 2^(attempts-1),
+    at most the cap, ±10 % jitter (30 s, 1, 2, 4 … min, then hourly, by default)."""
+    base = float(getattr(settings, "SMSPORTAL_WEBHOOK_RETRY_BASE_SECONDS", 30.0))
+    cap = float(getattr(settings, "SMSPORTAL_WEBHOOK_RETRY_MAX_SECONDS", 3600.0))
+    return min(cap, base * 2 ** max(0, attempts - 1)) * random.uniform(0.9, 1.1)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # a 3xx is an answer like any other: not followed (it could point anywhere)
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+class _Refused(Exception):
+    pass
+
+
+def _check_resolved(url: str) -> None:
+    if _allow_private():
+        return
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
+        if _address_refused(info[4][0]):
+            raise _Refused(f"{parts.hostname} resolves to a private or reserved address ({info[4][0]}).")
+
+
+def webhook_post(url: str, secret: str, body: bytes) -> tuple[int | None, str]:
+    """POSTs one signed body. Returns (HTTP status or None, error text). Never raises for the
+    network: every failure is an answer to record."""
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "smsportal-webhooks/1",
+        TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body)})
+    try:
+        _check_resolved(url)
+        with _opener.open(request, timeout=_timeout()) as resp:
+            resp.read(65536)
+            return resp.status, ""
+    except _Refused as exc:
+        return None, str(exc)[:300]
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, (f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__)[:300]
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=_timeout() * 2 + 30)
+
+
+def _claim(now, batch: int):
+    """The due events of one (client, URL), oldest first, leased; committed before any POST."""
+    with transaction.atomic():
+        head = (WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(state=PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+                .values_list("client_id", "url").first())
+        if head is None:
+            return None
+        client_id, url = head
+        rows = list(WebhookEvent.objects.select_for_update(skip_locked=True)
+                    .filter(state=PENDING, next_attempt_at__lte=now, client_id=client_id, url=url)
+                    .order_by("id").values_list("id", "public_id", "payload", "attempts", "created_at")[:batch])
+        WebhookEvent.objects.filter(pk__in=[r[0] for r in rows]).update(next_attempt_at=now + _lease())
+        secret = WebhookEndpoint.objects.filter(client_id=client_id).values_list("secret", flat=True).first()
+    return client_id, url, secret, rows
+
+
+def webhook_body(rows) -> bytes:
+    events = [{"id": str(public_id), "type": EVENT_TYPE, **payload} for _id, public_id, payload, *_ in rows]
+    return json.dumps({"events": events}, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _outcome(status: int | None) -> str:
+    """DELIVERED, FAILED (stop: the receiver refused them) or PENDING (retry)."""
+    if status is not None and 200 <= status < 300:
+        return DELIVERED
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        return FAILED
+    return PENDING
+
+
+def _record(client_id, url, rows, status, error, duration_ms, now) -> None:
+    outcome = _outcome(status)
+    ids = [r[0] for r in rows]
+    fields = {"attempts": F("attempts") + 1, "last_attempt_at": now, "last_http_status": status,
+              "last_error": error or (f"HTTP {status}" if status and outcome != DELIVERED else "")}
+    with transaction.atomic():
+        WebhookDelivery.objects.create(client_id=client_id, url=url[:500], events=len(rows), http_status=status,
+                                       error=error[:300], duration_ms=duration_ms)
+        if outcome == DELIVERED:
+            WebhookEvent.objects.filter(pk__in=ids).update(state=DELIVERED, delivered_at=now, next_attempt_at=None,
+                                                           **fields)
+            return
+        if outcome == FAILED:
+            WebhookEvent.objects.filter(pk__in=ids).update(state=FAILED, next_attempt_at=None, **fields)
+            return
+        by_next: dict = {}
+        for pk, _pid, _payload, attempts, created_at in rows:
+            nxt = now + timedelta(seconds=retry_delay(attempts + 1))
+            key = None if nxt > created_at + GIVE_UP_AFTER else nxt
+            by_next.setdefault(key, []).append(pk)
+        for nxt, pks in by_next.items():
+            if nxt is None:
+                WebhookEvent.objects.filter(pk__in=pks).update(state=FAILED, next_attempt_at=None, **fields)
+            else:
+                WebhookEvent.objects.filter(pk__in=pks).update(next_attempt_at=nxt, **fields)
+
+
+def webhooks_deliver(*, now=None, batch: int = WEBHOOK_BATCH, max_requests: int = 200) -> int:
+    """POSTs due events, one (client, URL) batch per request, until none is due (or
+    `max_requests`). Returns how many events were delivered. No lock is held during a POST."""
+    delivered = 0
+    for _ in range(max_requests):
+        at = now or timezone.now()
+        claimed = _claim(at, batch)
+        if claimed is None:
+            break
+        client_id, url, secret, rows = claimed
+        if not rows:
+            continue
+        if secret is None:  # the endpoint was removed: nobody can verify these any more
+            _record(client_id, url, rows, None, "No webhook endpoint (signing secret) for this client.", 0, at)
+            WebhookEvent.objects.filter(pk__in=[r[0] for r in rows]).update(state=FAILED, next_attempt_at=None)
+            continue
+        t0 = time.monotonic()
+        status, error = webhook_post(url, secret, webhook_body(rows))
+        duration_ms = int((time.monotonic() - t0) * 1000)
+        _record(client_id, url, rows, status, error, duration_ms, now or timezone.now())
+        if _outcome(status) == DELIVERED:
+            delivered += len(rows)
+        log.info("webhook %s: %s event(s) → %s %s", url, len(rows), status, error)
+    return delivered
