@@ -17,6 +17,7 @@ messages of the matched parts, UPDATE inbox processed. The floor for the same ro
 """
 from __future__ import annotations
 
+import os
 import time
 
 from django.db import connection, transaction
@@ -47,6 +48,13 @@ def _smsc_id(i: int) -> str:
 def _setup(ctx, n: int) -> float:
     S.reset_messages()
     route = ctx.seeded.route
+    if os.environ.get("BENCH_RECEIPTS_WEBHOOK"):
+        # Measure with a status webhook configured: every receipt then writes an outbox event too.
+        from messaging.models import WebhookEndpoint, WebhookEvent  # noqa: PLC0415
+
+        WebhookEvent.objects.all().delete()
+        WebhookEndpoint.objects.update_or_create(client=ctx.seeded.client, defaults={
+            "url": "http://127.0.0.1:9/bench-hook", "secret": "whsec_bench"})
     ids = S.messages_bulk(client=ctx.seeded.client, route=route, n=n, status="submitted", submitted=True)
     S.parts_bulk(route=route, message_ids=ids, status="submitted", smsc_id=_smsc_id)
     S.analyze()
@@ -111,6 +119,10 @@ def run(ctx, n: int, profile: str) -> dict:
     matched, calls, capped = _apply_all()
     elapsed = time.perf_counter() - t0
     delivered = _delivered()
+    if os.environ.get("BENCH_RECEIPTS_WEBHOOK"):
+        from messaging.models import WebhookEvent  # noqa: PLC0415
+
+        print(f"  webhook events written: {WebhookEvent.objects.count():,}")
     parts_delivered = MessagePart.objects.filter(status="delivered").count()
     unprocessed = ReceiptInbox.objects.filter(processed_at=None).count()
     ok = matched == delivered == parts_delivered and matched + unprocessed == n and (capped or matched == n)
