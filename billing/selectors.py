@@ -97,3 +97,16 @@ def holds_overdrawn() -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(kind=LedgerEntry.Kind.HOLD)
                 .annotate(settled=Coalesce(Subquery(settled, output_field=money), Value(ZERO, output_field=money)))
                 .filter(held_delta__lt=-F("settled")))
+
+
+def holds_open(*, created_before) -> list[tuple[int, str, Decimal]]:
+    """(client id, hold key, what it still reserves) of the holds made before `created_before`
+    that still reserve money. Only wallets with something held are looked at."""
+    settled = (LedgerEntry.objects.filter(related=OuterRef("pk")).order_by().values("related")
+               .annotate(s=Sum("held_delta")).values("s"))
+    money = DecimalField(max_digits=19, decimal_places=4)
+    rows = (LedgerEntry.objects.filter(kind=LedgerEntry.Kind.HOLD, wallet__held__gt=0, created_at__lt=created_before)
+            .annotate(settled=Coalesce(Subquery(settled, output_field=money), Value(ZERO, output_field=money)))
+            .filter(held_delta__gt=-F("settled")).order_by("pk")
+            .values_list("wallet__client_id", "idempotency_key", "held_delta", "settled"))
+    return [(client_id, key, held + settled) for client_id, key, held, settled in rows]

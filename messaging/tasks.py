@@ -42,3 +42,12 @@ def webhooks_deliver_task() -> int:
     from .services.webhooks import webhooks_deliver  # noqa: PLC0415
 
     return webhooks_deliver()
+
+
+@shared_task(name="messaging.holds_release_stale", ignore_result=True)
+def holds_release_stale_task() -> str:
+    """Every 15 minutes: the rest of a hold whose send has nothing left to send goes back to the
+    wallet (a safety net under the per-message settlement; audited billing.hold.released_stale)."""
+    from .services.money import holds_release_stale  # noqa: PLC0415
+
+    return str(holds_release_stale())

@@ -9,7 +9,7 @@
 """
 from .config import billing_config_get
 from .grace import GRACE_DAYS, grace_period_current, grace_period_open, topup_step_for
-from .holds import HoldMove, holds_settle
+from .holds import HoldMove, holds_release_rest, holds_settle
 from .invoices import (invoice_cancel, invoice_issue, invoice_mark_paid, payment_callback_apply,
                        payment_signature)
 from .ledger import (bonus_credit, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
@@ -24,7 +24,7 @@ from .settlement import (RepriceItem, reprice_viber_messages, wallet_adjust, wal
 __all__ = [
     "GRACE_DAYS", "PRICE_QUANT", "HoldMove", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
     "eur_to_uah", "exchange_rates_load", "grace_period_current", "grace_period_open", "grace_periods_active",
-    "hold_remaining", "holds_settle", "invoice_cancel", "invoice_issue", "invoice_mark_paid", "nbu_rates_parse",
+    "hold_remaining", "holds_release_rest", "holds_settle", "invoice_cancel", "invoice_issue", "invoice_mark_paid", "nbu_rates_parse",
     "overdraft_due_date", "payment_callback_apply", "payment_signature", "price_table_for_client", "rate_for",
     "reprice_viber_messages", "sms_price", "tariff_copy", "tariff_current", "tariff_upcoming", "topup_step_for",
     "unit_price",

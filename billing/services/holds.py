@@ -147,6 +147,32 @@ def holds_settle(*, moves) -> int:
     return len(entries)
 
 
+def holds_release_rest(*, holds, reason: str, code: str = "billing.hold.released_stale") -> Decimal:
+    """Releases what each hold of `holds` (client id, hold key, amount it still reserves) has left,
+    audited with `code` and `reason`; returns the total released. For holds nothing will settle
+    any more: the caller (who knows what the hold paid for) decides which. Idempotent: one
+    release per hold (its key), never more than the hold still reserves when its wallet is locked."""
+    from accounts.services import audit_record  # noqa: PLC0415 (accounts sits below billing)
+
+    total = ZERO
+    for client_id, source_key, rest in holds:
+        key = f"release-rest:{source_key}"
+        move = HoldMove(client_id=client_id, kind=Kind.RELEASE, source_key=source_key, amount=Decimal(rest), key=key,
+                        description=reason[:200], details={"reason": reason})
+        with transaction.atomic():
+            if not holds_settle(moves=[move]):
+                continue
+            entry = LedgerEntry.objects.select_related("wallet__client").get(wallet__client_id=client_id,
+                                                                             idempotency_key=key)
+            released = -entry.held_delta.amount
+            total += released
+            audit_record(code=code, client=entry.wallet.client, target=source_key,
+                         details={"amount": str(released), "reason": reason, "entry": str(entry.public_id)})
+    if total:
+        log.warning("released %s UAH left on holds nothing would settle (%s)", total, reason)
+    return total
+
+
 def _move(wallet: _Wallet, src: _Source, m: HoldMove) -> _Entry | None:
     """The entry for one move, with the wallet's cached amounts (and `src`) moved in memory."""
     is_hold = src.kind == Kind.HOLD

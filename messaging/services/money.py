@@ -17,12 +17,18 @@ made from the ids of the messages it settles, so a retried flush or receipt batc
 money twice.
 """
 import hashlib
+import uuid
+from datetime import timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from accounts.models import Client
 from billing.models import LedgerEntry
-from billing.services import HoldMove, holds_settle
+from billing.selectors import holds_open
+from billing.services import HoldMove, holds_release_rest, holds_settle
 
+from ..models import Campaign, Message
 from ..status import Status
 
 # Reserved by the hold, not spent yet.
@@ -88,3 +94,43 @@ def messages_settle(moving, *, new: str, refund: bool) -> None:
     holds_settle(moves=_moves(Kind.CAPTURE, captures, "sent")
                  + _moves(Kind.RELEASE, releases, f"{new}, not charged{why}")
                  + _moves(Kind.REFUND, refunds, f"{new}, refunded{why}"))
+
+
+# A hold younger than this is left alone by the safety net (its send may still be settling).
+STALE_HOLD_AFTER = timedelta(hours=1)
+
+
+def holds_release_stale(*, now=None, older_than: timedelta = STALE_HOLD_AFTER) -> Decimal:
+    """The safety net under the per-message settlement: a send's or campaign's hold that still
+    reserves money although none of its messages can take any more (none is scheduled, in review,
+    queued or submitting: all are final or already captured, or there are none) gives the rest
+    back, audited `billing.hold.released_stale`. Messaging knows the message states; billing
+    moves the money, once per hold, never beyond what it still reserves. Returns the total released.
+
+    Safe against a send in flight: a message and the money it moves change in one transaction,
+    so a message seen final here has settled its share, and one not final yet keeps its hold."""
+    now = now or timezone.now()
+    stale = []
+    for client_id, key, rest in holds_open(created_before=now - older_than):
+        kind, _, ref = key.partition(":")
+        try:
+            batch_id = uuid.UUID(ref)
+        except ValueError:
+            continue  # not a send's hold: not messaging's to judge
+        if kind == "campaign":
+            campaign = Campaign.objects.filter(client_id=client_id, public_id=batch_id).only("pk", "state").first()
+            if campaign is None or campaign.state == Campaign.State.ACCEPTING:
+                continue
+            waiting = Message.objects.filter(campaign=campaign, status__in=list(HELD))
+            why = f"Campaign {campaign.get_state_display().lower()}, no message left to send: rest of its hold released"
+        elif kind == "send":
+            waiting = Message.objects.filter(client_id=client_id, batch_id=batch_id, status__in=list(HELD))
+            why = "No message of the send left to send: rest of its hold released"
+        else:
+            continue
+        if not waiting.exists():
+            stale.append((client_id, key, rest, why))
+    total = Decimal("0")
+    for client_id, key, rest, why in stale:
+        total += holds_release_rest(holds=[(client_id, key, rest)], reason=why)
+    return total
