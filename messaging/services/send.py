@@ -29,6 +29,7 @@ from ..phones import Recipient, parse_recipient
 from ..routing import Router
 from ..status import Status
 from .prepare import Prepared, check_text, prepare_rows
+from .webhooks import callback_url_check
 
 log = logging.getLogger("smsportal.messaging")
 
@@ -165,9 +166,10 @@ def messages_insert(rows: list[tuple]) -> list[Message]:
 
 
 def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
-                 send_at=None, ttl: int | None = None) -> SendResult:
+                 send_at=None, ttl: int | None = None, callback_url: str | None = None) -> SendResult:
     """Accepts one text to one or more recipients: checks, prices, holds its price once, stores, wakes.
-    Any invalid recipient refuses the whole request (a campaign reports them per row instead)."""
+    Any invalid recipient refuses the whole request (a campaign reports them per row instead).
+    `callback_url`: this send's status webhooks go there instead of the client's webhook URL."""
     if idempotency_key:
         batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
         existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
@@ -179,6 +181,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     sender_check(client=client, sender=sender)
     check_text(text)
     ttl = ttl_check(ttl)
+    callback_url = callback_url_check(client=client, url=callback_url)
     if isinstance(recipients, str):
         recipients = [recipients]
     if not recipients:
@@ -207,7 +210,10 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
             # never does (messaging.services.money).
             wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
                         description=f"{len(prepared.rows)} SMS from {sender}")
-        messages = Message.objects.bulk_create(_instances(rows), batch_size=2000)
+        messages = _instances(rows)
+        for m in messages:
+            m.callback_url = callback_url
+        messages = Message.objects.bulk_create(messages, batch_size=2000)
         if not scheduled:
             for route_id in sorted({r.route.pk for r in prepared.rows}):
                 connector_wake(route_id)
