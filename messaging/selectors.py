@@ -36,10 +36,16 @@ CAMPAIGN_COUNT_GROUPS = {
 }
 
 
-def campaign_counts(*, campaign) -> dict[str, int]:
-    """Messages of a campaign by outcome (one grouped query over the campaign/status index)."""
-    by_status = dict(Message.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id"))
-                     .values_list("status", "n"))
+def campaign_status_counts(*, campaign) -> dict[str, int]:
+    """Messages of a campaign by status (one grouped query over the campaign/status index)."""
+    return dict(Message.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id"))
+                .values_list("status", "n"))
+
+
+def campaign_counts(*, campaign, by_status: dict[str, int] | None = None) -> dict[str, int]:
+    """Messages of a campaign by outcome (`by_status`: campaign_status_counts, when already read)."""
+    if by_status is None:
+        by_status = campaign_status_counts(campaign=campaign)
     counts = {name: sum(by_status.get(s, 0) for s in statuses) for name, statuses in CAMPAIGN_COUNT_GROUPS.items()}
     counts["refused"] = by_status.get("refused", 0)
     return counts

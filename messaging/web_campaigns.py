@@ -39,8 +39,9 @@ from .campaign_tasks import campaign_accept_group_task, campaign_accept_upload_t
 from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm, ContactGroupForm,
                     ContactImportForm)
 from .models import Campaign, Contact, ContactGroup, Message
-from .selectors import CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaigns_for_client
-from .services import (campaign_accept, campaign_cancel, campaign_create, contact_add, contact_delete,
+from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
+                        campaigns_for_client)
+from .services import (campaign_accept, campaign_cancel, campaign_create, campaign_settle, contact_add, contact_delete,
                        contact_group_create, contact_group_delete, contact_group_rename, contacts_import)
 from .services.prepare import check_text, prepare_rows, template_variables
 from .services.send import sender_check
@@ -59,6 +60,7 @@ IMPORT_REPORT = "portal_contact_import_report"
 MAX_DRAFTS = 5
 FINISHED = {Campaign.State.DONE, Campaign.State.CANCELLED, Campaign.State.FAILED}
 CANCELLABLE = {Campaign.State.ACCEPTING, Campaign.State.SCHEDULED, Campaign.State.SENDING}
+UNSENT = (Status.SCHEDULED, Status.QUEUED)  # what a cancel still stops (campaign_cancel)
 SENT = ("submitted", "delivered", "undelivered", "expired", "failed")  # count groups that left the queue
 TTL_LABELS = dict(CAMPAIGN_TTL_CHOICES)
 
@@ -140,10 +142,23 @@ def _counts(campaign: Campaign, grouped: dict[str, int]) -> dict[str, int]:
             "refused": campaign.refused, **grouped}
 
 
-def _progress(campaign: Campaign, counts: dict[str, int]) -> dict:
+def _read(campaign: Campaign) -> tuple[Campaign, dict[str, int], bool]:
+    """The campaign with its counts and whether a cancel would still stop anything. When the counts
+    show nothing left to submit, it is settled at once (done), not at the next per-minute job."""
+    by_status = campaign_status_counts(campaign=campaign)
+    grouped = campaign_counts(campaign=campaign, by_status=by_status)
+    if campaign.state in (Campaign.State.SENDING, Campaign.State.SCHEDULED) and not grouped["queued"]:
+        campaign = campaign_settle(campaign=campaign)
+    cancellable = campaign.state == Campaign.State.ACCEPTING or (
+        campaign.state in CANCELLABLE and any(by_status.get(s) for s in UNSENT))
+    return campaign, _counts(campaign, grouped), cancellable
+
+
+def _progress(campaign: Campaign, counts: dict[str, int], cancellable: bool = False) -> dict:
     sent = sum(counts.get(k, 0) for k in SENT)
     return {
         "state": campaign.state,
+        "cancellable": cancellable,
         "state_label": campaign.get_state_display(),
         "finished": campaign.state in FINISHED,
         "accepting": {"processed": campaign.processed_rows, "total": campaign.total_rows,
@@ -192,6 +207,8 @@ def campaign_list(request):
     for c in campaigns:
         statuses = by_campaign[c.pk]
         grouped = {name: sum(statuses.get(s, 0) for s in group) for name, group in CAMPAIGN_COUNT_GROUPS.items()}
+        if c.state in (Campaign.State.SENDING, Campaign.State.SCHEDULED) and not grouped["queued"]:
+            c = campaign_settle(campaign=c)  # finished by its counts: done now, not at the next minute
         rows.append({"campaign": c, **_progress(c, grouped)})
     return render(request, "portal/campaign_list.html", {"nav": "campaigns", "page": page, "rows": rows})
 
@@ -441,8 +458,7 @@ def _campaign_start(request, token, draft, src, form):
 
 @client_required
 def campaign_detail(request, public_id):
-    campaign = _campaign_or_404(request.client, public_id)
-    counts = _counts(campaign, campaign_counts(campaign=campaign))
+    campaign, counts, cancellable = _read(_campaign_or_404(request.client, public_id))
     refund = None
     if campaign.state == Campaign.State.CANCELLED:
         refund = (Message.objects.filter(campaign=campaign, status=Status.CANCELLED)
@@ -452,14 +468,14 @@ def campaign_detail(request, public_id):
     return render(request, "portal/campaign_detail.html", {
         "nav": "campaigns",
         "campaign": campaign,
-        "progress": _progress(campaign, counts),
+        "progress": _progress(campaign, counts, cancellable),
         "counts": counts,
         "errors": campaign.errors[:SHOWN_ERRORS],
         "errors_total": len(campaign.errors),
         "refund": refund,
         "recent": recent,
         "final": FINAL,
-        "can_cancel": campaign.state in CANCELLABLE,
+        "can_cancel": cancellable,
         "ttl_label": _ttl_label(campaign.ttl_seconds),
         "price_text": _money_grouped(campaign.total_price.amount),
         "status_meta": _status_meta(),
@@ -469,9 +485,8 @@ def campaign_detail(request, public_id):
 @require_GET
 @client_required
 def campaign_progress_json(request, public_id):
-    campaign = _campaign_or_404(request.client, public_id)
-    counts = _counts(campaign, campaign_counts(campaign=campaign))
-    return JsonResponse(_progress(campaign, counts), headers={"Cache-Control": "no-store"})
+    campaign, counts, cancellable = _read(_campaign_or_404(request.client, public_id))
+    return JsonResponse(_progress(campaign, counts, cancellable), headers={"Cache-Control": "no-store"})
 
 
 @require_GET

@@ -7,6 +7,7 @@ from .dispatch import (RECEIPT_WINDOW, STAT_OUTCOME, messages_expire_stale, mess
 from .inbound import inbound_parts_flush_stale, inbound_store, is_stop_reply  # noqa: F401
 from .send import (NOTIFY_CHANNEL, SendResult, connector_wake, message_send, route_for,  # noqa: F401
                    system_client, system_message_send)
-from .campaigns import CampaignError, campaign_accept, campaign_cancel, campaign_create, campaigns_settle  # noqa: F401
+from .campaigns import (CampaignError, campaign_accept, campaign_cancel, campaign_create,  # noqa: F401
+                        campaign_settle, campaigns_settle)
 from .contacts import (ContactError, ImportReport, contact_add, contact_delete, contact_group_create,  # noqa: F401
                        contact_group_delete, contact_group_rename, contacts_import)

@@ -161,18 +161,35 @@ def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
     return campaign
 
 
+OPEN_STATES = (Status.SCHEDULED, Status.QUEUED, Status.SUBMITTING, Status.PENDING_REVIEW)
+
+
+def _settle(campaign: Campaign, now) -> bool:
+    """Done when nothing is left to submit (True); a scheduled one whose time came is sending."""
+    if not Message.objects.filter(campaign=campaign, status__in=OPEN_STATES).exists():
+        return bool(Campaign.objects.filter(pk=campaign.pk, state=campaign.state).update(
+            state=Campaign.State.DONE, finished_at=now, updated_at=now))
+    if campaign.state == Campaign.State.SCHEDULED and not Message.objects.filter(
+            campaign=campaign, status=Status.SCHEDULED).exists():
+        Campaign.objects.filter(pk=campaign.pk, state=campaign.state).update(state=Campaign.State.SENDING,
+                                                                             updated_at=now)
+    return False
+
+
 def campaigns_settle(*, now=None) -> int:
     """Campaigns with nothing left to submit are done (receipts keep updating their counts)."""
     now = now or timezone.now()
-    open_states = [Status.SCHEDULED, Status.QUEUED, Status.SUBMITTING, Status.PENDING_REVIEW]
     done = 0
     for campaign in Campaign.objects.filter(state__in=[Campaign.State.SENDING, Campaign.State.SCHEDULED]):
-        if not Message.objects.filter(campaign=campaign, status__in=open_states).exists():
-            done += Campaign.objects.filter(pk=campaign.pk, state=campaign.state).update(
-                state=Campaign.State.DONE, finished_at=now, updated_at=now)
-        elif campaign.state == Campaign.State.SCHEDULED and not Message.objects.filter(
-                campaign=campaign, status=Status.SCHEDULED).exists():
-            Campaign.objects.filter(pk=campaign.pk, state=campaign.state).update(state=Campaign.State.SENDING,
-                                                                                 updated_at=now)
+        done += _settle(campaign, now)
     return done
 
+
+def campaign_settle(*, campaign: Campaign, now=None) -> Campaign:
+    """campaigns_settle for one campaign, at once: the campaign page calls it when its counts show
+    nothing left to submit, so it says "Done" without waiting for the per-minute job (and the
+    receipts' hot path pays nothing for it). A no-op for a campaign not sending or scheduled."""
+    if campaign.state in (Campaign.State.SENDING, Campaign.State.SCHEDULED) and _settle(campaign,
+                                                                                         now or timezone.now()):
+        campaign.refresh_from_db()
+    return campaign

@@ -43,6 +43,9 @@
     setText('[data-count="rows"]', formatCount(data.accepting.processed));
     setText("[data-delivered-percent]", String(data.delivered_percent));
     setText("[data-total-price]", data.total_price);
+    // Nothing left that a cancel would stop (all handed to the operators): the button goes.
+    var cancel = document.querySelector("[data-cancel-campaign]");
+    if (cancel && data.cancellable === false) cancel.hidden = true;
   }
 
   function schedule() {

@@ -606,3 +606,31 @@ def test_contact_import_bad_file_is_a_message_not_a_500(web):
     response = web.post(reverse("contact_import", args=[group.pk]),
                         {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04nope")}, follow=True)
     assert response.status_code == 200 and "not a readable XLSX" in response.content.decode()
+
+
+def test_campaign_whose_messages_are_all_final_shows_done_without_waiting_for_the_settle_job(web):
+    campaign = make_campaign(web.account)
+    Message.objects.filter(campaign=campaign).update(status=Status.DELIVERED)  # receipts came back
+    response = web.get(reverse("campaign_detail", args=[campaign.public_id]))
+    html = response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.DONE and campaign.finished_at is not None
+    assert "Cancel campaign" not in html and "data-live" not in html and not response.context["can_cancel"]
+    other = make_campaign(web.account)
+    Message.objects.filter(campaign=other).update(status=Status.UNDELIVERED)
+    data = web.get(reverse("campaign_progress", args=[other.public_id])).json()
+    assert data["state"] == "done" and data["finished"] and data["cancellable"] is False
+
+
+def test_cancel_button_only_while_something_is_left_to_cancel(web):
+    campaign = make_campaign(web.account)
+    first, second = Message.objects.filter(campaign=campaign).order_by("pk")
+    Message.objects.filter(pk=first.pk).update(status=Status.SUBMITTED)
+    response = web.get(reverse("campaign_detail", args=[campaign.public_id]))
+    assert response.context["can_cancel"] and "Cancel campaign" in response.content.decode()
+    Message.objects.filter(pk=second.pk).update(status=Status.SUBMITTING)  # handed to a connector
+    response = web.get(reverse("campaign_detail", args=[campaign.public_id]))
+    html = response.content.decode()
+    assert "Cancel campaign" not in html and "data-live" in html  # still sending, nothing to cancel
+    data = web.get(reverse("campaign_progress", args=[campaign.public_id])).json()
+    assert data["state"] == "sending" and data["cancellable"] is False
