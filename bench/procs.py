@@ -1,37 +1,20 @@
 """The product's real processes (SMSC simulator, SMPP connector, Celery worker) and the bare
 smpplib loop, started as children on loopback with the bench environment (bench/env.py; the same
-variables tests/e2e/processes.py gives the end-to-end test). Every child is stopped by its own
-process id when a benchmark ends, also when it fails."""
+variables tests/e2e/processes.py gives the end-to-end test, whose port helpers this uses). Every
+child is stopped by its own process id when a benchmark ends, also when it fails."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tests.e2e.processes import free_port, wait_for_port  # noqa: F401 (free_port: for the benchmarks)
+
 from . import env
 
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port}")
-
 
 class Proc:
     def __init__(self, name: str, args: list[str], **extra_env):
