@@ -56,6 +56,9 @@ class CampaignInput(serializers.Serializer):
     send_at = serializers.DateTimeField(required=False, allow_null=True,
                                         help_text="ISO 8601 with an offset, or without one in Kyiv time.")
     ttl = serializers.IntegerField(required=False, allow_null=True)
+    callback_url = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, allow_null=True,
+        help_text="Status webhooks of this campaign's messages go to this URL instead of your webhook URL.")
 
     def validate(self, attrs):
         if ("recipients" in attrs) == ("group" in attrs):
@@ -161,7 +164,7 @@ class CampaignListCreateApi(APIView):
             if group is None:
                 raise NotFound("No contact group with this id.")
         campaign = campaign_create(client=client, sender=d["sender"], text=d["text"], name=d.get("name", ""),
-                                   send_at=d.get("send_at"), ttl=d.get("ttl"),
+                                   send_at=d.get("send_at"), ttl=d.get("ttl"), callback_url=d.get("callback_url"),
                                    source=Campaign.Source.GROUP if group else Campaign.Source.API)
         if group is not None:
             transaction.on_commit(partial(campaign_accept_group_task.delay, campaign.pk, group.pk))

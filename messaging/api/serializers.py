@@ -19,6 +19,10 @@ class MessageSendInput(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     send_at = serializers.DateTimeField(required=False, allow_null=True)
     ttl = serializers.IntegerField(required=False, allow_null=True)
+    callback_url = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, allow_null=True,
+        help_text="Status webhooks of this send go to this URL (http or https) instead of your webhook URL; "
+                  "they are signed with your webhook secret, so create one first (400 `webhook_not_configured`).")
 
 
 def message_json(m) -> dict:

@@ -28,6 +28,7 @@ from ..models import Campaign, Message
 from ..status import Status
 from .prepare import check_text, prepare_rows, template_variables
 from .send import connector_wake, messages_build, messages_insert, sender_check, ttl_check
+from .webhooks import callback_url_check
 
 log = logging.getLogger("smsportal.messaging")
 MAX_REPORTED_ERRORS = 1000
@@ -38,14 +39,16 @@ class CampaignError(ApplicationError):
 
 
 def campaign_create(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
-                    send_at=None, ttl: int | None = None) -> Campaign:
-    """A campaign waiting for its recipients; nothing is charged yet."""
+                    send_at=None, ttl: int | None = None, callback_url: str | None = None) -> Campaign:
+    """A campaign waiting for its recipients; nothing is charged yet. `callback_url`: its messages'
+    status webhooks go there instead of the client's webhook URL."""
     sender_check(client=client, sender=sender)
     if not template_variables(text or "") or not (text or "").strip():
         check_text(text)  # a template is checked per recipient, once filled
     ttl = ttl_check(ttl)
+    callback_url = callback_url_check(client=client, url=callback_url)
     return Campaign.objects.create(client=client, sender=sender, text=text, name=(name or "")[:200], source=source,
-                                   send_at=send_at, ttl_seconds=ttl)
+                                   send_at=send_at, ttl_seconds=ttl, callback_url=callback_url)
 
 
 def _progress(campaign_id: int):

@@ -288,3 +288,38 @@ def test_delivered_after_commit_and_no_lock_held_during_the_post(client_account,
     assert seen == [False]
     assert json.loads(rx.requests[0]["body"])["events"][0]["status"] == "delivered"
     assert WebhookEvent.objects.get().state == "delivered"
+
+
+# --- API: callback_url ------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_api_callback_url_needs_a_secret_and_a_valid_url(api):
+    body = {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Hi",
+            "callback_url": "https://hooks.example.com/sms"}
+    r = api.post("/api/v1/messages/", body, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "webhook_not_configured"
+    webhook_endpoint_set(client=api.account, url="")
+    r = api.post("/api/v1/messages/", {**body, "callback_url": "ftp://hooks.example.com/"}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid_callback_url"
+    r = api.post("/api/v1/messages/", body, format="json")
+    assert r.status_code == 201, r.content
+    from messaging.models import Message
+
+    assert Message.objects.get().callback_url == "https://hooks.example.com/sms"
+
+
+@pytest.mark.django_db
+def test_api_campaign_callback_url_routes_its_events(api, route):
+    from messaging.models import Campaign, Message
+
+    webhook_endpoint_set(client=api.account, url="http://127.0.0.1:9/default")
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Hi", "recipients": ["+380671234567"],
+                                        "callback_url": "http://127.0.0.1:9/campaign"}, format="json")
+    assert r.status_code == 201, r.content
+    campaign = Campaign.objects.get()
+    assert campaign.callback_url == "http://127.0.0.1:9/campaign"
+    messages = list(Message.objects.filter(campaign=campaign))
+    _submitted(route, messages)
+    _deliver_receipts(route, messages)
+    event = WebhookEvent.objects.get()
+    assert event.url == "http://127.0.0.1:9/campaign" and event.payload["campaign_id"] == str(campaign.public_id)
