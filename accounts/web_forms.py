@@ -64,7 +64,17 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
 
 
-class InvitationAcceptForm(forms.Form):
+class _PasswordTwiceForm(forms.Form):
+    """A form whose password1 and password2 must be the same."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "You must type the same password each time.")
+        return data
+
+
+class InvitationAcceptForm(_PasswordTwiceForm):
     first_name = forms.CharField(label="First name", max_length=150, required=False)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
     password1 = forms.CharField(label="Password", strip=False,
@@ -72,12 +82,6 @@ class InvitationAcceptForm(forms.Form):
                                 help_text="At least 8 characters, not too common, not only digits.")
     password2 = forms.CharField(label="Password (again)", strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "You must type the same password each time.")
-        return data
 
 
 class PhoneResetRequestForm(forms.Form):
@@ -92,7 +96,7 @@ class PhoneResetRequestForm(forms.Form):
         return phone_normalize(self.cleaned_data["phone"])
 
 
-class PhoneResetCodeForm(forms.Form):
+class PhoneResetCodeForm(_PasswordTwiceForm):
     code = forms.CharField(label="Code from the SMS", max_length=12,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
                                                          "placeholder": "123456"}))
@@ -101,9 +105,3 @@ class PhoneResetCodeForm(forms.Form):
                                 help_text="At least 8 characters, not too common, not only digits.")
     password2 = forms.CharField(label="New password (again)", strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "You must type the same password each time.")
-        return data
