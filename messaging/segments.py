@@ -59,7 +59,6 @@ __all__ = [
 GSM7 = "gsm7"
 UCS2 = "ucs2"
 DATA_CODING = {GSM7: 0x00, UCS2: 0x08}  # SMPP data_coding
-DATA_CODING_LATIN1 = 0x03
 
 # (single part, every part but the last, the last part) -- R-MSG-02 size table
 LIMITS = {GSM7: (160, 152, 153), UCS2: (70, 66, 67)}
