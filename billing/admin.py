@@ -15,6 +15,7 @@ from accounts.admin import ReadOnlyAdmin
 from accounts.services import audit_record
 from smsportal.errors import ApplicationError
 
+from .formatting import money_text
 from .models import (BaseRate, BillingConfig, ExchangeRate, GracePeriod, Invoice, LedgerEntry, RepricedMessage,
                      Tariff, TariffPrice, TopupStep, Wallet)
 from .services import (base_rate_set, billing_config_get, exchange_rates_load, invoice_cancel, invoice_mark_paid,
@@ -218,7 +219,7 @@ class WalletAdmin(admin.ModelAdmin):
 
     @admin.display(description="refundable (R-BILL-12)")
     def refundable_display(self, obj):
-        return f"{wallet_refundable(obj):.2f} UAH"
+        return f"{money_text(wallet_refundable(obj))} UAH"
 
     @admin.display(description="debt")
     def debt_display(self, obj):
@@ -299,12 +300,12 @@ class WalletAdmin(admin.ModelAdmin):
                                     actor=request.user)
             if entry is None:
                 return f"{wallet.client}: nothing left to withhold."
-            return f"{wallet.client}: withheld {-entry.amount.amount:.2f} UAH."
+            return f"{wallet.client}: withheld {money_text(-entry.amount.amount)} UAH."
 
         return self._form(request, wallet_id, form_class=WithholdForm, title="Withhold the balance (T 6.12)",
                           submit_label="Withhold", perform=perform,
                           intro=lambda w: f"On a confirmed serious violation, debit everything left on {w.client}'s "
-                                          f"balance as a penalty: {max(w.balance.amount - w.held.amount, 0):.2f} UAH "
+                                          f"balance as a penalty: {money_text(max(w.balance.amount - w.held.amount, 0))} UAH "
                                           "now (money held for accepted messages stays).")
 
     def payout_view(self, request, wallet_id):
@@ -312,12 +313,12 @@ class WalletAdmin(admin.ModelAdmin):
             entry = wallet_payout(client=wallet.client, reference=data["reference"], reason=data["reason"],
                                   key=f"payout:{data['token']}", actor=request.user, amount=data.get("amount"),
                                   forfeit_bonus=data.get("forfeit_bonus", False))
-            return f"{wallet.client}: payout of {-entry.amount.amount:.2f} UAH recorded."
+            return f"{wallet.client}: payout of {money_text(-entry.amount.amount)} UAH recorded."
 
         return self._form(request, wallet_id, form_class=PayoutForm, title="Refund payout (R-BILL-12)",
                           submit_label="Record the payout", perform=perform,
                           intro=lambda w: f"Record the bank transfer of {w.client}'s unused balance (within 10 days "
-                                          f"of the request, T 6.7). Refundable now: {wallet_refundable(w):.2f} UAH "
+                                          f"of the request, T 6.7). Refundable now: {money_text(wallet_refundable(w))} UAH "
                                           f"(balance {w.balance.amount:.2f} − unspent bonus {w.bonus.amount:.2f} − "
                                           f"held {w.held.amount:.2f}). The bonus is never paid out.")
 

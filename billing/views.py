@@ -16,11 +16,13 @@ from smsportal.errors import ApplicationError
 
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, StatementFilterForm
+from .formatting import table_places
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
 from .selectors import invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client, wallet_get
 from .services import (billing_config_get, grace_period_current, invoice_issue, overdraft_due_date,
                        price_table_for_client, tariff_current, tariff_upcoming, unit_price, wallet_is_overdue)
 from .services.rates import rate_for
+from .templatetags.billing_tags import mul_rate
 
 PAGE_SIZE = 50
 
@@ -130,12 +132,19 @@ def billing_prices(request):
     except NoExchangeRate:
         rate = None
     sms = [r for r in table.rows if r.channel == Channel.SMS] if table else []
+    viber = [r for r in table.rows if r.channel == Channel.VIBER] if table else []
     has_operator_lines = any(r.operator for r in sms)
+    # One number of decimals per table (0.0150 next to 0.0500, not 0.05), the UAH column included.
+    sms_places = table_places([v for r in sms for v in (r.regular, r.yours)] + ([table.default_sms] if table else []))
+    viber_places = table_places([v for r in viber for v in (r.regular, r.yours)]
+                                + ([mul_rate(r.yours, rate[0]) for r in viber] if rate else []))
     return render(request, "portal/billing_prices.html", {
         "nav": "billing",
         "table": table,
         "sms": sms,
-        "viber": [r for r in table.rows if r.channel == Channel.VIBER] if table else [],
+        "viber": viber,
+        "sms_places": sms_places,
+        "viber_places": viber_places,
         "has_operator_lines": has_operator_lines,
         "rate": rate,
         "grace": grace_period_current(client=client) if table else None,

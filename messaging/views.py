@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import SEND_ROLES, require_role
 from accounts.views import client_required
 from billing.exceptions import NoTariff
+from billing.formatting import money_text
 from billing.selectors import ledger_for_client, wallet_get
 from billing.services import tariff_current
 from senders.models import SenderName
@@ -36,8 +37,8 @@ LONG_MESSAGE_PARTS = 3  # R-MSG-06: beyond this, delivery of long messages is no
 
 
 def _money_text(amount) -> str:
-    """A UAH amount for display: 2 places, or 4 when it has fractions of a kopeck (as the API)."""
-    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
+    """A UAH price for display: 2 places, or 4 when it has fractions of a kopeck (as the API)."""
+    return money_text(amount, None)
 
 
 def _status_meta():
@@ -110,7 +111,7 @@ def send(request):
                 n = len(result.messages)
                 if result.created:
                     messages.success(request, f"Sent {n} message{'' if n == 1 else 's'}, "
-                                              f"charged {result.total_price.amount:.2f} UAH.")
+                                              f"charged {money_text(result.total_price)} UAH.")
                 else:
                     messages.info(request, f"This form was already sent ({n} message{'' if n == 1 else 's'}); "
                                            "nothing was charged again.")

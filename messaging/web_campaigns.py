@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import SEND_ROLES, require_role
 from accounts.views import client_required
+from billing.formatting import money_text
 from billing.selectors import wallet_get
 from billing.services import tariff_current
 from senders.selectors import sender_names_for_client
@@ -76,8 +77,8 @@ def _segment_price():
 
 
 def _money_grouped(amount) -> str:
-    """As _money_text, with thousands grouped: 2,185.00 (4 places only for fractions of a kopeck)."""
-    return f"{amount:,.2f}" if amount == round(amount, 2) else f"{amount:,.4f}"
+    """A campaign's exact price, grouped: 2,185.00 (4 places only for fractions of a kopeck)."""
+    return money_text(amount, None)
 
 
 def _percent(part: int, whole: int) -> int:
@@ -450,7 +451,7 @@ def _campaign_start(request, token, draft, src, form):
             messages.error(request, f"The campaign could not start: {exc.detail}")
         else:
             messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
-                                      f"{campaign.accepted:,} messages, charged {campaign.total_price.amount:.2f} UAH.")
+                                      f"{campaign.accepted:,} messages, charged {money_text(campaign.total_price)} UAH.")
     return redirect("campaign_detail", public_id=campaign.public_id)
 
 
@@ -516,7 +517,7 @@ def campaign_cancel_view(request, public_id):
         row = Message.objects.filter(campaign=campaign, status=Status.CANCELLED).aggregate(s=Sum("price"), n=Count("*"))
         refund = row["s"] or Decimal("0")
         messages.success(request, f"Campaign cancelled. {row['n']:,} unsent message{'' if row['n'] == 1 else 's'}, "
-                                  f"{refund:.2f} UAH refunded to your wallet.")
+                                  f"{money_text(refund)} UAH refunded to your wallet.")
     return redirect("campaign_detail", public_id=campaign.public_id)
 
 

@@ -20,6 +20,7 @@ from accounts.models import Client
 from accounts.services import audit_record
 
 from ..exceptions import BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, SignatureInvalid
+from ..formatting import money_text
 from ..models import Invoice, InvoiceSequence
 from ..timeutil import kyiv_date
 from .config import billing_config_get
@@ -103,7 +104,7 @@ def invoice_mark_paid(*, number: str, via: str, reference: str = "", actor=None,
             raise InvoiceNotFound(f"No invoice {number}.")
         if amount is not None and Decimal(amount) != invoice.amount.amount:
             raise InvoiceConflict(
-                f"Invoice {number} is for {invoice.amount.amount:.2f} UAH, not {Decimal(amount):.2f}.",
+                f"Invoice {number} is for {money_text(invoice.amount)} UAH, not {money_text(Decimal(amount))}.",
                 code="amount_mismatch")
         if invoice.status == Invoice.Status.PAID:
             if via == Invoice.PaidVia.CALLBACK and reference and reference != invoice.payment_reference:

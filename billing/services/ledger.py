@@ -23,6 +23,7 @@ from accounts.models import Client
 from accounts.services import audit_record
 
 from ..exceptions import HoldError, InsufficientFunds, InvalidAmount, OverdraftOverdue
+from ..formatting import money_text
 from ..models import LedgerEntry, Wallet
 from ..timeutil import kyiv_date
 from .config import billing_config_get
@@ -145,7 +146,7 @@ def wallet_is_overdue(wallet: Wallet, at=None) -> bool:
 def _assert_not_overdue(wallet: Wallet) -> None:
     if wallet_is_overdue(wallet):
         raise OverdraftOverdue(
-            f"The debt of {_text(-wallet.balance.amount)} UAH was due by {overdraft_due_date(wallet):%d.%m.%Y}; "
+            f"The debt of {money_text(-wallet.balance.amount)} UAH was due by {overdraft_due_date(wallet):%d.%m.%Y}; "
             "sending is stopped until it is paid. Top up your wallet.",
             extra={"balance": {"amount": _text(wallet.balance.amount), "currency": CURRENCY},
                    "due": overdraft_due_date(wallet).isoformat()})
@@ -164,13 +165,13 @@ def _assert_available(wallet: Wallet, amount: Decimal) -> None:
     available = wallet.available.amount
     if available >= amount:
         return
-    required = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    required = money_text(amount)
     if wallet.held.amount == 0 and wallet.overdraft_limit.amount == 0:
-        detail = (f"The balance {_text(wallet.balance.amount)} UAH cannot pay {required} UAH for this send. "
+        detail = (f"The balance {money_text(wallet.balance.amount)} UAH cannot pay {required} UAH for this send. "
                   "Top up your wallet.")
     else:
-        detail = (f"The available amount {_text(available)} UAH (balance {_text(wallet.balance.amount)}, held "
-                  f"{_text(wallet.held.amount)}, overdraft {_text(wallet.overdraft_limit.amount)}) cannot pay "
+        detail = (f"The available amount {money_text(available)} UAH (balance {money_text(wallet.balance.amount)}, held "
+                  f"{money_text(wallet.held.amount)}, overdraft {money_text(wallet.overdraft_limit.amount)}) cannot pay "
                   f"{required} UAH for this send. Top up your wallet.")
     raise InsufficientFunds(detail, extra={
         "balance": {"amount": _text(wallet.balance.amount), "currency": CURRENCY},
@@ -295,8 +296,8 @@ def wallet_capture(*, client: Client, hold_key: str, amount: Decimal, key: str,
             return existing
         hold = _hold_get(wallet, hold_key)
         if amount > hold_remaining(hold):
-            raise HoldError(f"The hold '{hold_key}' reserves {_text(hold_remaining(hold))} UAH, less than "
-                            f"{_text(amount)} UAH.", code="hold_exceeded")
+            raise HoldError(f"The hold '{hold_key}' reserves {money_text(hold_remaining(hold))} UAH, less than "
+                            f"{money_text(amount)} UAH.", code="hold_exceeded")
         if amount == 0:
             return None
         return _post(wallet=wallet, kind=Kind.CAPTURE, amount=-amount, held_delta=-amount,
@@ -316,8 +317,8 @@ def wallet_release(*, client: Client, hold_key: str, key: str, amount: Decimal |
         remaining = hold_remaining(hold)
         amount = remaining if amount is None else Decimal(amount)
         if amount < 0 or amount > remaining:
-            raise HoldError(f"The hold '{hold_key}' reserves {_text(remaining)} UAH; cannot release "
-                            f"{_text(amount)} UAH.", code="hold_exceeded")
+            raise HoldError(f"The hold '{hold_key}' reserves {money_text(remaining)} UAH; cannot release "
+                            f"{money_text(amount)} UAH.", code="hold_exceeded")
         if amount == 0:
             return None
         return _post(wallet=wallet, kind=Kind.RELEASE, held_delta=-amount, key=key, related=hold,

@@ -23,6 +23,7 @@ from accounts.models import Client
 from accounts.services import audit_record
 
 from ..exceptions import BillingError, InvalidAmount, ReasonRequired
+from ..formatting import money_text
 from ..models import LedgerEntry, MessageType, RepricedMessage, Wallet
 from .config import billing_config_get
 from .ledger import _bonus_part, _existing, _locked_wallet, _post
@@ -142,7 +143,7 @@ def wallet_payout(*, client: Client, reference: str, reason: str, key: str, acto
         if amount <= 0:
             raise InvalidAmount("Nothing is refundable: the balance is only the unspent bonus or held money.")
         if amount > refundable:
-            raise InvalidAmount(f"At most {refundable:.2f} UAH is refundable (balance minus the unspent bonus "
+            raise InvalidAmount(f"At most {money_text(refundable)} UAH is refundable (balance minus the unspent bonus "
                                 "and held money).")
         entry = _post(wallet=wallet, kind=Kind.PAYOUT, amount=-amount, key=key, actor=actor,
                       description=f"Refund paid out ({reference}): {reason}",

@@ -3,17 +3,28 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
+from ..formatting import money_text
+
 register = template.Library()
 
 
 @register.filter
-def price(value) -> str:
-    """A price: 2 decimals, or 4 when it has fractions of a kopeck (as the API): 0.85, 0.8450."""
+def price(value, places=None) -> str:
+    """A price: 2 decimals, or 4 when it has fractions of a kopeck (as the API): 0.85, 0.8450.
+    `places`: the decimals of the whole table it is in (`table_places`): {{ r.yours|price:places }}."""
     amount = getattr(value, "amount", value)
     if amount is None or amount == "":
         return ""
-    amount = Decimal(amount)
-    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
+    return money_text(amount, None if places in (None, "") else int(places))
+
+
+@register.filter
+def money(value) -> str:
+    """An amount: grouped, 2 decimals (7,140.00), as every page and error text shows it."""
+    amount = getattr(value, "amount", value)
+    if amount is None or amount == "":
+        return ""
+    return money_text(amount)
 
 
 @register.filter
