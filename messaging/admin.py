@@ -7,7 +7,7 @@ from django.contrib import messages as flash
 from smsportal.errors import ApplicationError
 
 from .models import (Campaign, Contact, ContactGroup, InboundMessage, Message, MessagePart, OperatorPrefix,
-                     ReceiptInbox, Route)
+                     ReceiptInbox, Route, WebhookDelivery, WebhookEndpoint, WebhookEvent)
 from .selectors import campaign_counts
 from .services import campaign_cancel
 
@@ -124,3 +124,33 @@ class ContactGroupAdmin(ReadOnlyAdmin):
     list_display = ("name", "client", "created_at")
     search_fields = ("name", "client__name")
     inlines = [ContactInline]
+
+
+# --- status webhooks (read-only: the outbox is the product's, the endpoint the client's) ------
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ("client", "url", "submitted_events", "secret_created_at", "updated_at")
+    search_fields = ("client__name", "url")
+    list_select_related = ("client",)
+    exclude = ("secret",)  # the client's signing secret is never shown, not even to staff
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "client", "event", "state", "attempts", "last_http_status", "next_attempt_at",
+                    "delivered_at", "url")
+    list_filter = ("state", "event", "last_http_status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("public_id", "url", "client__name", "last_error")
+    list_select_related = ("client",)
+    date_hierarchy = None
+    show_full_result_count = False  # the outbox grows large: no COUNT(*) of the whole table
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "client", "url", "events", "http_status", "error", "duration_ms")
+    list_filter = ("http_status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("url", "client__name", "error")
+    list_select_related = ("client",)
+    show_full_result_count = False

@@ -17,7 +17,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
 ]
 
-from messaging import web_campaigns  # noqa: E402
+from messaging import web_campaigns, web_webhooks  # noqa: E402
 
 urlpatterns += [
     path("campaigns/", web_campaigns.campaign_list, name="campaign_list"),
@@ -53,6 +53,8 @@ urlpatterns += [
 urlpatterns += [
     path("api-keys/<str:prefix>/regenerate/", account_views.api_key_regenerate_view, name="api_key_regenerate"),
     path("api-keys/<str:prefix>/ips/", account_views.api_key_ips_view, name="api_key_ips"),
+    path("webhooks/", web_webhooks.webhook_save, name="webhook_save"),
+    path("webhooks/secret/", web_webhooks.webhook_secret_regenerate_view, name="webhook_secret_regenerate"),
     path("account/", account_views.account_profile, name="account_profile"),
     path("account/contract/", account_views.account_contract_request, name="account_contract_request"),
     path("account/termination/", account_views.account_termination, name="account_termination"),

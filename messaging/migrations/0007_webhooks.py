@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             name='WebhookEndpoint',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='webhook URL')),
+                ('url', models.CharField(blank=True, max_length=500, verbose_name='webhook URL')),
                 ('secret', models.CharField(max_length=80)),
                 ('submitted_events', models.BooleanField(default=False, help_text='Also send an event when a message reaches the operator.')),
                 ('secret_created_at', models.DateTimeField(blank=True, null=True)),
