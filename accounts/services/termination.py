@@ -211,6 +211,12 @@ def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
         counts["contacts"] += Contact.objects.filter(pk__in=ids).delete()[0]
     counts["contact_groups"] = ContactGroup.objects.filter(client=client).delete()[0]
     counts["opt_outs"] = OptOut.objects.filter(client=client).delete()[0]
+    # Status webhooks: their payloads carry recipients' numbers; the endpoint its URL and secret.
+    from messaging.models import WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: PLC0415
+
+    counts["webhook_events"] = WebhookEvent.objects.filter(client=client).delete()[0]
+    WebhookDelivery.objects.filter(client=client).delete()
+    WebhookEndpoint.objects.filter(client=client).delete()
     with transaction.atomic():
         for sender in SenderName.objects.filter(client=client).exclude(proof=""):
             sender.proof.delete(save=False)

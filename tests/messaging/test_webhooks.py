@@ -323,3 +323,31 @@ def test_api_campaign_callback_url_routes_its_events(api, route):
     _deliver_receipts(route, messages)
     event = WebhookEvent.objects.get()
     assert event.url == "http://127.0.0.1:9/campaign" and event.payload["campaign_id"] == str(campaign.public_id)
+
+
+@pytest.mark.django_db
+def test_r_acc_08_webhook_events_destroyed_with_personal_data(client_account):
+    from accounts.services import client_personal_data_destroy, client_terminate
+
+    webhook_endpoint_set(client=client_account, url="http://127.0.0.1:9/hook")
+    _send(client_account)
+    client_terminate(client=client_account, reason="Contract ended")  # cancels what was not sent: an event
+    assert WebhookEvent.objects.filter(client=client_account, event="cancelled").exists()
+    client_personal_data_destroy(client=client_account)
+    assert not WebhookEvent.objects.filter(client=client_account).exists()
+    assert not WebhookEndpoint.objects.filter(client=client_account).exists()
+    assert not WebhookDelivery.objects.filter(client=client_account).exists()
+
+
+def test_readme_verification_snippet_accepts_our_signature_and_refuses_a_forged_one():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Webhooks", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 (our own README)
+    body, ts = b'{"events":[{"status":"delivered"}]}', str(int(time.time()))
+    assert scope["verify"]("whsec_s", ts, body, sign("whsec_s", ts, body))
+    assert not scope["verify"]("whsec_s", ts, body + b"x", sign("whsec_s", ts, body))
+    assert not scope["verify"]("whsec_other", ts, body, sign("whsec_s", ts, body))
