@@ -408,10 +408,13 @@ def _record(client_id, url, rows, status, error, duration_ms, now) -> None:
                 WebhookEvent.objects.filter(pk__in=pks).update(next_attempt_at=nxt, **fields)
 
 
-def webhooks_deliver(*, now=None, batch: int = WEBHOOK_BATCH, max_requests: int = 200) -> int:
-    """POSTs due events, one (client, URL) batch per request, until none is due (or
-    `max_requests`). Returns how many events were delivered. No lock is held during a POST."""
+def webhooks_deliver(*, now=None, batch: int = WEBHOOK_BATCH, max_requests: int = 200,
+                     budget_seconds: float = 25.0) -> int:
+    """POSTs due events, one (client, URL) batch per request, until none is due, or after
+    `max_requests` or `budget_seconds` (slow receivers do not hold a worker for long; the next
+    run goes on). Returns how many events were delivered. No lock is held during a POST."""
     delivered = 0
+    stop_at = time.monotonic() + budget_seconds
     for _ in range(max_requests):
         at = now or timezone.now()
         claimed = _claim(at, batch)
@@ -431,4 +434,6 @@ def webhooks_deliver(*, now=None, batch: int = WEBHOOK_BATCH, max_requests: int 
         if _outcome(status) == DELIVERED:
             delivered += len(rows)
         log.info("webhook %s: %s event(s) → %s %s", url, len(rows), status, error)
+        if time.monotonic() > stop_at:
+            break
     return delivered

@@ -351,3 +351,16 @@ def test_readme_verification_snippet_accepts_our_signature_and_refuses_a_forged_
     assert scope["verify"]("whsec_s", ts, body, sign("whsec_s", ts, body))
     assert not scope["verify"]("whsec_s", ts, body + b"x", sign("whsec_s", ts, body))
     assert not scope["verify"]("whsec_other", ts, body, sign("whsec_s", ts, body))
+
+
+@pytest.mark.django_db
+def test_a_run_stops_after_its_time_budget_and_the_next_goes_on(client_account, other_client, route):
+    with webhook_receiver() as rx:
+        webhook_endpoint_set(client=client_account, url=rx.url("/a"))
+        webhook_endpoint_set(client=other_client, url=rx.url("/b"))
+        mine, theirs = _send(client_account), _send(other_client, sender="BetaShop")
+        _submitted(route, mine + theirs)
+        _deliver_receipts(route, mine + theirs)
+        assert webhooks_deliver(budget_seconds=0.0) == 1  # one request, then the budget is spent
+        assert webhooks_deliver() == 1
+    assert sorted(r["path"] for r in rx.requests) == ["/a", "/b"]
