@@ -364,3 +364,11 @@ def test_a_run_stops_after_its_time_budget_and_the_next_goes_on(client_account, 
         assert webhooks_deliver(budget_seconds=0.0) == 1  # one request, then the budget is spent
         assert webhooks_deliver() == 1
     assert sorted(r["path"] for r in rx.requests) == ["/a", "/b"]
+
+
+@pytest.mark.django_db
+def test_webhook_delivery_job_is_declared_for_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    job = PeriodicTask.objects.get(task="messaging.webhooks_deliver")
+    assert job.enabled and job.interval.every == 30 and job.interval.period == "seconds"
