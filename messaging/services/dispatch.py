@@ -40,7 +40,7 @@ from ..smpp.receipts import raw_source, receipt_snippet, receipt_submit_date, sn
 from ..status import FINAL, REFUNDABLE, Status, sources_for
 from .money import messages_capture, messages_settle
 from .send import connector_wake
-from .webhooks import webhook_events_record
+from .webhooks import webhook_events_record, webhook_events_submitted
 
 log = logging.getLogger("smsportal.messaging")
 
@@ -518,7 +518,9 @@ def _pipeline(route_id, submitted, complete, receipts, fresh: int, now) -> list[
         stored = {r[0] for r in accepted.fetchall()}
         dupes += [r for r in rows if r[0] not in stored]
     if paid:
-        messages_capture([row for cur in paid for row in cur.fetchall()])
+        paid_rows = [row for cur in paid for row in cur.fetchall()]
+        messages_capture(paid_rows)
+        webhook_events_submitted(paid=paid_rows, now=now)
     if dupes:
         _store_duplicates(dupes, now)
     return claim.fetchall() if claim is not None else []
@@ -622,7 +624,7 @@ def _messages_submitted(message_ids, now) -> int:
         Message.objects.filter(pk__in=[r[0] for r in paid], status=Status.SUBMITTING).update(
             status=Status.SUBMITTED, submitted_at=now, updated_at=now)
     messages_capture(paid)
-    webhook_events_record(message_ids=[r[0] for r in paid], status=Status.SUBMITTED, now=now)
+    webhook_events_submitted(paid=paid, now=now)
     return len(paid)
 
 
@@ -635,7 +637,7 @@ def _messages_submitted_if_complete(message_ids, now) -> int:
                 Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
             paid = cur.fetchall()
         messages_capture(paid)
-        webhook_events_record(message_ids=[r[0] for r in paid], status=Status.SUBMITTED, now=now)
+        webhook_events_submitted(paid=paid, now=now)
         return len(paid)
     busy = set(MessagePart.objects.filter(message_id__in=message_ids,
                                           status__in=[Status.QUEUED, Status.SUBMITTING])

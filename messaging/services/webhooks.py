@@ -150,6 +150,8 @@ def webhook_endpoint_set(*, client: Client, url: str, submitted_events: bool = F
         else:
             endpoint.url, endpoint.submitted_events = url, submitted_events
             endpoint.save(update_fields=["url", "submitted_events", "updated_at"])
+        _submitted_cache_clear()
+        transaction.on_commit(_submitted_cache_clear)
         audit_record(code="messaging.webhook.set", actor=actor, client=client, target=url,
                      details={"submitted_events": submitted_events})
     return endpoint, raw
@@ -229,6 +231,36 @@ def webhook_events_record(*, message_ids, status: str, now=None) -> int:
     if written:
         transaction.on_commit(webhooks_kick)
     return written
+
+
+# Which clients want `submitted` events, as the connector's hot path sees it: read again every
+# few seconds (and at once in the process that changes an endpoint), so a flush of accepted parts
+# costs no query at all while nobody asks for them.
+SUBMITTED_CACHE_SECONDS = 10.0
+_submitted_clients = {"at": -1e9, "ids": frozenset()}
+
+
+def _clients_wanting_submitted() -> frozenset:
+    now = time.monotonic()
+    if now - _submitted_clients["at"] > SUBMITTED_CACHE_SECONDS:
+        _submitted_clients["ids"] = frozenset(
+            WebhookEndpoint.objects.filter(submitted_events=True).values_list("client_id", flat=True))
+        _submitted_clients["at"] = now
+    return _submitted_clients["ids"]
+
+
+def _submitted_cache_clear() -> None:
+    _submitted_clients["at"] = -1e9
+
+
+def webhook_events_submitted(*, paid, now=None) -> int:
+    """`submitted` events for messages that just became SUBMITTED: `paid` rows are (message id,
+    client id, …) as the connector's capture gets them."""
+    wanted = _clients_wanting_submitted()
+    if not wanted:
+        return 0
+    ids = [r[0] for r in paid if r[1] in wanted]
+    return webhook_events_record(message_ids=ids, status=Status.SUBMITTED, now=now) if ids else 0
 
 
 def _events_record_orm(ids, status, now) -> int:

@@ -372,3 +372,20 @@ def test_webhook_delivery_job_is_declared_for_beat():
 
     job = PeriodicTask.objects.get(task="messaging.webhooks_deliver")
     assert job.enabled and job.interval.every == 30 and job.interval.period == "seconds"
+
+
+@pytest.mark.django_db
+def test_submitted_events_from_the_connectors_flush_only_for_clients_that_ask(client_account, other_client, route):
+    from messaging.services import connector_flush, parts_claim
+
+    webhook_endpoint_set(client=client_account, url="http://127.0.0.1:9/a", submitted_events=True)
+    webhook_endpoint_set(client=other_client, url="http://127.0.0.1:9/b")  # final statuses only
+    mine, theirs = _send(client_account, n=2), _send(other_client, sender="BetaShop", n=2)
+    claimed = parts_claim(route_id=route.pk, limit=10)
+    assert len(claimed) == 4
+    connector_flush(route_id=route.pk, submitted=[(p.part_id, p.message_id, f"x{p.part_id}") for p in claimed],
+                    complete=[p.message_id for p in claimed])
+    events = list(WebhookEvent.objects.values_list("message_id", "event", "url"))
+    assert sorted(events) == sorted((m.pk, "submitted", "http://127.0.0.1:9/a") for m in mine)
+    assert all(e.payload["submitted_at"] for e in WebhookEvent.objects.all())
+    assert {m.pk for m in theirs}.isdisjoint({e[0] for e in events})
