@@ -51,3 +51,12 @@ def holds_release_stale_task() -> str:
     from .services.money import holds_release_stale  # noqa: PLC0415
 
     return str(holds_release_stale())
+
+
+@shared_task(name="messaging.webhooks_purge", ignore_result=True)
+def webhooks_purge_task() -> int:
+    """Nightly: webhook events and deliveries older than 30 days are deleted."""
+    from .services.webhooks import webhook_events_purge  # noqa: PLC0415
+
+    return webhook_events_purge()
+

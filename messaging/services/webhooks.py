@@ -469,3 +469,21 @@ def webhooks_deliver(*, now=None, batch: int = WEBHOOK_BATCH, max_requests: int 
         if time.monotonic() > stop_at:
             break
     return delivered
+
+
+KEEP = timedelta(days=30)  # delivered and failed events, and the delivery log, are kept this long
+
+
+def webhook_events_purge(*, now=None, keep: timedelta = KEEP, batch: int = 10_000) -> int:
+    """The nightly clean-up: events (their payloads hold recipients' numbers) and deliveries older
+    than `keep` are deleted, in batches. Returns how many events went."""
+    cutoff = (now or timezone.now()) - keep
+    total = 0
+    while True:
+        ids = list(WebhookEvent.objects.filter(created_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            break
+        total += WebhookEvent.objects.filter(pk__in=ids).delete()[0]
+    WebhookDelivery.objects.filter(created_at__lt=cutoff).delete()
+    return total
+

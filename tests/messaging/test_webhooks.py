@@ -389,3 +389,21 @@ def test_submitted_events_from_the_connectors_flush_only_for_clients_that_ask(cl
     assert sorted(events) == sorted((m.pk, "submitted", "http://127.0.0.1:9/a") for m in mine)
     assert all(e.payload["submitted_at"] for e in WebhookEvent.objects.all())
     assert {m.pk for m in theirs}.isdisjoint({e[0] for e in events})
+
+
+@pytest.mark.django_db
+def test_old_events_and_deliveries_purged_nightly(client_account):
+    from django_celery_beat.models import PeriodicTask
+
+    from messaging.services.webhooks import webhook_events_purge
+
+    now = timezone.now()
+    for age in (31, 29):
+        WebhookEvent.objects.create(client=client_account, url="http://127.0.0.1:9/", event="delivered", payload={},
+                                    state="delivered", created_at=now - timedelta(days=age))
+    old = WebhookDelivery.objects.create(client=client_account, url="http://127.0.0.1:9/", events=1, http_status=200)
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=31))
+    assert webhook_events_purge(now=now, batch=1) == 1
+    assert WebhookEvent.objects.count() == 1 and not WebhookDelivery.objects.exists()
+    job = PeriodicTask.objects.get(task="messaging.webhooks_purge")
+    assert job.enabled and job.crontab.hour == "3"
