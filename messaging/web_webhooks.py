@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import require_role
 from smsportal.errors import ApplicationError
 
-from .services.webhooks import webhook_endpoint_set, webhook_secret_regenerate
+from .services.webhooks import webhook_endpoint_set, webhook_secret_regenerate, webhook_test_send
 
 NEW_SECRET_SESSION = "portal_new_webhook_secret"
 
@@ -55,3 +55,16 @@ def webhook_secret_regenerate_view(request):
     messages.success(request, "New webhook secret made: the old one no longer signs anything. "
                               "Put the new one into your software.")
     return _back()
+
+
+@require_POST
+@require_role("owner", "member")
+def webhook_test_view(request):
+    try:
+        webhook_test_send(client=request.client, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Test event queued: it reaches your URL within seconds; see Last deliveries.")
+    return _back()
+

@@ -55,6 +55,7 @@ urlpatterns += [
     path("api-keys/<str:prefix>/ips/", account_views.api_key_ips_view, name="api_key_ips"),
     path("webhooks/", web_webhooks.webhook_save, name="webhook_save"),
     path("webhooks/secret/", web_webhooks.webhook_secret_regenerate_view, name="webhook_secret_regenerate"),
+    path("webhooks/test/", web_webhooks.webhook_test_view, name="webhook_test"),
     path("account/", account_views.account_profile, name="account_profile"),
     path("account/contract/", account_views.account_contract_request, name="account_contract_request"),
     path("account/termination/", account_views.account_termination, name="account_termination"),

@@ -28,7 +28,8 @@ def verify(secret: str, timestamp: str, raw_body: bytes, signature: str) -> bool
 Answer 2xx within 5 seconds. Timeouts, network errors, 408, 429 and 5xx are retried with
 exponential backoff (30 s, 1 min, 2 min … then hourly) for 24 hours; any other 4xx stops the
 retries for those events. Redirects are not followed. Delivery is at least once: dedupe on the
-event `id`; the order of events is not guaranteed (compare `occurred_at`).
+event `id`; the order of events is not guaranteed (compare `occurred_at`). *Send a test event* on
+the website POSTs one event of type `webhook.test`.
 """
 
 _TS = {"type": "string", "format": "date-time"}
@@ -39,7 +40,8 @@ WEBHOOK_EVENT_SCHEMA = {
     "required": ["id", "type", "message_id", "recipient", "status", "segments", "price", "occurred_at"],
     "properties": {
         "id": {"type": "string", "format": "uuid", "description": "The event's id: the same on every retry."},
-        "type": {"type": "string", "enum": ["message.status"]},
+        "type": {"type": "string", "enum": ["message.status", "webhook.test"],
+                 "description": "`webhook.test`: sent by *Send a test event* on the website (no message)."},
         "message_id": {"type": "string", "format": "uuid", "description": "The message's id in this API."},
         "campaign_id": {"type": "string", "format": "uuid", "nullable": True},
         "recipient": {"type": "string", "description": "E.164"},

@@ -172,6 +172,21 @@ def webhook_secret_regenerate(*, client: Client, actor=None) -> tuple[WebhookEnd
     return endpoint, raw
 
 
+def webhook_test_send(*, client: Client, actor=None) -> WebhookEvent:
+    """Queues a `webhook.test` event to the client's webhook URL (to check the receiver and its
+    signature check); it is delivered and retried like any other."""
+    endpoint = WebhookEndpoint.objects.filter(client=client).first()
+    if endpoint is None or not endpoint.url:
+        raise WebhookError("Set a webhook URL first.", code="webhook_not_configured")
+    now = timezone.now()
+    with transaction.atomic():
+        event = WebhookEvent.objects.create(
+            client=client, url=endpoint.url, event="test", next_attempt_at=now, created_at=now,
+            payload={"type": "webhook.test", "message_id": None, "status": "test", "occurred_at": now.isoformat()})
+        transaction.on_commit(webhooks_kick)
+    return event
+
+
 def callback_url_check(*, client: Client, url: str | None) -> str:
     """A per-send `callback_url` as stored on its messages ('' when none): valid, and the client
     has a signing secret to sign it with."""

@@ -72,3 +72,22 @@ def test_admin_outbox_is_read_only_with_filters(client, client_account):
     assert client.get("/admin/messaging/webhookevent/add/").status_code == 403
     page = client.get(f"/admin/messaging/webhookendpoint/{WebhookEndpoint.objects.get().pk}/change/")
     assert WebhookEndpoint.objects.get().secret not in page.content.decode()
+
+
+def test_send_a_test_event_to_the_webhook_url(web):
+    from tests.webhook_receiver import webhook_receiver
+
+    from messaging.services.webhooks import sign, webhooks_deliver
+
+    r = web.post("/webhooks/test/", follow=True)
+    assert "Set a webhook URL first" in r.content.decode()
+    with webhook_receiver() as rx:
+        _e, secret = webhook_endpoint_set(client=web.account, url=rx.url())
+        r = web.post("/webhooks/test/")
+        assert r.status_code == 302
+        assert webhooks_deliver() == 1
+    [req] = rx.requests
+    assert req["json"]["events"][0]["type"] == "webhook.test"
+    h = req["headers"]
+    assert h["X-Smsportal-Signature"] == sign(secret, h["X-Smsportal-Timestamp"], req["body"])
+    assert "Send a test event" in web.get("/api-keys/").content.decode()
