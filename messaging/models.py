@@ -229,12 +229,6 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.recipient} [{self.status}]"
 
-    @property
-    def concat_ref(self) -> int:
-        """Concatenation reference of its parts: stable for the message, so a resent part is
-        byte-identical; consecutive messages never share one."""
-        return self.pk % 256
-
 
 class MessagePart(models.Model):
     """One submit_sm. Written (status SUBMITTING, committed) before it is put on the wire."""

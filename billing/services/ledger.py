@@ -32,8 +32,6 @@ CURRENCY = "UAH"
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 Kind = LedgerEntry.Kind
-# Debits that spend the bonus first (a payout never does: it returns only the client's own money).
-BONUS_FIRST = {Kind.CHARGE, Kind.CAPTURE, Kind.PENALTY, Kind.REPRICE, Kind.ADJUSTMENT}
 
 
 def _uah(amount: Decimal) -> Money:

@@ -23,7 +23,6 @@ from ..models import BaseRate, ExchangeRate
 
 PRICE_QUANT = Decimal("0.0001")
 REPRICE_THRESHOLD = Decimal("0.02")
-NBU_EUR_CODE = 978
 
 
 @dataclass(frozen=True)

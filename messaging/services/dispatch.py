@@ -269,7 +269,9 @@ def _payloads_ref0(text: str) -> tuple[segments.PartPayload, ...]:
 
 def part_payloads(text: str, ref: int) -> list[segments.PartPayload]:
     """`segments.submit_payloads(text, ref)`, byte for byte, with the split of a campaign's
-    shared text computed once (only the concatenation reference differs between messages)."""
+    shared text computed once (only the concatenation reference differs between messages).
+    `ref` is the message's pk: its low byte is the reference, stable for the message (a resent
+    part is byte-identical) and never shared by consecutive messages to one phone."""
     base = _payloads_ref0(text)
     if len(base) == 1:
         return list(base)
@@ -330,7 +332,7 @@ def _claim_retries(route_id: int, limit: int, now) -> list[ClaimedPart]:
                                                      "message__valid_until")[:limit])
         MessagePart.objects.filter(pk__in=[r[0] for r in rows], status=Status.QUEUED).update(
             status=Status.SUBMITTING, submitted_at=now, next_attempt_at=None)
-    return [ClaimedPart(pid, mid, seq, sender, recipient, part_payloads(text, mid % 256)[seq - 1], valid_until,
+    return [ClaimedPart(pid, mid, seq, sender, recipient, part_payloads(text, mid)[seq - 1], valid_until,
                         attempts, 0)
             for pid, mid, seq, attempts, sender, recipient, text, valid_until in sorted(rows, key=lambda r: r[0])]
 
@@ -394,7 +396,7 @@ def _parts_for_claimed_messages(route_id: int, rows, now) -> list[ClaimedPart]:
     for mid, (sender, recipient, text, valid_until, part_ids) in sorted(by_message.items()):
         if valid_until is not None and valid_until <= now:
             continue
-        payloads = part_payloads(text, mid % 256)
+        payloads = part_payloads(text, mid)
         if set(part_ids) - set(range(1, len(payloads) + 1)):  # `segments` disagreed: fix the rows
             log.error("message %s: %s part rows for %s parts; rewriting them", mid, len(part_ids), len(payloads))
             MessagePart.objects.filter(message_id=mid, status=Status.SUBMITTING).delete()
@@ -740,11 +742,6 @@ STAT_OUTCOME = {
     "REJECTD": Status.REJECTED,
     "DELETED": Status.UNDELIVERED,
 }
-# message_state TLV (SMPP 3.4 5.2.28) → our outcome
-STATE_OUTCOME = {2: Status.DELIVERED, 3: Status.EXPIRED, 4: Status.UNDELIVERED, 5: Status.UNDELIVERED,
-                 8: Status.REJECTED}
-STATE_STAT = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 6: "ACCEPTD",
-              7: "UNKNOWN", 8: "REJECTD"}
 
 
 _SQL_RECEIPTS_INSERT = (
@@ -914,7 +911,7 @@ def _match_in_doubt(receipts, now) -> dict[tuple[int, str], list]:
                 if abs(utc - written) > slack and abs(local - written) > slack:
                     continue
             if pid not in texts:
-                payload = part_payloads(body, mid % 256)[seq - 1]
+                payload = part_payloads(body, mid)[seq - 1]
                 data = payload.short_message
                 if payload.esm_class & segments.ESM_CLASS_UDHI:
                     data = data[1 + data[0]:]

@@ -822,7 +822,6 @@ class _Bind:
     def _send_queries(self, n: int, now: float) -> None:
         link = self.tx
         out = []
-        route = self.route
         for _ in range(min(n, len(self.queries))):
             _pid, sid, sender = self.queries.popleft()
             body = sid.encode("latin-1") + b"\x00" + self._source(sender) + b"\x00"
