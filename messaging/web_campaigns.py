@@ -41,7 +41,7 @@ from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, Con
                     ContactImportForm)
 from .models import Campaign, Contact, ContactGroup, Message
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
-                        campaigns_for_client)
+                        campaigns_for_client, campaigns_status_counts)
 from .services import (campaign_accept, campaign_cancel, campaign_create, campaign_settle, contact_add, contact_delete,
                        contact_group_create, contact_group_delete, contact_group_rename, contacts_import)
 from .services.prepare import check_text, prepare_rows, template_variables
@@ -199,11 +199,7 @@ def campaign_list(request):
         "total_price", "total_price_currency", "processed_rows", "total_rows", "send_at", "error_detail")
     page = Paginator(qs, CAMPAIGN_PAGE_SIZE).get_page(request.GET.get("page"))
     campaigns = list(page.object_list)
-    by_campaign: dict[int, dict[str, int]] = {c.pk: {} for c in campaigns}
-    if campaigns:  # one grouped query for the whole page
-        for campaign_id, status, n in (Message.objects.filter(campaign_id__in=by_campaign).order_by()
-                                       .values_list("campaign_id", "status").annotate(n=Count("*"))):
-            by_campaign[campaign_id][status] = n
+    by_campaign = campaigns_status_counts(campaign_ids=[c.pk for c in campaigns])  # one query for the page
     rows = []
     for c in campaigns:
         statuses = by_campaign[c.pk]

@@ -13,13 +13,13 @@ from smsportal.api_schema import ERRORS, MoneyOutput
 from smsportal.errors import NotFound
 
 from ..campaign_tasks import campaign_accept_group_task
-from ..models import Campaign, ContactGroup, Message
-from ..selectors import campaign_counts, campaign_get, campaigns_for_client
+from ..models import Campaign, ContactGroup, Message, MessageType
+from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts
 from ..services import campaign_accept, campaign_cancel, campaign_create
 from ..services.prepare import message_estimate
 from ..services.send import sender_check
 from ..status import Status
-from .serializers import MessageOutput, message_json, money_json
+from .serializers import MessageOutput, message_json, message_type_field, money_json
 
 
 @extend_schema_field({"type": "array", "maxItems": 100000,
@@ -49,6 +49,7 @@ class CampaignInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sender = serializers.CharField(max_length=20)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
+    type = message_type_field()
     recipients = RecipientsField(required=False)
     group = serializers.IntegerField(required=False, min_value=1,
                                      help_text="A contact group of yours instead of `recipients`: its contacts' "
@@ -78,6 +79,7 @@ class CampaignOutput(serializers.Serializer):
     state = serializers.ChoiceField(choices=[s.value for s in Campaign.State])
     sender = serializers.CharField()
     text = serializers.CharField()
+    type = serializers.ChoiceField(choices=MessageType.values, help_text="service or advertising (R-BILL-07).")
     send_at = serializers.DateTimeField(allow_null=True)
     ttl = serializers.IntegerField(allow_null=True)
     rows = serializers.DictField(child=serializers.IntegerField())
@@ -103,11 +105,14 @@ class EstimateRowOutput(serializers.Serializer):
 
 
 class WarningOutput(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["long_message", "abroad"])
+    code = serializers.ChoiceField(choices=["long_message", "abroad", "contract_required"],
+                                   help_text="`contract_required`: an advertising send would be refused "
+                                             "(R-CMP-11).")
     detail = serializers.CharField()
 
 
 class EstimateOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=MessageType.values, help_text="The message type priced.")
     warnings = WarningOutput(many=True)
     recipients = EstimateRowOutput(many=True)
     count = serializers.IntegerField()
@@ -117,18 +122,20 @@ class EstimateOutput(serializers.Serializer):
     total_price = MoneyOutput()
 
 
-def campaign_json(campaign, *, with_errors=False) -> dict:
+def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | None = None) -> dict:
+    """`by_status`: the campaign's messages by status when already read (campaigns_status_counts)."""
     body = {
         "id": str(campaign.public_id),
         "name": campaign.name,
         "state": campaign.state,
         "sender": campaign.sender,
         "text": campaign.text,
+        "type": campaign.message_type,
         "send_at": campaign.send_at.isoformat() if campaign.send_at else None,
         "ttl": campaign.ttl_seconds,
         "rows": {"total": campaign.total_rows, "processed": campaign.processed_rows},
         "counts": {"accepted": campaign.accepted, "invalid": campaign.invalid, "duplicates": campaign.duplicates,
-                   "refused": campaign.refused, **campaign_counts(campaign=campaign)},
+                   "refused": campaign.refused, **campaign_counts(campaign=campaign, by_status=by_status)},
         "total_price": money_json(campaign.total_price),
         "created_at": campaign.created_at.isoformat(),
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
@@ -144,8 +151,9 @@ class CampaignListCreateApi(APIView):
 
     @extend_schema(operation_id="campaigns_list", responses={200: CampaignListOutput, **ERRORS})
     def get(self, request):
-        campaigns = campaigns_for_client(client=request.user.client)[:50]
-        return Response({"campaigns": [campaign_json(c) for c in campaigns]})
+        campaigns = list(campaigns_for_client(client=request.user.client)[:50])
+        by_campaign = campaigns_status_counts(campaign_ids=[c.pk for c in campaigns])
+        return Response({"campaigns": [campaign_json(c, by_status=by_campaign[c.pk]) for c in campaigns]})
 
     @extend_schema(request=CampaignInput, responses={201: CampaignOutput, 202: CampaignOutput, **ERRORS},
                    description="Accepts up to 100,000 recipients (phones, or objects with `phone` and "
@@ -165,7 +173,7 @@ class CampaignListCreateApi(APIView):
                 raise NotFound("No contact group with this id.")
         campaign = campaign_create(client=client, sender=d["sender"], text=d["text"], name=d.get("name", ""),
                                    send_at=d.get("send_at"), ttl=d.get("ttl"), callback_url=d.get("callback_url"),
-                                   source=Campaign.Source.GROUP if group else Campaign.Source.API)
+                                   message_type=d["type"], source=Campaign.Source.GROUP if group else Campaign.Source.API)
         if group is not None:
             transaction.on_commit(partial(campaign_accept_group_task.delay, campaign.pk, group.pk))
             return Response(campaign_json(campaign), status=status.HTTP_202_ACCEPTED)
@@ -237,6 +245,7 @@ class CampaignMessagesApi(APIView):
 class EstimateInput(serializers.Serializer):
     sender = serializers.CharField(max_length=20, required=False, allow_blank=True)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
+    type = message_type_field()
     recipients = RecipientsField()
 
 
@@ -251,5 +260,6 @@ class MessageEstimateApi(APIView):
         client = request.user.client
         if d.get("sender"):
             sender_check(client=client, sender=d["sender"])
-        return Response(message_estimate(client=client, text=d["text"], recipients=d["recipients"]))
+        return Response(message_estimate(client=client, text=d["text"], recipients=d["recipients"],
+                                         sender=d.get("sender") or "", message_type=d["type"]))
 
