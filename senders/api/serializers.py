@@ -35,7 +35,14 @@ class SenderListOutput(serializers.Serializer):
     senders = SenderOutput(many=True)
 
 
-def sender_json(s: SenderName) -> dict:
+def sender_json(s: SenderName, *, national_names: frozenset[str] | None = None) -> dict:
+    """`national_names`: national_sender_names of the client when already read (lists)."""
+    if s.channel != Channel.SMS:
+        klass = None
+    elif national_names is not None:
+        klass = "national" if s.name in national_names else "international"
+    else:
+        klass = sender_class(s.client, s.name)
     regs = {r.operator: r.status for r in s.registrations.all()}
     return {
         "id": str(s.public_id),
@@ -46,7 +53,7 @@ def sender_json(s: SenderName) -> dict:
         "brand": s.brand or None,
         "proof_uploaded": bool(s.proof),
         "description_complete": s.description_complete,
-        "sender_class": sender_class(s.client, s.name) if s.channel == Channel.SMS else None,
+        "sender_class": klass,
         "national": {op: regs.get(op, "international") for op in Operator.values} if s.channel == Channel.SMS else {},
         "created_at": s.created_at.isoformat(),
         "decided_at": s.decided_at.isoformat() if s.decided_at else None,

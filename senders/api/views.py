@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from smsportal.api_schema import ERRORS
 
 from ..models import SenderName
-from ..selectors import sender_names_for_client
+from ..selectors import national_sender_names, sender_names_for_client
 from ..services import sender_name_request
 from .serializers import SenderCreateInput, SenderListOutput, SenderOutput, sender_json
 
@@ -22,8 +22,9 @@ class SenderListCreateApi(APIView):
                                "names, national status per operator.")
     def get(self, request):
         client = request.user.client
-        senders = sender_names_for_client(client=client).select_related("client").prefetch_related("registrations")
-        return Response({"senders": [sender_json(s) for s in senders]})
+        senders = sender_names_for_client(client=client).prefetch_related("registrations")
+        national = national_sender_names(client=client)
+        return Response({"senders": [sender_json(s, national_names=national) for s in senders]})
 
     @extend_schema(request=SenderCreateInput, responses={201: SenderOutput, 409: ERRORS[400], **ERRORS},
                    description="Requests a sender name; it waits for staff moderation (status pending). A refused "
