@@ -296,6 +296,7 @@ class AccountsSettingsAdmin(admin.ModelAdmin):
 class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     list_display = ("email", "client", "role", "phone", "phone_verified", "is_staff", "is_active", "last_login")
+    list_select_related = ("client",)  # nullable: the changelist's automatic select_related skips it
     list_filter = ("is_staff", "is_active", "role", "phone_verified")
     search_fields = ("email", "first_name", "last_name", "client__name", "phone")
     autocomplete_fields = ("client",)
@@ -319,6 +320,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
     list_display = ("email", "client", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_select_related = ("client", "invited_by")
     search_fields = ("email", "client__name")
     exclude = ("token_hash",)
 
@@ -326,6 +328,7 @@ class InvitationAdmin(ReadOnlyAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "code", "actor", "client", "target")
+    list_select_related = ("actor", "client")  # both nullable: not followed by the automatic select_related
     list_filter = ("code",)
     search_fields = ("code", "target", "client__name", "actor__email")
     date_hierarchy = "created_at"

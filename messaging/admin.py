@@ -82,6 +82,7 @@ class ReceiptInboxAdmin(ReadOnlyAdmin):
 @admin.register(InboundMessage)
 class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "route", "source", "destination", "client", "text")
+    list_select_related = ("route", "client")  # client is nullable: not followed by the automatic select_related
     search_fields = ("source", "destination", "text")
 
 
@@ -89,6 +90,7 @@ class InboundMessageAdmin(ReadOnlyAdmin):
 class CampaignAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "client", "name", "sender", "state", "accepted", "invalid", "duplicates",
                     "refused", "total_price")
+    list_select_related = ("client",)
     list_filter = ("state", "source")
     search_fields = ("public_id", "name", "client__name", "sender")
     date_hierarchy = "created_at"

@@ -292,6 +292,7 @@ class NameWordAdmin(admin.ModelAdmin):
 @admin.register(FirstNameAllowance)
 class FirstNameAllowanceAdmin(admin.ModelAdmin):
     list_display = ("name", "client", "note", "created_by", "created_at")
+    list_select_related = ("client", "created_by")  # created_by is nullable: not followed automatically
     search_fields = ("name", "client__name")
     autocomplete_fields = ("client",)
     fields = ("client", "name", "note")
