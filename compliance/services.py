@@ -4,10 +4,30 @@ import logging
 from django.db import IntegrityError, transaction
 
 from accounts.models import Client
+from smsportal.errors import ApplicationError
 
 from .models import OptOut
 
 log = logging.getLogger("smsportal.compliance")
+
+ADVERTISING = "advertising"  # the message type (billing.models.MessageType.ADVERTISING)
+
+
+class ContractRequired(ApplicationError):
+    """R-CMP-11: advertising texts need a signed contract. 403: the request is well formed and
+    would succeed unchanged once the contract is signed; it is this account that may not do it yet."""
+
+    code = "contract_required"
+    status = 403
+    default_detail = ("Advertising messages need a signed contract (R-CMP-11). Send them as service messages, "
+                      "or request the contract on the Company and contract page.")
+
+
+def message_type_check(*, client: Client, message_type: str) -> None:
+    """Whether `client` may send texts of `message_type` (R-CMP-11): advertising only with a
+    signed contract. Raises ContractRequired; the callers check before anything is stored or held."""
+    if message_type == ADVERTISING and not client.contract_signed:
+        raise ContractRequired()
 
 
 def _e164(phone: str) -> str:

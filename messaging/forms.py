@@ -5,7 +5,26 @@ import uuid
 
 from django import forms
 
+from .models import MessageType
 from .status import Status
+
+TYPE_HELP = ("Advertising (offers, discounts, promotions) is priced as advertising and needs a signed contract; "
+             "service messages are transactional (codes, order and delivery notices).")
+
+
+class MessageTypeField(forms.ChoiceField):
+    """Service or advertising (R-BILL-07); not posted at all = service (the form's default)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label="Message type", choices=MessageType.choices, initial=MessageType.SERVICE,
+                         required=False, widget=forms.RadioSelect, help_text=TYPE_HELP, **kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or MessageType.SERVICE
+
+
+def message_type_field():
+    return MessageTypeField()
 
 MAX_TEXT_CHARS = 5000  # as the API; the service refuses more than SMSPORTAL_MAX_PARTS parts
 MAX_RECIPIENTS_FIELD_CHARS = 100_000
@@ -46,6 +65,7 @@ class SendForm(forms.Form):
         label="Message text", max_length=MAX_TEXT_CHARS, strip=False,
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Your order #1024 is ready for pickup."}),
     )
+    message_type = message_type_field()
     # Makes a double click or a re-posted form send once (message_send's idempotency key).
     token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -129,6 +149,7 @@ class CampaignForm(forms.Form):
         help_text="Use {name}-style variables to personalize: {phone} and the columns of your file or group.",
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Hi {name}! Spring sale: -20% on everything until Sunday."}),
     )
+    message_type = message_type_field()
     source = forms.ChoiceField(
         label="Recipients", widget=forms.RadioSelect, initial=SOURCE_FILE,
         choices=[(SOURCE_FILE, "Upload a file"), (SOURCE_PASTE, "Paste numbers"), (SOURCE_GROUP, "Contact group")],

@@ -107,6 +107,14 @@ class OperatorPrefix(models.Model):
         self.operator = (self.operator or "").strip().lower()
 
 
+class MessageType(models.TextChoices):
+    """What a text is, for its price (R-BILL-07) and its rules (R-CMP-11: advertising needs a
+    signed contract). The values are billing's tariff message types (billing.models.MessageType)."""
+
+    SERVICE = "service", "Service (transactional)"
+    ADVERTISING = "advertising", "Advertising"
+
+
 class Campaign(models.Model):
     """A bulk send: many recipients, one charge, progress and counts visible to the client."""
 
@@ -130,6 +138,8 @@ class Campaign(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     sender = models.CharField(max_length=20)
     text = models.TextField(help_text="May hold {variables} filled per recipient.")
+    message_type = models.CharField(max_length=16, choices=MessageType.choices, default=MessageType.SERVICE,
+                                    db_default=MessageType.SERVICE)
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACCEPTING, db_index=True)
     send_at = models.DateTimeField(null=True, blank=True)
     ttl_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -200,6 +210,8 @@ class Message(models.Model):
     text = models.TextField()
     encoding = models.CharField(max_length=8)
     segments = models.PositiveSmallIntegerField()
+    message_type = models.CharField(max_length=16, choices=MessageType.choices, default=MessageType.SERVICE,
+                                    db_default=MessageType.SERVICE, help_text="Priced by it (R-BILL-07).")
     price = MoneyField(**MONEY)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     route = models.ForeignKey(Route, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")

@@ -19,7 +19,7 @@ from accounts.views import client_required
 from billing.exceptions import NoTariff
 from billing.formatting import money_text
 from billing.selectors import ledger_for_client, wallet_get
-from billing.services import tariff_current
+from billing.services import sms_flat_prices, tariff_current
 from senders.models import SenderName
 from senders.selectors import sender_names_for_client
 from senders.services import sender_name_request
@@ -44,6 +44,15 @@ def _money_text(amount) -> str:
 def _status_meta():
     """What the page's script needs to paint a badge: labels and which statuses are final."""
     return {"labels": dict(Status.choices), "final": sorted(FINAL)}
+
+
+def _type_prices(client) -> dict[str, str] | None:
+    """The flat price per part of each message type (the first estimate before the server's,
+    which prices each recipient's operator): {"service": "0.8500", "advertising": "1.1000"}."""
+    try:
+        return {t: str(p) for t, p in sms_flat_prices(client=client).items()}
+    except NoTariff:
+        return None
 
 
 def _approved_sender_names(senders) -> list[str]:
@@ -104,9 +113,10 @@ def send(request):
             data = form.cleaned_data
             try:
                 result = message_send(client=client, sender=data["sender"], recipients=data["recipients"],
-                                      text=data["text"], idempotency_key=f"web:{data['token']}")
+                                      text=data["text"], idempotency_key=f"web:{data['token']}",
+                                      message_type=data["message_type"])
             except ApplicationError as exc:
-                form.add_error(None, exc.detail)
+                form.add_error("message_type" if exc.code == "contract_required" else None, exc.detail)
             else:
                 n = len(result.messages)
                 if result.created:
@@ -134,6 +144,7 @@ def send(request):
             "segmentPrice": str(segment_price) if segment_price is not None else None,
             "longParts": LONG_MESSAGE_PARTS,
             "estimateUrl": reverse("message_send_estimate"),
+            "typePrices": _type_prices(client),
         },
     }, status=400 if form.is_bound else 200)
 
@@ -148,11 +159,15 @@ def send_estimate(request):
     (the same answer as POST /api/v1/messages/estimate/), without sending."""
     text = request.POST.get("text", "")
     numbers = split_recipients(request.POST.get("recipients", ""))[:ESTIMATE_MAX_RECIPIENTS]
+    message_type = request.POST.get("message_type", "")
     if not numbers or not text.strip():
-        return JsonResponse({"warnings": [], "recipients": [], "count": 0, "invalid": [], "refused": [], "duplicates": 0,
+        return JsonResponse({"type": message_type or "service", "warnings": [], "recipients": [], "count": 0,
+                             "invalid": [], "refused": [], "duplicates": 0,
                              "total_price": {"amount": "0.00", "currency": "UAH"}})
     try:
-        body = message_estimate(client=request.client, text=text, recipients=numbers, shown=50)
+        # Priced as the send would be: by type and by the chosen sender's national/international class.
+        body = message_estimate(client=request.client, text=text, recipients=numbers, shown=50,
+                                sender=request.POST.get("sender", "")[:20], message_type=message_type)
     except ApplicationError as exc:
         return JsonResponse({"code": exc.code, "detail": exc.detail}, status=400)
     return JsonResponse(body, headers={"Cache-Control": "no-store"})

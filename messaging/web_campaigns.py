@@ -33,13 +33,14 @@ from accounts.views import client_required
 from billing.formatting import money_text
 from billing.selectors import wallet_get
 from billing.services import tariff_current
+from compliance.services import message_type_check
 from senders.selectors import sender_names_for_client
 from smsportal.errors import ApplicationError
 
 from .campaign_tasks import campaign_accept_group_task, campaign_accept_upload_task
 from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm, ContactGroupForm,
                     ContactImportForm)
-from .models import Campaign, Contact, ContactGroup, Message
+from .models import Campaign, Contact, ContactGroup, Message, MessageType
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
                         campaigns_for_client, campaigns_status_counts)
 from .services import (campaign_accept, campaign_cancel, campaign_create, campaign_settle, contact_add, contact_delete,
@@ -49,7 +50,7 @@ from .services.send import sender_check
 from .status import FINAL, Status
 from .uploads import (HEAD_ROWS, MAX_ROWS, UploadError, recipient_dicts, upload_delete, upload_head, upload_inspect,
                       upload_path, upload_recipients, upload_save)
-from .views import LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _status_meta
+from .views import LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _status_meta, _type_prices
 
 CAMPAIGN_PAGE_SIZE = 25
 CONTACT_PAGE_SIZE = 50
@@ -230,6 +231,7 @@ def _new_context(request, form, groups):
             "segmentPrice": str(price) if price is not None else None,
             "longParts": LONG_MESSAGE_PARTS,
             "groups": {str(g.pk): g.size for g in groups},
+            "typePrices": _type_prices(client),
         },
     }
 
@@ -239,6 +241,7 @@ def _initial_from(request, groups) -> dict:
     draft = _draft_get(request, DRAFTS, request.GET.get("draft", ""))
     if draft:  # "Edit" on the review page: the form comes back filled (a file must be chosen again)
         initial = {k: draft.get(k) for k in ("name", "sender", "text", "ttl", "source")}
+        initial["message_type"] = draft.get("message_type") or MessageType.SERVICE
         initial["send_at"] = parse_datetime(draft["send_at"]) if draft.get("send_at") else None
         if draft["source"] == CampaignForm.SOURCE_PASTE:
             initial["numbers"] = "\n".join(draft["numbers"])
@@ -287,6 +290,10 @@ def _campaign_draft(request, form) -> str | None:
         sender_check(client=client, sender=data["sender"])
     except ApplicationError as exc:
         form.add_error("sender", exc.detail)
+    try:
+        message_type_check(client=client, message_type=data["message_type"])  # R-CMP-11
+    except ApplicationError as exc:
+        form.add_error("message_type", exc.detail)
     if not template_variables(data["text"]):
         try:
             check_text(data["text"])
@@ -295,7 +302,7 @@ def _campaign_draft(request, form) -> str | None:
     if form.errors:
         return None
     draft = {"source": data["source"], "name": data["name"].strip() or _default_name(data),
-             "sender": data["sender"], "text": data["text"],
+             "sender": data["sender"], "text": data["text"], "message_type": data["message_type"],
              "send_at": data["send_at"].isoformat() if data.get("send_at") else None, "ttl": data["ttl"]}
     if data["source"] == CampaignForm.SOURCE_FILE:
         uploaded = data["file"]
@@ -321,10 +328,11 @@ def _campaign_draft(request, form) -> str | None:
 
 # --- campaigns: review and confirm (step 2) -----------------------------------------------------------
 
-def _estimate(client, text: str, rows: list, total: int, sender: str = "") -> dict:
+def _estimate(client, text: str, rows: list, total: int, sender: str = "",
+              message_type: str = MessageType.SERVICE) -> dict:
     """What the campaign would cost, from its first rows (exact when they are all of it)."""
     try:
-        prepared = prepare_rows(client=client, text=text, rows=rows, sender=sender)
+        prepared = prepare_rows(client=client, text=text, rows=rows, sender=sender, message_type=message_type)
     except ApplicationError as exc:
         return {"error": exc.detail}
     sampled = len(rows)
@@ -400,13 +408,15 @@ def campaign_review(request, token):
         if response is not None:
             return response
     wallet = wallet_get(client=client)
-    estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "")
+    estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "",
+                         draft.get("message_type") or MessageType.SERVICE)
     return render(request, "portal/campaign_review.html", {
         "nav": "campaigns",
         "token": token,
         "draft": draft,
         "send_at": parse_datetime(draft["send_at"]) if draft.get("send_at") else None,
         "ttl_label": _ttl_label(draft["ttl"]),
+        "type_label": MessageType(draft.get("message_type") or MessageType.SERVICE).label,
         "src": src,
         "form": form,
         "used": used,
@@ -428,6 +438,7 @@ def _campaign_start(request, token, draft, src, form):
     try:
         campaign = campaign_create(client=client, sender=draft["sender"], text=draft["text"], name=draft["name"],
                                    source=kind, ttl=draft["ttl"],
+                                   message_type=draft.get("message_type") or MessageType.SERVICE,
                                    send_at=parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
     except ApplicationError as exc:
         form.add_error(None, exc.detail)

@@ -246,6 +246,17 @@ def headline_sms_price(*, client: Client, grace: list[GracePeriod] | None = None
                       grace=grace).amount
 
 
+def sms_flat_prices(*, client: Client, at=None) -> dict[str, Decimal]:
+    """The client's price of one SMS segment of each message type (service, advertising) to a
+    Kyivstar number from an international name now, as `headline_sms_price`: the first estimate
+    of the send forms before each recipient's operator is priced. Raises NoTariff."""
+    tariff = tariff_current(at)
+    grace = grace_periods_active(client=client, at=at)
+    return {t: unit_price(client=client, channel=Channel.SMS, tariff=tariff, country="UA", operator=UaOperator.KYIVSTAR,
+                          message_type=t, sender_class=SenderClass.INTERNATIONAL, at=at, grace=grace).amount
+            for t in (MessageType.SERVICE, MessageType.ADVERTISING)}
+
+
 # --- staff: a new dated list from an existing one -------------------------------------------------
 
 def tariff_copy(*, tariff: Tariff, actor=None, valid_from=None, name: str | None = None) -> Tariff:

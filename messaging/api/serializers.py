@@ -2,7 +2,17 @@ from rest_framework import serializers
 
 from smsportal.api_schema import MoneyOutput
 
+from ..models import MessageType
 from ..status import Status
+
+TYPE_HELP = ("`service` (transactional, the default) or `advertising`: priced by it (R-BILL-07); advertising needs "
+             "a signed contract (403 `contract_required`, R-CMP-11).")
+
+
+def message_type_field(**kwargs):
+    """The optional `type` of a send, a campaign or an estimate; an unknown value is a 400."""
+    return serializers.ChoiceField(choices=MessageType.values, required=False, default=MessageType.SERVICE,
+                                   help_text=TYPE_HELP, **kwargs)
 
 
 def money_json(money) -> dict:
@@ -17,6 +27,7 @@ class MessageSendInput(serializers.Serializer):
     recipients = serializers.ListField(child=serializers.CharField(max_length=40, allow_blank=True),
                                        allow_empty=False)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
+    type = message_type_field()
     send_at = serializers.DateTimeField(required=False, allow_null=True)
     ttl = serializers.IntegerField(required=False, allow_null=True)
     callback_url = serializers.CharField(
@@ -30,6 +41,7 @@ def message_json(m) -> dict:
         "id": str(m.public_id),
         "recipient": m.recipient,
         "sender": m.sender,
+        "type": m.message_type,
         "status": m.status,
         "segments": m.segments,
         "encoding": m.encoding,
@@ -45,6 +57,7 @@ class MessageOutput(serializers.Serializer):
     id = serializers.UUIDField()
     recipient = serializers.CharField(help_text="E.164")
     sender = serializers.CharField()
+    type = serializers.ChoiceField(choices=MessageType.values, help_text="service or advertising (R-BILL-07).")
     status = serializers.ChoiceField(choices=[s.value for s in Status])
     segments = serializers.IntegerField(help_text="SMS parts charged (R-MSG-02).")
     encoding = serializers.ChoiceField(choices=["gsm7", "ucs2"])

@@ -33,6 +33,7 @@ class MessageSendApi(APIView):
             send_at=data.validated_data.get("send_at"), ttl=data.validated_data.get("ttl"),
             idempotency_key=request.headers.get("Idempotency-Key"),
             callback_url=data.validated_data.get("callback_url"),
+            message_type=data.validated_data["type"],
         )
         body = {"messages": [message_json(m) for m in result.messages], "total_price": money_json(result.total_price)}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -21,12 +21,13 @@ from accounts.models import Client
 from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
 from billing.services import HoldMove, holds_settle, wallet_assert_can_pay, wallet_hold
+from compliance.services import message_type_check
 from smsportal.errors import ApplicationError, NotFound
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
-from ..models import Campaign, Message
+from ..models import Campaign, Message, MessageType
 from ..status import Status
-from .prepare import check_text, prepare_rows, template_variables
+from .prepare import check_text, message_type_check_value, prepare_rows, template_variables
 from .send import connector_wake, messages_build, messages_insert, sender_check, ttl_check
 from .webhooks import callback_url_check
 
@@ -39,16 +40,22 @@ class CampaignError(ApplicationError):
 
 
 def campaign_create(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
-                    send_at=None, ttl: int | None = None, callback_url: str | None = None) -> Campaign:
+                    send_at=None, ttl: int | None = None, callback_url: str | None = None,
+                    message_type: str = MessageType.SERVICE) -> Campaign:
     """A campaign waiting for its recipients; nothing is charged yet. `callback_url`: its messages'
-    status webhooks go there instead of the client's webhook URL."""
+    status webhooks go there instead of the client's webhook URL. `message_type`: service or
+    advertising for all its messages (R-BILL-07); advertising needs a signed contract (R-CMP-11):
+    refused here, before the campaign exists."""
     sender_check(client=client, sender=sender)
+    message_type = message_type_check_value(message_type)
+    message_type_check(client=client, message_type=message_type)
     if not template_variables(text or "") or not (text or "").strip():
         check_text(text)  # a template is checked per recipient, once filled
     ttl = ttl_check(ttl)
     callback_url = callback_url_check(client=client, url=callback_url)
     return Campaign.objects.create(client=client, sender=sender, text=text, name=(name or "")[:200], source=source,
-                                   send_at=send_at, ttl_seconds=ttl, callback_url=callback_url)
+                                   send_at=send_at, ttl_seconds=ttl, callback_url=callback_url,
+                                   message_type=message_type)
 
 
 def _progress(campaign_id: int):
@@ -74,8 +81,9 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
                 f"({total_rows:,} given).")
         Campaign.objects.filter(pk=campaign.pk).update(total_rows=total_rows)
     try:
+        message_type_check(client=client, message_type=campaign.message_type)  # again: files are read later
         prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk),
-                                sender=campaign.sender)
+                                sender=campaign.sender, message_type=campaign.message_type)
     except ApplicationError as exc:
         _fail(campaign, exc.detail)
         raise

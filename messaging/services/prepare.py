@@ -14,11 +14,13 @@ from djmoney.money import Money
 from accounts.models import Client
 from billing.services import sms_price, tariff_current
 from compliance.selectors import opted_out_phones
+from compliance.services import message_type_check
 from senders.selectors import sender_class
+from smsportal.errors import ApplicationError
 
 from .. import segments
-from ..exceptions import TextInvalid
-from ..models import Route
+from ..exceptions import MessagingError, TextInvalid
+from ..models import MessageType, Route
 from ..phones import Recipient, parse_recipient
 from ..routing import Router
 
@@ -44,6 +46,7 @@ class Prepared:
     refused: list[dict] = field(default_factory=list)  # opted out and the like
     duplicates: int = 0
     total: Decimal = Decimal("0")
+    message_type: str = MessageType.SERVICE  # every row is priced as this type (R-BILL-07)
 
     @property
     def total_money(self) -> Money:
@@ -75,10 +78,14 @@ def _check_parts(seg: segments.Segmentation) -> None:
             code="text_too_long")
 
 
-def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str = "") -> Prepared:
+def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str = "",
+                 message_type: str = MessageType.SERVICE) -> Prepared:
     """`rows` yields phones (str) or dicts with a `phone` key and variables. `progress(n)` is
     called every 10,000 rows. `sender` prices each row as from a national or an international
-    name with its operator (R-BILL-07); without it, every row is priced as international."""
+    name with its operator (R-BILL-07); without it, every row is priced as international.
+    `message_type` (service or advertising) is priced for every row (R-BILL-07); whether the
+    client may send it is the caller's check (compliance.services.message_type_check)."""
+    message_type = message_type_check_value(message_type)
     has_vars = bool(_VARIABLE.search(text))
     if not has_vars:
         check_text(text)
@@ -89,7 +96,7 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
     price_cache: dict[tuple, Decimal] = {}
     class_cache: dict[str, str] = {}  # operator → national / international, for `sender`
     seen: set[str] = set()
-    out = Prepared()
+    out = Prepared(message_type=message_type)
     max_invalid = 1000
     for n, item in enumerate(rows, start=1):
         if progress and n % 10_000 == 0:
@@ -140,19 +147,34 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
                                                 else "international")
             price = price_cache[key] = sms_price(client=client, recipient=parsed.phone, segments=seg.count,
                                                  tariff=tariff, country=parsed.country, operator=parsed.operator,
+                                                 message_type=message_type,
                                                  sender_class=class_cache[parsed.operator]).amount
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
         out.total += price
     return out
 
 
-def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000) -> dict:
+def message_type_check_value(message_type) -> str:
+    """'service' or 'advertising' (None or '' = service); anything else is refused."""
+    if message_type in (None, ""):
+        return MessageType.SERVICE
+    if message_type not in MessageType.values:
+        raise MessagingError(f"type is one of: {', '.join(MessageType.values)} ('{str(message_type)[:20]}' given).",
+                             code="invalid_message_type")
+    return message_type
+
+
+def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000, sender: str = "",
+                     message_type: str = MessageType.SERVICE) -> dict:
     """What a send would cost, without sending (like SMSC's `cost=1`): per recipient its E.164
     number, operator, parts, encoding and price, the rows that cannot be sent, and the total.
-    The API's estimate endpoint and the send form's live preview both answer with this."""
+    The API's estimate endpoint and the send form's live preview both answer with this. Priced
+    as the send would be: by `message_type` and, with `sender`, its national/international class.
+    An advertising estimate for a client without a signed contract is priced but warned
+    (`contract_required`): the send itself would be refused (R-CMP-11)."""
     if not template_variables(text or ""):
         check_text(text)
-    prepared = prepare_rows(client=client, text=text, rows=recipients)
+    prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type)
 
     def money(amount) -> dict:
         amount = Decimal(amount)
@@ -166,7 +188,12 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
     if any(r.recipient.country != "UA" for r in prepared.rows):
         warnings.append({"code": "abroad",
                          "detail": "Delivery abroad is not guaranteed (R-MSG-06)."})
+    try:
+        message_type_check(client=client, message_type=prepared.message_type)
+    except ApplicationError as exc:
+        warnings.append({"code": exc.code, "detail": exc.detail})
     return {
+        "type": prepared.message_type,
         "warnings": warnings,
         "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
                         "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,

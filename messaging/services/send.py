@@ -20,15 +20,16 @@ from djmoney.money import Money
 from accounts.models import Client
 from accounts.services import client_assert_can_send, client_lock_for_send
 from billing.services import wallet_hold
+from compliance.services import message_type_check
 from senders.selectors import approved_sender_get
 from senders.services import SenderNotApproved
 
 from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
-from ..models import Message
+from ..models import Message, MessageType
 from ..phones import Recipient, parse_recipient
 from ..routing import Router
 from ..status import Status
-from .prepare import Prepared, check_text, prepare_rows
+from .prepare import Prepared, check_text, message_type_check_value, prepare_rows
 from .webhooks import callback_url_check
 
 log = logging.getLogger("smsportal.messaging")
@@ -83,20 +84,23 @@ def messages_build(*, client: Client, prepared: Prepared, sender: str, batch_id,
     send_at = send_at or now
     valid_until = send_at + timedelta(seconds=ttl)
     campaign_id = campaign.pk if campaign else None
+    message_type = prepared.message_type
     rows = [(uuid.uuid4(), client.pk, batch_id, campaign_id, sender, r.recipient.phone, r.text, r.encoding,
              r.segments, r.price, "UAH", status, r.route.pk, is_bulk, send_at, valid_until, r.recipient.operator,
-             "", "", now, now, None) for r in prepared.rows]
+             "", "", now, now, None, message_type) for r in prepared.rows]
     body = prepared.rows[0].text if prepared.rows else ""
     for refused in prepared.refused:
         rows.append((uuid.uuid4(), client.pk, batch_id, campaign_id, sender, refused["value"], body, "", 0,
                      Decimal("0"), "UAH", Status.REFUSED, None, is_bulk, send_at, None, "", "opted_out",
-                     refused["reason"], now, now, now))
+                     refused["reason"], now, now, now, message_type))
     return rows
 
 
 MESSAGE_COLUMNS = ("public_id", "client_id", "batch_id", "campaign_id", "sender", "recipient", "text", "encoding",
                    "segments", "price", "price_currency", "status", "route_id", "is_bulk", "send_at", "valid_until",
-                   "operator", "error_code", "error_detail", "created_at", "updated_at", "done_at")
+                   "operator", "error_code", "error_detail", "created_at", "updated_at", "done_at", "message_type")
+# message_type is listed (not left to its database default) so an advertising campaign's COPY
+# stores its type; like the other repeated columns it is formatted once per campaign.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
@@ -155,7 +159,7 @@ def messages_insert(rows: list[tuple]) -> list[Message]:
     ids = _uuid4_strings(len(rows))
     lines = []
     for uid, row in zip(ids, rows):
-        # Columns 1-4 and 9-21 repeat across a campaign's rows: formatted once each through the cache.
+        # Columns 1-4 and 9-22 repeat across a campaign's rows: formatted once each through the cache.
         lines.append("\t".join((uid, *[text(v) for v in row[1:5]], row[5].translate(_COPY_ESCAPES),
                                  text(row[6]), *[text(v) for v in row[7:]])))
     table = Message._meta.db_table
@@ -166,10 +170,13 @@ def messages_insert(rows: list[tuple]) -> list[Message]:
 
 
 def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
-                 send_at=None, ttl: int | None = None, callback_url: str | None = None) -> SendResult:
+                 send_at=None, ttl: int | None = None, callback_url: str | None = None,
+                 message_type: str = MessageType.SERVICE) -> SendResult:
     """Accepts one text to one or more recipients: checks, prices, holds its price once, stores, wakes.
     Any invalid recipient refuses the whole request (a campaign reports them per row instead).
-    `callback_url`: this send's status webhooks go there instead of the client's webhook URL."""
+    `callback_url`: this send's status webhooks go there instead of the client's webhook URL.
+    `message_type`: service or advertising, priced as such (R-BILL-07); advertising needs a
+    signed contract (R-CMP-11, refused before anything is stored or held)."""
     if idempotency_key:
         batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
         existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
@@ -179,6 +186,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     else:
         batch_id = uuid.uuid4()
     sender_check(client=client, sender=sender)
+    message_type = message_type_check_value(message_type)
+    message_type_check(client=client, message_type=message_type)
     check_text(text)
     ttl = ttl_check(ttl)
     callback_url = callback_url_check(client=client, url=callback_url)
@@ -190,7 +199,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         raise TooManyRecipients(
             f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given); "
             "use a campaign for more.")
-    prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender)
+    prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type)
     if prepared.invalid:
         shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
         more = " …" if len(prepared.invalid) > 5 else ""

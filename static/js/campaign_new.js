@@ -1,7 +1,8 @@
 /* New campaign, step 1: live segment counter (as on the Send page), {variables} hint, the
  * recipients source switch and a first cost estimate. Needs messaging/segments.js
  * (window.SmsSegments), js/sms_form.js (window.SmsForm) and #campaign-config
- * ({segmentPrice, longParts, groups: {id: size}}). */
+ * ({segmentPrice, longParts, groups: {id: size}, typePrices: {service, advertising}}): the flat
+ * price follows the chosen message type. */
 (function () {
   "use strict";
 
@@ -29,7 +30,8 @@
   var VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
   var toUnits = SmsForm.toUnits, formatUnits = SmsForm.formatUnits, formatCount = SmsForm.formatCount;
-  var priceUnits = toUnits(config.segmentPrice);
+  var priceUnits = SmsForm.typePrice(form, config);
+  var typeRadios = form.querySelectorAll("input[name=message_type]");
   var balanceUnits = balanceEl ? toUnits(balanceEl.getAttribute("data-balance")) : null;
 
   function plural(n, one, many) { return formatCount(n) + " " + (n === 1 ? one : many); }
@@ -68,6 +70,7 @@
 
   function update() {
     showSource();
+    priceUnits = SmsForm.typePrice(form, config);
     var info = window.SmsSegments.count(text.value);
     var chars = Array.from(text.value).length;
     var names = [], match;
@@ -108,6 +111,7 @@
   if (numbers) numbers.addEventListener("input", update);
   if (group) group.addEventListener("change", update);
   Array.prototype.forEach.call(radios, function (radio) { radio.addEventListener("change", update); });
+  Array.prototype.forEach.call(typeRadios, function (radio) { radio.addEventListener("change", update); });
   update();
 
   var button = document.getElementById("continue-button");

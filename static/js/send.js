@@ -1,6 +1,8 @@
 /* Send SMS page: live segment counter, cost estimate and warnings.
  * Needs messaging/segments.js (window.SmsSegments), js/sms_form.js (window.SmsForm) and the
- * #send-config JSON ({segmentPrice: "0.8500" | null, longParts: 3}). */
+ * #send-config JSON ({segmentPrice: "0.8500" | null, longParts: 3, estimateUrl, typePrices:
+ * {service: "0.8500", advertising: "1.1000"} | null}). The server's estimate prices the chosen
+ * message type and sender. */
 (function () {
   "use strict";
 
@@ -22,7 +24,9 @@
   var balanceEl = document.querySelector("[data-balance]");
 
   var toUnits = SmsForm.toUnits, formatUnits = SmsForm.formatUnits;
-  var priceUnits = toUnits(config.segmentPrice);
+  var priceUnits = SmsForm.typePrice(form, config);
+  var sender = form.querySelector("[name=sender]");
+  var typeRadios = form.querySelectorAll("input[name=message_type]");
   var balanceUnits = balanceEl ? toUnits(balanceEl.getAttribute("data-balance")) : null;
 
   // Ukrainian numbers start with +380, 380 or 0 (the local form); anything else is abroad.
@@ -34,6 +38,7 @@
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
   function update() {
+    priceUnits = SmsForm.typePrice(form, config);
     var info = window.SmsSegments.count(text.value);
     var chars = Array.from(text.value).length;
     counter.textContent = [
@@ -106,6 +111,8 @@
     var data = new FormData();
     data.append("text", text.value);
     data.append("recipients", recipients.value);
+    data.append("message_type", SmsForm.messageType(form));
+    if (sender) data.append("sender", sender.value);
     fetch(config.estimateUrl, {method: "POST", body: data, credentials: "same-origin",
                                headers: {"X-CSRFToken": csrf ? csrf.value : ""}})
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -120,6 +127,8 @@
 
   text.addEventListener("input", changed);
   recipients.addEventListener("input", changed);
+  if (sender) sender.addEventListener("change", changed);
+  Array.prototype.forEach.call(typeRadios, function (radio) { radio.addEventListener("change", changed); });
   update();
   if (recipients.value && text.value) askServer();
 

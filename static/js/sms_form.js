@@ -1,6 +1,6 @@
 /* What the Send page (send.js) and the New campaign page (campaign_new.js) share: money in
- * whole units, the recipients split as the server does it, and the length hints under the text
- * (portal/_sms_counter.html). Plain script, no build step; defines window.SmsForm. */
+ * whole units, the recipients split as the server does it, the length hints under the text
+ * (portal/_sms_counter.html) and the message type's price and hint (portal/_message_type.html). Plain script, no build step; defines window.SmsForm. */
 (function (root) {
   "use strict";
 
@@ -47,6 +47,32 @@
     document.getElementById("ucs2-hint").hidden = !(info.encoding === "ucs2" && text.length > 0);
   }
 
+  // The message type radios (portal/_message_type.html): the chosen type, "service" by default.
+  function messageType(form) {
+    var checked = form.querySelector("input[name=message_type]:checked");
+    return checked ? checked.value : "service";
+  }
+  // The flat price per part of the chosen type (config.typePrices, else the list's default
+  // config.segmentPrice) in units; shows it in the Estimate box and, for advertising without a
+  // signed contract, the R-CMP-11 hint. Returns the units (null without a price list).
+  function typePrice(form, config) {
+    var type = messageType(form);
+    var price = config.typePrices && config.typePrices[type] != null ? config.typePrices[type] : config.segmentPrice;
+    var units = toUnits(price);
+    var unitEl = document.getElementById("est-unit");
+    if (unitEl && units != null) unitEl.textContent = formatUnits4(units) + " UAH";
+    var warning = document.getElementById("contract-warning");
+    if (warning) warning.hidden = type !== "advertising";
+    return units;
+  }
+  // A price per part as the server writes it: 2 places, or 4 with fractions of a kopeck.
+  function formatUnits4(units) {
+    if (units % 100 === 0) return formatUnits(units);
+    var whole = Math.floor(units / 10000), frac = String(units % 10000);
+    return formatCount(whole) + "." + "0000".slice(frac.length) + frac;
+  }
+
   root.SmsForm = {toUnits: toUnits, formatUnits: formatUnits, formatCount: formatCount,
-                  splitRecipients: splitRecipients, dedupKey: dedupKey, lengthHints: lengthHints};
+                  splitRecipients: splitRecipients, dedupKey: dedupKey, lengthHints: lengthHints,
+                  messageType: messageType, typePrice: typePrice};
 })(window);
