@@ -36,3 +36,11 @@ urlpatterns += [path("senders/", SenderListCreateApi.as_view(), name="api-sender
 from messaging.api.statistics import StatisticsApi  # noqa: E402
 
 urlpatterns += [path("statistics/", StatisticsApi.as_view(), name="api-statistics")]
+
+# The delivery-status webhook's configuration (the Webhooks section of the API keys page, on the API).
+from messaging.api.webhooks import WebhookApi, WebhookSecretApi  # noqa: E402
+
+urlpatterns += [
+    path("webhook/", WebhookApi.as_view(), name="api-webhook"),
+    path("webhook/secret/", WebhookSecretApi.as_view(), name="api-webhook-secret"),
+]

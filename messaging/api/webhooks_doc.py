@@ -6,8 +6,9 @@ WEBHOOK_DOCS = """
 
 ## Status webhooks
 
-Set a webhook URL on the website (API keys → Webhooks) and keep the signing secret shown there
-(it is shown once; regenerate it if it is lost). A single send or a campaign may also give its own
+Set a webhook URL on the website (API keys → Webhooks) or with `PUT /api/v1/webhook/`, and keep
+the signing secret shown there (it is shown once; regenerate it if it is lost, on the website or
+with `POST /api/v1/webhook/secret/`). A single send or a campaign may also give its own
 `callback_url`. When a message reaches a final status (`delivered`, `undelivered`, `expired`,
 `rejected`, `failed`, `cancelled`, `refused`) — and, if you ask for it, `submitted` — smsportal
 POSTs JSON `{"events": [...]}` (up to 100 events, of your account only) to the URL.

@@ -77,6 +77,12 @@ class WebhookNotConfigured(WebhookError):
                       "first.")
 
 
+class WebhookNotFound(WebhookError):
+    code = "webhook_not_configured"
+    status = 404
+    default_detail = "No webhook is set up for this account."
+
+
 def _timeout() -> float:
     return float(getattr(settings, "SMSPORTAL_WEBHOOK_TIMEOUT", 5.0))
 
@@ -170,6 +176,23 @@ def webhook_secret_regenerate(*, client: Client, actor=None) -> tuple[WebhookEnd
             endpoint.save(update_fields=["secret", "secret_created_at", "updated_at"])
         audit_record(code="messaging.webhook.secret_regenerated", actor=actor, client=client, target=endpoint.url)
     return endpoint, raw
+
+
+def webhook_endpoint_delete(*, client: Client, actor=None) -> None:
+    """Removes the client's webhook URL and signing secret (WebhookNotConfigured, 404, when there
+    is none). Events still waiting fail at their next attempt: nothing can sign them any more; a
+    later `callback_url` needs a new secret first."""
+    from accounts.services import audit_record  # noqa: PLC0415
+
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().filter(client=client).first()
+        if endpoint is None:
+            raise WebhookNotFound()
+        url = endpoint.url
+        endpoint.delete()
+        _submitted_cache_clear()
+        transaction.on_commit(_submitted_cache_clear)
+        audit_record(code="messaging.webhook.deleted", actor=actor, client=client, target=url)
 
 
 def webhook_test_send(*, client: Client, actor=None) -> WebhookEvent:
