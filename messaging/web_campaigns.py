@@ -77,11 +77,6 @@ def _segment_price():
         return None
 
 
-def _money_grouped(amount) -> str:
-    """A campaign's exact price, grouped: 2,185.00 (4 places only for fractions of a kopeck)."""
-    return money_text(amount, None)
-
-
 def _percent(part: int, whole: int) -> int:
     """Floor percent, so a bar shows 100 only when everything is there."""
     if not whole:
@@ -169,7 +164,7 @@ def _progress(campaign: Campaign, counts: dict[str, int], cancellable: bool = Fa
         "sending": {"done": sent, "accepted": campaign.accepted, "percent": _percent(sent, campaign.accepted)},
         "delivered_percent": _percent(counts.get("delivered", 0), campaign.accepted),
         "counts": counts,
-        "total_price": _money_grouped(campaign.total_price.amount),
+        "total_price": _money_text(campaign.total_price.amount),
         "error": campaign.error_detail or None,
     }
 
@@ -485,7 +480,7 @@ def campaign_detail(request, public_id):
         "final": FINAL,
         "can_cancel": cancellable,
         "ttl_label": _ttl_label(campaign.ttl_seconds),
-        "price_text": _money_grouped(campaign.total_price.amount),
+        "price_text": _money_text(campaign.total_price.amount),
         "status_meta": _status_meta(),
     })
 
