@@ -2,7 +2,7 @@ from django.db.models import Count
 
 from accounts.models import Client
 
-from .models import Campaign, Message
+from .models import Campaign, ContactGroup, Message
 
 
 def message_get(*, client: Client, public_id) -> Message | None:
@@ -15,6 +15,11 @@ def messages_for_client(*, client: Client, status: str | None = None):
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def contact_groups_for_client(*, client: Client):
+    """The client's contact groups by name, each with its number of contacts (`size`)."""
+    return ContactGroup.objects.filter(client=client).annotate(size=Count("contacts")).order_by("name", "id")
 
 
 def campaign_get(*, client: Client, public_id):

@@ -42,7 +42,7 @@ from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, Con
                     ContactImportForm)
 from .models import Campaign, Contact, ContactGroup, Message, MessageType
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
-                        campaigns_for_client, campaigns_status_counts)
+                        campaigns_for_client, campaigns_status_counts, contact_groups_for_client)
 from .services import (campaign_accept, campaign_cancel, campaign_create, campaign_settle, contact_add, contact_delete,
                        contact_group_create, contact_group_delete, contact_group_rename, contacts_import)
 from .services.prepare import check_text, prepare_rows, template_variables
@@ -82,10 +82,6 @@ def _percent(part: int, whole: int) -> int:
     if not whole:
         return 0
     return min(100, part * 100 // whole)
-
-
-def _groups(client):
-    return ContactGroup.objects.filter(client=client).annotate(size=Count("contacts")).order_by("name", "id")
 
 
 def _group_or_404(client, group_id) -> ContactGroup:
@@ -251,7 +247,7 @@ def _initial_from(request, groups) -> dict:
 @require_role(*SEND_ROLES)
 def campaign_new(request):
     client = request.client
-    groups = list(_groups(client))
+    groups = list(contact_groups_for_client(client=client))
     context = _new_context(request, None, groups)
     approved = context["approved"]
     if request.method == "POST":
@@ -539,7 +535,7 @@ def contact_groups(request):
             return redirect("contact_group", group_id=group.pk)
     return render(request, "portal/contacts.html", {
         "nav": "contacts",
-        "groups": list(_groups(client)),
+        "groups": list(contact_groups_for_client(client=client)),
         "form": form,
     }, status=400 if form.is_bound else 200)
 

@@ -10,6 +10,7 @@ from smsportal.api_schema import ERRORS
 from smsportal.errors import NotFound
 
 from ..models import ContactGroup
+from ..selectors import contact_groups_for_client
 from ..services import contact_group_create, contact_group_delete, contacts_import
 from .campaigns import RecipientsField
 
@@ -74,7 +75,7 @@ class ContactGroupListCreateApi(APIView):
 
     @extend_schema(operation_id="contact_groups_list", responses={200: GroupListOutput, **ERRORS})
     def get(self, request):
-        groups = ContactGroup.objects.filter(client=request.user.client).annotate(size=Count("contacts"))
+        groups = contact_groups_for_client(client=request.user.client)
         return Response({"groups": [_group_json(g, g.size) for g in groups]})
 
     @extend_schema(request=GroupInput, responses={201: GroupCreatedOutput, **ERRORS},
