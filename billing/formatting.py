@@ -16,6 +16,13 @@ def money_places(amount) -> int:
     return 2 if amount == amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) else 4
 
 
+def money_plain(amount) -> str:
+    """A machine-readable amount (API fields, CSV): no grouping, 2 decimals or 4 with fractions
+    of a kopeck: `7140.00`, `0.8450`."""
+    amount = Decimal(getattr(amount, "amount", amount))
+    return f"{amount:.{money_places(amount)}f}"
+
+
 def table_places(amounts) -> int:
     """The decimals every price of one table is shown with: 4 if any needs them, else 2."""
     return max((money_places(a) for a in amounts if a is not None and a != ""), default=2)

@@ -16,7 +16,7 @@ from smsportal.errors import ApplicationError
 
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, StatementFilterForm
-from .formatting import table_places
+from .formatting import money_plain, table_places
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
 from .selectors import invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client, wallet_get
 from .services import (billing_config_get, grace_period_current, invoice_issue, overdraft_due_date,
@@ -95,12 +95,6 @@ class _Echo:
         return value
 
 
-def _amount(money) -> str:
-    """2 decimals, or 4 when the amount has fractions of a kopeck (as the API)."""
-    amount = money.amount
-    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
-
-
 @client_required
 def billing_statement_csv(request):
     """The filtered statement as CSV (streamed: a statement can be long)."""
@@ -112,8 +106,8 @@ def billing_statement_csv(request):
                                           "held change UAH", "balance after UAH"])
         for e in entries.iterator(chunk_size=2000):
             yield writer.writerow([timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"), e.public_id,
-                                   e.kind, e.description, _amount(e.amount), _amount(e.bonus_delta),
-                                   _amount(e.held_delta), _amount(e.balance_after)])
+                                   e.kind, e.description, money_plain(e.amount), money_plain(e.bonus_delta),
+                                   money_plain(e.held_delta), money_plain(e.balance_after)])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{timezone.localdate():%Y-%m-%d}.csv"'

@@ -7,15 +7,14 @@ from rest_framework import serializers
 
 from smsportal.api_schema import MoneyOutput
 
+from ..formatting import money_plain
 from ..models import Invoice, LedgerEntry
 
 
 def money_json(money) -> dict:
     """Money as JSON: a decimal string (2 places, or 4 when it has fractions of a kopeck), the same
     format as every other amount of the API."""
-    amount = money.amount
-    text = f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
-    return {"amount": text, "currency": str(money.currency)}
+    return {"amount": money_plain(money.amount), "currency": str(money.currency)}
 
 
 def uah(amount: Decimal) -> dict:

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from billing.formatting import money_plain
 from smsportal.api_schema import MoneyOutput
 
 from ..models import MessageType
@@ -17,9 +18,7 @@ def message_type_field(**kwargs):
 
 def money_json(money) -> dict:
     """Money as JSON: a decimal string (2 places, or 4 when it has fractions of a kopeck)."""
-    amount = money.amount
-    text = f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}"
-    return {"amount": text, "currency": str(money.currency)}
+    return {"amount": money_plain(money.amount), "currency": str(money.currency)}
 
 
 class MessageSendInput(serializers.Serializer):
