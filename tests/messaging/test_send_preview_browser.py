@@ -31,3 +31,35 @@ def test_r_msg_02_live_preview_prices_each_recipient_by_operator(client_account,
         sync_api.expect(page.locator("#est-invalid")).to_contain_text("12345")
         assert errors == []
     assert not Message.objects.exists()
+
+
+def test_r_bill_07_live_preview_follows_the_message_type(client_account, tariff, live_server):
+    """Choosing Advertising re-prices the preview at the advertising rate and, without a signed
+    contract, shows the R-CMP-11 hint; the New campaign form's flat price follows the type too."""
+    from billing.models import TariffPrice
+
+    TariffPrice.objects.create(tariff=tariff, country="UA", message_type="advertising",
+                               price=Money(Decimal("1.1235"), "UAH"))
+    with logged_in_page(live_server, client_account.users.first()) as (page, errors):
+        page.goto(f"{live_server.url}/send/")
+        page.fill("textarea[name=text]", "Sale -20% today")
+        page.fill("textarea[name=recipients]", "0671234567\n0501234567")
+        sync_api.expect(page.locator("#est-cost")).to_have_text("1.70 UAH")
+        sync_api.expect(page.locator("#contract-warning")).to_be_hidden()
+        page.check("input[name=message_type][value=advertising]")
+        sync_api.expect(page.locator("#est-rows tbody tr").nth(0)).to_contain_text("1.12")
+        sync_api.expect(page.locator("#est-cost")).to_have_text("2.25 UAH")  # 2 × 1.1235, shown to kopecks
+        sync_api.expect(page.locator("#est-unit")).to_have_text("1.1235 UAH")
+        sync_api.expect(page.locator("#contract-warning")).to_be_visible()
+        page.check("input[name=message_type][value=service]")
+        sync_api.expect(page.locator("#est-cost")).to_have_text("1.70 UAH")
+
+        page.goto(f"{live_server.url}/campaigns/new/")
+        page.check("input[name=source][value=paste]")
+        page.fill("textarea[name=text]", "Sale -20% today")
+        page.fill("textarea[name=numbers]", "0671234567\n0501234567")
+        sync_api.expect(page.locator("#est-cost")).to_have_text("1.70 UAH")
+        page.check("input[name=message_type][value=advertising]")
+        sync_api.expect(page.locator("#est-cost")).to_have_text("2.25 UAH")
+        sync_api.expect(page.locator("#contract-warning")).to_be_visible()
+        assert errors == []
