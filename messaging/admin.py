@@ -51,8 +51,9 @@ class MessagePartInline(admin.TabularInline):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "client", "sender", "recipient", "status", "segments", "price", "route")
-    list_filter = ("status", "encoding", "is_bulk", "route")
+    list_display = ("created_at", "client", "sender", "recipient", "status", "message_type", "segments", "price",
+                    "route")
+    list_filter = ("status", "message_type", "encoding", "is_bulk", "route")
     search_fields = ("public_id", "recipient", "sender", "client__name")
     date_hierarchy = "created_at"
     inlines = [MessagePartInline]
@@ -91,7 +92,7 @@ class CampaignAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "client", "name", "sender", "state", "accepted", "invalid", "duplicates",
                     "refused", "total_price")
     list_select_related = ("client",)
-    list_filter = ("state", "source")
+    list_filter = ("state", "source", "message_type")
     search_fields = ("public_id", "name", "client__name", "sender")
     date_hierarchy = "created_at"
     readonly_fields = ("outcome",)
