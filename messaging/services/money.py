@@ -110,26 +110,37 @@ def holds_release_stale(*, now=None, older_than: timedelta = STALE_HOLD_AFTER) -
     Safe against a send in flight: a message and the money it moves change in one transaction,
     so a message seen final here has settled its share, and one not final yet keeps its hold."""
     now = now or timezone.now()
-    stale = []
+    holds = []  # (client id, hold key, rest, kind, batch id) of sends' and campaigns' holds
     for client_id, key, rest in holds_open(created_before=now - older_than):
         kind, _, ref = key.partition(":")
-        try:
-            batch_id = uuid.UUID(ref)
-        except ValueError:
+        if kind not in ("campaign", "send"):
             continue  # not a send's hold: not messaging's to judge
-        if kind == "campaign":
-            campaign = Campaign.objects.filter(client_id=client_id, public_id=batch_id).only("pk", "state").first()
-            if campaign is None or campaign.state == Campaign.State.ACCEPTING:
-                continue
-            waiting = Message.objects.filter(campaign=campaign, status__in=list(HELD))
-            why = f"Campaign {campaign.get_state_display().lower()}, no message left to send: rest of its hold released"
-        elif kind == "send":
-            waiting = Message.objects.filter(client_id=client_id, batch_id=batch_id, status__in=list(HELD))
-            why = "No message of the send left to send: rest of its hold released"
-        else:
+        try:
+            holds.append((client_id, key, rest, kind, uuid.UUID(ref)))
+        except ValueError:
             continue
-        if not waiting.exists():
-            stale.append((client_id, key, rest, why))
+    # What the holds paid for, in three queries for all of them (not two per hold).
+    campaign_refs = [batch_id for _c, _k, _r, kind, batch_id in holds if kind == "campaign"]
+    campaigns = {(c.client_id, c.public_id): c for c in Campaign.objects.filter(public_id__in=campaign_refs)
+                 .only("pk", "client_id", "public_id", "state")} if campaign_refs else {}
+    busy_campaigns = set(Message.objects.filter(campaign_id__in=[c.pk for c in campaigns.values()],
+                                                status__in=list(HELD)).order_by()
+                         .values_list("campaign_id", flat=True).distinct()) if campaigns else set()
+    send_refs = [batch_id for _c, _k, _r, kind, batch_id in holds if kind == "send"]
+    busy_sends = set(Message.objects.filter(batch_id__in=send_refs, status__in=list(HELD)).order_by()
+                     .values_list("client_id", "batch_id").distinct()) if send_refs else set()
+    stale = []
+    for client_id, key, rest, kind, batch_id in holds:
+        if kind == "campaign":
+            campaign = campaigns.get((client_id, batch_id))
+            if campaign is None or campaign.state == Campaign.State.ACCEPTING or campaign.pk in busy_campaigns:
+                continue
+            why = f"Campaign {campaign.get_state_display().lower()}, no message left to send: rest of its hold released"
+        elif (client_id, batch_id) in busy_sends:
+            continue
+        else:
+            why = "No message of the send left to send: rest of its hold released"
+        stale.append((client_id, key, rest, why))
     total = Decimal("0")
     for client_id, key, rest, why in stale:
         total += holds_release_rest(holds=[(client_id, key, rest)], reason=why)
