@@ -115,3 +115,31 @@ def test_admin_changelists_query_count_does_not_grow_with_rows(client, seeded):
     assert_flat(counts)
     # Before: one query per row for each nullable foreign key shown (actor, client).
     assert counts["/admin/accounts/auditevent/"][1] <= 10 and counts["/admin/messaging/inboundmessage/"][1] <= 8
+
+
+def test_one_campaigns_and_one_groups_pages_query_count_does_not_grow_with_their_rows(client, client_account):
+    """A campaign's page and its messages on the API, a contact group's page: 3 rows or 30."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _key, raw = api_key_create(client=client_account, name="qc")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.force_login(client_account.users.first())
+    counts = {}
+    for n, start in ((3, 1000000), (30, 2000000)):
+        phones = [f"067{start + i:07d}" for i in range(n)]
+        campaign = campaign_accept(campaign=campaign_create(client=client_account, sender="TestShop", text="Hi"),
+                                   rows=phones)
+        group = contact_group_create(client=client_account, name=f"Group {n}")
+        contacts_import(client=client_account, group_id=group.pk, rows=phones)
+        for name, get, url in [
+                ("campaign page", client.get, reverse("campaign_detail", args=[campaign.public_id])),
+                ("campaign messages API", api.get, f"/api/v1/campaigns/{campaign.public_id}/messages/"),
+                ("campaign API", api.get, f"/api/v1/campaigns/{campaign.public_id}/"),
+                ("group page", client.get, reverse("contact_group", args=[group.pk]))]:
+            get(url)
+            with CaptureQueriesContext(connection) as ctx:
+                assert get(url).status_code == 200
+            counts.setdefault(name, []).append(len(ctx.captured_queries))
+    assert_flat(counts)
