@@ -145,15 +145,14 @@ def webhook_endpoint_set(*, client: Client, url: str, submitted_events: bool = F
     from accounts.services import audit_record  # noqa: PLC0415
 
     url = webhook_url_check(url) if (url or "").strip() else ""
+    new = _new_secret()
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().filter(client=client).first()
-        raw = None
-        if endpoint is None:
-            raw = _new_secret()
-            endpoint = WebhookEndpoint.objects.create(client=client, url=url, secret=raw,
-                                                      submitted_events=submitted_events,
-                                                      secret_created_at=timezone.now())
-        else:
+        # get_or_create: two first saves at once make one endpoint (the loser updates it), not a 500.
+        endpoint, created = WebhookEndpoint.objects.select_for_update().get_or_create(
+            client=client, defaults={"url": url, "secret": new, "submitted_events": submitted_events,
+                                     "secret_created_at": timezone.now()})
+        raw = new if created else None
+        if not created:
             endpoint.url, endpoint.submitted_events = url, submitted_events
             endpoint.save(update_fields=["url", "submitted_events", "updated_at"])
         _submitted_cache_clear()

@@ -197,3 +197,32 @@ def test_schema_documents_the_webhook_endpoints(client):
     assert "secret" not in out["WebhookOutput"]["properties"]
     assert {"url", "submitted_events", "has_secret"} <= set(out["WebhookOutput"]["properties"])
     assert "secret" in out["WebhookSecretOutput"]["properties"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_puts_at_once_make_one_webhook_and_one_secret(client_account):
+    """Two first saves race (two scripts, or the website and a script): one endpoint, one of them
+    gets the new secret, the other a plain 200, never a 500."""
+    import threading
+
+    from django.db import connection
+
+    _key, raw = api_key_create(client=client_account, name="race")
+    barrier, answers = threading.Barrier(2), []
+
+    def put(url):
+        try:
+            c = keyed(raw)
+            barrier.wait()
+            answers.append(c.put("/api/v1/webhook/", {"url": url}, format="json"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=put, args=(f"{URL}/{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in answers) == [200, 201]
+    [created] = [r.json() for r in answers if r.status_code == 201]
+    assert WebhookEndpoint.objects.get(client=client_account).secret == created["secret"]
