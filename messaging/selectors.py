@@ -2,7 +2,7 @@ from django.db.models import Count
 
 from accounts.models import Client
 
-from .models import Campaign, ContactGroup, Message
+from .models import Campaign, ContactGroup, Message, WebhookEndpoint
 
 
 def message_get(*, client: Client, public_id) -> Message | None:
@@ -20,6 +20,11 @@ def messages_for_client(*, client: Client, status: str | None = None):
 def contact_groups_for_client(*, client: Client):
     """The client's contact groups by name, each with its number of contacts (`size`)."""
     return ContactGroup.objects.filter(client=client).annotate(size=Count("contacts")).order_by("name", "id")
+
+
+def webhook_endpoint_get(*, client: Client) -> WebhookEndpoint | None:
+    """The client's status-webhook endpoint (URL, flag, signing secret), or None."""
+    return WebhookEndpoint.objects.filter(client=client).first()
 
 
 def campaign_get(*, client: Client, public_id):

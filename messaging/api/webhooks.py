@@ -12,6 +12,7 @@ from accounts.api.permissions import IsOwnerOrMember
 from smsportal.api_schema import ERRORS
 
 from ..models import WebhookEndpoint
+from ..selectors import webhook_endpoint_get
 from ..services.webhooks import webhook_endpoint_delete, webhook_endpoint_set, webhook_secret_regenerate
 
 
@@ -60,8 +61,7 @@ class WebhookApi(APIView):
                    description="The webhook URL, whether submitted events are wanted, and whether a signing "
                                "secret exists (never the secret). Without a webhook: url null, has_secret false.")
     def get(self, request):
-        endpoint = WebhookEndpoint.objects.filter(client=request.user.client).first()
-        return Response(webhook_json(endpoint))
+        return Response(webhook_json(webhook_endpoint_get(client=request.user.client)))
 
     @extend_schema(operation_id="webhook_set", request=WebhookInput,
                    responses={200: WebhookOutput, 201: WebhookSecretOutput, **ERRORS},

@@ -44,6 +44,7 @@ from accounts.models import Client
 
 from ..exceptions import MessagingError
 from ..models import Campaign, Message, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from ..selectors import webhook_endpoint_get
 from ..status import FINAL, Status
 
 log = logging.getLogger("smsportal.messaging.webhooks")
@@ -197,7 +198,7 @@ def webhook_endpoint_delete(*, client: Client, actor=None) -> None:
 def webhook_test_send(*, client: Client, actor=None) -> WebhookEvent:
     """Queues a `webhook.test` event to the client's webhook URL (to check the receiver and its
     signature check); it is delivered and retried like any other."""
-    endpoint = WebhookEndpoint.objects.filter(client=client).first()
+    endpoint = webhook_endpoint_get(client=client)
     if endpoint is None or not endpoint.url:
         raise WebhookError("Set a webhook URL first.", code="webhook_not_configured")
     now = timezone.now()

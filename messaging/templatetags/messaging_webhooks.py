@@ -2,7 +2,8 @@
 the page belongs to accounts, which does not import messaging)."""
 from django import template
 
-from ..models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from ..models import WebhookDelivery, WebhookEvent
+from ..selectors import webhook_endpoint_get
 from ..web_webhooks import NEW_SECRET_SESSION, WebhookForm
 
 register = template.Library()
@@ -12,7 +13,7 @@ register = template.Library()
 def webhooks_panel(context):
     request = context["request"]
     client = getattr(request, "client", None) or request.user.client
-    endpoint = WebhookEndpoint.objects.filter(client=client).first()
+    endpoint = webhook_endpoint_get(client=client)
     form = WebhookForm(initial={"url": endpoint.url if endpoint else "",
                                 "submitted_events": endpoint.submitted_events if endpoint else False})
     pending = WebhookEvent.objects.filter(client=client, state=WebhookEvent.State.PENDING).count() if endpoint else 0
