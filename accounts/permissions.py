@@ -18,6 +18,8 @@ Usage in a website view::
 On the API the principal is a key, which acts for the whole company: only owners and members
 create keys (viewers get the 403 page), and a key stops when the login that created it becomes a
 viewer or leaves the team (accounts.services.team), so a viewer never holds a working key.
+API views that change account settings also say `permission_classes = [IsOwnerOrMember]`
+(accounts.api.permissions): the same rule checked on the key's creator at each call.
 """
 from functools import wraps
 
