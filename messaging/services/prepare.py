@@ -12,6 +12,7 @@ from django.conf import settings
 from djmoney.money import Money
 
 from accounts.models import Client
+from billing.formatting import money_plain
 from billing.services import sms_price, tariff_current
 from compliance.selectors import opted_out_phones
 from compliance.services import message_type_check
@@ -177,8 +178,7 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
     prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type)
 
     def money(amount) -> dict:
-        amount = Decimal(amount)
-        return {"amount": f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:.4f}", "currency": "UAH"}
+        return {"amount": money_plain(amount), "currency": "UAH"}
 
     warnings = []
     if any(r.segments > LONG_MESSAGE_PARTS for r in prepared.rows):
