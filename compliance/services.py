@@ -19,7 +19,7 @@ class ContractRequired(ApplicationError):
 
     code = "contract_required"
     status = 403
-    default_detail = ("Advertising messages need a signed contract (R-CMP-11). Send them as service messages, "
+    default_detail = ("Advertising messages need a signed contract. Send them as service messages, "
                       "or request the contract on the Company and contract page.")
 
 

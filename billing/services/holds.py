@@ -214,9 +214,9 @@ def _move(wallet: _Wallet, src: _Source, m: HoldMove) -> _Entry | None:
 
 
 def _description(m: HoldMove, source: _Source) -> str:
-    """What the statement says: the move and the send it belongs to ("3 SMS sent: Campaign …")."""
+    """What the statement says: the move and the send it belongs to ("3 SMS sent — Campaign …: 3 SMS")."""
     if m.description and source.description and not m.description.startswith(source.description):
-        return f"{m.description}: {source.description}"
+        return f"{m.description} — {source.description}"
     return m.description or source.description
 
 

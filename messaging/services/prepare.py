@@ -184,10 +184,10 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
     if any(r.segments > LONG_MESSAGE_PARTS for r in prepared.rows):
         warnings.append({"code": "long_message",
                          "detail": f"Messages of more than {LONG_MESSAGE_PARTS} parts may not be delivered "
-                                   "whole: delivery is not guaranteed (R-MSG-06)."})
+                                   "whole: delivery is not guaranteed."})
     if any(r.recipient.country != "UA" for r in prepared.rows):
         warnings.append({"code": "abroad",
-                         "detail": "Delivery abroad is not guaranteed (R-MSG-06)."})
+                         "detail": "Delivery abroad is not guaranteed."})
     try:
         message_type_check(client=client, message_type=prepared.message_type)
     except ApplicationError as exc:

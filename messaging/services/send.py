@@ -218,7 +218,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
             # Reserved now, captured per message when it reaches the operator, released if it
             # never does (messaging.services.money).
             wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
-                        description=f"{len(prepared.rows)} SMS from {sender}")
+                        description=f"Send from {sender}: {len(prepared.rows)} SMS")
         messages = _instances(rows)
         for m in messages:
             m.callback_url = callback_url

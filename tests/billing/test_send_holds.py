@@ -237,3 +237,13 @@ def test_r_bill_09_overdue_debt_stops_api_sends_until_paid(api, client_account):
         assert not Message.objects.exists() and not LedgerEntry.objects.filter(kind="hold").exists()
         wallet_topup(client=client_account, amount=Decimal("50"), key="repay")
         assert api.post("/api/v1/messages/", body, format="json").status_code == 201
+
+
+def test_statement_lines_of_a_send_name_the_send_once(client_account, route):
+    """The hold names the send; its capture says what happened, then which send: not "1 SMS sent: 1 SMS from …"."""
+    _send(client_account, 2)
+    _submit_all(route)
+    hold = LedgerEntry.objects.get(kind="hold")
+    capture = LedgerEntry.objects.get(kind="capture")
+    assert hold.description == "Send from TestShop: 2 SMS"
+    assert capture.description == "2 SMS sent — Send from TestShop: 2 SMS"
