@@ -239,7 +239,7 @@ class ClientAdmin(admin.ModelAdmin):
 
         intro = f"Blocked: {client.status_reason}"
         if block and block.explanation:
-            intro += f" — the client's explanation ({timezone.localtime(block.explanation_at):%d.%m %H:%M}): " \
+            intro += f"\nThe client's explanation ({timezone.localtime(block.explanation_at):%d.%m.%Y %H:%M}): " \
                      f"{block.explanation}"
         return self._form(request, client, form_class=UnblockForm, title=f"Unblock {client}", submit="Unblock",
                           intro=intro, perform=perform)
