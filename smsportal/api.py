@@ -1,7 +1,7 @@
 """API-wide plumbing: every error leaves as JSON `{"code": ..., "detail": ...}` with a 4xx."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -18,6 +18,17 @@ _DRF_CODES = {
     exceptions.Throttled: "throttled",
     exceptions.NotAcceptable: "not_acceptable",
 }
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, but a body nested too deep for Python's decoder (`[[[[…]]]]`, a few
+    kilobytes suffice) is a 400 parse_error like any other bad JSON, not a RecursionError (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
 def _flatten(detail, prefix=""):

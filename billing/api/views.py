@@ -98,7 +98,8 @@ class InvoiceListCreateApi(APIView):
 class InvoiceDetailApi(APIView):
     @extend_schema(operation_id="invoices_get", responses={200: InvoiceOutput, **ERRORS})
     def get(self, request, number):
-        invoice = invoice_get(client=request.user.client, number=number)
+        # A NUL byte cannot be in a PostgreSQL text value (the query would fail: a 500); no number has one.
+        invoice = invoice_get(client=request.user.client, number=number) if "\x00" not in number else None
         if invoice is None:
             raise NotFound("No invoice with this number.")
         return Response(invoice_json(invoice, request))

@@ -2,6 +2,7 @@
 import uuid
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -13,6 +14,7 @@ from smsportal.api_schema import ERRORS, MoneyOutput
 from smsportal.errors import NotFound
 
 from ..campaign_tasks import campaign_accept_group_task
+from ..exceptions import TooManyRecipients
 from ..models import Campaign, ContactGroup, Message, MessageType
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts
 from ..services import campaign_accept, campaign_cancel, campaign_create
@@ -33,9 +35,17 @@ class RecipientsField(serializers.Field):
 
     default_error_messages = {"invalid": "A list of phone numbers, or of objects with a 'phone' key."}
 
+    def __init__(self, *, campaign_limit: bool = False, **kwargs):
+        self.campaign_limit = campaign_limit  # a campaign's or an estimate's list: at most 100,000
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         if not isinstance(data, list) or not data:
             self.fail("invalid")
+        if self.campaign_limit and len(data) > settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:
+            # Refused before a campaign is created (no failed campaign is left behind) and for estimates too.
+            raise TooManyRecipients(f"At most {settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:,} recipients in one "
+                                    f"campaign ({len(data):,} given).")
         first = data[0]
         if not isinstance(first, (str, dict, int)):
             self.fail("invalid")
@@ -50,7 +60,7 @@ class CampaignInput(serializers.Serializer):
     sender = serializers.CharField(max_length=20)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
-    recipients = RecipientsField(required=False)
+    recipients = RecipientsField(required=False, campaign_limit=True)
     group = serializers.IntegerField(required=False, min_value=1,
                                      help_text="A contact group of yours instead of `recipients`: its contacts' "
                                                "name and variables fill the text.")
@@ -246,7 +256,7 @@ class EstimateInput(serializers.Serializer):
     sender = serializers.CharField(max_length=20, required=False, allow_blank=True)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
-    recipients = RecipientsField()
+    recipients = RecipientsField(campaign_limit=True)
 
 
 class MessageEstimateApi(APIView):

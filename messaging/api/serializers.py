@@ -24,7 +24,7 @@ def money_json(money) -> dict:
 class MessageSendInput(serializers.Serializer):
     sender = serializers.CharField(max_length=20)
     recipients = serializers.ListField(child=serializers.CharField(max_length=40, allow_blank=True),
-                                       allow_empty=False)
+                                       allow_empty=False, min_length=1)  # min_length: minItems in the schema
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
     send_at = serializers.DateTimeField(required=False, allow_null=True)

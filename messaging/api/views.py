@@ -6,11 +6,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smsportal.api_schema import ERRORS
-from smsportal.errors import NotFound
+from smsportal.errors import ApplicationError, NotFound
 
 from ..selectors import message_get
 from ..services import message_send
 from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json, money_json
+
+
+IDEMPOTENCY_KEY_MAX = 200
 
 
 class MessageSendApi(APIView):
@@ -19,19 +22,26 @@ class MessageSendApi(APIView):
     @extend_schema(
         request=MessageSendInput, responses={201: SendOutput, 200: SendOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                     description="The same key returns the first send instead of sending again.")],
+                                     description="The same key returns the first send instead of sending again. At most "
+                                                 "200 characters (400 `invalid_idempotency_key`).")],
         description="Sends one text to up to 1,000 recipients. Its price is held on the wallet at once "
                     "(402 `insufficient_funds` when it cannot be paid) and charged as each message reaches "
                     "the operator; what never does is released. More than 10 recipients is a bulk send, "
                     "released within a minute (R-MSG-03).")
     def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key and len(key) > IDEMPOTENCY_KEY_MAX:
+            # A longer key would be cut to its first 200 characters: two different sends sharing them
+            # would answer with the first one instead of sending.
+            raise ApplicationError(f"Idempotency-Key is at most {IDEMPOTENCY_KEY_MAX} characters ({len(key):,} given).",
+                                   code="invalid_idempotency_key")
         data = MessageSendInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = message_send(
             client=request.user.client, sender=data.validated_data["sender"],
             recipients=data.validated_data["recipients"], text=data.validated_data["text"],
             send_at=data.validated_data.get("send_at"), ttl=data.validated_data.get("ttl"),
-            idempotency_key=request.headers.get("Idempotency-Key"),
+            idempotency_key=key,
             callback_url=data.validated_data.get("callback_url"),
             message_type=data.validated_data["type"],
         )
