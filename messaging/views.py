@@ -120,8 +120,8 @@ def send(request):
             else:
                 n = len(result.messages)
                 if result.created:
-                    messages.success(request, f"Sent {n} message{'' if n == 1 else 's'}, "
-                                              f"charged {money_text(result.total_price)} UAH.")
+                    messages.success(request, f"Accepted {n} message{'' if n == 1 else 's'} for sending; "
+                                              f"{money_text(result.total_price)} UAH reserved on your wallet.")
                 else:
                     messages.info(request, f"This form was already sent ({n} message{'' if n == 1 else 's'}); "
                                            "nothing was charged again.")

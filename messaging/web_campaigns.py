@@ -449,7 +449,7 @@ def _campaign_start(request, token, draft, src, form):
             messages.error(request, f"The campaign could not start: {exc.detail}")
         else:
             messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
-                                      f"{campaign.accepted:,} messages, charged {money_text(campaign.total_price)} UAH.")
+                                      f"{campaign.accepted:,} messages, {money_text(campaign.total_price)} UAH reserved on your wallet.")
     return redirect("campaign_detail", public_id=campaign.public_id)
 
 

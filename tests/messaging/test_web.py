@@ -150,7 +150,7 @@ def test_send_one_message_charges_and_redirects_to_its_detail(web):
     assert message.sender == "TestShop"
     assert _balance(web.account) == Decimal("99.15")
     page = web.get(response["Location"])
-    assert "Sent 1 message, charged 0.85 UAH." in page.content.decode()
+    assert "Accepted 1 message for sending; 0.85 UAH reserved on your wallet." in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -161,7 +161,7 @@ def test_send_to_many_mixed_separators_charges_once(web):
     assert Message.objects.filter(client=web.account).count() == 5  # the duplicate is sent once
     assert _balance(web.account) == Decimal("100") - 5 * Decimal("0.85")
     assert [e.kind for e in ledger_for_client(client=web.account)] == ["hold", "topup"]
-    assert "Sent 5 messages, charged 4.25 UAH." in response.content.decode()
+    assert "Accepted 5 messages for sending; 4.25 UAH reserved on your wallet." in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -31,7 +31,7 @@ def test_r_msg_02_send_form_counts_cyrillic_live_and_sends(client_account, live_
         sync_api.expect(page.locator("#est-recipients")).to_have_text("1")
         page.locator("main form button[type=submit]").last.click()
         page.wait_for_url(f"{live_server.url}/messages/*/")
-        sync_api.expect(page.locator(".flash")).to_contain_text("Sent 1 message")
+        sync_api.expect(page.locator(".flash")).to_contain_text("Accepted 1 message for sending")
         assert errors == []
 
     message = Message.objects.get()
