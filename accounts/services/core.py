@@ -15,6 +15,8 @@ class AccountBlocked(ApplicationError):
 def audit_record(*, code: str, actor=None, client=None, target: str = "", details: dict | None = None) -> AuditEvent:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    # The target is a label (a URL, a name): cut to the column, or a long one made the whole action a 500.
+    target = (target or "")[:AuditEvent._meta.get_field("target").max_length]
     return AuditEvent.objects.create(actor=actor, client=client, code=code, target=target, details=details or {})
 
 

@@ -27,6 +27,7 @@ from .config import billing_config_get
 from .ledger import wallet_topup
 
 INVOICE_MAX = Decimal("10000000")
+AMOUNT_DIGITS = 12  # a payment amount of 10^12 or more is beyond any invoice: refused as malformed
 
 
 def client_requisites(client: Client) -> str:
@@ -163,20 +164,22 @@ def payment_callback_apply(*, body: bytes, signature: str) -> tuple[Invoice, boo
         raise SignatureInvalid()
     try:
         data = json.loads(body, parse_float=Decimal, parse_int=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BillingError("The body is not JSON.", code="invalid") from None
     if not isinstance(data, dict):
         raise BillingError("The body is a JSON object.", code="invalid")
     number, payment_id, amount = data.get("invoice_number"), data.get("payment_id"), data.get("amount")
-    if not isinstance(number, str) or not number.strip():
+    if not isinstance(number, str) or not number.strip() or "\x00" in number:
         raise BillingError("invoice_number: a string is required.", code="invalid")
-    if payment_id is None or not str(payment_id).strip():
+    if payment_id is None or not str(payment_id).strip() or "\x00" in str(payment_id):  # NUL: PostgreSQL refuses it
         raise BillingError("payment_id: required.", code="invalid")
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
         raise BillingError("amount: a decimal number is required.", code="invalid") from None
-    if not amount.is_finite():
+    # adjusted(): the exponent, no arithmetic (abs(Decimal("1e999999999")) overflows); 1e12 and more
+    # is beyond any invoice and broke the mismatch message (a 500).
+    if not amount.is_finite() or amount.adjusted() >= AMOUNT_DIGITS:
         raise BillingError("amount: a decimal number is required.", code="invalid")
     return invoice_mark_paid(number=number.strip(), via=Invoice.PaidVia.CALLBACK,
                              reference=f"{str(payment_id).strip()[:100]}", amount=amount)

@@ -24,6 +24,16 @@ from ..status import Status
 from .serializers import MessageOutput, message_json, message_type_field, money_json
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 @extend_schema_field({"type": "array", "maxItems": 100000,
                       "items": {"oneOf": [{"type": "string", "example": "+380671234567"},
                                           {"type": "object", "required": ["phone"],
@@ -46,6 +56,10 @@ class RecipientsField(serializers.Field):
             # Refused before a campaign is created (no failed campaign is left behind) and for estimates too.
             raise TooManyRecipients(f"At most {settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:,} recipients in one "
                                     f"campaign ({len(data):,} given).")
+        for i, row in enumerate(data, 1):
+            # PostgreSQL cannot store a NUL in text or JSON: refused here with its row, not a 500 on insert.
+            if _has_nul(row):
+                raise serializers.ValidationError(f"Row {i}: null characters are not allowed.")
         first = data[0]
         if not isinstance(first, (str, dict, int)):
             self.fail("invalid")

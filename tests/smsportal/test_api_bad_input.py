@@ -1,6 +1,9 @@
 """Bad input to the API answers a clear JSON {"code", "detail"} 4xx, never a 500, and leaves nothing
 half-done. The first tests are the bugs the fuzzing found (named after the endpoint and the bug); the
 sweep at the end keeps the hand-made cases that already answered well."""
+import hashlib
+import hmac
+import json
 import uuid
 
 import pytest
@@ -8,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from billing.models import Invoice
-from messaging.models import Campaign, Message
+from messaging.models import Campaign, ContactGroup, Message
 from tests.factories import SenderNameFactory, make_client
 
 PHONE = "+380671234567"
@@ -100,6 +103,53 @@ def test_messages_post_schema_documents_recipients_min_items(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     recipients = schema["components"]["schemas"]["MessageSendInputRequest"]["properties"]["recipients"]
     assert recipients["minItems"] == 1  # schema-valid requests were refused: 'This list may not be empty'
+
+
+@pytest.mark.parametrize("path,field", [("/api/v1/campaigns/", "recipients"), ("/api/v1/messages/estimate/", "recipients"),
+                                        ("/api/v1/contact-groups/", "contacts")])
+@pytest.mark.parametrize("row", ["+38067\x001234567", {"phone": PHONE, "name": "Iv\x00an"},
+                                 {"phone": PHONE, "na\x00me": "Ivan"}, {"phone": PHONE, "name": {"x": ["\x00"]}}])
+def test_campaigns_estimate_contact_groups_post_nul_in_a_row_is_400_not_500(api, path, field, row):
+    """PostgreSQL refused the NUL on insert (text or JSON column): a 500 after the campaign was created."""
+    body = {"sender": "TestShop", "text": "hi {name}", "name": "g", field: [PHONE, row]}
+    detail = assert_json_4xx(api.post(path, body, format="json"), 400, "invalid")["detail"]
+    assert "Row 2" in detail
+    assert not Campaign.objects.exists() and not ContactGroup.objects.exists()
+
+
+def test_webhook_put_url_longer_than_the_audit_target_is_saved_not_500(api):
+    url = "https://" + "a." * 130 + "example.com/hook"  # 274 characters: the audit record's target is 200
+    r = api.put("/api/v1/webhook/", {"url": url}, format="json")
+    assert r.status_code in (200, 201) and r.json()["url"] == url
+    assert api.get("/api/v1/webhook/").json()["url"] == url
+
+
+@pytest.fixture
+def callback(settings):
+    settings.BILLING_PAYMENT_CALLBACK_SECRET = "fuzz-secret"
+    c = APIClient()
+    c.raise_request_exception = False
+
+    def post(raw: bytes):
+        sig = hmac.new(b"fuzz-secret", raw, hashlib.sha256).hexdigest()
+        return c.generic("POST", "/api/v1/payments/callback/", raw, content_type="application/json",
+                         HTTP_X_SIGNATURE=sig)
+    return post
+
+
+@pytest.mark.parametrize("payload", [
+    b"[" * 100_000 + b"]" * 100_000,  # RecursionError
+    json.dumps({"invoice_number": "SP\x00", "amount": "10", "payment_id": "p"}).encode(),  # NUL: DataError
+    json.dumps({"invoice_number": "INVOICE", "amount": "10", "payment_id": "p\x00"}).encode(),
+    json.dumps({"invoice_number": "INVOICE", "amount": "1e999999999", "payment_id": "p"}).encode(),  # Overflow
+    json.dumps({"invoice_number": "INVOICE", "amount": "1e12", "payment_id": "p"}).encode(),
+], ids=["deep", "nul-number", "nul-payment-id", "amount-1e999999999", "amount-1e12"])
+def test_payments_callback_post_malformed_signed_body_is_400_and_credits_nothing(api, callback, payload):
+    number = api.post("/api/v1/invoices/", {"amount": "10"}, format="json").json()["number"]
+    r = callback(payload.replace(b"INVOICE", number.encode()))
+    assert_json_4xx(r, 400, "invalid")
+    assert Invoice.objects.get(number=number).status == Invoice.Status.ISSUED
+    assert api.get("/api/v1/balance/").json()["balance"]["amount"] == "100.00"
 
 
 # --- the sweep ------------------------------------------------------------------------------------
