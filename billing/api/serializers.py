@@ -84,6 +84,9 @@ class TransactionFilter(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
 
     def validate(self, attrs):
+        for name in ("date_from", "date_to"):  # date_to 9999-12-31 overflowed its next midnight (a 500)
+            if attrs.get(name) and not 2000 <= attrs[name].year <= 2999:
+                raise serializers.ValidationError({name: ["Choose a date from the year 2000 to 2999."]})
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
             raise serializers.ValidationError("date_from is after date_to.")
         return attrs

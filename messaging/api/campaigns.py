@@ -21,7 +21,7 @@ from ..services import campaign_accept, campaign_cancel, campaign_create
 from ..services.prepare import message_estimate
 from ..services.send import sender_check
 from ..status import Status
-from .serializers import MessageOutput, message_json, message_type_field, money_json
+from .serializers import MessageOutput, message_json, message_type_field, money_json, send_at_field
 
 
 def _has_nul(value) -> bool:
@@ -78,8 +78,7 @@ class CampaignInput(serializers.Serializer):
     group = serializers.IntegerField(required=False, min_value=1,
                                      help_text="A contact group of yours instead of `recipients`: its contacts' "
                                                "name and variables fill the text.")
-    send_at = serializers.DateTimeField(required=False, allow_null=True,
-                                        help_text="ISO 8601 with an offset, or without one in Kyiv time.")
+    send_at = send_at_field(help_text="ISO 8601 with an offset, or without one in Kyiv time.")
     ttl = serializers.IntegerField(required=False, allow_null=True)
     callback_url = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True,

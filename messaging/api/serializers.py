@@ -1,3 +1,5 @@
+import datetime
+
 from rest_framework import serializers
 
 from billing.formatting import money_plain
@@ -21,13 +23,32 @@ def money_json(money) -> dict:
     return {"amount": money_plain(money.amount), "currency": str(money.currency)}
 
 
+class SendAtField(serializers.DateTimeField):
+    """A send time from 2000 to 2999: one at the calendar's ends overflowed the time-zone and lifetime
+    arithmetic (a 500)."""
+
+    def to_internal_value(self, value):
+        try:
+            value = super().to_internal_value(value)  # DRF's own checks overflow on 0001-01-01 without an offset
+            in_range = 2000 <= value.astimezone(datetime.timezone.utc).year <= 2999
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise serializers.ValidationError("Choose a send time from the year 2000 to 2999.")
+        return value
+
+
+def send_at_field(**kwargs):
+    return SendAtField(required=False, allow_null=True, **kwargs)
+
+
 class MessageSendInput(serializers.Serializer):
     sender = serializers.CharField(max_length=20)
     recipients = serializers.ListField(child=serializers.CharField(max_length=40, allow_blank=True),
                                        allow_empty=False, min_length=1)  # min_length: minItems in the schema
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
-    send_at = serializers.DateTimeField(required=False, allow_null=True)
+    send_at = send_at_field()
     ttl = serializers.IntegerField(required=False, allow_null=True)
     callback_url = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True,

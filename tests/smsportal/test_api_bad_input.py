@@ -152,6 +152,28 @@ def test_payments_callback_post_malformed_signed_body_is_400_and_credits_nothing
     assert api.get("/api/v1/balance/").json()["balance"]["amount"] == "100.00"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/messages/", "/api/v1/campaigns/"])
+@pytest.mark.parametrize("send_at", ["9999-12-31T00:00:00Z",  # its lifetime's end overflowed
+                                     "0001-01-01T00:00:00",  # Kyiv time to UTC overflowed (in DRF's own check)
+                                     "9999-12-31T23:00:00", "3000-01-01T00:00:00Z"])
+def test_messages_campaigns_post_send_at_at_the_calendar_ends_is_400_and_holds_nothing(api, path, send_at):
+    body = assert_json_4xx(api.post(path, {**SEND, "send_at": send_at}, format="json"), 400, "invalid")
+    assert "send_at" in body["errors"]
+    assert not Message.objects.exists() and not Campaign.objects.exists()
+    assert api.get("/api/v1/balance/").json()["held"]["amount"] == "0.00"
+
+
+def test_messages_post_send_at_in_the_past_or_next_year_still_accepted(api):
+    assert api.post("/api/v1/messages/", {**SEND, "send_at": "2001-01-01T00:00:00Z"}, format="json").status_code == 201
+    assert api.post("/api/v1/messages/", {**SEND, "send_at": "2030-01-01T09:00:00"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
+def test_transactions_get_dates_at_the_calendar_ends_are_400_not_500(api, query):
+    body = assert_json_4xx(api.get(f"/api/v1/transactions/?{query}"), 400, "invalid")
+    assert query.split("=")[0] in body["errors"]
+
+
 # --- the sweep ------------------------------------------------------------------------------------
 
 BAD_BODIES = [
