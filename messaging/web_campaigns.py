@@ -430,6 +430,7 @@ def _campaign_start(request, token, draft, src, form):
         campaign = campaign_create(client=client, sender=draft["sender"], text=draft["text"], name=draft["name"],
                                    source=kind, ttl=draft["ttl"],
                                    message_type=draft.get("message_type") or MessageType.SERVICE,
+                                   total_rows=draft["rows"] if source == CampaignForm.SOURCE_FILE else 0,
                                    send_at=parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
     except ApplicationError as exc:
         form.add_error(None, exc.detail)

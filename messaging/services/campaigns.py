@@ -41,8 +41,9 @@ class CampaignError(ApplicationError):
 
 def campaign_create(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
                     send_at=None, ttl: int | None = None, callback_url: str | None = None,
-                    message_type: str = MessageType.SERVICE) -> Campaign:
-    """A campaign waiting for its recipients; nothing is charged yet. `callback_url`: its messages'
+                    message_type: str = MessageType.SERVICE, total_rows: int = 0) -> Campaign:
+    """A campaign waiting for its recipients; nothing is charged yet. `total_rows`: how many rows
+    its file has, when known before they are read (the progress bar shows it from the start). `callback_url`: its messages'
     status webhooks go there instead of the client's webhook URL. `message_type`: service or
     advertising for all its messages (R-BILL-07); advertising needs a signed contract (R-CMP-11):
     refused here, before the campaign exists."""
@@ -55,7 +56,7 @@ def campaign_create(*, client: Client, sender: str, text: str, name: str = "", s
     callback_url = callback_url_check(client=client, url=callback_url)
     return Campaign.objects.create(client=client, sender=sender, text=text, name=(name or "")[:200], source=source,
                                    send_at=send_at, ttl_seconds=ttl, callback_url=callback_url,
-                                   message_type=message_type)
+                                   message_type=message_type, total_rows=max(int(total_rows or 0), 0))
 
 
 def _progress(campaign_id: int):

@@ -312,6 +312,17 @@ def test_file_upload_preview_then_confirm_runs_the_task(web, django_capture_on_c
     assert detail.status_code == 200 and "Rows not accepted" in detail.content.decode()
 
 
+def test_file_campaign_page_shows_its_row_count_before_the_worker_reads_it(web, django_capture_on_commit_callbacks):
+    upload = csv_file([["0671234567", "Olha"], ["0501234567", "Taras"], ["0931234567", "Iryna"]])
+    url = review_url(step1(web, source="file", file=upload))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # the upload task has not run yet
+        response = web.post(url, {"phone_column": "0"})
+    assert response.status_code == 302 and len(callbacks) == 1
+    campaign = Campaign.objects.get(public_id=response["Location"].rstrip("/").split("/")[-1])
+    assert campaign.state == Campaign.State.ACCEPTING and (campaign.total_rows, campaign.processed_rows) == (3, 0)
+    assert "0 / 3</span> rows" in web.get(response["Location"]).content.decode()
+
+
 def test_r_msg_02_personalized_parts_counted_per_recipient(web, django_capture_on_commit_callbacks):
     long_name = "Oleksandra-Anastasiia " * 7  # pushes this one recipient's text past 160 characters
     upload = csv_file([["0671234567", "Olha"], ["0501234567", long_name.strip()]])
