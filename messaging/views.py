@@ -36,6 +36,15 @@ STATUS_POLL_MAX_IDS = 200
 LONG_MESSAGE_PARTS = 3  # R-MSG-06: beyond this, delivery of long messages is not guaranteed
 
 
+def _segment_price():
+    """The price list's price per part, as the Send and New campaign pages show it (a first
+    estimate), or None without a price list."""
+    try:
+        return tariff_current().sms_segment_price.amount
+    except NoTariff:
+        return None
+
+
 def _money_text(amount) -> str:
     """A UAH price for display: 2 places, or 4 when it has fractions of a kopeck (as the API)."""
     return money_text(amount, None)
@@ -102,10 +111,7 @@ def send(request):
     client = request.client
     senders = list(sender_names_for_client(client=client))
     approved = _approved_sender_names(senders)
-    try:
-        segment_price = tariff_current().sms_segment_price.amount
-    except NoTariff:
-        segment_price = None
+    segment_price = _segment_price()
 
     if request.method == "POST":
         form = SendForm(request.POST, sender_names=approved)

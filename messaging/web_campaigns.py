@@ -32,7 +32,6 @@ from accounts.permissions import SEND_ROLES, require_role
 from accounts.views import client_required
 from billing.formatting import money_text
 from billing.selectors import wallet_get
-from billing.services import tariff_current
 from compliance.services import message_type_check
 from senders.selectors import sender_names_for_client
 from smsportal.errors import ApplicationError
@@ -50,7 +49,7 @@ from .services.send import sender_check
 from .status import FINAL, Status
 from .uploads import (HEAD_ROWS, MAX_ROWS, UploadError, recipient_dicts, upload_delete, upload_head, upload_inspect,
                       upload_path, upload_recipients, upload_save)
-from .views import LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _status_meta, _type_prices
+from .views import LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _segment_price, _status_meta, _type_prices
 
 CAMPAIGN_PAGE_SIZE = 25
 CONTACT_PAGE_SIZE = 50
@@ -68,14 +67,6 @@ TTL_LABELS = dict(CAMPAIGN_TTL_CHOICES)
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def _segment_price():
-    """The price list's price per part, as the Send page shows it (a first estimate)."""
-    try:
-        return tariff_current().sms_segment_price.amount
-    except ApplicationError:
-        return None
-
 
 def _percent(part: int, whole: int) -> int:
     """Floor percent, so a bar shows 100 only when everything is there."""
