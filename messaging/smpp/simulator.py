@@ -46,6 +46,14 @@ Behaviour (what an ESME sees):
 * ``deliver_sm_resp`` is matched to the outstanding deliver_sm (counted in
   ``receipts_acked`` / ``mo_acked``). Unacknowledged deliver_sm of a session that goes
   away are dropped, or re-queued when ``redeliver_unacked=True``.
+* Memory across restarts (``state_dir``): every accepted submit (id, addresses, a hash of its
+  coding and bytes, the client's user_message_reference TLV when sent, the receipt owed) is
+  written to ``<state_dir>/smsc-state.sqlite3`` and fsynced before its submit_sm_resp goes out,
+  and a receipt stays owed until its deliver_sm_resp (status 0) comes. A simulator started
+  again on the same dir answers query_sm for the old ids, hands out ids above them, and sends
+  every owed receipt (when due) once a receiver binds; an unacknowledged receipt of a session
+  that goes away is sent again on the next bind, as a real SMSC does. ``counts()`` (control
+  command ``counts``) tells the accepted submits over all runs and the duplicates among them.
 * ``query_sm`` -> ``query_sm_resp`` (message_id, final_date, message_state ENROUTE(1)
   until the receipt time, then 2 or 5, error_code); unknown id -> ESME_RQUERYFAIL (0x67).
   It is accepted from any bound session (smpplib's client only lets RX/TRX send it).
@@ -73,10 +81,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import hashlib
 import heapq
 import itertools
 import logging
+import os
 import random
+import sqlite3
 import struct
 import threading
 import time
@@ -392,6 +403,7 @@ class SimulatorConfig:
     receipt_tlvs: bool = True  # receipted_message_id / message_state TLVs in receipts
     receipt_ratio: float = 1.0  # probability a requested receipt is sent (else lost: only query_sm tells)
     seed: Optional[int] = None  # seed of the delivery_ratio / disconnect draws
+    state_dir: Optional[str] = None  # keep accepted submits and unacknowledged receipts here across restarts
 
     def __post_init__(self):
         if self.id_format not in ("hex", "decimal"):
@@ -503,6 +515,115 @@ class MessageRecord:
                                                  self.destination, self.stat)
 
 
+TLV_USER_MESSAGE_REFERENCE = 0x0204
+STATE_FILE = "smsc-state.sqlite3"
+
+
+def text_hash(data_coding: int, short_message: bytes, message_payload: Optional[bytes]) -> str:
+    """What makes two submits "the same SMS" for the duplicate counts: the coding and the bytes
+    (UDH included, so the parts of one long message differ, and a resend of one part does not)."""
+    h = hashlib.blake2b(digest_size=12)
+    h.update(bytes((data_coding & 0xFF,)))
+    h.update(short_message or b"")
+    h.update(b"\x00" + (message_payload or b""))
+    return h.hexdigest()
+
+
+class _StateStore:
+    """The simulator's memory across restarts (``SimulatorConfig.state_dir``): one SQLite file
+    with a row per accepted submit (ids, addresses, the bytes a receipt needs, a text hash, the
+    client's user_message_reference when it sent one) and whether its receipt is still owed.
+
+    Used only on the simulator's loop thread. Writes are buffered and committed in one
+    transaction (WAL, synchronous=FULL: fsynced) before the responses they cover are written
+    to the sockets, so what an ESME saw accepted survives a SIGKILL of the simulator."""
+
+    def __init__(self, state_dir: str):
+        os.makedirs(state_dir, exist_ok=True)
+        self.path = os.path.join(state_dir, STATE_FILE)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS submits (message_id TEXT PRIMARY KEY, number INTEGER, system_id TEXT, "
+            "source TEXT, source_ton INTEGER, source_npi INTEGER, destination TEXT, dest_ton INTEGER, "
+            "dest_npi INTEGER, esm_class INTEGER, protocol_id INTEGER, data_coding INTEGER, "
+            "registered_delivery INTEGER, short_message BLOB, message_payload BLOB, text_hash TEXT, "
+            "client_ref TEXT, submit_time REAL, done_time REAL, final_state INTEGER, "
+            "receipt_requested INTEGER, receipt_acked INTEGER DEFAULT 0)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS submits_owed ON submits (receipt_requested, receipt_acked)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS runs (started REAL)")
+        self.db.execute("INSERT INTO runs (started) VALUES (?)", (time.time(),))
+        self._new: list = []
+        self._acked: list = []
+
+    def add(self, record: "MessageRecord", number: int, client_ref: Optional[str]) -> None:
+        payload = record.message_payload
+        self._new.append((
+            record.message_id, number, record.system_id, record.source, record.source_ton, record.source_npi,
+            record.destination, record.dest_ton, record.dest_npi, record.esm_class, record.protocol_id,
+            record.data_coding, record.registered_delivery, bytes(record.short_message), payload,
+            text_hash(record.data_coding, record.short_message, payload), client_ref, record.submit_time,
+            record.done_time, record.final_state, int(bool(record.receipt_requested)), 0))
+
+    def ack(self, message_id: str) -> None:
+        self._acked.append((message_id,))
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._new or self._acked)
+
+    def commit(self) -> None:
+        if not (self._new or self._acked):
+            return
+        new, acked = self._new, self._acked
+        self._new, self._acked = [], []
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            if new:
+                db.executemany("INSERT OR REPLACE INTO submits VALUES (%s)" % ",".join("?" * 22), new)
+            if acked:
+                db.executemany("UPDATE submits SET receipt_acked = 1 WHERE message_id = ?", acked)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def load(self, limit: int) -> list:
+        """The last `limit` submits, and every submit whose receipt is still owed, oldest first."""
+        return self.db.execute(
+            "SELECT * FROM submits WHERE rowid IN (SELECT rowid FROM submits ORDER BY rowid DESC LIMIT ?) "
+            "OR (receipt_requested = 1 AND receipt_acked = 0) ORDER BY rowid", (limit,)).fetchall()
+
+    def max_number(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(number), 0) FROM submits").fetchone()[0]
+
+    def counts(self) -> dict:
+        q = self.db.execute
+        total = q("SELECT COUNT(*) FROM submits").fetchone()[0]
+        by_text = q("SELECT COUNT(*) FROM (SELECT 1 FROM submits GROUP BY destination, text_hash)").fetchone()[0]
+        with_ref, refs = q("SELECT COUNT(*), COUNT(DISTINCT COALESCE(system_id, '') || '/' || client_ref) "
+                           "FROM submits WHERE client_ref IS NOT NULL").fetchone()
+        pending = q("SELECT COUNT(*) FROM submits WHERE receipt_requested = 1 AND receipt_acked = 0").fetchone()[0]
+        runs = q("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return {"accepted_total": total, "duplicates_by_text": total - by_text,
+                "duplicates_by_ref": with_ref - refs, "receipts_pending": pending, "restarts": runs - 1,
+                "persistent": True}
+
+    def duplicates(self, limit: int = 20) -> list:
+        """[(destination, text hash, times)] of what was accepted more than once."""
+        return self.db.execute(
+            "SELECT destination, text_hash, COUNT(*) FROM submits GROUP BY destination, text_hash "
+            "HAVING COUNT(*) > 1 LIMIT ?", (limit,)).fetchall()
+
+    def close(self) -> None:
+        try:
+            self.commit()
+        finally:
+            self.db.close()
+
+
 _STAT_KEYS = (
     "connections", "sessions", "bound", "binds", "bind_failures", "unbinds", "submits",
     "throttled", "submit_errors", "receipts_sent", "receipts_acked", "receipts_queued",
@@ -610,6 +731,7 @@ class SmscSimulator:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._stopped.set()
+        self._store: Optional[_StateStore] = None  # config.state_dir: memory across restarts
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -647,6 +769,17 @@ class SmscSimulator:
             return
         self.port = self._server.sockets[0].getsockname()[1]
         self._loop = loop
+        if self.config.state_dir:
+            try:
+                self._restore(self.config.state_dir)
+            except Exception as exc:  # an unreadable state dir: refuse to start rather than forget
+                errors.append(exc)
+                self._server.close()
+                loop.run_until_complete(self._server.wait_closed())
+                self._server = self._loop = None
+                loop.close()
+                ready.set()
+                return
         logger.info("SMSC simulator listening on %s:%s", self.config.host, self.port)
         ready.set()
         try:
@@ -666,6 +799,9 @@ class SmscSimulator:
                     self._pump_handle.cancel()
                     self._pump_handle = None
                 loop.close()
+                if self._store is not None:
+                    self._store.close()
+                    self._store = None
                 with self._lock:
                     self._thread = None
                 self._stopped.set()
@@ -725,6 +861,73 @@ class SmscSimulator:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+    def _restore(self, state_dir: str) -> None:
+        """Opens the state dir (loop thread, before the first session): the submits of earlier
+        runs count for duplicates and answer query_sm, ids continue above theirs, and every
+        receipt still owed goes out again when it is due and a receiver is bound."""
+        global _ID_COUNTER
+        store = self._store = _StateStore(state_dir)
+        _ID_COUNTER = itertools.count(max(next(_ID_COUNTER), store.max_number() + 1))
+        now, wall = time.monotonic(), time.time()
+        owed = 0
+        for row in store.load(self.config.max_messages):
+            (message_id, _number, system_id, source, source_ton, source_npi, destination, dest_ton, dest_npi,
+             esm_class, protocol_id, data_coding, registered_delivery, short_message, message_payload, _hash,
+             _ref, submit_time, done_time, final_state, receipt_requested, receipt_acked) = row
+            record = MessageRecord(
+                message_id=message_id, system_id=system_id, source=source, source_ton=source_ton,
+                source_npi=source_npi, destination=destination, dest_ton=dest_ton, dest_npi=dest_npi,
+                esm_class=esm_class, protocol_id=protocol_id, data_coding=data_coding,
+                registered_delivery=registered_delivery, short_message=bytes(short_message or b""),
+                tlvs={TLV_MESSAGE_PAYLOAD: bytes(message_payload)} if message_payload else None, pdu=b"",
+                submit_time=submit_time, done_time=done_time, due=now + (done_time - wall),
+                final_state=final_state, receipt_requested=bool(receipt_requested))
+            record.receipt_acked = bool(receipt_acked)
+            self.messages[message_id] = record
+            self._order.append(message_id)
+            if receipt_requested and not receipt_acked:
+                owed += 1
+                if record.due > now:
+                    heapq.heappush(self._heap, (record.due, next(self._heap_tiebreak), record, None))
+                else:
+                    self._queue(system_id, record)
+        if self._heap:
+            self._schedule_pump(self._heap[0][0])
+        logger.info("state %s: %d submit(s) remembered, %d receipt(s) owed", store.path,
+                    store.counts()["accepted_total"], owed)
+
+    def counts(self) -> dict:
+        """What the SMSC accepted, over every run that shared the state dir (without one: over
+        the records this process keeps): ``accepted_total``, ``duplicates_by_text`` (accepted
+        submits beyond the first of each destination and text), ``duplicates_by_ref`` (beyond the
+        first of each user_message_reference), ``receipts_pending`` (requested, not yet
+        acknowledged by a deliver_sm_resp), ``restarts``, ``persistent``."""
+        def run():
+            if self._store is not None:
+                self._store.commit()
+                return self._store.counts()
+            records = list(self.messages.values())
+            texts = {(r.destination, text_hash(r.data_coding, r.short_message, r.message_payload)) for r in records}
+            refs = [(r.system_id, r.tlvs[TLV_USER_MESSAGE_REFERENCE]) for r in records
+                    if r.tlvs and TLV_USER_MESSAGE_REFERENCE in r.tlvs]
+            return {"accepted_total": len(records), "duplicates_by_text": len(records) - len(texts),
+                    "duplicates_by_ref": len(refs) - len(set(refs)),
+                    "receipts_pending": sum(1 for r in records if r.receipt_requested and not r.receipt_acked),
+                    "restarts": 0, "persistent": False}
+        return self.call(run)
+
+    def duplicates(self, limit: int = 20) -> list:
+        """[(destination, text hash, times accepted)] of submits accepted more than once."""
+        def run():
+            if self._store is not None:
+                self._store.commit()
+                return [list(row) for row in self._store.duplicates(limit)]
+            seen = collections.Counter(
+                (r.destination, text_hash(r.data_coding, r.short_message, r.message_payload))
+                for r in self.messages.values())
+            return [[d, h, n] for (d, h), n in seen.items() if n > 1][:limit]
+        return self.call(run)
 
     # --- thread-safe helpers ----------------------------------------------------------
 
@@ -875,7 +1078,7 @@ class SmscSimulator:
         if s.outstanding:
             unacked = list(s.outstanding.values())
             s.outstanding.clear()
-            if self.config.redeliver_unacked and self._loop is not None:
+            if (self.config.redeliver_unacked or self._store is not None) and self._loop is not None:
                 for item in unacked:
                     if isinstance(item, MessageRecord):
                         self._route_receipt(item, None)
@@ -905,6 +1108,9 @@ class SmscSimulator:
             self._dirty.append(s)
 
     def _flush(self) -> None:
+        store = self._store
+        if store is not None and store.dirty:
+            store.commit()  # what the responses below confirm is on disk first
         dirty = self._dirty
         if not dirty:
             return
@@ -1038,6 +1244,9 @@ class SmscSimulator:
             for _ in range(len(order) - config.max_messages):
                 messages.pop(order.popleft(), None)
         stats["submits"] += 1
+        if self._store is not None:
+            ref = tlvs.get(TLV_USER_MESSAGE_REFERENCE) if tlvs else None
+            self._store.add(record, number, ref.hex() if ref is not None else None)
         mid = message_id.encode()
         if respond:
             self._send(s, _HDR.pack(17 + len(mid), SUBMIT_SM_RESP, ESME_ROK, seq) + mid + b"\x00")
@@ -1062,6 +1271,8 @@ class SmscSimulator:
             if not status:
                 item.receipt_acked = True
                 self.stats["receipts_acked"] += 1
+                if self._store is not None:
+                    self._store.ack(item.message_id)
         elif not status:
             self.stats["mo_acked"] += 1
 

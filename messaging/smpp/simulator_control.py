@@ -9,6 +9,10 @@ One JSON object a line in, one JSON object a line back, on 127.0.0.1 only::
     {"cmd": "submit_error", "status": 8, "destination": "380671234567", "count": 2}
     {"cmd": "drop_responses", "destination": null, "count": 1}
     {"cmd": "unbind_all"} / {"cmd": "disconnect_all"} / {"cmd": "freeze_all"}  -> {"ok": true, "count": 1}
+    {"cmd": "counts"}  -> {"ok": true, "counts": {"accepted_total": 300, "duplicates_by_text": 0,
+                           "duplicates_by_ref": 0, "receipts_pending": 0, "restarts": 1, "persistent": true}}
+                          (over every run sharing --state-dir; see SmscSimulator.counts)
+    {"cmd": "duplicates", "limit": 20}  -> {"ok": true, "duplicates": [[destination, text hash, times], ...]}
 
 `manage.py smsc_control` is the client (and `control_request` below, for tests).
 """
@@ -30,6 +34,10 @@ def _handle(sim: SmscSimulator, request: dict) -> dict:
         return {"ok": True, "sent": bool(sent)}
     if cmd == "stats":
         return {"ok": True, "stats": dict(sim.stats)}
+    if cmd == "counts":
+        return {"ok": True, "counts": sim.counts()}
+    if cmd == "duplicates":
+        return {"ok": True, "duplicates": sim.duplicates(int(request.get("limit", 20)))}
     if cmd == "submit_error":
         sim.inject_submit_error(int(request["status"]), request.get("destination"), int(request.get("count", 1)))
         return {"ok": True}

@@ -539,3 +539,73 @@ def test_control_port_injects_mo_scripts_faults_and_reads_counters(sim, connect)
         assert control_request(control.port, {"cmd": "mo"})["ok"] is False  # missing fields: an answer, not a crash
     finally:
         control.stop()
+
+
+# --- memory across restarts (state_dir) --------------------------------------------------
+
+
+def test_state_dir_counts_duplicates_across_restarts_and_resends_owed_receipts(make_sim, connect, tmp_path):
+    first_sim = make_sim(state_dir=str(tmp_path), receipt_delay=0.0)
+    first = connect(first_sim)
+    acked = submit_and_resp(first, destination="380671111111").message_id
+    ack(first, read_command(first, "deliver_sm"))
+    owed = submit_and_resp(first, destination="380672222222").message_id
+    read_command(first, "deliver_sm")  # sent, never acknowledged
+    assert first_sim.wait_for(lambda: first_sim.stats["receipts_acked"] == 1, 2)
+    assert first_sim.counts() == {"accepted_total": 2, "duplicates_by_text": 0, "duplicates_by_ref": 0,
+                                  "receipts_pending": 1, "restarts": 0, "persistent": True}
+    first_sim.stop()  # the SMSC goes down with a receipt owed
+
+    second_sim = make_sim(state_dir=str(tmp_path), receipt_delay=0.0)
+    second = connect(second_sim)
+    again = read_command(second, "deliver_sm")  # after the bind, without a new submit
+    assert again.receipted_message_id == owed
+    nothing_arrives(second, 0.3)  # the acknowledged one is not sent again
+    ack(second, again)
+    resent = submit_and_resp(second, destination="380671111111").message_id  # the same SMS again
+    ack(second, read_command(second, "deliver_sm"))
+    assert second_sim.wait_for(lambda: second_sim.counts()["receipts_pending"] == 0, 2)
+    assert len({acked, owed, resent}) == 3  # ids do not repeat across runs
+    assert second_sim.counts() == {"accepted_total": 3, "duplicates_by_text": 1, "duplicates_by_ref": 0,
+                                   "receipts_pending": 0, "restarts": 1, "persistent": True}
+    assert [row[0] for row in second_sim.duplicates()] == ["380671111111"]
+    query = smpplib.smpp.make_pdu("query_sm", client=second, message_id=acked.decode(),
+                                  source_addr_ton=5, source_addr="DemoShop")
+    second.send_pdu(query)
+    assert read_command(second, "query_sm_resp").message_state == 2  # old ids still answered
+
+
+def test_state_dir_receipt_due_after_restart_waits_for_its_time(make_sim, connect, tmp_path):
+    first_sim = make_sim(state_dir=str(tmp_path), receipt_delay=0.6)
+    first = connect(first_sim)
+    message_id = submit_and_resp(first).message_id
+    first_sim.stop()  # before the receipt was due
+    second_sim = make_sim(state_dir=str(tmp_path), receipt_delay=0.6)
+    second = connect(second_sim)
+    receipt = read_command(second, "deliver_sm", timeout=3)
+    assert receipt.receipted_message_id == message_id
+
+
+def test_state_dir_unacked_receipt_resent_on_the_next_bind(make_sim, connect, tmp_path):
+    sim = make_sim(state_dir=str(tmp_path))
+    first = connect(sim)
+    message_id = submit_and_resp(first).message_id
+    read_command(first, "deliver_sm")
+    first.disconnect()
+    second = connect(sim)
+    assert read_command(second, "deliver_sm").receipted_message_id == message_id
+
+
+def test_counts_without_state_dir_and_by_user_message_reference(sim, connect):
+    from messaging.smpp.simulator_control import ControlServer, control_request
+
+    client = connect(sim)
+    submit_and_resp(client, registered_delivery=0, user_message_reference=7)
+    submit_and_resp(client, registered_delivery=0, user_message_reference=7, destination="380501112233")
+    control = ControlServer(sim).start()
+    try:
+        counts = control_request(control.port, {"cmd": "counts"})["counts"]
+    finally:
+        control.stop()
+    assert counts == {"accepted_total": 2, "duplicates_by_text": 0, "duplicates_by_ref": 1,
+                      "receipts_pending": 0, "restarts": 0, "persistent": False}

@@ -57,6 +57,12 @@ class Command(BaseCommand):
         parser.add_argument("--control-port", type=int, default=None,
                             help="also listen on 127.0.0.1:PORT for control commands (MO injection, faults, "
                                  "counters; see messaging.smpp.simulator_control and manage.py smsc_control)")
+        parser.add_argument("--state-dir", default=None,
+                            help="keep accepted submits and unacknowledged receipts in this directory across "
+                                 "restarts (duplicates counted over all runs; owed receipts re-sent after a bind)")
+        parser.add_argument("--redeliver-unacked", action="store_true",
+                            help="send again the receipts of a session that went away unacknowledged "
+                                 "(always on with --state-dir)")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--stats-interval", type=float, default=10.0,
                             help="seconds between counter lines; 0 = none")
@@ -80,6 +86,8 @@ class Command(BaseCommand):
                 receipt_ratio=options["receipt_ratio"],
                 receipt_tlvs=not options["no_receipt_tlvs"],
                 seed=options["seed"],
+                state_dir=options["state_dir"],
+                redeliver_unacked=options["redeliver_unacked"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -89,6 +97,8 @@ class Command(BaseCommand):
             simulator.start()
         except OSError as exc:
             raise CommandError("cannot listen on %s:%s: %s" % (config.host, config.port, exc))
+        except Exception as exc:  # an unreadable --state-dir
+            raise CommandError("cannot start: %s" % exc)
         control = None
         if options["control_port"] is not None:
             from messaging.smpp.simulator_control import ControlServer  # noqa: PLC0415
