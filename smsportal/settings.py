@@ -89,8 +89,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Connections per process are bounded, and each process type is sized by its own environment
+    # (Procfile.prod, deploy/): pg_stat_activity shows them by DB_APPLICATION_NAME.
+    # - DB_POOL_MAX_SIZE > 0: a psycopg connection pool of at most that many connections, shared
+    #   by the process's threads; a request waits up to DB_POOL_TIMEOUT seconds for one. For
+    #   threaded servers (gunicorn --threads T: T; runserver, which starts a thread per
+    #   connection: a few). Unused connections above DB_POOL_MIN_SIZE close after 10 minutes.
+    # - DB_POOL_MAX_SIZE = 0 (the default): one connection per thread, kept DB_CONN_MAX_AGE
+    #   seconds. Only for processes whose threads are few and reused: gunicorn sync workers,
+    #   Celery prefork children and beat (1 each), the SMPP connector (its own threads, a few per
+    #   bind, closed when they stop).
+    _pool_max = env.int("DB_POOL_MAX_SIZE", default=0)
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("application_name", env.str("DB_APPLICATION_NAME", default="smsportal"))
+    if _pool_max > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), _pool_max),
+            "max_size": _pool_max,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+        DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache shared by every process (login rate limits, lockout): Redis in production.
