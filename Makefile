@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SMSC_PORT ?= 2775
+SMSC_CONTROL_PORT ?= 2776
 
 .PHONY: run test test-fast bench install install-dev check clean
 
@@ -22,9 +23,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Everything in one terminal: web, Celery worker, Celery beat, SMSC simulator, SMPP connector.
-# No database or broker server needed: SQLite and a filesystem broker under var/.
+# Everything in one terminal: PostgreSQL and Valkey (from their PyPI wheels, data under var/;
+# not started where DATABASE_URL / CELERY_BROKER_URL are set), web, Celery worker, Celery beat,
+# SMSC simulator, SMPP connector. A process that crashes is started again, with what died and why
+# in the output. Ctrl-C stops everything; the data stays in var/ for the next `make run`.
 run: install
+	DEBUG=true $(BIN)/python manage.py devservers start
 	DEBUG=true $(BIN)/python manage.py migrate --noinput -v 0
 	DEBUG=true $(BIN)/python manage.py seed_demo --smsc-port $(SMSC_PORT)
 	@echo ""
@@ -32,13 +36,14 @@ run: install
 	@echo "    website    http://127.0.0.1:$(PORT)/          demo@example.com / demo-pass-2026"
 	@echo "    staff      http://127.0.0.1:$(PORT)/admin/    admin@example.com / admin-pass-2026"
 	@echo "    API        http://127.0.0.1:$(PORT)/api/v1/   key: $(BIN)/python manage.py issue_api_key demo@example.com"
-	@echo "    SMSC sim   127.0.0.1:$(SMSC_PORT) (SMPP 3.4)"
-	@echo "    database   $${DATABASE_URL:-SQLite file var/smsportal.sqlite3}" | sed -E 's#//[^@/]*@#//***@#'
-	@echo "    broker     $${CELERY_BROKER_URL:-filesystem, under var/broker/}" | sed -E 's#//[^@/]*@#//***@#'
+	@echo "    SMSC sim   127.0.0.1:$(SMSC_PORT) (SMPP 3.4), control port $(SMSC_CONTROL_PORT)"
+	@echo "    database   $${DATABASE_URL:-PostgreSQL 127.0.0.1:$${SMSPORTAL_DEV_PG_PORT:-54329}, data in var/pg}" | sed -E 's#//[^@/]*@#//***@#'
+	@echo "    broker     $${CELERY_BROKER_URL:-Valkey 127.0.0.1:$${SMSPORTAL_DEV_VALKEY_PORT:-63799}, data in var/valkey}" | sed -E 's#//[^@/]*@#//***@#'
 	@echo "  Staff: the first admin login asks you to set up an authenticator app (TOTP)."
-	@echo "  Ctrl-C stops everything."
+	@echo "  Ctrl-C stops everything (the servers too); make clean deletes var/ (all demo data)."
 	@echo ""
-	DEBUG=true WEB_PORT=$(PORT) SMSC_PORT=$(SMSC_PORT) $(BIN)/honcho start -f Procfile
+	@trap '' INT; DEBUG=true WEB_PORT=$(PORT) SMSC_PORT=$(SMSC_PORT) SMSC_CONTROL_PORT=$(SMSC_CONTROL_PORT) \
+	  $(BIN)/honcho start -f Procfile; rc=$$?; DEBUG=true $(BIN)/python manage.py devservers stop; exit $$rc
 
 # The whole suite against real PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
 test: install-dev
@@ -56,4 +61,5 @@ check: install-dev
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
+	-DEBUG=true $(BIN)/python manage.py devservers stop
 	rm -rf var

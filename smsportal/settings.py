@@ -1,8 +1,9 @@
 """smsportal settings: everything that differs between machines comes from the environment.
 
-With no environment at all (a fresh clone, `make run`) the project uses a SQLite file and a
-filesystem Celery broker under `var/`, so it needs no server. Production and the test suite set
-DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis or RabbitMQ).
+The project runs on PostgreSQL and a Redis-compatible broker only. With no DATABASE_URL /
+CELERY_BROKER_URL (a fresh clone, `make run`) it uses the PostgreSQL and Valkey servers that
+`manage.py devservers` runs from their PyPI wheels, with their data under `var/` (smsportal.devservers).
+Production and the test suite set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis or RabbitMQ).
 """
 from pathlib import Path
 
@@ -79,39 +80,33 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'smsportal.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (web, worker, beat, connector) share the demo file: WAL and IMMEDIATE
-    # transactions make writers queue instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+# Without DATABASE_URL: the PostgreSQL of `manage.py devservers` (`make run`), data in var/pg.
+SMSPORTAL_DEV_PG_PORT = env.int("SMSPORTAL_DEV_PG_PORT", default=54329)
+DATABASES = {"default": env.db("DATABASE_URL",
+                               default=f"postgres://postgres@127.0.0.1:{SMSPORTAL_DEV_PG_PORT}/smsportal")}
+# Connections per process are bounded, and each process type is sized by its own environment
+# (Procfile.prod, deploy/): pg_stat_activity shows them by DB_APPLICATION_NAME.
+# - DB_POOL_MAX_SIZE > 0: a psycopg connection pool of at most that many connections, shared
+#   by the process's threads; a request waits up to DB_POOL_TIMEOUT seconds for one. For
+#   threaded servers (gunicorn --threads T: T; runserver, which starts a thread per
+#   connection: a few). Unused connections above DB_POOL_MIN_SIZE close after 10 minutes.
+# - DB_POOL_MAX_SIZE = 0 (the default): one connection per thread, kept DB_CONN_MAX_AGE
+#   seconds. Only for processes whose threads are few and reused: gunicorn sync workers,
+#   Celery prefork children and beat (1 each), the SMPP connector (its own threads, a few per
+#   bind, closed when they stop).
+_pool_max = env.int("DB_POOL_MAX_SIZE", default=0)
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault("application_name", env.str("DB_APPLICATION_NAME", default="smsportal"))
+if _pool_max > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), _pool_max),
+        "max_size": _pool_max,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
 else:
-    # Connections per process are bounded, and each process type is sized by its own environment
-    # (Procfile.prod, deploy/): pg_stat_activity shows them by DB_APPLICATION_NAME.
-    # - DB_POOL_MAX_SIZE > 0: a psycopg connection pool of at most that many connections, shared
-    #   by the process's threads; a request waits up to DB_POOL_TIMEOUT seconds for one. For
-    #   threaded servers (gunicorn --threads T: T; runserver, which starts a thread per
-    #   connection: a few). Unused connections above DB_POOL_MIN_SIZE close after 10 minutes.
-    # - DB_POOL_MAX_SIZE = 0 (the default): one connection per thread, kept DB_CONN_MAX_AGE
-    #   seconds. Only for processes whose threads are few and reused: gunicorn sync workers,
-    #   Celery prefork children and beat (1 each), the SMPP connector (its own threads, a few per
-    #   bind, closed when they stop).
-    _pool_max = env.int("DB_POOL_MAX_SIZE", default=0)
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("application_name", env.str("DB_APPLICATION_NAME", default="smsportal"))
-    if _pool_max > 0:
-        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both
-        DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), _pool_max),
-            "max_size": _pool_max,
-            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
-        }
-    else:
-        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-        DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache shared by every process (login rate limits, lockout): Redis in production.
@@ -227,19 +222,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-_broker_dir = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),  # exchange tables; else ./control in the cwd
-        "store_processed": False,
-        "polling_interval": 0.2,
-    }
+# Without CELERY_BROKER_URL: the Valkey of `manage.py devservers` (`make run`), data in var/valkey.
+SMSPORTAL_DEV_VALKEY_PORT = env.int("SMSPORTAL_DEV_VALKEY_PORT", default=63799)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"redis://127.0.0.1:{SMSPORTAL_DEV_VALKEY_PORT}/0")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -281,8 +266,7 @@ SMSPORTAL_WEBHOOK_RETRY_BASE_SECONDS = env.float("SMSPORTAL_WEBHOOK_RETRY_BASE_S
 SMSPORTAL_WEBHOOK_RETRY_MAX_SECONDS = env.float("SMSPORTAL_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = env.bool("SMSPORTAL_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 # Redis holding each route's TPS bucket, shared by every connector process of the route
-# (messaging.smpp.throttle). Defaults to the broker when that is Redis; empty = per process only
-# (the SQLite demo runs one connector).
+# (messaging.smpp.throttle). Defaults to the broker when that is Redis; empty = per process only.
 SMSPORTAL_REDIS_URL = env.str("SMSPORTAL_REDIS_URL",
                               default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
                               else "") or None
