@@ -7,6 +7,14 @@ streamed again as recipient rows for a campaign or a contact import (`upload_rec
 - CSV: `,` `;` or tab between fields (guessed from the first lines), UTF-8 with or without a BOM,
   UTF-16 with a BOM (Excel's "Unicode text"), else Windows-1251; a header row or not.
 - XLSX: the first worksheet, read with openpyxl in read-only mode (rows are streamed).
+
+Reading takes bounded memory whatever the file holds (a 1 MB workbook can unpack to gigabytes):
+an XLSX is checked before openpyxl opens it (`_xlsx_check`: member count, each member's and the
+total unpacked size, the compression ratio, then one streaming pass over its XML that refuses a
+DOCTYPE or entity and any text or tag longer than the limits); a CSV is read line by line with a
+cap on the line length; every cell is capped at MAX_CELL_CHARS and every row at MAX_ROW_CHARS,
+and at most MAX_SHEET_ROWS lines (blank ones too) are read. A file over a limit is refused with
+an UploadError that says which limit.
 - The phone column is the one whose header says so (phone, телефон, номер, tel, mobile …), else
   the first whose values look like phone numbers; the client may pick another. Every other column
   becomes a `{variable}` for the text, named after its header, normalized to `[a-z0-9_]`
@@ -36,6 +44,17 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 50
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 HEAD_ROWS = 50  # rows read to guess the header and the phone column
+MAX_CELL_CHARS = 5000  # as a message text (messaging.forms.MAX_TEXT_CHARS): a longer value could not be sent
+MAX_ROW_CHARS = 20_000  # all cells of a row together (bounds the rows a preview keeps)
+MAX_SHEET_ROWS = 1_048_576  # lines read, blank ones too (Excel's own limit)
+MAX_CSV_LINE = 1024 * 1024  # characters in one line of a CSV file
+# An XLSX is a zip of XML parts; these bound what openpyxl would unpack and parse.
+XLSX_MAX_MEMBERS = 1000
+XLSX_MAX_SHEET_BYTES = 256 * 1024 * 1024  # one worksheet's XML unpacked (openpyxl streams it)
+XLSX_MAX_PART_BYTES = 16 * 1024 * 1024  # any other part (shared strings, styles …: parsed whole)
+XLSX_MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all members unpacked
+XLSX_MAX_RATIO = 200  # unpacked / packed size of a member over 1 MB unpacked
+XLSX_MAX_TOKEN_BYTES = 1024 * 1024  # one XML tag, or text between tags, in bytes
 PREVIEW_ROWS = 5
 STALE_AFTER = 24 * 3600  # abandoned uploads are swept after a day
 
@@ -299,6 +318,16 @@ def _trimmed(values: Iterable) -> list[str]:
     return row
 
 
+def _csv_lines(f) -> Iterator[str]:
+    """The lines of a text file, refusing one longer than MAX_CSV_LINE characters before it is
+    read whole (a 20 MB file of one line would otherwise be split into millions of fields)."""
+    while line := f.readline(MAX_CSV_LINE + 1):
+        if len(line) > MAX_CSV_LINE:
+            raise UploadError(f"A line of the file is longer than {MAX_CSV_LINE:,} characters; "
+                              "is it really a CSV file with one recipient per line?")
+        yield line
+
+
 @contextmanager
 def _csv_rows(path: Path):
     encoding = _encoding(path)
@@ -306,14 +335,11 @@ def _csv_rows(path: Path):
     with open(path, encoding=encoding, errors=errors, newline="") as f:
         delimiter = _delimiter(f.read(64 * 1024))
         f.seek(0)
-        reader = csv.reader(f, delimiter=delimiter)
+        reader = csv.reader(_csv_lines(f), delimiter=delimiter)
 
         def rows():
             try:
-                for values in reader:
-                    row = _trimmed(values)
-                    if row:
-                        yield row
+                yield from _bounded(reader)
             except csv.Error as exc:
                 raise UploadError(f"The CSV file could not be read near line {reader.line_num}: {exc}.") from None
             except UnicodeDecodeError:
@@ -322,22 +348,113 @@ def _csv_rows(path: Path):
         yield rows()
 
 
+_XLSX_DAMAGED = "The file is not a readable XLSX workbook. Save it from Excel again, or as CSV."
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:,.0f} MB"
+
+
+def _xlsx_check(path: Path) -> None:
+    """Refuses a workbook whose reading could take unbounded memory or time, before openpyxl
+    opens it. zipfile never unpacks more than a member's declared size (and then checks its
+    CRC), so the declared sizes checked here are the sizes that can be read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > XLSX_MAX_MEMBERS:
+                raise UploadError(f"The XLSX workbook has {len(members):,} parts; at most {XLSX_MAX_MEMBERS:,} can be "
+                                  "read. Save the sheet with the recipients alone, or as CSV.")
+            total = 0
+            for member in members:
+                size = member.file_size
+                total += size
+                is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.count("/") == 2
+                limit = XLSX_MAX_SHEET_BYTES if is_sheet else XLSX_MAX_PART_BYTES
+                if size > limit:
+                    raise UploadError(f"The XLSX workbook unpacks to more than {_mb(limit)} in "
+                                      f"{member.filename[:100]}; such a file cannot be read. Save it as CSV.")
+                if size > 1024 * 1024 and size > XLSX_MAX_RATIO * max(member.compress_size, 1):
+                    raise UploadError(f"The XLSX workbook is packed more than {XLSX_MAX_RATIO} times in "
+                                      f"{member.filename[:100]}; such a file cannot be read. Save it as CSV.")
+            if total > XLSX_MAX_TOTAL_BYTES:
+                raise UploadError(f"The XLSX workbook unpacks to more than {_mb(XLSX_MAX_TOTAL_BYTES)}; "
+                                  "such a file cannot be read. Save the sheet with the recipients alone, or as CSV.")
+            for member in members:
+                if member.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(member) as stream:
+                        _xml_check(stream, member.filename)
+    except UploadError:
+        raise
+    except Exception:  # not a zip, a bad CRC, an unsupported compression …
+        raise UploadError(_XLSX_DAMAGED) from None
+
+
+def _xml_check(stream, name: str) -> None:
+    """One streaming pass over an XML part in 64 KB pieces: no DOCTYPE (so no entities of any
+    kind), no tag or text run longer than XLSX_MAX_TOKEN_BYTES (expat would hold it whole), no
+    text in one element longer than MAX_CELL_CHARS (a cell, or a shared string, as openpyxl
+    would build it)."""
+    import pyexpat
+
+    text = 0
+
+    def refuse(message: str):
+        raise UploadError(message)
+
+    def doctype(*args):
+        refuse("The XLSX workbook declares XML entities, which are not allowed. Save it from Excel again, or as CSV.")
+
+    def tag(*args):
+        nonlocal text
+        text = 0
+
+    def data(chunk: str):
+        nonlocal text
+        text += len(chunk)
+        if text > MAX_CELL_CHARS:
+            refuse(f"A cell of the XLSX workbook is longer than {MAX_CELL_CHARS:,} characters; "
+                   "such a value cannot be sent.")
+
+    parser = pyexpat.ParserCreate()
+    parser.buffer_text = False
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = tag
+    parser.EndElementHandler = tag
+    parser.CharacterDataHandler = data
+    since_lt = 0  # bytes since the last "<": neither text nor a tag (nor an attribute) may hold one
+    try:
+        while chunk := stream.read(64 * 1024):
+            last = chunk.rfind(b"<")
+            since_lt = len(chunk) - last - 1 if last >= 0 else since_lt + len(chunk)
+            if since_lt > XLSX_MAX_TOKEN_BYTES:
+                refuse(f"The XLSX workbook has an XML tag or text longer than {_mb(XLSX_MAX_TOKEN_BYTES)} "
+                       f"in {name[:100]}; such a file cannot be read. Save it as CSV.")
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except pyexpat.ExpatError:
+        raise UploadError(_XLSX_DAMAGED) from None
+
+
 @contextmanager
 def _xlsx_rows(path: Path):
     from openpyxl import load_workbook
 
+    _xlsx_check(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
     except Exception:  # a broken zip, missing parts, bad XML …: all the same to the client
-        raise UploadError("The file is not a readable XLSX workbook. Save it from Excel again, or as CSV.") from None
+        raise UploadError(_XLSX_DAMAGED) from None
 
     def rows():
         try:
-            for values in sheet.iter_rows(values_only=True):
-                row = _trimmed(values)
-                if row:
-                    yield row
+            # max_col: a forged sheet size (<dimension ref="A1:XFD1">) would make every row 16,384 wide.
+            for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+                yield values
         except UploadError:
             raise
         except Exception:
@@ -345,9 +462,30 @@ def _xlsx_rows(path: Path):
                               "Save it from Excel again, or as CSV.") from None
 
     try:
-        yield rows()
+        yield _bounded(rows())
     finally:
         workbook.close()
+
+
+def _bounded(lines: Iterable) -> Iterator[list[str]]:
+    """Non-blank rows (trimmed) of raw lines, within the line, cell and row limits."""
+    for n, values in enumerate(lines, start=1):
+        if n > MAX_SHEET_ROWS:
+            raise UploadError(f"The file has more than {MAX_SHEET_ROWS:,} lines (blank ones counted); "
+                              "remove the empty lines or split it.")
+        row = _trimmed(values)
+        if not row:
+            continue
+        size = 0
+        for value in row:
+            if len(value) > MAX_CELL_CHARS:
+                raise UploadError(f"Line {n} has a value longer than {MAX_CELL_CHARS:,} characters; "
+                                  "such a value cannot be sent.")
+            size += len(value)
+        if size > MAX_ROW_CHARS:
+            raise UploadError(f"Line {n} is longer than {MAX_ROW_CHARS:,} characters in all; "
+                              "such a row cannot be sent.")
+        yield row
 
 
 @contextmanager
