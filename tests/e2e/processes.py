@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,9 @@ def process_env(**extra) -> dict:
         "CELERY_BROKER_URL": os.environ.get("E2E_BROKER_URL", "redis://127.0.0.1:6379/15"),
         "DEBUG": "false",
         "SECRET_KEY": "e2e-" + "k" * 50,
+        # The test process's keys: the worker decrypts the webhook secrets the test stored.
+        "SMSPORTAL_ENCRYPTION_KEYS": ",".join(settings.SMSPORTAL_ENCRYPTION_KEYS),
+        "SMSPORTAL_STATIC_MANIFEST": "false",  # they serve the API, not pages: no collectstatic needed
         "SMSPORTAL_CONNECTOR_IDLE_POLL": "0.5",
         "SMSPORTAL_VAR_DIR": tempfile.mkdtemp(prefix="smsportal-e2e-"),
         "PYTHONUNBUFFERED": "1",
@@ -67,14 +71,15 @@ class Processes:
         self.procs.append((name, proc, log))
         return proc
 
-    def simulator(self, port: int, receipt_delay: float = 0.0, **opts) -> None:
+    def simulator(self, port: int, receipt_delay: float = 0.0, **opts) -> subprocess.Popen:
         args = [sys.executable, "manage.py", "smsc_simulator", "--port", str(port),
                 "--receipt-delay", str(receipt_delay)]
         for k, v in opts.items():
             flag = f"--{k.replace('_', '-')}"
             args += [flag] if v is True else [flag, str(v)]
-        self.start("smsc", args)
+        proc = self.start("smsc", args)
         wait_for_port(port)
+        return proc
 
     def connector(self, *route_names: str, **env) -> subprocess.Popen:
         """`manage.py smpp_connector --route …` (no names: every active route)."""
