@@ -50,14 +50,10 @@ def client_lock_for_send(client: Client) -> Client:
     row FOR UPDATE before it cancels what is queued, so either the block waits for this
     transaction and cancels its messages, or this transaction sees the block and stores nothing
     (R-ACC-06)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT status, status_reason FROM {Client._meta.db_table} WHERE id = %s FOR SHARE",
-                           [client.pk])
-            client.status, client.status_reason = cursor.fetchone()
-    else:
-        fresh = Client.objects.select_for_update().only("status", "status_reason").get(pk=client.pk)
-        client.status, client.status_reason = fresh.status, fresh.status_reason
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status, status_reason FROM {Client._meta.db_table} WHERE id = %s FOR SHARE",
+                       [client.pk])
+        client.status, client.status_reason = cursor.fetchone()
     client_assert_can_send(client)
     return client
 

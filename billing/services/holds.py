@@ -8,10 +8,9 @@ once, in primary-key order (so two flushes never wait on each other in a cycle),
 one entry per batch, and each entry has an idempotency key chosen by the caller (from the
 messages it settles), so a retried batch never captures, releases or refunds twice.
 
-The connector's flush is a hot path: on PostgreSQL the four statements (lock the wallets, look
-up the holds and the keys already applied, insert the entries, update the wallets) travel in two
-pipelined round trips of plain SQL; elsewhere (the SQLite demo) the ORM does the same. The rules
-(`_move`) are one piece of Python for both.
+The connector's flush is a hot path: the four statements (lock the wallets, look up the holds
+and the keys already applied, insert the entries, update the wallets) travel in two pipelined
+round trips of plain SQL. The rules are one piece of Python (`_move`).
 
 A send accepted before holds existed was charged outright: its "source" is a charge. Capturing
 it is a no-op (it is paid), releasing or refunding it credits it back, as `wallet_refund` did.
@@ -24,18 +23,13 @@ from decimal import Decimal
 
 import psycopg
 from django.db import connection, transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
-from djmoney.money import Money
 
 from ..models import LedgerEntry, Wallet
 
 log = logging.getLogger("smsportal.billing")
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0")
-UAH = "UAH"
-_MONEY = DecimalField(max_digits=19, decimal_places=4)
 _ENTRY = LedgerEntry._meta.db_table
 _WALLET = Wallet._meta.db_table
 
@@ -115,12 +109,10 @@ def holds_settle(*, moves) -> int:
     keys = {m.key for m in moves}
     source_keys = {m.source_key for m in moves}
     refunds = any(m.kind != Kind.CAPTURE for m in moves)
-    pg = connection.vendor == "postgresql"
     # savepoint=False: inside the connector's flush a savepoint costs two round trips and buys
     # nothing: an error here aborts the whole flush anyway.
     with transaction.atomic(savepoint=False):
-        load = _load_pg if pg else _load_orm
-        wallets, done, sources = load(client_ids, keys, source_keys, refunds=refunds)
+        wallets, done, sources = _load_pg(client_ids, keys, source_keys, refunds=refunds)
         entries = []
         for m in sorted(moves, key=lambda m: (wallets[m.client_id].id if m.client_id in wallets else 0, m.key)):
             wallet = wallets.get(m.client_id)
@@ -143,7 +135,7 @@ def holds_settle(*, moves) -> int:
                     w.negative_since = now
                 elif w.balance >= 0:
                     w.negative_since = None
-            (_write_pg if pg else _write_orm)(entries, changed, now)
+            _write_pg(entries, changed, now)
     return len(entries)
 
 
@@ -228,7 +220,7 @@ def _source(kind, description, reserved, amount, bonus_delta, settled, captured,
     return _Source(pk, kind, description, ZERO, -amount, refunded, -bonus_delta, bonus_refunded)
 
 
-# --- PostgreSQL: plain SQL in two pipelined round trips ---------------------------------------------
+# --- plain SQL in two pipelined round trips ------------------------------------------------------
 
 _SQL_LOCK = (f"SELECT id, client_id, balance, bonus, held, overdraft_limit, negative_since FROM {_WALLET} "
              f"WHERE client_id = ANY(%s) ORDER BY id FOR UPDATE")
@@ -292,47 +284,3 @@ def _write_pg(entries: list[_Entry], wallets: list[_Wallet], now) -> None:
         psycopg.Cursor(conn).execute(_SQL_WALLETS, [
             now, [w.id for w in wallets], [w.balance for w in wallets], [w.bonus for w in wallets],
             [w.held for w in wallets], [w.negative_since for w in wallets]])
-
-
-# --- elsewhere (SQLite): the ORM ---------------------------------------------------------------------
-
-def _followup_sum(column: str, kinds):
-    sub = (LedgerEntry.objects.filter(related=OuterRef("pk"), kind__in=list(kinds)).order_by()
-           .values("related").annotate(s=Sum(column)).values("s"))
-    return Coalesce(Subquery(sub, output_field=_MONEY), Value(ZERO, output_field=_MONEY))
-
-
-def _load_orm(client_ids, keys, source_keys, *, refunds: bool):
-    wallets = {client_id: _Wallet(pk, client_id, balance, bonus, held, overdraft, negative_since)
-               for pk, client_id, balance, bonus, held, overdraft, negative_since in
-               Wallet.objects.select_for_update().filter(client_id__in=client_ids).order_by("pk")
-               .values_list("pk", "client_id", "balance", "bonus", "held", "overdraft_limit", "negative_since")}
-    zero = Value(ZERO, output_field=_MONEY)
-    rows = (LedgerEntry.objects.filter(wallet__client_id__in=client_ids, idempotency_key__in=keys | source_keys)
-            .annotate(settled=_followup_sum("held_delta", [Kind.CAPTURE, Kind.RELEASE]),
-                      captured=_followup_sum("amount", [Kind.CAPTURE]) if refunds else zero,
-                      bonus_captured=_followup_sum("bonus_delta", [Kind.CAPTURE]) if refunds else zero,
-                      refunded=_followup_sum("amount", [Kind.REFUND]) if refunds else zero,
-                      bonus_refunded=_followup_sum("bonus_delta", [Kind.REFUND]) if refunds else zero)
-            .values_list("pk", "wallet_id", "idempotency_key", "kind", "description", "held_delta", "amount",
-                         "bonus_delta", "settled", "captured", "bonus_captured", "refunded", "bonus_refunded"))
-    done, sources = set(), {}
-    for pk, wallet_id, key, kind, description, reserved, amount, bonus_delta, *sums in rows:
-        if key in keys:
-            done.add((wallet_id, key))
-        if key in source_keys and kind in (Kind.HOLD, Kind.CHARGE):
-            sources[(wallet_id, key)] = _source(kind, description, reserved, amount, bonus_delta, *sums, pk)
-    return wallets, done, sources
-
-
-def _write_orm(entries: list[_Entry], wallets: list[_Wallet], now) -> None:
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(wallet_id=e.wallet_id, kind=e.kind, amount=Money(e.amount, UAH),
-                    bonus_delta=Money(e.bonus_delta, UAH), held_delta=Money(e.held_delta, UAH),
-                    balance_after=Money(e.balance_after, UAH), available_after=Money(e.available_after, UAH),
-                    related_id=e.related_id, idempotency_key=e.key, description=e.description, details=e.details)
-        for e in entries])
-    for w in wallets:
-        Wallet.objects.filter(pk=w.id).update(balance=Money(w.balance, UAH), bonus=Money(w.bonus, UAH),
-                                              held=Money(w.held, UAH), negative_since=w.negative_since,
-                                              updated_at=now)

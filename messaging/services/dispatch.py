@@ -15,7 +15,7 @@ The lifecycle of a part (one submit_sm) and what the connector writes at each st
     claimed but never written (the bind stops or loses its link first) → QUEUED, due at once
 
 Hot paths (claims, results, receipts) use set-based SQL on PostgreSQL (`unnest` arrays, one
-statement per batch); SQLite (the `make run` demo) takes the ORM path.
+statement per batch).
 """
 from __future__ import annotations
 
@@ -56,14 +56,9 @@ IN_DOUBT_MATCH_AFTER = timedelta(seconds=60)
 QUERY_SCHEDULE = (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 UNMATCHED_GIVE_UP_AFTER = timedelta(hours=1)
 
-_PG = "postgresql"
 _PART = MessagePart._meta.db_table
 _MESSAGE = Message._meta.db_table
 _INBOX = ReceiptInbox._meta.db_table
-
-
-def _pg() -> bool:
-    return connection.vendor == _PG
 
 
 # --- SMPP command_status → what to do (one table) ---------------------------------------------
@@ -179,9 +174,6 @@ def messages_release_due(*, now=None, limit: int = 50_000) -> int:
 
 
 def _clients_active_locked(client_ids) -> list[int]:
-    if not _pg():
-        return list(Client.objects.select_for_update().filter(pk__in=client_ids, status=Client.Status.ACTIVE)
-                    .order_by("pk").values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {Client._meta.db_table} WHERE id = ANY(%s) AND status = %s "
                        f"ORDER BY id FOR SHARE", [list(client_ids), Client.Status.ACTIVE])
@@ -311,27 +303,17 @@ def parts_claim(*, route_id: int, limit: int, retries: bool = True, fresh: bool 
 
 
 def _claim_retries(route_id: int, limit: int, now) -> list[ClaimedPart]:
-    if _pg():
-        with _raw() as cur:
-            cur.execute(
-                f"UPDATE {_PART} AS p SET status = %s, submitted_at = %s, next_attempt_at = NULL "
-                f"FROM (SELECT p2.id FROM {_PART} AS p2 JOIN {_MESSAGE} AS m2 ON m2.id = p2.message_id "
-                f"      WHERE p2.route_id = %s AND p2.status = %s AND p2.next_attempt_at <= %s AND m2.status = %s "
-                f"      AND (m2.valid_until IS NULL OR m2.valid_until > %s) "
-                f"      ORDER BY p2.next_attempt_at LIMIT %s FOR UPDATE OF p2 SKIP LOCKED) AS c, {_MESSAGE} AS m "
-                f"WHERE p.id = c.id AND m.id = p.message_id "
-                f"RETURNING p.id, p.message_id, p.seq, p.attempts, m.sender, m.recipient, m.text, m.valid_until",
-                [Status.SUBMITTING, now, route_id, Status.QUEUED, now, Status.SUBMITTING, now, limit])
-            rows = cur.fetchall()
-    else:
-        rows = list(MessagePart.objects.filter(
-            route_id=route_id, status=Status.QUEUED, next_attempt_at__lte=now, message__status=Status.SUBMITTING)
-            .filter(Q(message__valid_until__isnull=True) | Q(message__valid_until__gt=now))
-            .order_by("next_attempt_at").values_list("id", "message_id", "seq", "attempts", "message__sender",
-                                                     "message__recipient", "message__text",
-                                                     "message__valid_until")[:limit])
-        MessagePart.objects.filter(pk__in=[r[0] for r in rows], status=Status.QUEUED).update(
-            status=Status.SUBMITTING, submitted_at=now, next_attempt_at=None)
+    with _raw() as cur:
+        cur.execute(
+            f"UPDATE {_PART} AS p SET status = %s, submitted_at = %s, next_attempt_at = NULL "
+            f"FROM (SELECT p2.id FROM {_PART} AS p2 JOIN {_MESSAGE} AS m2 ON m2.id = p2.message_id "
+            f"      WHERE p2.route_id = %s AND p2.status = %s AND p2.next_attempt_at <= %s AND m2.status = %s "
+            f"      AND (m2.valid_until IS NULL OR m2.valid_until > %s) "
+            f"      ORDER BY p2.next_attempt_at LIMIT %s FOR UPDATE OF p2 SKIP LOCKED) AS c, {_MESSAGE} AS m "
+            f"WHERE p.id = c.id AND m.id = p.message_id "
+            f"RETURNING p.id, p.message_id, p.seq, p.attempts, m.sender, m.recipient, m.text, m.valid_until",
+            [Status.SUBMITTING, now, route_id, Status.QUEUED, now, Status.SUBMITTING, now, limit])
+        rows = cur.fetchall()
     return [ClaimedPart(pid, mid, seq, sender, recipient, part_payloads(text, mid)[seq - 1], valid_until,
                         attempts, 0)
             for pid, mid, seq, attempts, sender, recipient, text, valid_until in sorted(rows, key=lambda r: r[0])]
@@ -370,15 +352,9 @@ def _claim_fresh(route_id: int, limit: int, now) -> list[ClaimedPart]:
 def _claim_fresh_rows(route_id: int, limit: int, now) -> list[tuple]:
     """Rows (message id, sender, recipient, text, valid_until, part id, seq) of up to `limit`
     QUEUED messages, now SUBMITTING (part id and seq None where the parts are still to write)."""
-    if _pg():
-        with _raw() as cur:
-            cur.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, limit, now))
-            return cur.fetchall()
-    rows = list(Message.objects.filter(route_id=route_id, status=Status.QUEUED).order_by("id")
-                .values_list("id", "sender", "recipient", "text", "valid_until")[:limit])
-    Message.objects.filter(pk__in=[r[0] for r in rows], status=Status.QUEUED).update(
-        status=Status.SUBMITTING, updated_at=now)
-    return [(*r, None, None) for r in rows]
+    with _raw() as cur:
+        cur.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, limit, now))
+        return cur.fetchall()
 
 
 def _parts_for_claimed_messages(route_id: int, rows, now) -> list[ClaimedPart]:
@@ -408,19 +384,12 @@ def _parts_for_claimed_messages(route_id: int, rows, now) -> list[ClaimedPart]:
             if not part.part_id:
                 missing.append(part)
     if missing:
-        if _pg():
-            with _raw() as cur:
-                cur.execute(_SQL_PARTS_INSERT, [route_id, Status.SUBMITTING, now, now, [c.message_id for c in missing],
-                                                [c.seq for c in missing]])
-                ids = {(m, s): i for i, m, s in cur.fetchall()}
-            for c in missing:
-                c.part_id = ids[(c.message_id, c.seq)]
-        else:
-            objs = MessagePart.objects.bulk_create(
-                [MessagePart(message_id=c.message_id, seq=c.seq, route_id=route_id, status=Status.SUBMITTING,
-                             created_at=now, submitted_at=now) for c in missing], batch_size=500)
-            for c, obj in zip(missing, objs):
-                c.part_id = obj.pk
+        with _raw() as cur:
+            cur.execute(_SQL_PARTS_INSERT, [route_id, Status.SUBMITTING, now, now, [c.message_id for c in missing],
+                                            [c.seq for c in missing]])
+            ids = {(m, s): i for i, m, s in cur.fetchall()}
+        for c in missing:
+            c.part_id = ids[(c.message_id, c.seq)]
     return claimed
 
 
@@ -463,14 +432,7 @@ def connector_flush(*, route_id: int, submitted=(), complete=(), errors=(), in_d
             claimed = parts_claim(route_id=route_id, limit=claim, retries=True, fresh=False, now=now)
         fresh = claim - len(claimed) if claim > 0 else 0
         # first what the SMSC accepted (an expiry below must see it), receipts, and the claim
-        if _pg():
-            fresh_rows = _pipeline(route_id, submitted, complete, receipts, fresh, now)
-        else:
-            if submitted:
-                parts_submitted(rows=submitted, complete=complete, now=now)
-            if receipts:
-                receipts_store(route_id=route_id, receipts=receipts, now=now)
-            fresh_rows = _claim_fresh_rows(route_id, fresh, now) if fresh > 0 else []
+        fresh_rows = _pipeline(route_id, submitted, complete, receipts, fresh, now)
         if errors:
             parts_refused(rows=errors, now=now)
         if in_doubt:
@@ -490,7 +452,7 @@ def connector_flush(*, route_id: int, submitted=(), complete=(), errors=(), in_d
 
 
 def _pipeline(route_id, submitted, complete, receipts, fresh: int, now) -> list[tuple]:
-    """The hot part of `connector_flush` on PostgreSQL as one pipeline (one round trip instead
+    """The hot part of `connector_flush` as one pipeline (one round trip instead
     of one per statement): accepted parts, their messages, receipts, and the claim of up to
     `fresh` QUEUED messages, whose rows it returns."""
     rows, dupes = _unique_ids(submitted)
@@ -586,21 +548,9 @@ def _set_submitted(rows, now) -> set[int]:
     """Stores accepted parts whose SMSC id is still free on their route; returns their ids."""
     if not rows:
         return set()
-    if _pg():
-        with _raw() as cur:
-            cur.execute(_SQL_SET_SUBMITTED + " RETURNING p.id", _set_submitted_params(rows, now))
-            return {r[0] for r in cur.fetchall()}
-    stored = set()
-    poll_at = now + QUERY_SCHEDULE[0]
-    for pid, _mid, sid in rows:
-        route_id = MessagePart.objects.filter(pk=pid).values_list("route_id", flat=True).first()
-        if MessagePart.objects.filter(route_id=route_id, smsc_message_id=sid).exists():
-            continue
-        if MessagePart.objects.filter(pk=pid, status=Status.SUBMITTING).update(
-                status=Status.SUBMITTED, smsc_message_id=sid, submitted_at=now, next_attempt_at=poll_at,
-                error_code=""):
-            stored.add(pid)
-    return stored
+    with _raw() as cur:
+        cur.execute(_SQL_SET_SUBMITTED + " RETURNING p.id", _set_submitted_params(rows, now))
+        return {r[0] for r in cur.fetchall()}
 
 
 _SQL_MESSAGES_SUBMITTED = (
@@ -616,15 +566,10 @@ _PAID = ("id", "client_id", "batch_id", "campaign_id", "price")
 
 def _messages_submitted(message_ids, now) -> int:
     """Messages SUBMITTING → SUBMITTED; their price is captured from their holds."""
-    if _pg():
-        with _raw() as cur:
-            cur.execute(_SQL_MESSAGES_SUBMITTED + _RETURNING_PAID,
-                        [Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING])
-            paid = cur.fetchall()
-    else:
-        paid = list(Message.objects.filter(pk__in=list(message_ids), status=Status.SUBMITTING).values_list(*_PAID))
-        Message.objects.filter(pk__in=[r[0] for r in paid], status=Status.SUBMITTING).update(
-            status=Status.SUBMITTED, submitted_at=now, updated_at=now)
+    with _raw() as cur:
+        cur.execute(_SQL_MESSAGES_SUBMITTED + _RETURNING_PAID,
+                    [Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING])
+        paid = cur.fetchall()
     messages_capture(paid)
     webhook_events_submitted(paid=paid, now=now)
     return len(paid)
@@ -633,18 +578,13 @@ def _messages_submitted(message_ids, now) -> int:
 def _messages_submitted_if_complete(message_ids, now) -> int:
     if not message_ids:
         return 0
-    if _pg():
-        with _raw() as cur:
-            cur.execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE + _RETURNING_PAID, [
-                Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
-            paid = cur.fetchall()
-        messages_capture(paid)
-        webhook_events_submitted(paid=paid, now=now)
-        return len(paid)
-    busy = set(MessagePart.objects.filter(message_id__in=message_ids,
-                                          status__in=[Status.QUEUED, Status.SUBMITTING])
-               .values_list("message_id", flat=True))
-    return _messages_submitted([m for m in message_ids if m not in busy], now)
+    with _raw() as cur:
+        cur.execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE + _RETURNING_PAID, [
+            Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING, Status.QUEUED, Status.SUBMITTING])
+        paid = cur.fetchall()
+    messages_capture(paid)
+    webhook_events_submitted(paid=paid, now=now)
+    return len(paid)
 
 
 def parts_refused(*, rows, now=None) -> None:
@@ -722,8 +662,7 @@ def parts_due_for_query(*, route_id: int, limit: int = 100, now=None) -> list[tu
     with transaction.atomic():
         qs = MessagePart.objects.filter(route_id=route_id, status=Status.SUBMITTED,
                                         next_attempt_at__lte=now).order_by("next_attempt_at")
-        if _pg():
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
         rows = list(qs.values_list("id", "smsc_message_id", "submitted_at", "message__sender")[:limit])
         by_next: dict[datetime | None, list[int]] = {}
         for pid, _sid, submitted_at, _sender in rows:
@@ -759,12 +698,8 @@ def receipts_store(*, route_id: int, receipts, now=None) -> None:
     receipts = list(receipts)
     if not receipts:
         return
-    if _pg():
-        with _raw() as cur:
-            cur.execute(_SQL_RECEIPTS_INSERT, _receipts_params(route_id, receipts, now or timezone.now()))
-        return
-    ReceiptInbox.objects.bulk_create(
-        [ReceiptInbox(route_id=route_id, smsc_message_id=i, stat=s, error=e, raw=r) for i, s, e, r in receipts])
+    with _raw() as cur:
+        cur.execute(_SQL_RECEIPTS_INSERT, _receipts_params(route_id, receipts, now or timezone.now()))
 
 
 def _message_outcome(part_statuses: list[str], total: int) -> str | None:
@@ -837,20 +772,12 @@ def _parts_set_outcomes(changed: dict[int, tuple[str, str]], now) -> None:
     if not changed:
         return
     ids = sorted(changed)
-    if _pg():
-        with connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE {_PART} AS p SET status = v.st, done_at = %s, next_attempt_at = NULL, "
-                f"error_code = CASE WHEN v.err <> '' THEN v.err ELSE p.error_code END "
-                f"FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, st, err) WHERE p.id = v.id",
-                [now, ids, [changed[i][0] for i in ids], [changed[i][1] for i in ids]])
-        return
-    for pid in ids:
-        outcome, err = changed[pid]
-        fields = {"status": outcome, "done_at": now, "next_attempt_at": None}
-        if err:
-            fields["error_code"] = err
-        MessagePart.objects.filter(pk=pid).update(**fields)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {_PART} AS p SET status = v.st, done_at = %s, next_attempt_at = NULL, "
+            f"error_code = CASE WHEN v.err <> '' THEN v.err ELSE p.error_code END "
+            f"FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, st, err) WHERE p.id = v.id",
+            [now, ids, [changed[i][0] for i in ids], [changed[i][1] for i in ids]])
 
 
 def _settle_messages(message_ids, now) -> None:

@@ -85,10 +85,9 @@ def _parts_join(route_id: int, parts) -> list[tuple[str, str, str]]:
     (joined in order; their parts are deleted). A transaction lock per message makes two binds
     receiving its parts at once see each other's."""
     keys = sorted({(source[:32], destination[:32], ref, total) for source, destination, _t, (ref, total, _q) in parts})
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for key in keys:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"mo:{route_id}:{key}"])
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"mo:{route_id}:{key}"])
     InboundPart.objects.bulk_create(
         [InboundPart(route_id=route_id, source=source[:32], destination=destination[:32], ref=ref, total=total,
                      seq=seq, text=text) for source, destination, text, (ref, total, seq) in parts],

@@ -249,7 +249,7 @@ _SQL_EVENTS_INSERT = (
 def webhook_events_record(*, message_ids, status: str, now=None) -> int:
     """Adds a status event for each of these messages (that just moved to `status`) whose client
     has a webhook endpoint and a URL for it (the message's or campaign's callback_url, else the
-    endpoint's). One INSERT … SELECT on PostgreSQL. Call inside the status change's transaction.
+    endpoint's). One INSERT … SELECT. Call inside the status change's transaction.
     Returns how many events were written (their delivery is kicked after commit)."""
     if status not in EVENT_STATUSES:
         return 0
@@ -257,15 +257,12 @@ def webhook_events_record(*, message_ids, status: str, now=None) -> int:
     if not ids:
         return 0
     now = now or timezone.now()
-    if connection.vendor == "postgresql":
-        sql = _SQL_EVENTS_INSERT
-        if status == Status.SUBMITTED:
-            sql += " AND w.submitted_events"
-        with connection.cursor() as cur:
-            cur.execute(sql, {"ids": ids, "status": status, "now": now, "pending": PENDING})
-            written = cur.rowcount
-    else:
-        written = _events_record_orm(ids, status, now)
+    sql = _SQL_EVENTS_INSERT
+    if status == Status.SUBMITTED:
+        sql += " AND w.submitted_events"
+    with connection.cursor() as cur:
+        cur.execute(sql, {"ids": ids, "status": status, "now": now, "pending": PENDING})
+        written = cur.rowcount
     if written:
         transaction.on_commit(webhooks_kick)
     return written
@@ -299,26 +296,6 @@ def webhook_events_submitted(*, paid, now=None) -> int:
         return 0
     ids = [r[0] for r in paid if r[1] in wanted]
     return webhook_events_record(message_ids=ids, status=Status.SUBMITTED, now=now) if ids else 0
-
-
-def _events_record_orm(ids, status, now) -> int:
-    """The same as the INSERT … SELECT, for SQLite (the `make run` demo)."""
-    endpoints = {e.client_id: e for e in WebhookEndpoint.objects.filter(
-        client_id__in=Message.objects.filter(pk__in=ids).values("client_id"))}
-    if not endpoints:
-        return 0
-    rows = []
-    for m in Message.objects.filter(pk__in=ids, status=status, client_id__in=list(endpoints)).select_related(
-            "campaign"):
-        endpoint = endpoints[m.client_id]
-        if status == Status.SUBMITTED and not endpoint.submitted_events:
-            continue
-        url = m.callback_url or (m.campaign.callback_url if m.campaign else "") or endpoint.url
-        if url:
-            rows.append(WebhookEvent(client_id=m.client_id, message_id=m.pk, url=url, event=status,
-                                     payload=event_payload(m, now), next_attempt_at=now, created_at=now))
-    WebhookEvent.objects.bulk_create(rows)
-    return len(rows)
 
 
 def _iso(value):
