@@ -3,7 +3,6 @@
 Views are thin: form → service → message → redirect; reads go through selectors and the pricing
 services; services' ApplicationErrors become form errors.
 """
-import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.views import client_required
+from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 
 from .exceptions import NoExchangeRate, NoTariff
@@ -99,7 +99,7 @@ class _Echo:
 def billing_statement_csv(request):
     """The filtered statement as CSV (streamed: a statement can be long)."""
     _form, entries = _statement(request)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def rows():
         yield "\ufeff" + writer.writerow(["date (Kyiv)", "id", "kind", "description", "amount UAH", "bonus part UAH",

@@ -11,7 +11,6 @@ Views are thin: form → service → message → redirect; services' Application
 errors. Every query is scoped to `request.client`; another client's campaign, group or contact
 is a 404.
 """
-import csv
 import io
 import secrets
 from decimal import Decimal
@@ -34,6 +33,7 @@ from billing.formatting import money_text
 from billing.selectors import wallet_get
 from compliance.services import message_type_check
 from senders.selectors import sender_names_for_client
+from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 
 from .campaign_tasks import campaign_accept_group_task, campaign_accept_upload_task
@@ -162,14 +162,6 @@ def _ttl_label(seconds: int | None) -> str:
     if seconds in TTL_LABELS:
         return TTL_LABELS[seconds]
     return f"{seconds / 3600:g} hours" if seconds >= 3600 else f"{seconds // 60} minutes"
-
-
-def _csv_safe(value) -> str:
-    """Spreadsheet formula injection: a cell starting with = @ (or + - not followed by a number) is text."""
-    value = "" if value is None else str(value)
-    if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in ("+", "-") and not value[1:2].isdigit()):
-        return "'" + value
-    return value
 
 
 # --- campaigns: list -----------------------------------------------------------------------------
@@ -486,10 +478,10 @@ def campaign_errors_csv(request, public_id):
     campaign = _campaign_or_404(request.client, public_id)
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["row", "value", "reason"])
     for e in campaign.errors:
-        writer.writerow([e.get("row", ""), _csv_safe(e.get("value", "")), _csv_safe(e.get("reason", ""))])
+        writer.writerow([e.get("row", ""), e.get("value", ""), e.get("reason", "")])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.public_id}-rows-not-accepted.csv"'
     return response

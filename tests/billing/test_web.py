@@ -122,3 +122,13 @@ def test_prices_page_without_a_price_list(web):
     r = web.get(reverse("billing_prices"))
     assert r.status_code == 200 and "No price list is in force" in r.content.decode()
     assert web.get(reverse("billing_overview")).status_code == 200
+
+
+@pytest.mark.parametrize("description", ["=HYPERLINK(\"http://evil\")", "+1+cmd|' /C calc'!A0",
+                                         "-2+3+cmd|' /C calc'!A0", "@SUM(A1)"])
+def test_statement_csv_writes_formula_looking_descriptions_as_text_and_keeps_amounts(web, description):
+    wallet_charge(client=web.account, amount=Decimal("12.50"), key="c1", description=description)
+    r = web.get(reverse("billing_statement_csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
+    charge = next(row for row in rows if row[2] == "charge")
+    assert charge[3] == "'" + description and charge[4] == "-12.50"

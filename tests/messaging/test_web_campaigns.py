@@ -645,3 +645,13 @@ def test_cancel_button_only_while_something_is_left_to_cancel(web):
     assert "Cancel campaign" not in html and "data-live" in html  # still sending, nothing to cancel
     data = web.get(reverse("campaign_progress", args=[campaign.public_id])).json()
     assert data["state"] == "sending" and data["cancellable"] is False
+
+
+def test_errors_csv_writes_every_formula_looking_row_as_text(web):
+    """'+1+cmd…' and '-2+3+cmd…' passed the old check (a sign followed by a digit)."""
+    attacks = ["+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\uff1dcmd()"]
+    campaign = campaign_accept(campaign=campaign_create(client=web.account, sender="TestShop", text="Hi"),
+                               rows=["0671234567", *attacks])
+    response = web.get(reverse("campaign_errors_csv", args=[campaign.public_id]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert sorted(row[1] for row in rows[1:]) == sorted("'" + a for a in attacks)
