@@ -11,7 +11,10 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as rl
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+
+from smsportal.http import client_ip
 
 from .models import User
 from .phones import phone_normalize
@@ -53,6 +56,14 @@ def login_failures_clear(request, email: str) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """The rate limits' client address, resolved like everywhere else (smsportal.http):
+        behind the proxy the per-IP limit counts each client, not the proxy."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     # ---- R-ACC-03: wrong passwords in a row --------------------------------------------------
     def authenticate(self, request, **credentials):
         user = super().authenticate(request, **credentials)

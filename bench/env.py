@@ -40,6 +40,7 @@ def child_env(**extra) -> dict:
         "CELERY_QUEUE": QUEUE,
         "DEBUG": "false",
         "SECRET_KEY": "bench-" + "k" * 50,
+        "SMSPORTAL_ENCRYPTION_KEYS": "YmVuY2gtZW5jcnlwdGlvbi1rZXktc21zcG9ydGFsMDA=",  # a fixed Fernet key
         "SECURE_SSL_REDIRECT": "false",  # the API is called over plain HTTP (Django's test client)
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "SMSPORTAL_VAR_DIR": VAR_DIR,

@@ -64,6 +64,16 @@ class SignatureInvalid(BillingError):
     default_detail = "The X-Signature header does not match the request body."
 
 
+class PaymentCallbackNotConfigured(BillingError):
+    """No BILLING_PAYMENT_CALLBACK_SECRET on this server: nothing can be verified. 503, so the
+    payment system retries once it is set."""
+
+    code = "payment_callback_not_configured"
+    status = 503
+    default_detail = ("Payment callbacks are not configured on this server (no shared secret); "
+                      "try again later.")
+
+
 class ReasonRequired(BillingError):
     code = "reason_required"
     default_detail = "Give a reason: it is recorded with this action."

@@ -8,6 +8,9 @@ Production and the test suite set DATABASE_URL (PostgreSQL) and CELERY_BROKER_UR
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from smsportal.crypto import dev_key_from_secret, key_validate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SMSPORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -20,7 +23,29 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 40)
+# Production (DEBUG off) refuses to start without its own SECRET_KEY and encryption keys; DEBUG
+# (`make run`) falls back to development values.
+DEV_SECRET_KEY = "insecure-dev-key-change-me-" + "x" * 40
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = DEV_SECRET_KEY
+elif not SECRET_KEY or (not DEBUG and SECRET_KEY == DEV_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is the development key) while DEBUG is false: set SECRET_KEY to a long "
+        "random value in the environment or .env (e.g. python -c \"import secrets; print(secrets.token_urlsafe(50))\")"
+        ", or set DEBUG=true for development.")
+# Secrets kept in the database (TOTP keys, webhook signing secrets) are encrypted with these
+# Fernet keys (smsportal.crypto): comma-separated, the first encrypts, all decrypt (rotation).
+SMSPORTAL_ENCRYPTION_KEYS = env.list("SMSPORTAL_ENCRYPTION_KEYS", default=[])
+if not SMSPORTAL_ENCRYPTION_KEYS and DEBUG:
+    SMSPORTAL_ENCRYPTION_KEYS = [dev_key_from_secret(SECRET_KEY)]
+elif not SMSPORTAL_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "SMSPORTAL_ENCRYPTION_KEYS is not set while DEBUG is false: set it to one or more comma-separated "
+        "Fernet keys (python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\"); "
+        "keep every key that encrypted stored secrets, newest first.")
+for _key in SMSPORTAL_ENCRYPTION_KEYS:
+    key_validate(_key)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -144,6 +169,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 # R-ACC-03: three wrong passwords in a row lock a login for 15 minutes (the per-IP limit stops
 # guessing across many logins). Kept in the shared cache (CACHES): Redis in production.
+# The client's address (the per-IP limits, API key allow-lists) is resolved in one place,
+# smsportal.http.client_ip, from these settings. Behind the TLS proxy set TRUSTED_PROXY_COUNT to
+# the number of proxies of ours that append to X-Forwarded-For (1 for one nginx), or
+# TRUSTED_CLIENT_IP_HEADER to a header only the proxy sets (e.g. X-Real-IP); with neither (the
+# default) the header is ignored and REMOTE_ADDR is the client, so a forged one changes nothing.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of trusted proxies: 0 or more.")
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "20/15m/ip,3/15m/key",
     "verify_phone": "1/30s/key,3/m/ip,6/h/key",
@@ -173,11 +207,15 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# With DEBUG off, hashed names from STATIC_ROOT/staticfiles.json: run `collectstatic` before the
+# web server starts (it refuses to start without it: smsportal.checks). SMSPORTAL_STATIC_MANIFEST
+# =false only for processes that serve no pages (the tests' API servers).
+STATIC_MANIFEST = env.bool("SMSPORTAL_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if STATIC_MANIFEST else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -204,6 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["smsportal.api.JSONParser"],  # a too-deep body is a 400, not a 500
     "EXCEPTION_HANDLER": "smsportal.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,  # DRF throttles (if any) see the client as smsportal.http does
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -270,6 +309,12 @@ SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = env.bool("SMSPORTAL_WEBHOOK_ALLOW_PRIVATE", de
 SMSPORTAL_REDIS_URL = env.str("SMSPORTAL_REDIS_URL",
                               default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
                               else "") or None
+# The payment system's signed callback (POST /api/v1/payments/callback/, R-BILL-02): the shared
+# HMAC secret. Empty: the endpoint answers 503 `payment_callback_not_configured` (the payment
+# system retries later) and, with DEBUG off, `check --deploy` warns (billing.W001; add it to
+# SILENCED_SYSTEM_CHECKS when no payment system calls back).
+BILLING_PAYMENT_CALLBACK_SECRET = env.str("BILLING_PAYMENT_CALLBACK_SECRET", default="")
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,10 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
+# DEBUG is off, as in production: the secrets it requires (smsportal/settings.py), fixed for tests.
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "t" * 50)
+os.environ.setdefault("SMSPORTAL_ENCRYPTION_KEYS", "dGVzdC1lbmNyeXB0aW9uLWtleS1zbXNwb3J0YWwtMDA=")
+
 from .settings import *  # noqa: E402,F403
 
 CELERY_TASK_ALWAYS_EAGER = True  # unit tests; end-to-end tests run a real worker instead

@@ -5,6 +5,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiKey, Client
 from accounts.services import api_key_authenticate
+from smsportal.http import client_ip
 
 
 @dataclass
@@ -39,7 +40,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed("The API key has invalid characters.") from None
         # R-ACC-04: a key with an IP allow-list refuses other addresses (403 ip_not_allowed).
-        key = api_key_authenticate(raw, ip=request.META.get("REMOTE_ADDR"))
+        key = api_key_authenticate(raw, ip=client_ip(request))
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         return ApiPrincipal(client=key.client, api_key=key), key

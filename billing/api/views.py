@@ -160,11 +160,13 @@ class PaymentCallbackApi(APIView):
         operation_id="payments_callback", request=PaymentCallbackInput,
         parameters=[OpenApiParameter("X-Signature", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
                                      description="Hex HMAC-SHA256 of the raw request body with the shared secret.")],
-        responses={200: PaymentCallbackOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput},
+        responses={200: PaymentCallbackOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput,
+                   503: ErrorOutput},
         auth=[],
         description="Credits a paid invoice once, like staff do: a repeat with the same `payment_id` answers "
                     "200 again and credits nothing. 403 bad signature, 404 unknown invoice, 409 amount mismatch "
-                    "or an invoice already paid by another payment.")
+                    "or an invoice already paid by another payment, 503 `payment_callback_not_configured` while "
+                    "the server has no shared secret (retry later).")
     def post(self, request):
         invoice, credited = payment_callback_apply(body=request.body, signature=request.headers.get("X-Signature", ""))
         return Response({"invoice_number": invoice.number, "status": invoice.status, "credited": credited,

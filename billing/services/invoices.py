@@ -19,7 +19,8 @@ from djmoney.money import Money
 from accounts.models import Client
 from accounts.services import audit_record
 
-from ..exceptions import BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, SignatureInvalid
+from ..exceptions import (BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, PaymentCallbackNotConfigured,
+                          SignatureInvalid)
 from ..formatting import money_text
 from ..models import Invoice, InvoiceSequence
 from ..timeutil import kyiv_date
@@ -148,7 +149,7 @@ def invoice_cancel(*, number: str, reason: str, actor=None) -> Invoice:
 
 def payment_signature(body: bytes, secret: str | None = None) -> str:
     """HMAC-SHA256 of the raw body with the shared secret, hex (what the payment system sends)."""
-    secret = getattr(settings, "BILLING_PAYMENT_CALLBACK_SECRET", "") if secret is None else secret
+    secret = settings.BILLING_PAYMENT_CALLBACK_SECRET if secret is None else secret
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
@@ -156,11 +157,13 @@ def payment_callback_apply(*, body: bytes, signature: str) -> tuple[Invoice, boo
     """Verifies `X-Signature` over the raw body, then credits the invoice like staff would.
 
     Body: `{"invoice_number": "SP-2026-000123", "amount": "1500.00", "payment_id": "…"}`.
-    Errors: bad or missing signature (or no secret configured) 403, malformed body 400, unknown
-    invoice 404, amount mismatch or a different payment of a paid invoice 409."""
-    secret = getattr(settings, "BILLING_PAYMENT_CALLBACK_SECRET", "")
+    Errors: no secret configured on this server 503, bad or missing signature 403, malformed body
+    400, unknown invoice 404, amount mismatch or a different payment of a paid invoice 409."""
+    secret = settings.BILLING_PAYMENT_CALLBACK_SECRET
+    if not secret:
+        raise PaymentCallbackNotConfigured()
     given = (signature or "").strip().removeprefix("sha256=").lower()
-    if not secret or not given or not hmac.compare_digest(payment_signature(body, secret), given):
+    if not given or not hmac.compare_digest(payment_signature(body, secret), given):
         raise SignatureInvalid()
     try:
         data = json.loads(body, parse_float=Decimal, parse_int=Decimal)

@@ -153,7 +153,19 @@ def test_r_bill_02_callback_refused_when_no_secret_is_configured(settings):
     settings.BILLING_PAYMENT_CALLBACK_SECRET = ""
     invoice = invoice_issue(client=make_client(), amount=100)
     r = _post_callback({"invoice_number": invoice.number, "amount": "100", "payment_id": "p"}, secret="")
-    assert r.status_code == 403
+    # 503, not 403: the payment system retries, and is credited once the secret is set.
+    assert r.status_code == 503 and r.json()["code"] == "payment_callback_not_configured"
+    invoice.refresh_from_db()
+    assert invoice.status != "paid"
+
+
+def test_r_bill_02_missing_callback_secret_is_a_deploy_warning(settings):
+    from django.core.checks import run_checks  # noqa: PLC0415
+
+    settings.BILLING_PAYMENT_CALLBACK_SECRET = ""
+    assert "billing.W001" in {m.id for m in run_checks(include_deployment_checks=True)}
+    settings.BILLING_PAYMENT_CALLBACK_SECRET = "s" * 40
+    assert "billing.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}
 
 
 def test_cancelled_invoice_cannot_be_paid_and_a_paid_one_cannot_be_cancelled():
