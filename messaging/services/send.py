@@ -56,10 +56,9 @@ def route_for(recipient: str):
 
 def connector_wake(route_id: int) -> None:
     """Wakes the route's connector when the current transaction commits (PostgreSQL NOTIFY is
-    delivered only on commit). Elsewhere the connector's short idle poll picks the work up."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(route_id)])
+    delivered only on commit)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(route_id)])
 
 
 def ttl_check(ttl) -> int:
@@ -144,9 +143,9 @@ _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 def messages_insert(rows: list[tuple]) -> list[Message]:
     """Stores many messages at once inside the caller's transaction (all or nothing).
 
-    PostgreSQL gets one COPY in text format (the fast path for campaigns); elsewhere, and for a
-    handful of rows, bulk_create. Returns the model instances only on the bulk_create path."""
-    if connection.vendor != "postgresql" or len(rows) < 500:
+    One COPY in text format (the fast path for campaigns); for a handful of rows, bulk_create.
+    Returns the model instances only on the bulk_create path."""
+    if len(rows) < 500:
         return Message.objects.bulk_create(_instances(rows), batch_size=2000)
     cache: dict = {}
 

@@ -13,9 +13,9 @@ Shape
     processes (messaging.smpp.throttle); an SMSC that answers ESME_RTHROTTLED / ESME_RMSGQFUL
     makes the bind slow down (AIMD) and resend the same part, byte for byte.
 
-    Work arrives by PostgreSQL LISTEN/NOTIFY (payload: route id) and an idle poll (the SQLite
-    demo). A bind claims two windows of parts at a time with SELECT … FOR UPDATE SKIP LOCKED,
-    so two binds or two processes never send the same part; what it learned since its last claim
+    Work arrives by PostgreSQL LISTEN/NOTIFY (payload: route id) and an idle poll (for what a
+    lost LISTEN connection missed). A bind claims two windows of parts at a time with SELECT … FOR
+    UPDATE SKIP LOCKED, so two binds or two processes never send the same part; what it learned since its last claim
     (accepted parts, errors, receipts, MO) goes in the same transaction (one PostgreSQL pipeline,
     messaging.services.dispatch). That transaction runs on the bind's database thread while the
     bind keeps reading and writing its socket. Receipts and MO messages are stored, and committed,
@@ -297,7 +297,8 @@ class _Link:
 
 
 class _Wakeup:
-    """PostgreSQL LISTEN on the dispatch channel; elsewhere nothing (the idle poll covers it)."""
+    """PostgreSQL LISTEN on the dispatch channel; without that connection nothing (the idle poll
+    covers it)."""
 
     def __init__(self, route_id: int):
         self.route_id = str(route_id)
@@ -333,8 +334,6 @@ class _Wakeup:
 
 
 def _pg_connect(purpose: str):
-    if connection.vendor != "postgresql":
-        return None
     db = connection.settings_dict
     try:
         return psycopg.connect(dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
