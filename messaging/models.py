@@ -413,3 +413,53 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.url} {self.http_status or self.error}"
+
+
+class IdempotencyKey(models.Model):
+    """The answer to an API POST sent with an `Idempotency-Key` header, kept so that the same key
+    from the same client on the same endpoint gets that answer again instead of a second send,
+    campaign, invoice… (messaging.services.idempotency).
+
+    The row is inserted first, in the transaction that does the work, and the unique constraint
+    is the lock: a concurrent request with the same key waits on the uncommitted row, then reads
+    the stored answer. A request refused with a 4xx leaves no row (the key can be retried with a
+    corrected request). Rows older than 48 hours (`RETENTION`) are purged nightly."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.CharField(max_length=64, help_text="The operation the key belongs to (messages.send, …).")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's parameters.")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The answer's JSON as sent (text, not jsonb: a repeat gets the same bytes, keys in the same order).
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client", "endpoint", "key"], name="idempotency_key_unique")]
+
+    def __str__(self):
+        return f"{self.endpoint} {self.key}"
+
+
+class BindHeartbeat(models.Model):
+    """What one bind of a running connector process last reported, every few seconds
+    (messaging.services.binds): /healthz and /metrics read it. A row whose `heartbeat_at` is older
+    than SMSPORTAL_BIND_STALE_SECONDS belongs to a process that is gone."""
+
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="+")
+    process = models.CharField(max_length=100, help_text="host:pid of the connector process.")
+    bind = models.PositiveSmallIntegerField(help_text="The bind's number in its process.")
+    bound_since = models.DateTimeField(null=True, blank=True, help_text="Empty while the bind is down.")
+    window_in_use = models.PositiveIntegerField(default=0, help_text="submit_sm written and not yet answered.")
+    window_size = models.PositiveIntegerField(default=0)
+    submitted = models.PositiveBigIntegerField(default=0, help_text="Parts accepted since the process started.")
+    throttled = models.PositiveBigIntegerField(default=0, help_text="Throttled answers since the process started.")
+    heartbeat_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["route_id", "process", "bind"]
+        constraints = [models.UniqueConstraint(fields=["route", "process", "bind"], name="bind_heartbeat_unique")]
+
+    def __str__(self):
+        return f"{self.route_id}/{self.process}/{self.bind} {'up' if self.bound_since else 'down'}"

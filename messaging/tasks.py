@@ -60,3 +60,10 @@ def webhooks_purge_task() -> int:
 
     return webhook_events_purge()
 
+
+@shared_task(name="messaging.idempotency_keys_purge", ignore_result=True)
+def idempotency_keys_purge_task() -> int:
+    """Nightly: API idempotency keys older than their retention (48 hours) are deleted."""
+    from .services.idempotency import idempotency_keys_purge  # noqa: PLC0415
+
+    return idempotency_keys_purge()

@@ -13,3 +13,19 @@ class MoneyOutput(serializers.Serializer):
 
 
 ERRORS = {400: ErrorOutput, 401: ErrorOutput, 402: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
+
+
+def idempotency_key_parameter(what: str):
+    """The `Idempotency-Key` header of a POST that creates `what` (messaging.api.idempotency)."""
+    from drf_spectacular.utils import OpenApiParameter  # noqa: PLC0415 (only when the schema is built)
+
+    return OpenApiParameter(
+        "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+        description=(
+            f"A unique value of yours (at most 200 printable characters; 400 `invalid_idempotency_key`) that makes "
+            f"retrying safe: the same key with the same request creates {what} once, and every repeat, even one "
+            f"sent at the same time, gets the first answer again (same status and body, with the header "
+            f"`Idempotent-Replayed: true`); a repeat sent while the first is still running waits for it. Keys are "
+            f"per account and per endpoint and are kept for 48 hours. The same key with a different request "
+            f"body: 422 `idempotency_key_reused`. A refused request (any 4xx) does not use the key up: correct "
+            f"it and retry with the same key."))

@@ -5,7 +5,15 @@ from billing.api.views import (BalanceApi, InvoiceDetailApi, InvoiceListCreateAp
 from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, CampaignListCreateApi,
                                      CampaignMessagesApi, MessageEstimateApi)
 from messaging.api.contacts import ContactGroupDetailApi, ContactGroupImportApi, ContactGroupListCreateApi
+from messaging.api.idempotency import IdempotentPostMixin
 from messaging.api.views import MessageDetailApi, MessageSendApi
+
+
+class InvoicesApi(IdempotentPostMixin, InvoiceListCreateApi):
+    """Invoices with `Idempotency-Key` (its table lives in messaging, above billing: applied here)."""
+
+    idempotency_endpoint = "invoices.create"
+
 
 # The integrator API, mounted at /api/v1/. Unknown paths under /api/ answer JSON 404 (smsportal/urls.py).
 urlpatterns = [
@@ -21,7 +29,7 @@ urlpatterns = [
     path("contact-groups/<str:group_id>/contacts/", ContactGroupImportApi.as_view(), name="api-contact-group-import"),
     path("balance/", BalanceApi.as_view(), name="api-balance"),
     path("transactions/", TransactionListApi.as_view(), name="api-transactions"),
-    path("invoices/", InvoiceListCreateApi.as_view(), name="api-invoices"),
+    path("invoices/", InvoicesApi.as_view(), name="api-invoices"),
     path("invoices/<str:number>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
     path("prices/", PriceListApi.as_view(), name="api-prices"),
     path("payments/callback/", PaymentCallbackApi.as_view(), name="api-payments-callback"),
@@ -30,7 +38,14 @@ urlpatterns = [
 # Sender names (R-SND-01…08): the accounts-and-senders issue.
 from senders.api.views import SenderListCreateApi  # noqa: E402
 
-urlpatterns += [path("senders/", SenderListCreateApi.as_view(), name="api-senders")]
+
+class SendersApi(IdempotentPostMixin, SenderListCreateApi):
+    """Sender names with `Idempotency-Key` (see InvoicesApi)."""
+
+    idempotency_endpoint = "senders.request"
+
+
+urlpatterns += [path("senders/", SendersApi.as_view(), name="api-senders")]
 
 # R-ACC-09: statistics for any period (at least the last 6 months).
 from messaging.api.statistics import StatisticsApi  # noqa: E402

@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smsportal.api_schema import ERRORS, ErrorOutput
+from smsportal.api_schema import ERRORS, ErrorOutput, idempotency_key_parameter
 from smsportal.errors import NotFound
 
 from ..exceptions import NoExchangeRate
@@ -84,7 +84,10 @@ class InvoiceListCreateApi(APIView):
         invoices = invoices_for_client(client=request.user.client)[:50]
         return Response({"invoices": [invoice_json(i, request) for i in invoices]})
 
-    @extend_schema(operation_id="invoices_create", request=InvoiceInput, responses={201: InvoiceOutput, **ERRORS},
+    # Idempotency-Key: the view is made idempotent where the API's URLs are put together (smsportal/api_urls.py).
+    @extend_schema(operation_id="invoices_create", request=InvoiceInput,
+                   responses={201: InvoiceOutput, 422: ErrorOutput, **ERRORS},
+                   parameters=[idempotency_key_parameter("the invoice")],
                    description="An invoice for a whole number of hryvnias. Pay it by bank transfer with its number "
                                "in the payment purpose; the wallet is credited when the payment arrives. A top-up "
                                "reaching step 2 or higher opens a 30-day grace period (see /prices/).")

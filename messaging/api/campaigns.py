@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smsportal.api_schema import ERRORS, MoneyOutput
+from smsportal.api_schema import ERRORS, ErrorOutput, MoneyOutput, idempotency_key_parameter
 from smsportal.errors import NotFound
 
 from ..campaign_tasks import campaign_accept_group_task
@@ -21,6 +21,7 @@ from ..services import campaign_accept, campaign_cancel, campaign_create
 from ..services.prepare import message_estimate
 from ..services.send import sender_check
 from ..status import Status
+from .idempotency import IdempotentPostMixin
 from .serializers import MessageOutput, message_json, message_type_field, money_json, send_at_field
 
 
@@ -169,8 +170,10 @@ def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | No
     return body
 
 
-class CampaignListCreateApi(APIView):
+class CampaignListCreateApi(IdempotentPostMixin, APIView):
     """GET /api/v1/campaigns/ (newest 50) · POST /api/v1/campaigns/ (up to 100,000 recipients)."""
+
+    idempotency_endpoint = "campaigns.create"
 
     @extend_schema(operation_id="campaigns_list", responses={200: CampaignListOutput, **ERRORS})
     def get(self, request):
@@ -178,12 +181,15 @@ class CampaignListCreateApi(APIView):
         by_campaign = campaigns_status_counts(campaign_ids=[c.pk for c in campaigns])
         return Response({"campaigns": [campaign_json(c, by_status=by_campaign[c.pk]) for c in campaigns]})
 
-    @extend_schema(request=CampaignInput, responses={201: CampaignOutput, 202: CampaignOutput, **ERRORS},
+    @extend_schema(request=CampaignInput, responses={201: CampaignOutput, 202: CampaignOutput, 422: ErrorOutput,
+                                                     **ERRORS},
+                   parameters=[idempotency_key_parameter("the campaign (and holds its price)")],
                    description="Accepts up to 100,000 recipients (phones, or objects with `phone` and "
                                "{variables} for the text) at once: 201. Bad rows are reported; the price of "
                                "the rest is held once for the whole campaign and charged as its messages reach "
                                "the operator. With `group` instead, the group's contacts are read in the "
-                               "background: 202 with state `accepting`; follow `rows` on the campaign.")
+                               "background: 202 with state `accepting`; follow `rows` on the campaign. A client that times out "
+                               "should retry with the same `Idempotency-Key`: the campaign is never sent twice.")
     def post(self, request):
         data = CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -6,13 +6,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smsportal.api_schema import ERRORS
+from smsportal.api_schema import ERRORS, ErrorOutput, idempotency_key_parameter
 from smsportal.errors import NotFound
 
 from ..models import ContactGroup
 from ..selectors import contact_groups_for_client
 from ..services import contact_group_create, contact_group_delete, contacts_import
 from .campaigns import RecipientsField
+from .idempotency import IdempotentPostMixin
 
 MAX_CONTACTS_PER_REQUEST = 100_000
 
@@ -70,15 +71,18 @@ def _check_size(contacts) -> None:
             {"contacts": [f"At most {MAX_CONTACTS_PER_REQUEST:,} contacts in one request."]})
 
 
-class ContactGroupListCreateApi(APIView):
+class ContactGroupListCreateApi(IdempotentPostMixin, APIView):
     """GET /api/v1/contact-groups/ · POST /api/v1/contact-groups/ (a name, optionally its contacts)."""
+
+    idempotency_endpoint = "contact-groups.create"
 
     @extend_schema(operation_id="contact_groups_list", responses={200: GroupListOutput, **ERRORS})
     def get(self, request):
         groups = contact_groups_for_client(client=request.user.client)
         return Response({"groups": [_group_json(g, g.size) for g in groups]})
 
-    @extend_schema(request=GroupInput, responses={201: GroupCreatedOutput, **ERRORS},
+    @extend_schema(request=GroupInput, responses={201: GroupCreatedOutput, 422: ErrorOutput, **ERRORS},
+                   parameters=[idempotency_key_parameter("the group")],
                    description="Creates a group; `contacts` (phones, or objects with `phone`, `name` and other "
                                "variables) are normalized to E.164, bad rows reported, repeats dropped.")
     def post(self, request):
@@ -109,10 +113,13 @@ class ContactGroupDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ContactGroupImportApi(APIView):
+class ContactGroupImportApi(IdempotentPostMixin, APIView):
     """POST /api/v1/contact-groups/<id>/contacts/ — adds contacts (a phone already there is updated)."""
 
-    @extend_schema(request=ContactsInput, responses={200: ImportOutput, **ERRORS})
+    idempotency_endpoint = "contact-groups.import"
+
+    @extend_schema(request=ContactsInput, responses={200: ImportOutput, 422: ErrorOutput, **ERRORS},
+                   parameters=[idempotency_key_parameter("the import (its report)")])
     def post(self, request, group_id):
         group = _group_or_404(request, group_id)
         data = ContactsInput(data=request.data)

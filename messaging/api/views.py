@@ -1,40 +1,37 @@
 import uuid
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smsportal.api_schema import ERRORS
-from smsportal.errors import ApplicationError, NotFound
+from smsportal.api_schema import ERRORS, ErrorOutput, idempotency_key_parameter
+from smsportal.errors import NotFound
 
 from ..selectors import message_get
 from ..services import message_send
+from ..services.idempotency import idempotency_key_check
+from .idempotency import IdempotentPostMixin
 from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json, money_json
 
 
-IDEMPOTENCY_KEY_MAX = 200
-
-
-class MessageSendApi(APIView):
+class MessageSendApi(IdempotentPostMixin, APIView):
     """POST /api/v1/messages/ — one text to one or more recipients."""
 
+    idempotency_endpoint = "messages.send"
+
     @extend_schema(
-        request=MessageSendInput, responses={201: SendOutput, 200: SendOutput, **ERRORS},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                     description="The same key returns the first send instead of sending again. At most "
-                                                 "200 characters (400 `invalid_idempotency_key`).")],
+        request=MessageSendInput, responses={201: SendOutput, 200: SendOutput, 422: ErrorOutput, **ERRORS},
+        parameters=[idempotency_key_parameter("the messages (and holds their price)")],
         description="Sends one text to up to 1,000 recipients. Its price is held on the wallet at once "
                     "(402 `insufficient_funds` when it cannot be paid) and charged as each message reaches "
                     "the operator; what never does is released. More than 10 recipients is a bulk send, "
-                    "released within a minute (R-MSG-03).")
+                    "released within a minute (R-MSG-03). With an `Idempotency-Key`, a retry never sends "
+                    "twice (see the header).")
     def post(self, request):
-        key = request.headers.get("Idempotency-Key")
-        if key and len(key) > IDEMPOTENCY_KEY_MAX:
-            # A longer key would be cut to its first 200 characters: two different sends sharing them
-            # would answer with the first one instead of sending.
-            raise ApplicationError(f"Idempotency-Key is at most {IDEMPOTENCY_KEY_MAX} characters ({len(key):,} given).",
-                                   code="invalid_idempotency_key")
+        # Checked (at most 200 printable characters) and made idempotent by IdempotentPostMixin; the
+        # send's batch id is derived from it too, so a send from before keys were stored is found again.
+        key = idempotency_key_check(request.headers.get("Idempotency-Key"))
         data = MessageSendInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = message_send(

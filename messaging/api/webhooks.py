@@ -94,7 +94,9 @@ class WebhookSecretApi(APIView):
     @extend_schema(operation_id="webhook_secret_regenerate", request=None,
                    responses={200: WebhookSecretOutput, **ERRORS},
                    description="Makes a new signing secret and returns it once in `secret`; the old one stops "
-                               "signing at once. Without a webhook yet, makes one with no URL. " + _SIGNING)
+                               "signing at once. Without a webhook yet, makes one with no URL. Retrying is "
+                               "safe without an Idempotency-Key (none is used here: the secret is never stored "
+                               "to be shown again): only the secret of the last answer signs. " + _SIGNING)
     def post(self, request):
         endpoint, raw = webhook_secret_regenerate(client=request.user.client)
         return Response(webhook_json(endpoint, secret=raw))

@@ -168,6 +168,18 @@ def messages_insert(rows: list[tuple]) -> list[Message]:
     return []
 
 
+def _batch_stored(client: Client, batch_id) -> SendResult | None:
+    """The send already stored under this idempotency key, looked for again under a lock on its
+    batch id: of two sends with one key racing past the first look, the second waits here for the
+    first to commit, then finds its messages instead of sending again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"send:{batch_id}"])
+    existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
+    if not existing:
+        return None
+    return SendResult(messages=existing, total_price=sum((m.price for m in existing), Money(0, "UAH")), created=False)
+
+
 def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
                  send_at=None, ttl: int | None = None, callback_url: str | None = None,
                  message_type: str = MessageType.SERVICE) -> SendResult:
@@ -212,6 +224,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                           status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
                           ttl=ttl, is_bulk=is_bulk)
     with transaction.atomic():
+        if idempotency_key and (existing := _batch_stored(client, batch_id)):
+            return existing
         client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
         if prepared.total > 0:
             # Reserved now, captured per message when it reaches the operator, released if it

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smsportal.api import JSONParser
-from smsportal.api_schema import ERRORS
+from smsportal.api_schema import ERRORS, ErrorOutput, idempotency_key_parameter
 
 from ..models import SenderName
 from ..selectors import national_sender_names, sender_names_for_client
@@ -27,7 +27,10 @@ class SenderListCreateApi(APIView):
         national = national_sender_names(client=client)
         return Response({"senders": [sender_json(s, national_names=national) for s in senders]})
 
-    @extend_schema(request=SenderCreateInput, responses={201: SenderOutput, 409: ERRORS[400], **ERRORS},
+    # Idempotency-Key: the view is made idempotent where the API's URLs are put together (smsportal/api_urls.py).
+    @extend_schema(request=SenderCreateInput, responses={201: SenderOutput, 409: ERRORS[400], 422: ErrorOutput,
+                                                         **ERRORS},
+                   parameters=[idempotency_key_parameter("the request (and charges a Viber name's fee)")],
                    description="Requests a sender name; it waits for staff moderation (status pending). A refused "
                                "name answers 400 with code sender_name_invalid and a `reason` (operator, obscene, "
                                "phone_number, short_code, unintelligible, generic, first_name, brand_proof_required, "
