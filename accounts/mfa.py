@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.dispatch import receiver
 from django.shortcuts import redirect
 
+from smsportal import crypto
+
 SESSION_FLAG = "staff_mfa_setup_required"
 
 
@@ -61,7 +63,14 @@ from allauth.mfa.adapter import DefaultMFAAdapter  # noqa: E402
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """Staff cannot turn their authenticator off (MFA is required for staff)."""
+    """Staff cannot turn their authenticator off (MFA is required for staff). TOTP keys and
+    recovery-code seeds are stored encrypted (smsportal.crypto, SMSPORTAL_ENCRYPTION_KEYS)."""
+
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
 
     def can_delete_authenticator(self, authenticator) -> bool:
         from allauth.mfa.models import Authenticator  # noqa: PLC0415
