@@ -59,6 +59,9 @@ Behaviour (what an ESME sees):
   It is accepted from any bound session (smpplib's client only lets RX/TRX send it).
 * ``enquire_link`` -> ``enquire_link_resp``; ``unbind`` -> ``unbind_resp`` then close;
   unknown or unsupported commands -> ``generic_nack`` ESME_RINVCMDID (0x03).
+* ``response_delay`` > 0: every accepted submit is answered that many seconds later (an
+  operator's latency: a window of submits is in flight at once); the record and receipt are
+  made at once.
 * ``disconnect_probability``: per submit, the chance that the socket is closed abruptly
   instead of answering it (no record, no response).
 * ``receipt_ratio`` < 1: that share of the requested receipts is sent, the rest are lost
@@ -404,6 +407,7 @@ class SimulatorConfig:
     receipt_ratio: float = 1.0  # probability a requested receipt is sent (else lost: only query_sm tells)
     seed: Optional[int] = None  # seed of the delivery_ratio / disconnect draws
     state_dir: Optional[str] = None  # keep accepted submits and unacknowledged receipts here across restarts
+    response_delay: float = 0.0  # seconds before a submit_sm_resp goes out (an operator's latency)
 
     def __post_init__(self):
         if self.id_format not in ("hex", "decimal"):
@@ -416,8 +420,8 @@ class SimulatorConfig:
             raise ValueError("receipt_ratio must be within [0, 1]")
         if not 0.0 <= self.disconnect_probability <= 1.0:
             raise ValueError("disconnect_probability must be within [0, 1]")
-        if self.receipt_delay < 0:
-            raise ValueError("receipt_delay must be >= 0")
+        if self.receipt_delay < 0 or self.response_delay < 0:
+            raise ValueError("receipt_delay and response_delay must be >= 0")
         if self.tps < 0 or self.max_binds < 0 or self.max_messages < 1:
             raise ValueError("tps/max_binds must be >= 0 and max_messages >= 1")
 
@@ -1248,7 +1252,10 @@ class SmscSimulator:
             ref = tlvs.get(TLV_USER_MESSAGE_REFERENCE) if tlvs else None
             self._store.add(record, number, ref.hex() if ref is not None else None)
         mid = message_id.encode()
-        if respond:
+        if respond and config.response_delay > 0:
+            self._loop.call_later(config.response_delay, self._respond_late, s,
+                                  _HDR.pack(17 + len(mid), SUBMIT_SM_RESP, ESME_ROK, seq) + mid + b"\x00")
+        elif respond:
             self._send(s, _HDR.pack(17 + len(mid), SUBMIT_SM_RESP, ESME_ROK, seq) + mid + b"\x00")
         else:
             stats["responses_dropped"] += 1
@@ -1260,6 +1267,11 @@ class SmscSimulator:
                 if self._pump_handle is None or record.due < self._pump_when:
                     self._schedule_pump(record.due)
         return True
+
+    def _respond_late(self, s: _Session, pdu: bytes) -> None:
+        if not s.gone:
+            self._send(s, pdu)
+            self._flush()
 
     def _on_deliver_sm_resp(self, s: _Session, status: int, seq: int) -> None:
         item = s.outstanding.pop(seq, None)

@@ -609,3 +609,13 @@ def test_counts_without_state_dir_and_by_user_message_reference(sim, connect):
         control.stop()
     assert counts == {"accepted_total": 2, "duplicates_by_text": 0, "duplicates_by_ref": 1,
                       "receipts_pending": 0, "restarts": 0, "persistent": False}
+
+
+def test_response_delay_answers_submits_late_in_order(make_sim, connect):
+    sim = make_sim(response_delay=0.3)
+    client = connect(sim)
+    started = time.monotonic()
+    first, second = submit(client, registered_delivery=0), submit(client, registered_delivery=0)
+    assert sim.wait_for(lambda: sim.stats["submits"] == 2, 1)  # accepted at once ...
+    assert [read_command(client, "submit_sm_resp").sequence for _ in range(2)] == [first.sequence, second.sequence]
+    assert time.monotonic() - started >= 0.3  # ... answered late

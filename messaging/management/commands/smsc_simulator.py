@@ -32,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=2775)
         parser.add_argument("--receipt-delay", type=float, default=1.0,
                             help="seconds between submit_sm and its receipt (default 1.0)")
+        parser.add_argument("--response-delay", type=float, default=0.0,
+                            help="seconds before each submit_sm_resp, an operator's latency (default 0)")
         parser.add_argument("--delivery-ratio", type=float, default=1.0,
                             help="probability of DELIVRD, else UNDELIV (default 1.0)")
         parser.add_argument("--tps", type=int, default=0,
@@ -74,6 +76,7 @@ class Command(BaseCommand):
                 host=options["host"],
                 port=options["port"],
                 receipt_delay=options["receipt_delay"],
+                response_delay=options["response_delay"],
                 delivery_ratio=options["delivery_ratio"],
                 tps=options["tps"],
                 system_id=options["system_id"],
