@@ -1,4 +1,5 @@
 from accounts.models import Client
+from smsportal.cache import VersionedCache, Versions
 
 from .models import OptOut
 
@@ -6,3 +7,14 @@ from .models import OptOut
 def opted_out_phones(*, client: Client) -> set[str]:
     """Phones that asked this client to stop (R-CMP-05): nothing more goes to them."""
     return set(OptOut.objects.filter(client=client).values_list("phone", flat=True))
+
+
+_OPTED_OUT = VersionedCache(maxsize=1024)
+
+
+def opted_out_phones_cached(*, client: Client, versions: Versions | None = None) -> frozenset[str]:
+    """`opted_out_phones` from the process's cache: loaded again when the client's "optouts"
+    counter moved (any opt-out of the client added, changed or removed; smsportal.cache)."""
+    versions = versions or Versions(client.pk)
+    return _OPTED_OUT.get(versions.key("optouts", per_client=True),
+                          lambda: frozenset(opted_out_phones(client=client)))

@@ -10,6 +10,8 @@ routing and pricing both use its answer.
 """
 from dataclasses import dataclass, replace
 
+from smsportal.cache import VersionedCache, Versions
+
 from .exceptions import NoRoute
 from .models import OperatorPrefix, Route
 from .phones import Recipient
@@ -56,6 +58,14 @@ class Router:
         self._op_lengths = sorted({len(p) for p in self._operators}, reverse=True)
         self._op_cache: dict[str, str | None] = {}
 
+    @classmethod
+    def cached(cls, versions: Versions | None = None) -> "Router":
+        """The process's router for the routes and operator prefixes as they are now: loaded again
+        only when the "routes" counter moved (a route or prefix changed; smsportal.cache). Its
+        answers depend only on those rows, so it is shared by every send of the process."""
+        versions = versions or Versions()
+        return _ROUTERS.get(versions.key("routes"), cls)
+
     def recognize(self, recipient: Recipient) -> Recipient:
         """The recipient with its operator from the prefix table when a prefix there matches."""
         if not self._operators:
@@ -97,3 +107,6 @@ class Router:
                 continue
             return rule.route
         raise NoRoute(f"No SMS route serves {recipient.phone}; please contact support.")
+
+
+_ROUTERS = VersionedCache(maxsize=4)

@@ -1,5 +1,8 @@
 """Reads of the senders app (other apps call these, never the models directly)."""
+from dataclasses import dataclass
+
 from accounts.models import Client
+from smsportal.cache import VersionedCache, Versions
 
 from .models import Channel, NationalRegistration, SenderName
 
@@ -8,6 +11,35 @@ def approved_sender_get(*, client: Client, name: str, channel: str = Channel.SMS
     """The client's approved sender with this exact name, or None (only approved names send)."""
     return SenderName.objects.filter(client=client, name=name, channel=channel,
                                      status=SenderName.Status.APPROVED).first()
+
+
+_SENDERS = VersionedCache(maxsize=4096)
+
+
+@dataclass(frozen=True)
+class SenderRights:
+    """A client's approved SMS names and which of them are national with which operator, as
+    `approved_sender_get` and `sender_class` answer them, loaded once per change of the client's
+    names or registrations (its "senders" counter, smsportal.cache)."""
+
+    approved: frozenset[str]
+    national: frozenset[tuple[str, str]]  # (name, operator)
+
+    def sender_class(self, name: str, operator: str | None = None) -> str:
+        if operator:
+            return "national" if (name, operator) in self.national else "international"
+        return "national" if any(n == name for n, _ in self.national) else "international"
+
+
+def sender_rights(*, client: Client, versions: Versions | None = None) -> SenderRights:
+    versions = versions or Versions(client.pk)
+
+    def load():
+        approved = SenderName.objects.filter(client=client, channel=Channel.SMS, status=SenderName.Status.APPROVED)
+        return SenderRights(approved=frozenset(approved.values_list("name", flat=True)),
+                            national=frozenset(_national_registrations(client).values_list("sender__name", "operator")))
+
+    return _SENDERS.get(versions.key("senders", per_client=True), load)
 
 
 def sender_names_for_client(*, client: Client, channel: str | None = None):

@@ -22,6 +22,7 @@ from djmoney.money import Money
 from phonenumbers import carrier, geocoder
 
 from accounts.models import Client
+from smsportal.cache import VersionedCache, Versions
 
 from ..exceptions import NoPrice, NoTariff
 from ..models import Channel, GracePeriod, MessageType, SenderClass, Tariff, TariffPrice, UaOperator
@@ -64,12 +65,19 @@ def price_operator(country: str, operator: str) -> str:
 
 
 def _best_lines(*, tariff: Tariff, channel: str, steps, country: str, operator: str, message_type: str,
-                sender_class: str) -> dict[int, TariffPrice]:
-    """The most specific matching line of each step (one query)."""
-    lines = TariffPrice.objects.filter(
-        Q(country=country) | Q(country=""), Q(operator=operator) | Q(operator=""),
-        Q(message_type=message_type) | Q(message_type=""), Q(sender_class=sender_class) | Q(sender_class=""),
-        tariff=tariff, channel=channel, step__in=set(steps))
+                sender_class: str, lines: list[TariffPrice] | None = None) -> dict[int, TariffPrice]:
+    """The most specific matching line of each step (one query; none with `lines`, every line of
+    `tariff` in the model's order, which the query's result keeps, so ties resolve alike)."""
+    if lines is None:
+        lines = TariffPrice.objects.filter(
+            Q(country=country) | Q(country=""), Q(operator=operator) | Q(operator=""),
+            Q(message_type=message_type) | Q(message_type=""), Q(sender_class=sender_class) | Q(sender_class=""),
+            tariff=tariff, channel=channel, step__in=set(steps))
+    else:
+        steps = set(steps)
+        lines = [line for line in lines if line.channel == channel and line.step in steps
+                 and line.country in (country, "") and line.operator in (operator, "")
+                 and line.message_type in (message_type, "") and line.sender_class in (sender_class, "")]
     best: dict[int, TariffPrice] = {}
     for line in lines:
         if line.step not in best or line.specificity > best[line.step].specificity:
@@ -96,14 +104,16 @@ def grace_periods_active(*, client: Client, at=None) -> list[GracePeriod]:
 
 def unit_price(*, client: Client | None, channel: str, tariff: Tariff, country: str = "", operator: str = "",
                message_type: str = MessageType.SERVICE, sender_class: str = "", at=None,
-               grace: list[GracePeriod] | None = None) -> UnitPrice:
-    """The lowest of the regular price and the prices of the client's active grace periods."""
+               grace: list[GracePeriod] | None = None, lines: list[TariffPrice] | None = None) -> UnitPrice:
+    """The lowest of the regular price and the prices of the client's active grace periods.
+    `grace` and `lines` (every line of `tariff`) may come from a `PriceContext`."""
     if grace is None:
         grace = grace_periods_active(client=client, at=at) if client is not None else []
     steps = {1} | {g.step for g in grace}
     best = _best_lines(tariff=tariff, channel=channel, steps=steps, country=country,
                        operator=price_operator(country, operator) if channel == Channel.SMS else "",
-                       message_type=message_type, sender_class=sender_class if channel == Channel.SMS else "")
+                       message_type=message_type, sender_class=sender_class if channel == Channel.SMS else "",
+                       lines=lines)
     if 1 in best:
         regular = best[1].price.amount
     elif channel == Channel.SMS:
@@ -121,18 +131,62 @@ def unit_price(*, client: Client | None, channel: str, tariff: Tariff, country: 
 def sms_price(*, client: Client, recipient: str, segments: int, tariff: Tariff | None = None,
               country: str | None = None, operator: str | None = None,
               message_type: str = MessageType.SERVICE, sender_class: str = SenderClass.INTERNATIONAL,
-              at=None) -> Money:
+              at=None, context: "PriceContext | None" = None) -> Money:
     """The price of one SMS: segments × the client's per-segment price for its destination
     (Ukrainian operator or country), message type and sender-name class; exact to 0.0001 UAH.
-    `country`/`operator` (from the parsed recipient) skip re-parsing the phone."""
+    `country`/`operator` (from the parsed recipient) skip re-parsing the phone. `context`
+    (`price_context`, for now) prices without queries."""
+    if context is not None:
+        tariff, at = context.tariff, context.at
     tariff = tariff or tariff_current(at)
     if country is None:
         country, parsed_operator = destination_of(recipient)
         operator = parsed_operator if operator is None else operator
     unit = unit_price(client=client, channel=Channel.SMS, tariff=tariff, country=country, operator=operator or "",
-                      message_type=message_type, sender_class=sender_class, at=at)
+                      message_type=message_type, sender_class=sender_class, at=at,
+                      grace=context.grace if context is not None else None,
+                      lines=context.lines if context is not None else None)
     amount = (unit.amount * segments).quantize(PRICE_QUANT, rounding=ROUND_HALF_UP)
     return Money(amount, "UAH")
+
+
+# --- what prices a send, from the per-process caches ---------------------------------------------
+# Price lists and their lines change only with a bumped "prices" counter, a client's grace periods
+# only with its "grace" counter (smsportal.cache: triggers of billing migration 0008), so what was
+# loaded under the counters read for this send is what the database holds now. Which list is in
+# force and which periods are active depend on the time: that is decided per send, from the rows.
+_TARIFFS = VersionedCache(maxsize=8)
+_LINES = VersionedCache(maxsize=32)
+_GRACE = VersionedCache(maxsize=4096)
+
+
+@dataclass
+class PriceContext:
+    """The price list in force at `at`, all its lines, and the client's grace periods active at `at`."""
+
+    at: datetime
+    tariff: Tariff
+    lines: list[TariffPrice]
+    grace: list[GracePeriod]
+
+
+def price_context(*, client: Client, versions: Versions | None = None) -> PriceContext:
+    """What `sms_price(context=...)` needs to price a client's SMS now, as `tariff_current`,
+    `_best_lines` and `grace_periods_active` would read it. Raises NoTariff."""
+    versions = versions or Versions(client.pk)
+    at = timezone.now()
+    key = versions.key("prices")
+    tariffs = _TARIFFS.get(key, lambda: list(Tariff.objects.order_by("-valid_from", "-id")))
+    tariff = next((t for t in tariffs if t.valid_from <= at), None)  # tariff_current(at)
+    if tariff is None:
+        raise NoTariff()
+    lines = _LINES.get(key and (key, tariff.pk), lambda: list(TariffPrice.objects.filter(tariff=tariff)))
+    # Every period that can be active from now on (with a day's margin for the clock), in the
+    # order grace_periods_active gives; the ones active at `at` are picked below.
+    periods = _GRACE.get(versions.key("grace", per_client=True), lambda: list(
+        GracePeriod.objects.filter(wallet__client=client, ends_at__gt=at - timedelta(days=1)).order_by("ends_at", "id")))
+    return PriceContext(at=at, tariff=tariff, lines=lines,
+                        grace=[g for g in periods if g.starts_at <= at < g.ends_at])
 
 
 @dataclass

@@ -13,10 +13,11 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from billing.formatting import money_plain
-from billing.services import sms_price, tariff_current
-from compliance.selectors import opted_out_phones
+from billing.services import price_context, sms_price
+from compliance.selectors import opted_out_phones_cached
 from compliance.services import message_type_check
-from senders.selectors import sender_class
+from senders.selectors import sender_rights
+from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
 
 from .. import segments
@@ -80,19 +81,23 @@ def _check_parts(seg: segments.Segmentation) -> None:
 
 
 def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str = "",
-                 message_type: str = MessageType.SERVICE) -> Prepared:
+                 message_type: str = MessageType.SERVICE, versions: Versions | None = None) -> Prepared:
     """`rows` yields phones (str) or dicts with a `phone` key and variables. `progress(n)` is
     called every 10,000 rows. `sender` prices each row as from a national or an international
     name with its operator (R-BILL-07); without it, every row is priced as international.
     `message_type` (service or advertising) is priced for every row (R-BILL-07); whether the
-    client may send it is the caller's check (compliance.services.message_type_check)."""
+    client may send it is the caller's check (compliance.services.message_type_check).
+    Price lists, routes, sender names, opt-outs and grace periods come from the process's caches
+    as they are now (`versions`: the counters read once for this send; smsportal.cache)."""
     message_type = message_type_check_value(message_type)
     has_vars = bool(_VARIABLE.search(text))
     if not has_vars:
         check_text(text)
-    tariff = tariff_current()
-    router = Router()
-    blocked = opted_out_phones(client=client)
+    versions = versions or Versions(client.pk)
+    pricing = price_context(client=client, versions=versions)
+    router = Router.cached(versions)
+    blocked = opted_out_phones_cached(client=client, versions=versions)
+    rights = sender_rights(client=client, versions=versions) if sender else None
     seg_cache: dict[str, segments.Segmentation] = {}
     price_cache: dict[tuple, Decimal] = {}
     class_cache: dict[str, str] = {}  # operator → national / international, for `sender`
@@ -143,12 +148,12 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
         price = price_cache.get(key)
         if price is None:
             if parsed.operator not in class_cache:
-                class_cache[parsed.operator] = (sender_class(client, sender, parsed.operator or None)
+                class_cache[parsed.operator] = (rights.sender_class(sender, parsed.operator or None)
                                                 if sender and parsed.country == "UA" and parsed.operator
                                                 else "international")
             price = price_cache[key] = sms_price(client=client, recipient=parsed.phone, segments=seg.count,
-                                                 tariff=tariff, country=parsed.country, operator=parsed.operator,
-                                                 message_type=message_type,
+                                                 country=parsed.country, operator=parsed.operator,
+                                                 message_type=message_type, context=pricing,
                                                  sender_class=class_cache[parsed.operator]).amount
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
         out.total += price

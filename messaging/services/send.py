@@ -21,8 +21,10 @@ from accounts.models import Client
 from accounts.services import client_assert_can_send, client_lock_for_send
 from billing.services import wallet_hold
 from compliance.services import message_type_check
-from senders.selectors import approved_sender_get
+from senders.selectors import sender_rights
 from senders.services import SenderNotApproved
+from smsportal.cache import Versions
+from smsportal.db import commit_without_waiting_for_disk
 
 from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
 from ..models import Message, MessageType
@@ -69,9 +71,9 @@ def ttl_check(ttl) -> int:
     return ttl
 
 
-def sender_check(*, client: Client, sender: str) -> None:
+def sender_check(*, client: Client, sender: str, versions: Versions | None = None) -> None:
     client_assert_can_send(client)
-    if not approved_sender_get(client=client, name=sender or ""):
+    if (sender or "") not in sender_rights(client=client, versions=versions).approved:
         raise SenderNotApproved(f"'{sender}' is not an approved sender name of this account.")
 
 
@@ -196,7 +198,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
             return SendResult(messages=existing, total_price=total, created=False)
     else:
         batch_id = uuid.uuid4()
-    sender_check(client=client, sender=sender)
+    versions = Versions(client.pk)  # for the cached price lists, routes, names… (smsportal.cache)
+    sender_check(client=client, sender=sender, versions=versions)
     message_type = message_type_check_value(message_type)
     message_type_check(client=client, message_type=message_type)
     check_text(text)
@@ -210,7 +213,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         raise TooManyRecipients(
             f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given); "
             "use a campaign for more.")
-    prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type)
+    prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type,
+                            versions=versions)
     if prepared.invalid:
         shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
         more = " …" if len(prepared.invalid) > 5 else ""
@@ -226,12 +230,10 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     with transaction.atomic():
         if idempotency_key and (existing := _batch_stored(client, batch_id)):
             return existing
+        # The wallet row is this client's hot spot (every send of the client locks it until its
+        # commit): the hold comes last, and the commit does not keep it locked through a disk flush.
+        commit_without_waiting_for_disk()
         client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
-        if prepared.total > 0:
-            # Reserved now, captured per message when it reaches the operator, released if it
-            # never does (messaging.services.money).
-            wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
-                        description=f"Send from {sender}: {len(prepared.rows)} SMS")
         messages = _instances(rows)
         for m in messages:
             m.callback_url = callback_url
@@ -239,6 +241,11 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         if not scheduled:
             for route_id in sorted({r.route.pk for r in prepared.rows}):
                 connector_wake(route_id)
+        if prepared.total > 0:
+            # Reserved now, captured per message when it reaches the operator, released if it
+            # never does (messaging.services.money).
+            wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
+                        description=f"Send from {sender}: {len(prepared.rows)} SMS")
     log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
     return SendResult(messages=messages, total_price=prepared.total_money)
 
