@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "smsportal.health.ProbeMiddleware",  # /healthz and /metrics, before the host check and HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,6 +292,14 @@ SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
 SMSPORTAL_SYSTEM_SENDER = env.str("SMSPORTAL_SYSTEM_SENDER", default="smsportal")
 # How long the connector waits between database checks when nothing woke it.
 SMSPORTAL_CONNECTOR_IDLE_POLL = env.float("SMSPORTAL_CONNECTOR_IDLE_POLL", default=1.0)
+# Each connector writes its binds' state this often (messaging.services.binds); a bind whose row is
+# older than the stale limit counts as down (/healthz, /metrics).
+SMSPORTAL_BIND_HEARTBEAT_SECONDS = env.float("SMSPORTAL_BIND_HEARTBEAT_SECONDS", default=5.0)
+SMSPORTAL_BIND_STALE_SECONDS = env.float("SMSPORTAL_BIND_STALE_SECONDS", default=20.0)
+# /healthz fails when the oldest unmatched delivery receipt is older than this (seconds).
+SMSPORTAL_HEALTH_MAX_RECEIPT_LAG = env.float("SMSPORTAL_HEALTH_MAX_RECEIPT_LAG", default=300.0)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; empty = /metrics is off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A part refused with a temporary error is retried after base × 2^(attempts-1) seconds, jittered,
 # at most the max, until its lifetime (R-MSG-01) ends.
 SMSPORTAL_RETRY_BASE_SECONDS = env.float("SMSPORTAL_RETRY_BASE_SECONDS", default=10.0)
@@ -316,11 +325,20 @@ SMSPORTAL_REDIS_URL = env.str("SMSPORTAL_REDIS_URL",
 BILLING_PAYMENT_CALLBACK_SECRET = env.str("BILLING_PAYMENT_CALLBACK_SECRET", default="")
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
+# LOG_FORMAT=json: one JSON object per line (smsportal.logs), for production log collectors.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+                   "json": {"()": "smsportal.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"smsportal": {"level": env.str("SMSPORTAL_LOG_LEVEL", default="INFO"), "propagate": True}},
 }
+if LOG_FORMAT == "json":
+    # The Celery worker and beat log through this configuration (JSON) instead of their own text.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+    LOGGING["loggers"]["celery"] = {"level": "INFO", "propagate": True}

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
+from smsportal import health, metrics
 from smsportal.errors import NotFound
 
 admin.site.site_header = "smsportal staff"
@@ -28,6 +29,9 @@ def api_not_found(request, *args, **kwargs):
 _public = {"authentication_classes": [], "permission_classes": []}
 
 urlpatterns = [
+    # Served first by smsportal.health.ProbeMiddleware (no host check, no HTTPS redirect); named here.
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"),

@@ -88,6 +88,7 @@ from django.utils import timezone
 from messaging import segments
 from messaging.models import Route
 from messaging.services import NOTIFY_CHANNEL
+from messaging.services.binds import heartbeat_run
 from messaging.services.dispatch import (
     GENERIC_NACK,
     IN_DOUBT_AFTER,
@@ -395,10 +396,16 @@ class Connector:
                        for i, b in enumerate(self.binds)]
             for t in threads:
                 t.start()
+            beat_done = threading.Event()
+            beat = threading.Thread(target=heartbeat_run, args=(self, beat_done), name=f"heartbeat-{route.name}",
+                                    daemon=True)
+            beat.start()
             self.started.set()
             while any(t.is_alive() for t in threads):
                 for t in threads:
                     t.join(timeout=0.5)
+            beat_done.set()
+            beat.join(timeout=10)
         finally:
             self.started.set()
             if self._lock_conn is not None:
@@ -447,6 +454,15 @@ class _Bind:
         self.stats = {"submitted": 0, "receipts": 0, "throttled": 0, "failed": 0, "retried": 0, "inbound": 0,
                       "binds": 0, "in_doubt": 0, "queries": 0, "query_checks": 0, "claims": 0, "claimed": 0,
                       "bind_refused": 0, "cycles": 0}
+        self.bound_since = None  # when the current session bound; None while down (the heartbeat)
+        self.window = 0
+        self.inflight: dict = {}
+
+    def heartbeat(self) -> dict:
+        """This bind's state for its heartbeat row (read from the heartbeat thread)."""
+        return {"bind": self.index, "bound_since": self.bound_since, "window_in_use": len(self.inflight),
+                "window_size": self.window, "submitted": self.stats["submitted"],
+                "throttled": self.stats["throttled"]}
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -548,6 +564,7 @@ class _Bind:
                 link.open()
             self.stats["binds"] += 1
             self.bound_at = time.monotonic()
+            self.bound_since = timezone.now()
             log.info("route %s bind %s: bound to %s:%s as %s (%s)", route.name, self.index, route.host, route.port,
                      route.system_id, "+".join(link.kind for link in self.links))
             self.wake = _Wakeup(route.pk)
@@ -556,6 +573,7 @@ class _Bind:
             finally:
                 self.wake.close()
         finally:
+            self.bound_since = None
             self.bound_for = time.monotonic() - getattr(self, "bound_at", time.monotonic())
             self._teardown()
 
