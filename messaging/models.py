@@ -4,6 +4,7 @@ from django.db import models
 from djmoney.models.fields import MoneyField
 
 from accounts.models import Client
+from smsportal.fields import EncryptedCharField
 
 from .status import Status
 
@@ -338,13 +339,14 @@ class InboundPart(models.Model):
 class WebhookEndpoint(models.Model):
     """Where a client wants its delivery-status webhooks, and the secret they are signed with.
 
-    The secret is kept as it is (it signs every POST: HMAC needs it); it is shown to the client
-    once, when it is made, and can be regenerated. An empty `url` turns the client's webhooks off
-    (a per-send `callback_url` still gets them: the secret is what matters)."""
+    The secret is stored encrypted (SMSPORTAL_ENCRYPTION_KEYS, smsportal.crypto) and is plain in
+    Python: it signs every POST (HMAC needs it). It is shown to the client once, when it is made,
+    and can be regenerated. An empty `url` turns the client's webhooks off (a per-send
+    `callback_url` still gets them: the secret is what matters)."""
 
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="webhook")
     url = models.CharField("webhook URL", max_length=500, blank=True)  # checked by webhook_url_check
-    secret = models.CharField(max_length=80)
+    secret = EncryptedCharField(max_length=255)  # a 49-character secret is a 164-character token
     submitted_events = models.BooleanField(default=False,
                                            help_text="Also send an event when a message reaches the operator.")
     secret_created_at = models.DateTimeField(null=True, blank=True)

@@ -96,6 +96,44 @@ def test_secret_made_once_and_regenerated(client_account):
     assert new != raw and WebhookEndpoint.objects.get(client=client_account).secret == new
 
 
+def _stored_secret(endpoint) -> str:
+    with connection.cursor() as cur:
+        cur.execute("SELECT secret FROM messaging_webhookendpoint WHERE id = %s", [endpoint.pk])
+        return cur.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_secret_is_stored_encrypted_and_read_in_clear(client_account):
+    from smsportal import crypto  # noqa: PLC0415
+
+    endpoint, raw = webhook_endpoint_set(client=client_account, url="http://127.0.0.1:9/a")
+    stored = _stored_secret(endpoint)
+    assert raw not in stored and crypto.is_encrypted(stored) and crypto.decrypt(stored) == raw
+    assert WebhookEndpoint.objects.values_list("secret", flat=True).get(pk=endpoint.pk) == raw  # what signs
+    _, new = webhook_secret_regenerate(client=client_account)
+    assert crypto.decrypt(_stored_secret(endpoint)) == new
+
+
+@pytest.mark.django_db
+def test_migration_encrypts_existing_secrets_and_reverses(client_account):
+    import importlib  # noqa: PLC0415
+
+    from smsportal import crypto  # noqa: PLC0415
+
+    migration = importlib.import_module("messaging.migrations.0016_webhook_secret_encrypted")
+    endpoint, raw = webhook_endpoint_set(client=client_account, url="http://127.0.0.1:9/a")
+    with connection.cursor() as cur:  # as a row saved before secrets were encrypted
+        cur.execute("UPDATE messaging_webhookendpoint SET secret = %s WHERE id = %s", ["whsec_old", endpoint.pk])
+    with connection.schema_editor(atomic=False) as editor:
+        migration.encrypt_all(None, editor)
+        assert crypto.decrypt(_stored_secret(endpoint)) == "whsec_old"
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_old"
+        migration.encrypt_all(None, editor)  # again: nothing is encrypted twice
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_old"
+        migration.decrypt_all(None, editor)
+        assert _stored_secret(endpoint) == "whsec_old"
+
+
 # --- writing events ---------------------------------------------------------------------------
 
 @pytest.mark.django_db
