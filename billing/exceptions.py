@@ -47,6 +47,22 @@ class HoldError(BillingError):
     status = 409
 
 
+class HoldShort(HoldError):
+    """Captures asked for more than their holds still reserve: refused, nothing of the batch
+    applied (billing never caps a capture). `shorts`: one `Shortfall` per refused capture. The
+    caller records what happened (the messages did reach the operator), stops those holds
+    (`billing.services.holds.hold_stop`: loud, audited) and settles the rest of its batch again
+    without them."""
+
+    code = "hold_short"
+
+    def __init__(self, shorts):
+        self.shorts = list(shorts)
+        listed = "; ".join(f"capture {s.move.key}: {s.move.amount} UAH asked, hold '{s.move.source_key}' reserves "
+                           f"{s.reserved}" for s in self.shorts[:5])
+        super().__init__(f"Capture beyond its hold refused ({len(self.shorts)}): {listed}")
+
+
 class InvoiceNotFound(BillingError):
     code = "invoice_not_found"
     status = 404

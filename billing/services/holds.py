@@ -25,6 +25,7 @@ import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..exceptions import HoldShort
 from ..models import LedgerEntry, Wallet
 
 log = logging.getLogger("smsportal.billing")
@@ -46,6 +47,14 @@ class HoldMove:
     key: str
     description: str = ""
     details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A capture refused because its hold reserves less than it asks (`HoldShort`)."""
+
+    move: HoldMove
+    reserved: Decimal  # what the hold still reserved when the capture was refused
 
 
 @dataclass(slots=True)
@@ -95,8 +104,10 @@ def holds_settle(*, moves) -> int:
     """Applies `moves` (HoldMove) in one transaction; returns how many entries it wrote.
 
     - capture: the balance and the held amount go down; the bonus pays first. Never more than
-      the hold still reserves (a larger amount is capped and logged: it cannot happen when the
-      messages' prices add up to their hold).
+      the hold still reserves: a capture that asks more raises `HoldShort` (after this function's
+      transaction block ends cleanly, with nothing of the batch written), never a silent cap. It
+      cannot happen while the messages' prices add up to their hold; the caller stops the hold
+      (`hold_stop`) and settles the rest of the batch again.
     - release: the held amount goes down by at most what the hold still reserves.
     - refund: credits back at most what was paid through the hold and not refunded yet; the
       part of it the bonus paid goes back to the bonus (R-BILL-05: never refundable cash).
@@ -113,7 +124,7 @@ def holds_settle(*, moves) -> int:
     # nothing: an error here aborts the whole flush anyway.
     with transaction.atomic(savepoint=False):
         wallets, done, sources = _load_pg(client_ids, keys, source_keys, refunds=refunds)
-        entries = []
+        entries, shorts = [], []
         for m in sorted(moves, key=lambda m: (wallets[m.client_id].id if m.client_id in wallets else 0, m.key)):
             wallet = wallets.get(m.client_id)
             if wallet is None or (wallet.id, m.key) in done:
@@ -124,10 +135,13 @@ def holds_settle(*, moves) -> int:
                 log.warning("%s of %s UAH for client %s: no hold or charge '%s'; skipped", m.kind, m.amount,
                             m.client_id, m.source_key)
                 continue
+            if m.kind == Kind.CAPTURE and src.kind == Kind.HOLD and m.amount > src.held:
+                shorts.append(Shortfall(m, src.held))
+                continue
             entry = _move(wallet, src, m)
             if entry is not None:
                 entries.append(entry)
-        if entries:
+        if entries and not shorts:
             now = timezone.now()
             changed = [w for w in wallets.values() if w.changed]
             for w in changed:
@@ -136,7 +150,40 @@ def holds_settle(*, moves) -> int:
                 elif w.balance >= 0:
                     w.negative_since = None
             _write_pg(entries, changed, now)
+    if shorts:
+        # Raised outside the block above: it ends without an error, so the caller's transaction
+        # (the connector's flush) stays usable; nothing was written, the wallets stay locked.
+        raise HoldShort(shorts)
     return len(entries)
+
+
+def hold_stop(*, shortfall: Shortfall) -> Decimal:
+    """A hold found short (`HoldShort`): no more is charged on it. What it still reserves is
+    released (once per hold), and the shortfall is made loud: a CRITICAL log line and an audit
+    event `billing.hold.short` staff see in the admin, with the capture refused, what it asked, what
+    the hold reserved and the messages it was for (they reached the operator uncharged: staff
+    decide what to bill). Every later capture on the hold asks more than its 0 and comes back
+    here, recorded the same way. Returns what was released."""
+    from accounts.models import Client  # noqa: PLC0415 (accounts sits below billing)
+    from accounts.services import audit_record  # noqa: PLC0415
+
+    m = shortfall.move
+    log.critical("hold '%s' of client %s is short: capture %s asks %s UAH, the hold reserves %s; the capture is "
+                 "refused and the hold stopped", m.source_key, m.client_id, m.key, m.amount, shortfall.reserved)
+    released = ZERO
+    with transaction.atomic():
+        if shortfall.reserved > 0:
+            stop = HoldMove(client_id=m.client_id, kind=Kind.RELEASE, source_key=m.source_key,
+                            amount=shortfall.reserved, key=f"hold-stop:{m.source_key}",
+                            description="Hold stopped: its captures asked more than it reserved")
+            if holds_settle(moves=[stop]):
+                released = -LedgerEntry.objects.get(wallet__client_id=m.client_id,
+                                                    idempotency_key=stop.key).held_delta.amount
+        audit_record(code="billing.hold.short", client=Client.objects.filter(pk=m.client_id).first(),
+                     target=m.source_key,
+                     details={"capture": m.key, "asked": str(m.amount), "reserved": str(shortfall.reserved),
+                              "released": str(released), "uncharged": str(m.amount), **m.details})
+    return released
 
 
 def holds_release_rest(*, holds, reason: str, code: str = "billing.hold.released_stale") -> Decimal:
@@ -173,9 +220,7 @@ def _move(wallet: _Wallet, src: _Source, m: HoldMove) -> _Entry | None:
     if kind == Kind.CAPTURE:
         if not is_hold:
             return None  # charged outright at accept: already paid
-        take = min(m.amount, src.held)
-        if take < m.amount:
-            log.error("capture %s: %s UAH asked, hold '%s' reserves only %s", m.key, m.amount, m.source_key, src.held)
+        take = m.amount  # holds_settle refused it beforehand if the hold reserves less
         amount, held = -take, -take
         bonus = -min(max(wallet.bonus, ZERO), take)
         src.held -= take

@@ -15,6 +15,12 @@ A send reserves its price at accept: one hold per request (`send:<batch>`) or pe
 Every batch is one `billing.services.holds_settle` call: one entry per hold, its idempotency key
 made from the ids of the messages it settles, so a retried flush or receipt batch never moves
 money twice.
+
+A capture its hold cannot cover (the messages' prices add up to more than was reserved: a bug,
+never a normal case) is refused by billing (`HoldShort`). The status change stands (the
+operator did accept those messages: a connector's flush must neither fail nor lose its SMSC
+results over money); billing stops that hold, loudly (`hold_stop`: CRITICAL log, audit
+`billing.hold.short`), and the rest of the batch settles as usual.
 """
 import hashlib
 import uuid
@@ -24,9 +30,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Client
+from billing.exceptions import HoldShort
 from billing.models import LedgerEntry
 from billing.selectors import holds_open
 from billing.services import HoldMove, holds_release_rest, holds_settle
+from billing.services.holds import hold_stop
 
 from ..models import Campaign, Message
 from ..status import Status
@@ -64,10 +72,21 @@ def _moves(kind: str, rows, label: str) -> list[HoldMove]:
             for (client_id, key), (ids, total) in sorted(groups.items())]
 
 
+def _settle(moves: list[HoldMove]) -> None:
+    """holds_settle, with captures beyond their hold stopped instead of failing the batch."""
+    try:
+        holds_settle(moves=moves)
+    except HoldShort as exc:
+        refused = {s.move.key for s in exc.shorts}
+        for shortfall in exc.shorts:
+            hold_stop(shortfall=shortfall)
+        holds_settle(moves=[m for m in moves if m.key not in refused])
+
+
 def messages_capture(rows) -> None:
     """Captures the price of messages that just became SUBMITTED: rows of (message id, client id,
     batch id, campaign id, price), as the connector's flush returns them."""
-    holds_settle(moves=_moves(Kind.CAPTURE, rows, "sent"))
+    _settle(_moves(Kind.CAPTURE, rows, "sent"))
 
 
 def messages_settle(moving, *, new: str, refund: bool) -> None:
@@ -91,9 +110,9 @@ def messages_settle(moving, *, new: str, refund: bool) -> None:
         elif old == Status.SUBMITTED and (refund or unpaid):
             refunds.append(row)
     why = " (pays for delivered only)" if new in NOT_DELIVERED else ""
-    holds_settle(moves=_moves(Kind.CAPTURE, captures, "sent")
-                 + _moves(Kind.RELEASE, releases, f"{new}, not charged{why}")
-                 + _moves(Kind.REFUND, refunds, f"{new}, refunded{why}"))
+    _settle(_moves(Kind.CAPTURE, captures, "sent")
+            + _moves(Kind.RELEASE, releases, f"{new}, not charged{why}")
+            + _moves(Kind.REFUND, refunds, f"{new}, refunded{why}"))
 
 
 # A hold younger than this is left alone by the safety net (its send may still be settling).

@@ -226,3 +226,11 @@ def test_keys_are_purged_after_their_retention(api):
     IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - RETENTION - timedelta(minutes=1))
     assert idempotency_keys_purge() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db
+def test_idempotency_keys_purge_job_is_declared_for_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    job = PeriodicTask.objects.get(task="messaging.idempotency_keys_purge")
+    assert job.enabled and job.crontab.hour == "3"
