@@ -8,6 +8,7 @@ from functools import wraps
 
 from allauth.account.signals import user_logged_in
 from django.contrib import messages
+from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import redirect
 
@@ -57,6 +58,33 @@ def admin_view_gate(admin_view):
         return gate
 
     return wrapped
+
+
+# The secret values in allauth.mfa's Authenticator.data, by type (65.x); the adapter encrypts them.
+ENCRYPTED_DATA = {"totp": ("secret",), "recovery_codes": ("seed", "migrated_codes")}
+
+
+def mfa_secrets_reencrypt() -> int:
+    """Stores every TOTP key and recovery-code seed again under the first of
+    SMSPORTAL_ENCRYPTION_KEYS (after a key rotation, `manage.py secrets_reencrypt`). Returns how
+    many authenticators were rewritten."""
+    from allauth.mfa.models import Authenticator  # noqa: PLC0415 (models: not at app loading)
+
+    done = 0
+    for pk in Authenticator.objects.filter(type__in=list(ENCRYPTED_DATA)).order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            auth = Authenticator.objects.select_for_update().filter(pk=pk).first()
+            if auth is None:
+                continue
+            for name in ENCRYPTED_DATA[auth.type]:
+                value = auth.data.get(name)
+                if isinstance(value, str):
+                    auth.data[name] = crypto.reencrypt(value)
+                elif isinstance(value, list):
+                    auth.data[name] = [crypto.reencrypt(v) if isinstance(v, str) else v for v in value]
+            auth.save(update_fields=["data"])
+            done += 1
+    return done
 
 
 from allauth.mfa.adapter import DefaultMFAAdapter  # noqa: E402

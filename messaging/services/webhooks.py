@@ -178,6 +178,19 @@ def webhook_secret_regenerate(*, client: Client, actor=None) -> tuple[WebhookEnd
     return endpoint, raw
 
 
+def webhook_secrets_reencrypt() -> int:
+    """Stores every signing secret again under the first of SMSPORTAL_ENCRYPTION_KEYS (after a
+    key rotation, `manage.py secrets_reencrypt`). Returns how many endpoints were rewritten."""
+    done = 0
+    for pk in WebhookEndpoint.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=pk).first()
+            if endpoint is not None:
+                endpoint.save(update_fields=["secret"])  # the field encrypts under the first key
+                done += 1
+    return done
+
+
 def webhook_endpoint_delete(*, client: Client, actor=None) -> None:
     """Removes the client's webhook URL and signing secret (WebhookNotConfigured, 404, when there
     is none). Events still waiting fail at their next attempt: nothing can sign them any more; a

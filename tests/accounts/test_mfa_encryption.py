@@ -75,3 +75,24 @@ def test_a_rotated_key_still_opens_secrets_stored_under_the_old_one(settings):
             == secret.encode()
     with override_settings(SMSPORTAL_ENCRYPTION_KEYS=[new]), pytest.raises(crypto.InvalidToken):
         crypto.decrypt(stored_data(totp.instance.pk)["secret"])  # a dropped key opens nothing
+
+
+def test_secrets_reencrypt_moves_every_secret_to_the_new_key(settings, client_account):
+    from django.core.management import call_command  # noqa: PLC0415
+
+    from messaging.models import WebhookEndpoint  # noqa: PLC0415
+    from messaging.services.webhooks import webhook_endpoint_set  # noqa: PLC0415
+
+    user = UserFactory()
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    codes = RecoveryCodes.activate(user).generate_codes()
+    _, raw = webhook_endpoint_set(client=client_account, url="https://hooks.example.com/x")
+    new = Fernet.generate_key().decode()
+    with override_settings(SMSPORTAL_ENCRYPTION_KEYS=[new, *settings.SMSPORTAL_ENCRYPTION_KEYS]):
+        call_command("secrets_reencrypt", stdout=open("/dev/null", "w"))
+    with override_settings(SMSPORTAL_ENCRYPTION_KEYS=[new]):  # the old key is gone
+        assert TOTP(Authenticator.objects.get(user=user, type="totp")).instance.data["secret"] != secret
+        assert crypto.decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"]) == secret
+        assert RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes")).generate_codes() == codes
+        assert WebhookEndpoint.objects.get(client=client_account).secret == raw
