@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from smsportal.errors import ApplicationError
+from smsportal.jsonsafe import LoneSurrogateError, json_check
 
 _DRF_CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -22,13 +23,16 @@ _DRF_CODES = {
 
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, but a body nested too deep for Python's decoder (`[[[[…]]]]`, a few
-    kilobytes suffice) is a 400 parse_error like any other bad JSON, not a RecursionError (500)."""
+    kilobytes suffice) or with a lone surrogate in a string (`"\\ud800"`, smsportal.jsonsafe) is a
+    400 parse_error like any other bad JSON, not a 500."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            return json_check(super().parse(stream, media_type, parser_context))
         except RecursionError:
             raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
+        except LoneSurrogateError as exc:  # it would fail later, wherever the text is encoded: a 500
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
 
 
 def _flatten(detail, prefix=""):

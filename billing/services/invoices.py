@@ -7,7 +7,6 @@ wallet is credited once, by the ledger key `invoice:<number>`, whatever repeats.
 """
 import hashlib
 import hmac
-import json
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -18,6 +17,7 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import audit_record
+from smsportal.jsonsafe import LoneSurrogateError, json_loads
 
 from ..exceptions import (BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, PaymentCallbackNotConfigured,
                           SignatureInvalid)
@@ -166,7 +166,9 @@ def payment_callback_apply(*, body: bytes, signature: str) -> tuple[Invoice, boo
     if not given or not hmac.compare_digest(payment_signature(body, secret), given):
         raise SignatureInvalid()
     try:
-        data = json.loads(body, parse_float=Decimal, parse_int=Decimal)
+        data = json_loads(body, parse_float=Decimal, parse_int=Decimal)
+    except LoneSurrogateError as exc:  # PostgreSQL could not store the text: a 500
+        raise BillingError(f"The body is not valid JSON: {exc}", code="invalid") from None
     except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BillingError("The body is not JSON.", code="invalid") from None
     if not isinstance(data, dict):
