@@ -10,6 +10,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts.permissions import SEND_ROLES, require_role
 from accounts.views import client_required
 from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
@@ -147,7 +148,7 @@ def billing_prices(request):
     })
 
 
-@client_required
+@require_role(*SEND_ROLES, methods=("POST",))  # every role sees the invoices; viewers issue none
 def invoice_list(request):
     client = request.client
     if request.method == "POST":
@@ -176,6 +177,7 @@ def invoice_list(request):
         "page": page,
         "rows": page.object_list,
         "steps": steps,
+        "can_issue": request.user.role in SEND_ROLES,
     }, status=400 if form.is_bound else 200)
 
 
