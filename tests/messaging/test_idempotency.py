@@ -16,6 +16,7 @@ from billing.services import wallet_topup
 from messaging.models import Campaign, ContactGroup, IdempotencyKey, Message
 from messaging.services import message_send
 from messaging.services.idempotency import RETENTION, idempotency_keys_purge
+from senders.models import SenderName
 from tests.factories import SenderNameFactory, make_client
 
 SEND = {"sender": "TestShop", "recipients": ["+380671234567"], "text": "Your order 42 is ready"}
@@ -100,6 +101,27 @@ def test_r_bill_14_ten_concurrent_campaigns_with_one_key_create_and_hold_once(ta
     wallet.refresh_from_db()
     assert LedgerEntry.objects.filter(wallet=wallet, kind="hold").count() == 1
     assert wallet.held.amount == Decimal("2.55")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_bill_14_concurrent_different_bodies_with_one_key_send_one_and_refuse_the_others(tariff, route):
+    client = _race_client()
+    _key, raw = api_key_create(client=client, name="race")
+    bodies = [SEND, {**SEND, "text": "Another text"}]
+
+    def post(i):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        r = api.post("/api/v1/messages/", bodies[i % 2], format="json", HTTP_IDEMPOTENCY_KEY="order-43")
+        return i % 2, r.status_code, r.content
+
+    results = _concurrently(8, post)
+    [message] = Message.objects.filter(client=client)
+    winner = 0 if message.text == SEND["text"] else 1
+    assert {(status, body) for body_no, status, body in results if body_no == winner} == {
+        (201, next(b for n, s, b in results if n == winner))}
+    assert {status for body_no, status, _ in results if body_no != winner} == {422}
+    assert LedgerEntry.objects.filter(wallet__client=client, kind="hold").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -210,6 +232,10 @@ def test_other_creating_posts_create_once_per_key(api):
     assert Invoice.objects.filter(client=api.account).count() == 1
     other = api.post("/api/v1/invoices/", {"amount": 600}, format="json", HTTP_IDEMPOTENCY_KEY="inv-1")
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    names = [api.post("/api/v1/senders/", {"name": "Kvitka", "company_name": "Kvitka LLC"}, format="json",
+                      HTTP_IDEMPOTENCY_KEY="sender-1") for _ in range(2)]
+    assert [n.status_code for n in names] == [201, 201] and names[0].content == names[1].content
+    assert SenderName.objects.filter(client=api.account, name="Kvitka").count() == 1
 
 
 @pytest.mark.django_db
