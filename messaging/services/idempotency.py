@@ -112,7 +112,7 @@ def idempotent_run(*, client: Client, endpoint: str, key: str | None, fingerprin
                 found = (IdempotencyKey.objects.filter(client=client, endpoint=endpoint, key=key)
                          .values_list("fingerprint", "response_status", "response_body").first())
                 if found is None:
-                    continue  # its request was refused (or the key purged) meanwhile: claim it again
+                    continue  # purged between the insert and this read: claim it again
                 if found[0] != fingerprint:
                     raise IdempotencyKeyReused()
                 return Answer(found[1], found[2], replayed=True)
@@ -127,7 +127,7 @@ def idempotent_run(*, client: Client, endpoint: str, key: str | None, fingerprin
                 IdempotencyKey.objects.filter(pk=row_id).update(response_status=status, response_body=body)
                 return Answer(status, body)
         raise refused
-    # Three times a request holding the key was refused while this one waited: answer like it.
+    # The key vanished three times between its claim and its read: let the client retry.
     raise IdempotencyKeyInUse()
 
 
