@@ -74,8 +74,8 @@ def test_every_website_route_is_classified():
     assert set(_names(web_urls.urlpatterns)) == set(WRITES) | set(READS) | PUBLIC
 
 
-@pytest.fixture
-def objects(client_account):
+def website_objects(client_account) -> dict:
+    """One object of each kind the website's routes name (their path arguments), made as the owner."""
     owner = client_account.users.get(role="owner")
     campaign = campaign_accept(campaign=campaign_create(client=client_account, sender="TestShop", text="Hi",
                                                         send_at=None), rows=[PHONE])
@@ -89,6 +89,11 @@ def objects(client_account):
         "message": Message.objects.first().public_id,
         "invoice": invoice_issue(client=client_account, amount=100, actor=owner).public_id,
     }
+
+
+@pytest.fixture
+def objects(client_account):
+    return website_objects(client_account)
 
 
 @pytest.fixture
