@@ -170,6 +170,11 @@ class Postgres:
             if _accepts(self.port):
                 raise DevServerError(f"port {self.port} is taken by another program: "
                                      f"set SMSPORTAL_DEV_PG_PORT to a free port")
+            if self.pid():
+                # A postmaster that just died stays a zombie until it is reaped, and PostgreSQL
+                # takes its lock file for a live server's: it is not (shared memory is checked
+                # again at start).
+                (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
             subprocess.run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log),
                             "-o", f"-p {self.port}", "-w", "-t", str(int(START_TIMEOUT)), "start"],
                            check=True, stdout=subprocess.DEVNULL, **self._run_as())
@@ -302,12 +307,15 @@ def watch(wanted: list, interval: float = 1.0) -> None:
     if wanted:
         _say("watching " + ", ".join(s.name for s in wanted) + "; Ctrl-C stops them")
     pids = {s.name: s.pid() for s in wanted}
+    reported = set()
     while not stopping.wait(interval):
         for server in wanted:
             if server.running():
                 continue
-            _say(f"{server.name} (pid {pids[server.name]}) died; the end of its log {server.log}:\n"
-                 f"{_tail(server.log)}\n  starting it again")
+            if (server.name, pids[server.name]) not in reported:
+                reported.add((server.name, pids[server.name]))
+                _say(f"{server.name} (pid {pids[server.name]}) died; the end of its log {server.log}:\n"
+                     f"{_tail(server.log)}\n  starting it again")
             try:
                 server.start()
                 pids[server.name] = server.pid()
