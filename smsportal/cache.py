@@ -14,8 +14,7 @@ the same transaction as any change of those tables, however it is made, so:
   transaction may have cached under its counter) leaves nothing that a later change could hit.
 
 Nothing is cached by time: there is no window in which a price, route, sender approval, opt-out
-or grace period changed in the database is not used by the next send. Without PostgreSQL (the
-SQLite demo) nothing is cached.
+or grace period changed in the database is not used by the next send.
 """
 from __future__ import annotations
 
@@ -33,17 +32,13 @@ class Versions:
 
     def __init__(self, client_id: int | None = None):
         self.client_id = client_id or 0
-        self._values: dict | None = None
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT scope, client_id, version FROM {_TABLE} WHERE client_id IN (0, %s)",
-                               [self.client_id])
-                self._values = {(scope, cid): v for scope, cid, v in cursor.fetchall()}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT scope, client_id, version FROM {_TABLE} WHERE client_id IN (0, %s)",
+                           [self.client_id])
+            self._values = {(scope, cid): v for scope, cid, v in cursor.fetchall()}
 
-    def key(self, scope: str, *, per_client: bool = False) -> tuple | None:
-        """What identifies the state of `scope` (for this client), or None: do not cache."""
-        if self._values is None:
-            return None
+    def key(self, scope: str, *, per_client: bool = False) -> tuple:
+        """What identifies the state of `scope` (for this client)."""
         v = self._values
         if per_client:
             return scope, self.client_id, v.get((scope, 0), 0), v.get((scope, self.client_id), 0)

@@ -101,13 +101,11 @@ DROP SEQUENCE IF EXISTS smsportal_cache_version_seq;
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":  # elsewhere (SQLite demo) nothing is cached
-        schema_editor.execute(SQL)
+    schema_editor.execute(SQL)
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE_SQL)
+    schema_editor.execute(REVERSE_SQL)
 
 
 class Migration(migrations.Migration):
