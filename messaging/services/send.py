@@ -142,6 +142,29 @@ def _uuid4_strings(n: int) -> list[str]:
 _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
+def messages_insert_returning(rows: list[tuple], *, callback_url: str = "") -> list[Message]:
+    """Stores the messages of one send (at most SMSPORTAL_MAX_RECIPIENTS) inside the caller's
+    transaction and returns them with their ids: on PostgreSQL one INSERT … RETURNING of the rows
+    as they are, which is what bulk_create sends, without building it through the ORM (that
+    was a third of a single send's time in Python)."""
+    messages = _instances(rows)
+    for m in messages:
+        m.callback_url = callback_url
+    if connection.vendor != "postgresql" or not rows:
+        return Message.objects.bulk_create(messages, batch_size=2000)
+    one = "(" + ", ".join(["%s"] * (len(MESSAGE_COLUMNS) + 1)) + ")"
+    with connection.cursor() as cursor:
+        # RETURNING gives the ids in the order of the VALUES, as bulk_create relies on too.
+        cursor.execute(f"INSERT INTO {Message._meta.db_table} ({', '.join(MESSAGE_COLUMNS)}, callback_url) "
+                       f"VALUES {', '.join([one] * len(rows))} RETURNING id",
+                       [v for row in rows for v in (*row, callback_url)])
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for m, pk in zip(messages, ids, strict=True):
+        m.pk = pk
+        m._state.adding, m._state.db = False, "default"
+    return messages
+
+
 def messages_insert(rows: list[tuple]) -> list[Message]:
     """Stores many messages at once inside the caller's transaction (all or nothing).
 
@@ -234,10 +257,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         # commit): the hold comes last, and the commit does not keep it locked through a disk flush.
         commit_without_waiting_for_disk()
         client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
-        messages = _instances(rows)
-        for m in messages:
-            m.callback_url = callback_url
-        messages = Message.objects.bulk_create(messages, batch_size=2000)
+        messages = messages_insert_returning(rows, callback_url=callback_url)
         if not scheduled:
             for route_id in sorted({r.route.pk for r in prepared.rows}):
                 connector_wake(route_id)
