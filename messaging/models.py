@@ -1,5 +1,6 @@
 import uuid
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from djmoney.models.fields import MoneyField
 
@@ -22,7 +23,8 @@ class Route(models.Model):
     host = models.CharField(max_length=255)
     port = models.PositiveIntegerField(default=2775)
     system_id = models.CharField(max_length=16)
-    password = models.CharField(max_length=9, blank=True)
+    # The SMPP password (at most 9 characters), stored encrypted (smsportal.crypto).
+    password = EncryptedCharField(max_length=255, blank=True, validators=[MaxLengthValidator(9)])
     system_type = models.CharField(max_length=13, blank=True)
     bind_mode = models.CharField(max_length=8, choices=BindMode.choices, default=BindMode.TRANSCEIVER)
     tps_limit = models.PositiveIntegerField("TPS limit", default=100, help_text="Parts per second across all binds; 0 = no limit.")

@@ -1,6 +1,6 @@
 """Secrets kept in the database encrypted at rest: the TOTP keys and recovery-code seeds of
-allauth.mfa (accounts.mfa.MFAAdapter) and the clients' webhook signing secrets
-(messaging.WebhookEndpoint.secret).
+allauth.mfa (accounts.mfa.MFAAdapter), the clients' webhook signing secrets
+(messaging.WebhookEndpoint.secret) and the routes' SMPP passwords (messaging.Route.password).
 
 Fernet (AES-128-CBC + HMAC-SHA256, cryptography) under the keys in settings.SMSPORTAL_ENCRYPTION_KEYS
 (env `SMSPORTAL_ENCRYPTION_KEYS`, comma-separated). The first key encrypts; every key decrypts, so a
@@ -17,9 +17,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# Every Fernet token starts with its version byte 0x80: "gAAAAA" in url-safe base64. None of our
-# plain secrets can (TOTP keys are base32 A-Z2-7, seeds lowercase hex, webhook secrets "whsec_").
+# Every Fernet token starts with its version byte 0x80: "gAAAAA" in url-safe base64, and has at
+# least 100 characters (of an empty text). None of our plain secrets looks like that (TOTP keys
+# are base32 A-Z2-7, seeds lowercase hex, webhook secrets "whsec_…", SMPP passwords 9 characters).
 TOKEN_PREFIX = "gAAAAA"
+TOKEN_MIN_LENGTH = 100
 
 __all__ = ["InvalidToken", "TOKEN_PREFIX", "decrypt", "dev_key_from_secret", "encrypt", "is_encrypted",
            "key_validate", "reencrypt"]
@@ -56,7 +58,7 @@ def _current() -> MultiFernet:
 
 
 def is_encrypted(value: str | None) -> bool:
-    return bool(value) and value.startswith(TOKEN_PREFIX)
+    return bool(value) and len(value) >= TOKEN_MIN_LENGTH and value.startswith(TOKEN_PREFIX)
 
 
 def encrypt(text: str) -> str:

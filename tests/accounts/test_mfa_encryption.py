@@ -93,7 +93,7 @@ def test_secrets_reencrypt_moves_every_secret_to_the_new_key(settings, client_ac
     with override_settings(SMSPORTAL_ENCRYPTION_KEYS=[new, *settings.SMSPORTAL_ENCRYPTION_KEYS]):
         out = io.StringIO()
         call_command("secrets_reencrypt", stdout=out)
-        assert "re-encrypted 2 authenticators and 1 webhook secrets" in out.getvalue()
+        assert "re-encrypted 2 authenticators, 1 webhook secrets and" in out.getvalue()
     with override_settings(SMSPORTAL_ENCRYPTION_KEYS=[new]):  # the old key is gone
         assert crypto.decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"]) == secret
         assert RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes")).generate_codes() == codes
