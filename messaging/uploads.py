@@ -11,7 +11,8 @@ streamed again as recipient rows for a campaign or a contact import (`upload_rec
 Reading takes bounded memory whatever the file holds (a 1 MB workbook can unpack to gigabytes):
 an XLSX is checked before openpyxl opens it (`_xlsx_check`: member count, each member's and the
 total unpacked size, the compression ratio, then one streaming pass over its XML that refuses a
-DOCTYPE or entity and any text or tag longer than the limits); a CSV is read line by line with a
+DOCTYPE or entity, any text or tag longer than the limits, and more XML elements than openpyxl
+may hold at once: a row, a shared string, a part it parses whole); a CSV is read line by line with a
 cap on the line length; every cell is capped at MAX_CELL_CHARS and every row at MAX_ROW_CHARS,
 and at most MAX_SHEET_ROWS lines (blank ones too) are read. A file over a limit is refused with
 an UploadError that says which limit.
@@ -55,6 +56,10 @@ XLSX_MAX_PART_BYTES = 16 * 1024 * 1024  # any other part (shared strings, styles
 XLSX_MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all members unpacked
 XLSX_MAX_RATIO = 200  # unpacked / packed size of a member over 1 MB unpacked
 XLSX_MAX_TOKEN_BYTES = 1024 * 1024  # one XML tag, or text between tags, in bytes
+XLSX_MAX_ROW_ELEMENTS = 65_536  # XML elements in one worksheet row (Excel has 16,384 columns)
+XLSX_MAX_ROW_BYTES = 2 * 1024 * 1024  # XML of one worksheet row or one shared string
+XLSX_MAX_ELEMENTS = 200_000  # XML elements of a part outside worksheet rows (openpyxl keeps them)
+XLSX_MAX_STRINGS = 500_000  # different texts in the shared strings (5 per row of a full file)
 PREVIEW_ROWS = 5
 STALE_AFTER = 24 * 3600  # abandoned uploads are swept after a day
 
@@ -396,34 +401,81 @@ def _xml_check(stream, name: str) -> None:
     """One streaming pass over an XML part in 64 KB pieces: no DOCTYPE (so no entities of any
     kind), no tag or text run longer than XLSX_MAX_TOKEN_BYTES (expat would hold it whole), no
     text in one element longer than MAX_CELL_CHARS (a cell, or a shared string, as openpyxl
-    would build it)."""
+    would build it), and no more elements than openpyxl can hold: it keeps a whole row of a
+    worksheet (and everything outside rows), each shared string's (emptied) element, and the
+    whole tree of any other part."""
     import pyexpat
 
-    text = 0
+    sheet = name.startswith("xl/worksheets/") and name.count("/") == 2
+    strings = name == "xl/sharedStrings.xml"
+    text = depth = elements = rows = texts = 0
+    # Inside a worksheet row or a shared string (openpyxl holds each whole, then empties it): its
+    # depth and its element count.
+    group_depth = group_elements = group_start = None
+    group_text = 0
 
     def refuse(message: str):
         raise UploadError(message)
 
+    def too_complex(what: str):
+        refuse(f"The XLSX workbook has {what} in {name[:100]}; such a file cannot be read. "
+               "Save the sheet with the recipients alone, or as CSV.")
+
     def doctype(*args):
         refuse("The XLSX workbook declares XML entities, which are not allowed. Save it from Excel again, or as CSV.")
 
-    def tag(*args):
-        nonlocal text
+    def start(tag, attrs):
+        nonlocal text, depth, elements, rows, texts, group_depth, group_elements, group_start, group_text
         text = 0
+        depth += 1
+        if group_depth is not None:
+            group_elements += 1
+            if group_elements > XLSX_MAX_ROW_ELEMENTS:
+                too_complex(f"a row or text of more than {XLSX_MAX_ROW_ELEMENTS:,} XML elements")
+            if parser.CurrentByteIndex - group_start > XLSX_MAX_ROW_BYTES:
+                too_complex(f"a row or text of more than {_mb(XLSX_MAX_ROW_BYTES)}")
+        elif sheet and tag.rpartition("}")[2] == "row":
+            rows += 1
+            if rows > MAX_SHEET_ROWS:
+                too_complex(f"more than {MAX_SHEET_ROWS:,} rows")
+            group_depth, group_elements, group_start, group_text = depth, 0, parser.CurrentByteIndex, 0
+        elif strings and depth == 2:
+            texts += 1
+            if texts > XLSX_MAX_STRINGS:
+                too_complex(f"more than {XLSX_MAX_STRINGS:,} different texts")
+            group_depth, group_elements, group_start, group_text = depth, 0, parser.CurrentByteIndex, 0
+        else:
+            elements += 1
+            if elements > XLSX_MAX_ELEMENTS:
+                too_complex(f"more than {XLSX_MAX_ELEMENTS:,} XML elements")
+
+    def end(tag):
+        nonlocal text, depth, group_depth
+        text = 0
+        if depth == group_depth:
+            if parser.CurrentByteIndex - group_start > XLSX_MAX_ROW_BYTES:
+                too_complex(f"a row or text of more than {_mb(XLSX_MAX_ROW_BYTES)}")
+            group_depth = None
+        depth -= 1
 
     def data(chunk: str):
-        nonlocal text
+        nonlocal text, group_text
         text += len(chunk)
-        if text > MAX_CELL_CHARS:
+        if group_depth is not None:
+            group_text += len(chunk)
+        if text > MAX_CELL_CHARS or (strings and group_text > MAX_CELL_CHARS):
             refuse(f"A cell of the XLSX workbook is longer than {MAX_CELL_CHARS:,} characters; "
                    "such a value cannot be sent.")
+        if group_text > MAX_ROW_CHARS:
+            refuse(f"A row of the XLSX workbook is longer than {MAX_ROW_CHARS:,} characters in all; "
+                   "such a row cannot be sent.")
 
-    parser = pyexpat.ParserCreate()
+    parser = pyexpat.ParserCreate(namespace_separator="}")
     parser.buffer_text = False
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = doctype
-    parser.StartElementHandler = tag
-    parser.EndElementHandler = tag
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.CharacterDataHandler = data
     since_lt = 0  # bytes since the last "<": neither text nor a tag (nor an attribute) may hold one
     try:

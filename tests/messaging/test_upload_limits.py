@@ -79,8 +79,7 @@ def test_one_megabyte_xlsx_whose_shared_strings_unpack_to_a_gigabyte_is_refused_
     refused_within_bound(path, r"unpacks to more than 16 MB in xl/sharedStrings\.xml")
 
 
-def test_shared_string_under_the_part_limit_but_longer_than_a_cell_is_refused_while_streaming(tmp_path, monkeypatch):
-    monkeypatch.setattr(uploads, "XLSX_MAX_RATIO", 10_000)  # let the ratio pass: the cell check must hold alone
+def test_shared_string_under_the_part_limit_but_longer_than_a_cell_is_refused_while_streaming(tmp_path, any_ratio):
     path = repack(tmp_path / "long.xlsx", {"xl/sharedStrings.xml": (SST + b"<si><t>", b"B" * 1024, 8 * 1024,
                                                                       b"</t></si></sst>")})
     refused_within_bound(path, "longer than 5,000 characters")
@@ -97,8 +96,7 @@ def test_worksheet_packed_too_tightly_is_refused(tmp_path):
     refused_within_bound(path, r"packed more than 200 times in xl/worksheets/sheet1\.xml")
 
 
-def test_huge_tag_in_a_worksheet_is_refused_while_streaming(tmp_path, monkeypatch):
-    monkeypatch.setattr(uploads, "XLSX_MAX_RATIO", 10_000)  # let the ratio pass: the tag check must hold alone
+def test_huge_tag_in_a_worksheet_is_refused_while_streaming(tmp_path, any_ratio):
     path = repack(tmp_path / "tag.xlsx", {"xl/worksheets/sheet1.xml": (b'<worksheet><sheetData a="', b"x" * MB, 20,
                                                                        b'"/></worksheet>')})
     refused_within_bound(path, "XML tag or text longer than 1 MB")
@@ -125,6 +123,59 @@ def test_forged_row_number_stops_at_the_line_limit(tmp_path, monkeypatch):
              b'<row r="2000000000"><c r="A2000000000" t="inlineStr"><is><t>0501234567</t></is></c></row>')
     path = repack(tmp_path / "rows.xlsx", {"xl/worksheets/sheet1.xml": (sheet, b"", 0, b"</sheetData></worksheet>")})
     refused_within_bound(path, "more than 1,000 lines")
+
+
+WS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+WS_END = b"</sheetData></worksheet>"
+
+
+@pytest.fixture
+def any_ratio(monkeypatch):
+    """Lets the compression ratio pass, so that the check under test must hold alone."""
+    monkeypatch.setattr(uploads, "XLSX_MAX_RATIO", 10**9)
+
+
+def test_styles_of_four_million_tiny_elements_is_refused_while_streaming(tmp_path, any_ratio):
+    """16 MB of <a/>: openpyxl parses styles.xml whole, some hundreds of MB of elements."""
+    path = repack(tmp_path / "elements.xlsx", {"xl/styles.xml": (b"<styleSheet>", b"<a/>" * 1024, 4095,
+                                                                  b"</styleSheet>")})
+    refused_within_bound(path, "more than 200,000 XML elements")
+
+
+def test_elements_outside_rows_of_a_worksheet_are_refused(tmp_path, any_ratio):
+    """openpyxl empties rows once read, but keeps whatever else the sheet holds."""
+    path = repack(tmp_path / "junk.xlsx", {"xl/worksheets/sheet1.xml": (WS, b"<x/>" * 1000, 201, WS_END)})
+    refused_within_bound(path, "more than 200,000 XML elements")
+
+
+def test_row_of_too_many_cells_is_refused(tmp_path, any_ratio):
+    path = repack(tmp_path / "wide.xlsx", {"xl/worksheets/sheet1.xml": (WS + b"<row>", b"<c/>" * 1024, 65, b"</row>"
+                                                                        + WS_END)})
+    refused_within_bound(path, "a row or text of more than 65,536 XML elements")
+
+
+def test_row_of_too_many_bytes_is_refused(tmp_path, any_ratio):
+    cell = b'<c r="A1" x="' + b"y" * 500_000 + b'"/>'
+    path = repack(tmp_path / "fat.xlsx", {"xl/worksheets/sheet1.xml": (WS + b"<row>", cell, 5, b"</row>" + WS_END)})
+    refused_within_bound(path, "a row or text of more than 2 MB")
+
+
+def test_row_of_too_much_text_is_refused(tmp_path):
+    cell = b'<c t="inlineStr"><is><t>' + b"t" * 4000 + b"</t></is></c>"
+    path = repack(tmp_path / "text.xlsx", {"xl/worksheets/sheet1.xml": (WS + b"<row>", cell, 6, b"</row>" + WS_END)})
+    refused_within_bound(path, "longer than 20,000 characters in all")
+
+
+def test_too_many_shared_strings_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(uploads, "XLSX_MAX_STRINGS", 1000)
+    path = repack(tmp_path / "texts.xlsx", {"xl/sharedStrings.xml": (SST, b"<si><t>x</t></si>", 1001, b"</sst>")})
+    refused_within_bound(path, "more than 1,000 different texts")
+
+
+def test_shared_string_of_many_runs_is_one_cell(tmp_path):
+    run = b"<r><t>" + b"r" * 1000 + b"</t></r>"
+    path = repack(tmp_path / "runs.xlsx", {"xl/sharedStrings.xml": (SST + b"<si>", run, 6, b"</si></sst>")})
+    refused_within_bound(path, "longer than 5,000 characters")
 
 
 def test_forged_sheet_width_reads_only_the_columns_that_can_be_used(tmp_path):
