@@ -7,6 +7,10 @@ streamed again as recipient rows for a campaign or a contact import (`upload_rec
 - CSV: `,` `;` or tab between fields (guessed from the first lines), UTF-8 with or without a BOM,
   UTF-16 with a BOM (Excel's "Unicode text"), else Windows-1251; a header row or not.
 - XLSX: the first worksheet, read with openpyxl in read-only mode (rows are streamed).
+- The phone column is the one whose header says so (phone, телефон, номер, tel, mobile …), else
+  the first whose values look like phone numbers; the client may pick another. Every other column
+  becomes a `{variable}` for the text, named after its header, normalized to `[a-z0-9_]`
+  (Cyrillic transliterated: `Місто` → `{misto}`, `Ім'я` → `{name}`).
 
 Reading takes bounded memory whatever the file holds (a 1 MB workbook can unpack to gigabytes):
 an XLSX is checked before openpyxl opens it (`_xlsx_check`: member count, each member's and the
@@ -16,10 +20,6 @@ may hold at once: a row, a shared string, a part it parses whole); a CSV is read
 cap on the line length; every cell is capped at MAX_CELL_CHARS and every row at MAX_ROW_CHARS,
 and at most MAX_SHEET_ROWS lines (blank ones too) are read. A file over a limit is refused with
 an UploadError that says which limit.
-- The phone column is the one whose header says so (phone, телефон, номер, tel, mobile …), else
-  the first whose values look like phone numbers; the client may pick another. Every other column
-  becomes a `{variable}` for the text, named after its header, normalized to `[a-z0-9_]`
-  (Cyrillic transliterated: `Місто` → `{misto}`, `Ім'я` → `{name}`).
 """
 import codecs
 import csv
