@@ -22,6 +22,7 @@ BENCHMARKS = {  # name → default size
     "dispatch": 20_000,
     "receipts": 50_000,
     "e2e": 10_000,
+    "single": 3_000,
 }
 
 
