@@ -170,3 +170,15 @@ def test_website_query_with_a_surrogate_is_never_a_500(owner, objects, name):
                                                  "from", "to", "phone", "after", "type"))
     r = owner.get(f"{url}?{query}")
     assert r.status_code < 500, (name, r.status_code)
+
+
+@pytest.mark.parametrize("field", ["name", "channel", "comment"])
+def test_senders_post_form_bodies_with_a_surrogate_are_never_a_500(api, field):
+    """The one API endpoint that also takes multipart and urlencoded bodies (a proof file): Django's
+    form decoding replaces the ill-formed bytes, so the name is refused as a name, not a 500."""
+    data = {"name": "NewShop", "channel": "sms", "comment": "ours"}
+    r = api.post("/api/v1/senders/", {**data, field: b"\xed\xa0\x80"}, format="multipart")
+    assert r.status_code < 500 and isinstance(r.json().get("code", ""), str), r.content[:300]
+    encoded = "&".join(f"{k}={'%ED%A0%80' if k == field else v}" for k, v in data.items())
+    r = api.generic("POST", "/api/v1/senders/", encoded.encode(), content_type="application/x-www-form-urlencoded")
+    assert r.status_code < 500, r.content[:300]
