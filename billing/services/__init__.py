@@ -12,7 +12,7 @@ from .grace import GRACE_DAYS, grace_period_current, grace_period_open, topup_st
 from .holds import HoldMove, holds_release_rest, holds_settle
 from .invoices import (invoice_cancel, invoice_issue, invoice_mark_paid, payment_callback_apply,
                        payment_signature)
-from .ledger import (bonus_credit, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
+from .ledger import (HoldNotCommitted, bonus_credit, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
                      wallet_capture, wallet_charge, wallet_hold, wallet_is_overdue, wallet_open, wallet_refund, wallet_release,
                      wallet_topup, wallets_reconcile)
 from .prices import (PRICE_QUANT, PriceContext, grace_periods_active, price_context, price_table_for_client,
@@ -23,7 +23,7 @@ from .settlement import (RepriceItem, reprice_viber_messages, wallet_adjust, wal
                          wallet_penalty, wallet_refundable, wallet_withhold)
 
 __all__ = [
-    "GRACE_DAYS", "PRICE_QUANT", "HoldMove", "PriceContext", "price_context", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
+    "GRACE_DAYS", "PRICE_QUANT", "HoldMove", "HoldNotCommitted", "PriceContext", "price_context", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
     "eur_to_uah", "exchange_rates_load", "grace_period_current", "grace_period_open", "grace_periods_active",
     "hold_remaining", "holds_release_rest", "holds_settle", "invoice_cancel", "invoice_issue", "invoice_mark_paid", "nbu_rates_parse",
     "overdraft_due_date", "payment_callback_apply", "payment_signature", "price_table_for_client", "rate_for",

@@ -17,7 +17,7 @@ import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from djmoney.money import Money
@@ -254,14 +254,27 @@ def wallet_refund(*, client_id: int, amount: Decimal, key: str, description: str
 
 # --- holds: available → held → captured or released ------------------------------------------
 
+class HoldNotCommitted(Exception):
+    """`wallet_hold(then_commit=True)` could not hold and commit in one go: the caller's
+    transaction was rolled back, and the caller runs it again without `then_commit`."""
+
+
 def wallet_hold(*, client: Client, amount: Decimal, key: str, description: str,
-                details: dict | None = None) -> LedgerEntry:
+                details: dict | None = None, then_commit: bool = False) -> LedgerEntry:
     """Reserves `amount` of the available money for an accepted send (nothing is spent yet).
-    Raises InsufficientFunds like a charge. Idempotent by `key`."""
+    Raises InsufficientFunds like a charge. Idempotent by `key`.
+
+    `then_commit`: the hold is the last thing the caller's transaction does. When that
+    transaction is the outermost atomic block, the hold and its COMMIT travel in one round trip:
+    the wallet row is locked only while the server runs the two back to back, not until this
+    thread gets the CPU again to send the COMMIT (under load, milliseconds in which every other
+    send of the client waits). If the one-statement hold does not apply, nothing is committed:
+    HoldNotCommitted is raised and the caller's transaction rolls back."""
     amount = Decimal(amount)
     if amount <= 0:
         raise InvalidAmount("A hold is a positive amount.")
-    if entry := _hold_pg(client.pk, amount, key, description, details):
+    commit = then_commit and len(connection.atomic_blocks) == 1 and not connection.savepoint_ids
+    if entry := _hold_pg(client.pk, amount, key, description, details, commit=commit):
         return entry
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
@@ -280,7 +293,7 @@ def wallet_hold(*, client: Client, amount: Decimal, key: str, description: str,
 # available amount pays it, and the key is new; every other case (0 rows) takes `wallet_hold`'s
 # general path, which raises the right error or returns the existing entry. The entry's amounts
 # are those `_post` computes: balance unchanged, held + amount, available = balance − held + overdraft.
-_SQL_HOLD = (
+_SQL_HOLD_CTE = (
     f"WITH w AS ("
     f"  UPDATE {Wallet._meta.db_table} AS w SET held = w.held + %(a)s, negative_since = NULL, updated_at = %(now)s"
     f"  WHERE w.client_id = %(c)s AND w.balance >= 0 AND w.balance - w.held - %(a)s + w.overdraft_limit >= 0"
@@ -295,15 +308,38 @@ _SQL_HOLD = (
     f"  SELECT %(u)s, w.id, 'hold', 0, 'UAH', 0, 'UAH', %(a)s, 'UAH', w.balance, 'UAH', "
     f"    w.balance - w.held + w.overdraft_limit, 'UAH', NULL, %(k)s, %(d)s, %(j)s, NULL, %(now)s FROM w"
     f"  ON CONFLICT (wallet_id, idempotency_key) DO NOTHING RETURNING id"
-    f") SELECT w.id, w.balance, w.held, w.overdraft_limit, (SELECT id FROM e) FROM w")
+    f") ")
+_SQL_HOLD = _SQL_HOLD_CTE + "SELECT w.id, w.balance, w.held, w.overdraft_limit, (SELECT id FROM e) FROM w"
+# With the COMMIT in the same round trip: a hold that does not apply must stop the COMMIT, so the
+# statement fails (a cast error naming the reason), and the server skips the rest of the query.
+_HOLD_NOT_APPLIED = "smsportal: the hold takes the general path"
+_SQL_HOLD_COMMIT = (
+    _SQL_HOLD_CTE + f"SELECT w.id, w.balance, w.held, w.overdraft_limit, e.id, "
+    f"(CASE WHEN e.id IS NULL THEN '{_HOLD_NOT_APPLIED}' END)::int "
+    f"FROM (SELECT 1) AS one LEFT JOIN w ON true LEFT JOIN e ON true; COMMIT")
 
 
-def _hold_pg(client_id: int, amount: Decimal, key: str, description: str, details) -> LedgerEntry | None:
-    """The hold as one statement, or None when the general path must decide (see `_SQL_HOLD`)."""
+def _hold_pg(client_id: int, amount: Decimal, key: str, description: str, details, *,
+             commit: bool = False) -> LedgerEntry | None:
+    """The hold as one statement, or None when the general path must decide (see `_SQL_HOLD`).
+    `commit`: with the COMMIT of the caller's (outermost) transaction in the same round trip."""
     now, public_id, description = timezone.now(), uuid.uuid4(), description[:300]
+    params = {"a": amount, "now": now, "c": client_id, "k": key, "u": public_id, "d": description,
+              "j": json.dumps(details or {})}
+    if commit:
+        with connection.cursor() as cursor:
+            try:
+                # Two statements in one simple query (Django's client-side binding cursor).
+                cursor.execute(_SQL_HOLD_COMMIT, params)
+            except DataError as exc:
+                if _HOLD_NOT_APPLIED in str(exc):
+                    raise HoldNotCommitted() from None
+                raise
+            wallet_id, balance, held, overdraft, entry_id, _ = cursor.fetchone()
+        return _hold_entry(entry_id, public_id, wallet_id, amount, balance, held, overdraft, key, description,
+                           details, now)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_SQL_HOLD, {"a": amount, "now": now, "c": client_id, "k": key, "u": public_id,
-                                   "d": description, "j": json.dumps(details or {})})
+        cursor.execute(_SQL_HOLD, params)
         row = cursor.fetchone()
         if row is None:
             return None
@@ -314,6 +350,12 @@ def _hold_pg(client_id: int, amount: Decimal, key: str, description: str, detail
             # path return that entry.
             cursor.execute(f"UPDATE {Wallet._meta.db_table} SET held = held - %s WHERE id = %s", [amount, wallet_id])
             return None
+    return _hold_entry(entry_id, public_id, wallet_id, amount, balance, held, overdraft, key, description, details,
+                       now)
+
+
+def _hold_entry(entry_id, public_id, wallet_id, amount, balance, held, overdraft, key, description, details,
+                now) -> LedgerEntry:
     entry = LedgerEntry(id=entry_id, public_id=public_id, wallet_id=wallet_id, kind=Kind.HOLD, amount=_uah(ZERO),
                         bonus_delta=_uah(ZERO), held_delta=_uah(amount), balance_after=_uah(balance),
                         available_after=_uah(balance - held + overdraft), related=None, idempotency_key=key,

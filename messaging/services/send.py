@@ -19,7 +19,7 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import client_assert_can_send, client_lock_for_send
-from billing.services import wallet_hold
+from billing.services import HoldNotCommitted, wallet_hold
 from compliance.services import message_type_check
 from senders.selectors import sender_rights
 from senders.services import SenderNotApproved
@@ -250,22 +250,28 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     rows = messages_build(client=client, prepared=prepared, sender=sender, batch_id=batch_id,
                           status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
                           ttl=ttl, is_bulk=is_bulk)
-    with transaction.atomic():
-        if idempotency_key and (existing := _batch_stored(client, batch_id)):
-            return existing
-        # The wallet row is this client's hot spot (every send of the client locks it until its
-        # commit): the hold comes last, and the commit does not keep it locked through a disk flush.
-        commit_without_waiting_for_disk()
-        client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
-        messages = messages_insert_returning(rows, callback_url=callback_url)
-        if not scheduled:
-            for route_id in sorted({r.route.pk for r in prepared.rows}):
-                connector_wake(route_id)
-        if prepared.total > 0:
-            # Reserved now, captured per message when it reaches the operator, released if it
-            # never does (messaging.services.money).
-            wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
-                        description=f"Send from {sender}: {len(prepared.rows)} SMS")
+    for then_commit in (True, False):  # see wallet_hold: HoldNotCommitted rolls back, then again
+        try:
+            with transaction.atomic():
+                if idempotency_key and (existing := _batch_stored(client, batch_id)):
+                    return existing
+                # The wallet row is this client's hot spot (every send of the client locks it until
+                # its commit): the hold comes last, in the commit's round trip, and the commit does
+                # not keep it locked through a disk flush.
+                commit_without_waiting_for_disk()
+                client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
+                messages = messages_insert_returning(rows, callback_url=callback_url)
+                if not scheduled:
+                    for route_id in sorted({r.route.pk for r in prepared.rows}):
+                        connector_wake(route_id)
+                if prepared.total > 0:
+                    # Reserved now, captured per message when it reaches the operator, released if
+                    # it never does (messaging.services.money). Nothing may follow it here.
+                    wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
+                                description=f"Send from {sender}: {len(prepared.rows)} SMS", then_commit=then_commit)
+            break
+        except HoldNotCommitted:
+            continue
     log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
     return SendResult(messages=messages, total_price=prepared.total_money)
 

@@ -195,3 +195,56 @@ def test_a_send_commits_without_waiting_for_the_disk_and_waits_after(django_capt
             assert cursor.fetchone()[0] == "off"
     assert callbacks == [wal_flush]
     wal_flush()  # runs on its own
+
+
+# --- the hold and the COMMIT in one round trip (only outside any other transaction) --------------
+
+@pytest.fixture
+def committed_account(transactional_db, tariff, route):
+    client = make_client(name="Acme LLC", balance=100)
+    SenderNameFactory(client=client, name="TestShop", approved=True)
+    return client
+
+
+def _statements(fn):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    return result, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_bill_14_a_send_holds_and_commits_in_one_round_trip(committed_account):
+    result, sql = _statements(lambda: message_send(client=committed_account, sender="TestShop",
+                                                   recipients=[KYIVSTAR], text="Hello"))
+    [hold] = [q for q in sql if "INSERT INTO billing_ledgerentry" in q]
+    assert hold.rstrip().endswith("; COMMIT")  # then Django's own COMMIT finds nothing left to do
+    assert "pg_logical_emit_message" in sql[-1]  # and the request waits for the disk after it
+    [m] = result.messages
+    assert Message.objects.get(pk=m.pk).status == Status.QUEUED
+    wallet = Wallet.objects.get(client=committed_account)
+    assert wallet.held.amount == Decimal("0.85")
+    assert LedgerEntry.objects.filter(wallet=wallet, kind="hold", idempotency_key=f"send:{m.batch_id}").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_bill_14_a_send_the_wallet_cannot_pay_is_refused_and_stores_nothing(committed_account):
+    wallet_hold(client=committed_account, amount=Decimal("99.5"), key="most", description="d")
+    with pytest.raises(InsufficientFunds):
+        message_send(client=committed_account, sender="TestShop", recipients=[KYIVSTAR], text="Hello")
+    assert not Message.objects.exists()
+    assert Wallet.objects.get(client=committed_account).held.amount == Decimal("99.5")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_bill_09_a_send_in_debt_goes_the_general_way_once(committed_account):
+    """The one-round-trip hold does not apply to a negative balance: the send is rolled back and
+    stored again through the general hold, once."""
+    wallet_overdraft_set(client=committed_account, limit=Decimal("50"), reason="trusted")
+    wallet_penalty(client=committed_account, reason="spam", key="pen", amount=Decimal("110"))
+    result = message_send(client=committed_account, sender="TestShop", recipients=[KYIVSTAR], text="Hello")
+    assert Message.objects.filter(client=committed_account).count() == 1
+    assert result.messages[0].pk == Message.objects.get().pk
+    wallet = Wallet.objects.get(client=committed_account)
+    assert (wallet.balance.amount, wallet.held.amount) == (Decimal("-10"), Decimal("0.85"))
