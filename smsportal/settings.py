@@ -110,6 +110,9 @@ TEMPLATES = [
 SMSPORTAL_DEV_PG_PORT = env.int("SMSPORTAL_DEV_PG_PORT", default=54329)
 DATABASES = {"default": env.db("DATABASE_URL",
                                default=f"postgres://postgres@127.0.0.1:{SMSPORTAL_DEV_PG_PORT}/smsportal")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL: smsportal runs on PostgreSQL only (postgres://user@host:5432/db); "
+                               "unset it and `make run` starts its own.")
 # Connections per process are bounded, and each process type is sized by its own environment
 # (Procfile.prod, deploy/): pg_stat_activity shows them by DB_APPLICATION_NAME.
 # - DB_POOL_MAX_SIZE > 0: a psycopg connection pool of at most that many connections, shared

@@ -16,7 +16,6 @@ import redis
 from tests.e2e.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.e2e
 
 
 def wait_until(condition, timeout: float, what: str):
@@ -52,6 +51,7 @@ def pg(env):
                            dbname="smsportal", autocommit=True, connect_timeout=5)
 
 
+@pytest.mark.e2e
 def test_devservers_serve_django_and_keep_data_across_a_restart(demo_env):
     out = manage(demo_env, "devservers", "start")
     assert "postgres started" in out and "valkey started" in out, out
@@ -81,6 +81,7 @@ def test_devservers_serve_django_and_keep_data_across_a_restart(demo_env):
         assert conn.execute("SELECT count(*) FROM billing_ledgerentry").fetchone()[0] == 1
 
 
+@pytest.mark.e2e
 def test_watch_starts_a_killed_server_again_and_stops_both_on_sigterm(demo_env):
     watch = subprocess.Popen([sys.executable, "manage.py", "devservers", "watch"], cwd=ROOT, env=demo_env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -104,6 +105,7 @@ def test_watch_starts_a_killed_server_again_and_stops_both_on_sigterm(demo_env):
     assert "stopped" in manage(demo_env, "devservers", "status")
 
 
+@pytest.mark.e2e
 def test_supervise_starts_a_crashed_process_again_and_says_why(tmp_path):
     runs = tmp_path / "runs"
     child = f"import sys; open({str(runs)!r}, 'a').write('x'); sys.exit(3)"
@@ -116,3 +118,22 @@ def test_supervise_starts_a_crashed_process_again_and_says_why(tmp_path):
         err = proc.communicate(timeout=30)[1]
     assert proc.returncode == 0
     assert "exited with code 3" in err and "starting it again" in err, err
+
+
+def test_settings_refuse_a_database_other_than_postgresql():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"DATABASE_URL": "sqlite:///demo.sqlite3", "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "smsportal.settings"})
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL: smsportal runs on PostgreSQL only" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("needle", ["connection.vendor", "sqlite3"])
+def test_one_sql_dialect_no_code_asks_which_database_it_runs_on(needle):
+    """Every query is PostgreSQL's, the dialect the suite runs: no twin for another database."""
+    apps = ["accounts", "billing", "compliance", "messaging", "senders", "smsportal", "bench"]
+    found = [f"{path.relative_to(ROOT)}:{n}" for app in apps for path in (ROOT / app).rglob("*.py")
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if needle in line and path.name != "simulator.py"]  # the SMSC simulator's own state file
+    assert found == []
