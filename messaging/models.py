@@ -467,26 +467,3 @@ class BindHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.route_id}/{self.process}/{self.bind} {'up' if self.bound_since else 'down'}"
-
-
-class BindHeartbeat(models.Model):
-    """What one bind of a running connector process last reported, every few seconds
-    (messaging.services.binds): /healthz and /metrics read it. A row whose `heartbeat_at` is older
-    than SMSPORTAL_BIND_STALE_SECONDS belongs to a process that is gone."""
-
-    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="+")
-    process = models.CharField(max_length=100, help_text="host:pid of the connector process.")
-    bind = models.PositiveSmallIntegerField(help_text="The bind's number in its process.")
-    bound_since = models.DateTimeField(null=True, blank=True, help_text="Empty while the bind is down.")
-    window_in_use = models.PositiveIntegerField(default=0, help_text="submit_sm written and not yet answered.")
-    window_size = models.PositiveIntegerField(default=0)
-    submitted = models.PositiveBigIntegerField(default=0, help_text="Parts accepted since the process started.")
-    throttled = models.PositiveBigIntegerField(default=0, help_text="Throttled answers since the process started.")
-    heartbeat_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["route_id", "process", "bind"]
-        constraints = [models.UniqueConstraint(fields=["route", "process", "bind"], name="bind_heartbeat_unique")]
-
-    def __str__(self):
-        return f"{self.route_id}/{self.process}/{self.bind} {'up' if self.bound_since else 'down'}"
