@@ -16,9 +16,9 @@ from django.utils import timezone
 from accounts.models import Client
 
 from ..exceptions import NoTariff
-from ..models import GracePeriod, LedgerEntry, Tariff, TopupStep, Wallet
+from ..models import Channel, GracePeriod, LedgerEntry, MessageType, SenderClass, Tariff, TopupStep, UaOperator, Wallet
 from ..timeutil import end_of_day_after, kyiv_date
-from .prices import grace_periods_active, headline_sms_price, tariff_current
+from .prices import grace_periods_active, headline_sms_price, price_context, tariff_current, unit_price
 
 GRACE_DAYS = 30
 
@@ -61,13 +61,35 @@ class GraceSummary:
 
 
 def grace_period_current(*, client: Client, at=None) -> GraceSummary | None:
-    """The active grace period with the lowest headline price (ties: the one lasting longest)."""
+    """The active grace period with the lowest headline price (ties: the one lasting longest).
+    Now (no `at`): from the cached price lists and grace periods (prices.price_context), without
+    a query per period."""
+    if at is None:
+        try:
+            context = price_context(client=client)
+        except NoTariff:
+            context = None
+        if context is not None:
+            active = context.grace
+            if not active:
+                return None
+
+            def headline(grace):
+                return unit_price(client=client, channel=Channel.SMS, tariff=context.tariff, country="UA",
+                                  operator=UaOperator.KYIVSTAR, message_type=MessageType.SERVICE,
+                                  sender_class=SenderClass.INTERNATIONAL, at=context.at, grace=grace,
+                                  lines=context.lines).amount
+
+            return _summary(active, headline(grace=[]), [(headline([g]), g) for g in active])
     at = at or timezone.now()
     active = grace_periods_active(client=client, at=at)
     if not active:
         return None
     regular = headline_sms_price(client=client, grace=[], at=at)
-    priced = [(headline_sms_price(client=client, grace=[g], at=at), g) for g in active]
+    return _summary(active, regular, [(headline_sms_price(client=client, grace=[g], at=at), g) for g in active])
+
+
+def _summary(active, regular, priced) -> GraceSummary:
     priced.sort(key=lambda pg: (pg[0] if pg[0] is not None else Decimal("Infinity"), -pg[1].ends_at.timestamp(),
                                 -pg[1].step))
     price, period = priced[0]

@@ -248,3 +248,19 @@ def test_r_bill_09_a_send_in_debt_goes_the_general_way_once(committed_account):
     assert result.messages[0].pk == Message.objects.get().pk
     wallet = Wallet.objects.get(client=committed_account)
     assert (wallet.balance.amount, wallet.held.amount) == (Decimal("-10"), Decimal("0.85"))
+
+
+def test_r_bill_04_the_balance_reads_the_grace_period_from_the_caches(api, django_assert_max_num_queries):
+    """GET /balance/ with two grace periods: the headline prices of each come from the cached
+    price list (it made two queries per period and two more for the regular price)."""
+    make_tariff(valid_from=timezone.now() - timedelta(seconds=1), default="1.00",
+                steps={1: "1", 2: "1000", 3: "5000"},
+                lines=[{"step": 1, "country": "UA", "price": "1.00"}, {"step": 2, "country": "UA", "price": "0.90"},
+                       {"step": 3, "country": "UA", "price": "0.80"}])
+    wallet_topup(client=api.account, amount=Decimal("1000"), key="g2")
+    wallet_topup(client=api.account, amount=Decimal("5000"), key="g3")
+    api.get("/api/v1/balance/")
+    with django_assert_max_num_queries(3):  # API key, cache counters, wallet
+        body = api.get("/api/v1/balance/").json()
+    assert body["grace_period"]["step"] == 3, body
+    assert body["grace_period"]["price_per_segment"]["amount"] == "0.80", body
