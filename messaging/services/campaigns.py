@@ -22,6 +22,7 @@ from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
 from billing.services import HoldMove, holds_settle, wallet_assert_can_pay, wallet_hold
 from compliance.services import message_type_check
+from smsportal.db import commit_without_waiting_for_disk
 from smsportal.errors import ApplicationError, NotFound
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
@@ -107,6 +108,9 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
     try:
         wallet_assert_can_pay(client=client, amount=prepared.total)  # before storing 100,000 rows for nothing
         with transaction.atomic():
+            # Its commit writes the whole campaign to the log: the wallet row (locked by the hold
+            # below) is not kept locked while that reaches the disk; this waits for it after.
+            commit_without_waiting_for_disk()
             locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
             if locked.state != Campaign.State.ACCEPTING:
                 raise CampaignError("This campaign was cancelled while its recipients were read.")
