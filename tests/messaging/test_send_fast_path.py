@@ -264,3 +264,36 @@ def test_r_bill_04_the_balance_reads_the_grace_period_from_the_caches(api, djang
         body = api.get("/api/v1/balance/").json()
     assert body["grace_period"]["step"] == 3, body
     assert body["grace_period"]["price_per_segment"]["amount"] == "0.80", body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_bill_14_concurrent_sends_of_one_client_each_hold_once(committed_account):
+    """Eight threads, five sends each, one wallet: every send is stored with its own hold, none
+    is lost or doubled, and the wallet's held amount is their sum (the one-round-trip hold and
+    commit under real row-lock contention)."""
+    import threading
+
+    from django.db import connections
+
+    errors = []
+
+    def sender(n):
+        try:
+            for i in range(5):
+                message_send(client=committed_account, sender="TestShop", recipients=[f"+38067{n:03d}{i:04d}"],
+                             text="Hello")
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    wallet = Wallet.objects.get(client=committed_account)
+    assert Message.objects.filter(client=committed_account).count() == 40
+    assert LedgerEntry.objects.filter(wallet=wallet, kind="hold").count() == 40
+    assert wallet.held.amount == Decimal("0.85") * 40
