@@ -11,7 +11,12 @@ def commit_without_waiting_for_disk() -> None:
     requests are shared.
 
     For transactions that hold a hot row until they commit: a send holds its client's wallet
-    row, so every send of one client waited for the disk flush of the one before.
+    row, so every send of one client waited for the disk flush of the one before. A send also
+    NOTIFYs the connector, and PostgreSQL serialises the commits of all notifying transactions
+    (the notification queue's lock is held to the end of the commit): with the flush inside it,
+    the sends of all clients queued behind each other's flushes. The NOTIFY stays in the
+    transaction (the connector is woken exactly when the messages are visible), and costs no
+    flush there now.
 
     What a crash between the commit and the flush can lose, nobody was told about: the request
     had not answered yet. Another transaction that read the rows in that window and commits
