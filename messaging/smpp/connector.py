@@ -457,6 +457,11 @@ class _Bind:
         self.bound_since = None  # when the current session bound; None while down (the heartbeat)
         self.window = 0
         self.inflight: dict = {}
+        # What a session's teardown could not store (the database was gone): kept for the next
+        # session, whose first transaction stores it; claimed parts it never wrote go back first.
+        for name in _RESULTS:
+            setattr(self, name, [])
+        self.unreleased: list[int] = []
 
     def heartbeat(self) -> dict:
         """This bind's state for its heartbeat row (read from the heartbeat thread)."""
@@ -551,14 +556,15 @@ class _Bind:
         self.adaptive = AdaptiveRate()
         self.paused_until = 0.0
         self.throttle_pause = 0.05
-        for name in _RESULTS:
-            setattr(self, name, [])
         self.acks: list[tuple[_Link, int]] = []
         self.cycle = None  # (future, batch, acks, claim) of the transaction under way
         self.pending_since = 0.0
         self.apply_due, self.last_apply = False, 0.0
         self.want_claim = True
         self.next_retry_look = 0.0
+        if self.unreleased:
+            self._db(parts_release, unwritten=self.unreleased)
+            self.unreleased = []
         try:
             for link in self.links:
                 link.open()
@@ -570,6 +576,15 @@ class _Bind:
             self.wake = _Wakeup(route.pk)
             try:
                 self._loop()
+            except (DatabaseError, InterfaceError, psycopg.Error):
+                # The database connection broke, not the link: read the answers to what is in
+                # flight first (the teardown stores them on a new connection), so a lost
+                # database connection leaves nothing in doubt.
+                try:
+                    self._read_answers(min(STOP_DRAIN, self.connector.response_timeout))
+                except LinkDead:
+                    pass
+                raise
             finally:
                 self.wake.close()
         finally:
@@ -592,8 +607,9 @@ class _Bind:
             if self.ready:
                 self._db(parts_release, unwritten=[p.part_id for p, _b in self.ready])
         except (DatabaseError, InterfaceError, psycopg.Error) as exc:
-            log.error("route %s bind %s: could not save results on the way out (%s); unwritten parts will be "
-                      "found in doubt", self.route.name, self.index, exc)
+            self.unreleased += [p.part_id for p, _b in self.ready]
+            log.error("route %s bind %s: could not save results on the way out (%s); the next session stores them",
+                      self.route.name, self.index, exc)
         self.ready.clear()
         for link in self.links:
             link.close()
@@ -993,14 +1009,18 @@ class _Bind:
             self.stats["inbound"] += 1
         self.acks.append((link, seq))
 
-    def _drain_and_unbind(self) -> None:
-        """Stopping: write nothing new, wait briefly for answers, save, unbind."""
-        deadline = time.monotonic() + min(STOP_DRAIN, self.connector.response_timeout)
+    def _read_answers(self, seconds: float) -> None:
+        """Writes nothing new and reads for up to `seconds`, until every submit in flight is answered."""
+        deadline = time.monotonic() + seconds
         while self.inflight and time.monotonic() < deadline:
             readable, _, _ = select.select(self.links, [], [], 0.1)
             for link in readable:
                 for pdu in link.read():
                     self._handle(link, *pdu)
+
+    def _drain_and_unbind(self) -> None:
+        """Stopping: write nothing new, wait briefly for answers, save, unbind."""
+        self._read_answers(min(STOP_DRAIN, self.connector.response_timeout))
         self._cycle_now()
         for link in self.links:
             link.write(_resp(UNBIND, link.next_seq()))

@@ -18,6 +18,7 @@ import signal
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -45,16 +46,18 @@ DEADLINE = 60  # seconds any wait may take before the test fails with the proces
 class Smsc:
     """The simulator process of a test: started (again) on one port and one state dir."""
 
-    def __init__(self, procs, tmp_path, receipt_delay: float):
+    def __init__(self, procs, tmp_path, receipt_delay: float, response_delay: float = 0.0):
         self.procs = procs
         self.port, self.control = free_port(), free_port()
         self.state_dir = tmp_path / "smsc-state"
         self.receipt_delay = receipt_delay
+        self.response_delay = response_delay
         self.proc = None
 
     def start(self) -> None:
         self.proc = self.procs.simulator(self.port, receipt_delay=self.receipt_delay, state_dir=self.state_dir,
-                                         control_port=self.control, stats_interval=0)
+                                         control_port=self.control, stats_interval=0,
+                                         response_delay=self.response_delay)
         wait_for_port(self.control)
 
     def kill(self) -> None:
@@ -103,12 +106,14 @@ def _captured(client) -> Decimal:
     return -sum((e.amount.amount for e in entries), Decimal("0"))
 
 
-def _assert_outcome(campaign, smsc: Smsc, procs) -> int:
-    """The three promises after a fault (see the module docstring). Returns the parts in doubt."""
-    # Receipts of in-doubt parts settle them once they are a minute old (the policy): match
-    # them as the per-minute job would two minutes from now.
+def _assert_outcome(campaign, smsc: Smsc, procs) -> tuple[int, int]:
+    """The three promises after a fault (see the module docstring). Returns how many parts were
+    in doubt, and how many of them no receipt settled (the SMSC never took them)."""
     assert wait_until(lambda: smsc.counts()["receipts_pending"] == 0, timeout=DEADLINE), procs.logs()
     assert wait_until(lambda: _all_settled(campaign, apply=True), timeout=DEADLINE), procs.logs()
+    flagged = _parts(campaign).filter(error_code=IN_DOUBT).count()
+    # Receipts of in-doubt parts settle them once they are a minute old (the policy): match
+    # them as the per-minute job would two minutes from now.
     receipts_apply(now=timezone.now() + timedelta(minutes=2))
 
     counts = smsc.counts()
@@ -136,7 +141,7 @@ def _assert_outcome(campaign, smsc: Smsc, procs) -> int:
     assert Campaign.objects.get(pk=campaign.pk).state == Campaign.State.DONE
     assert not Message.objects.filter(campaign=campaign).exclude(
         status__in=[Status.DELIVERED, Status.EXPIRED]).exists()
-    return in_doubt
+    return flagged, in_doubt
 
 
 def test_r_msg_04_connector_sigkill_mid_campaign_then_restart(tariff, route, live, tmp_path):
@@ -151,7 +156,7 @@ def test_r_msg_04_connector_sigkill_mid_campaign_then_restart(tariff, route, liv
     assert smsc.accepted() < N, "the kill should land mid-campaign"
 
     second = live.connector("test-route")
-    in_doubt = _assert_outcome(campaign, smsc, live)
+    in_doubt, _never_taken = _assert_outcome(campaign, smsc, live)
     assert in_doubt <= 10 + 1.5 * 20, "no more than the window and 1.5 claims can be in doubt"
     if in_doubt:
         assert wait_until(lambda: "in doubt" in live.log_of(second), timeout=10), live.logs()
@@ -173,7 +178,7 @@ def test_worker_sigkill_mid_campaign_then_restart(tariff, route, live, tmp_path)
     worker = live.worker()
     wait_for_worker(live, worker)
     assert wait_until(lambda: _all_settled(campaign), timeout=DEADLINE), live.logs()  # the worker alone matches the rest
-    assert _assert_outcome(campaign, smsc, live) == 0
+    assert _assert_outcome(campaign, smsc, live) == (0, 0)
 
 
 def test_r_msg_04_smsc_down_and_back_receipts_still_arrive(tariff, route, live, tmp_path):
@@ -185,8 +190,10 @@ def test_r_msg_04_smsc_down_and_back_receipts_still_arrive(tariff, route, live, 
     campaign = _campaign(route, smsc)
     connector = live.connector("test-route")
     assert wait_until(lambda: smsc.accepted() >= N // 3, timeout=DEADLINE), live.logs()
+    failures = live.log_of(connector).count("reconnecting in")
     smsc.kill()
-    assert wait_until(lambda: live.log_of(connector).count("reconnecting in") >= 2, timeout=DEADLINE), live.logs()
+    assert wait_until(lambda: live.log_of(connector).count("reconnecting in") >= failures + 2, timeout=DEADLINE), \
+        live.logs()
     waiting = set(_parts(campaign).filter(status=Status.SUBMITTED).values_list("pk", flat=True))
     assert waiting, "the SMSC accepted parts whose receipts it still owed"
     assert _parts(campaign).filter(status=Status.QUEUED).exists(), "the kill should land mid-campaign"
@@ -198,26 +205,55 @@ def test_r_msg_04_smsc_down_and_back_receipts_still_arrive(tariff, route, live, 
 
 
 def test_database_connections_terminated_mid_campaign(tariff, route, live, tmp_path):
-    """pg_terminate_backend on every connection of the connector and the worker, twice while a
-    campaign is sent: both reconnect and finish it."""
-    smsc = Smsc(live, tmp_path, receipt_delay=0.1)
+    """While a campaign is sent to an SMSC that answers in 50 ms (a window of submits in flight
+    at any time): pg_terminate_backend on every connection of the connector and the worker; then
+    the connector's again while its transaction waits for a lock, and once more while the
+    transaction that was to store its session's results on the way out waits, so that one fails
+    too. Both recover and finish the campaign, and nothing is in doubt: the SMPP link was fine, so
+    the connector reads the answers to its submits in flight, and what it could not store it
+    keeps for its next session."""
+    smsc = Smsc(live, tmp_path, receipt_delay=0.1, response_delay=0.05)
     smsc.start()
-    worker = live.worker()
+    # libpq's PGAPPNAME (and the settings' DB_APPLICATION_NAME) name each process's connections
+    worker = live.worker(PGAPPNAME="e2e-worker", DB_APPLICATION_NAME="e2e-worker")
     wait_for_worker(live, worker)
     campaign = _campaign(route, smsc)
-    connector = live.connector("test-route")
+    connector = live.connector("test-route", PGAPPNAME="e2e-connector", DB_APPLICATION_NAME="e2e-connector")
 
-    def terminate() -> int:
+    def terminate(names, waiting_for_lock: bool = False) -> set:
         with connection.cursor() as cur:
-            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            return cur.fetchone()[0]
+            cur.execute("SELECT application_name FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = ANY(%s) AND (NOT %s OR wait_event_type = 'Lock') "
+                        "AND pg_terminate_backend(pid)", [sorted(names), waiting_for_lock])
+            return {name for (name,) in cur.fetchall()}
 
+    # 1. each process loses its connections once (one may be between two connections when we look)
+    both, hit = {"e2e-worker", "e2e-connector"}, set()
     assert wait_until(lambda: smsc.accepted() >= N // 4, timeout=DEADLINE), live.logs()
-    assert terminate() >= 2  # the connector's and the worker's
-    assert wait_until(lambda: smsc.accepted() >= N // 2, timeout=DEADLINE), live.logs()
-    assert terminate() >= 2
-    assert smsc.accepted() < N, "the second fault should land mid-campaign too"
+    assert wait_until(lambda: hit.update(terminate(both - hit)) or hit == both, timeout=DEADLINE, interval=0.02), \
+        live.logs()
+
+    # 2. the connector sends again; its writes to the parts wait for a lock we hold, and die there
+    log = lambda: live.log_of(connector)  # noqa: E731
+    lost, sent = log().count("could not save results on the way out"), smsc.accepted()
+    assert wait_until(lambda: smsc.accepted() >= max(N // 2, sent + 20), timeout=DEADLINE), live.logs()
+    db = connection.settings_dict
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"] or None, host=db["HOST"] or None,
+                         port=db["PORT"] or None) as blocker:
+        blocker.execute(f"LOCK TABLE {MessagePart._meta.db_table} IN SHARE MODE")  # reads and claims pass
+        assert smsc.accepted() < N, "the faults should land mid-campaign"
+        # the transaction under way, then the one storing the session's results on the way out
+        assert wait_until(lambda: terminate({"e2e-connector"}, waiting_for_lock=True), timeout=DEADLINE), live.logs()
+
+        def teardown_failed() -> bool:
+            if log().count("could not save results on the way out") > lost:
+                return True
+            terminate({"e2e-connector"}, waiting_for_lock=True)
+            return False
+
+        assert wait_until(teardown_failed, timeout=DEADLINE, interval=0.02), live.logs()
+        blocker.rollback()
+
     assert wait_until(lambda: _all_settled(campaign), timeout=DEADLINE), live.logs()
-    _assert_outcome(campaign, smsc, live)
+    assert _assert_outcome(campaign, smsc, live) == (0, 0)
     assert connector.poll() is None and worker.poll() is None, live.logs()
