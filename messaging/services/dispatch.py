@@ -33,6 +33,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Client
+from smsportal.db import commit_without_waiting_for_disk
 
 from .. import segments
 from ..models import Message, MessagePart, ReceiptInbox
@@ -427,6 +428,10 @@ def connector_flush(*, route_id: int, submitted=(), complete=(), errors=(), in_d
 
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
+        # The captures lock the clients' wallet rows, which their sends lock too: the commit does
+        # not keep them locked while it reaches the disk; this waits for the disk after the commit,
+        # before the claimed parts are written or the deliver_sm answered, as before.
+        commit_without_waiting_for_disk()
         claimed = []
         if claim > 0 and retries:
             claimed = parts_claim(route_id=route_id, limit=claim, retries=True, fresh=False, now=now)
