@@ -30,7 +30,10 @@ Never submit twice
     first) go back to QUEUED; a part answered "throttled" is resent by the same bind with the
     same bytes; a part refused with a temporary error goes back to QUEUED for a retry after a
     backoff (the SMSC refused it: sending it again is no duplicate). A part written without an
-    answer is never written again: it is in doubt.
+    answer is never written again: it is in doubt. A bind whose database connection breaks (its
+    SMPP link is fine) reads the answers to what is in flight before it drops the session, and
+    what it then cannot store (accepted parts, receipts, claimed parts never written) it keeps
+    for its next session: a database outage leaves nothing in doubt.
 
 POLICY for parts in doubt
     A part is *in doubt* when it was written to the SMSC and no submit_sm_resp was read for it:

@@ -2,6 +2,7 @@
 
     manage.py smsc_control --port 2776 mo 380671234567 DemoShop "СТОП"
     manage.py smsc_control --port 2776 stats
+    manage.py smsc_control --port 2776 counts       (accepted submits and duplicates over every run)
     manage.py smsc_control --port 2776 unbind_all
 """
 import json
@@ -19,8 +20,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=2776, help="the simulator's --control-port (default 2776)")
-        parser.add_argument("command", choices=["mo", "stats", "unbind_all", "disconnect_all", "freeze_all",
-                                                       "submit_error"])
+        parser.add_argument("command", choices=["mo", "stats", "counts", "duplicates", "unbind_all",
+                                                       "disconnect_all", "freeze_all", "submit_error"])
         parser.add_argument("params", nargs="*",
                             help="mo: SOURCE DESTINATION TEXT; submit_error: STATUS [DESTINATION [COUNT]]")
 
