@@ -145,9 +145,10 @@ def _assert_outcome(campaign, smsc: Smsc, procs) -> tuple[int, int]:
 
 
 def test_r_msg_04_connector_sigkill_mid_campaign_then_restart(tariff, route, live, tmp_path):
-    """The connector is SIGKILLed while it sends a campaign and started again: what it had in
-    flight is in doubt (never resent), the rest is sent exactly once and delivered."""
-    smsc = Smsc(live, tmp_path, receipt_delay=0.2)
+    """The connector is SIGKILLed while it sends a campaign to an SMSC that answers in 50 ms, and
+    started again: what it had claimed or written without an answer is in doubt (never resent);
+    the receipts of those the SMSC took settle them; the rest is sent exactly once and delivered."""
+    smsc = Smsc(live, tmp_path, receipt_delay=0.2, response_delay=0.05)
     smsc.start()
     campaign = _campaign(route, smsc)
     first = live.connector("test-route")
@@ -185,7 +186,8 @@ def test_r_msg_04_smsc_down_and_back_receipts_still_arrive(tariff, route, live, 
     """The SMSC dies mid-campaign with receipts owed and comes back on the same state after the
     connector failed to reconnect twice: the connector binds again and sends the rest, and the
     receipts the SMSC owed for submitted messages arrive, so none stays `submitted`."""
-    smsc = Smsc(live, tmp_path, receipt_delay=1.0)  # receipts a second late: some are owed at the kill
+    # receipts a second late: some are owed at the kill; answers in 50 ms: some submits unanswered
+    smsc = Smsc(live, tmp_path, receipt_delay=1.0, response_delay=0.05)
     smsc.start()
     campaign = _campaign(route, smsc)
     connector = live.connector("test-route")
