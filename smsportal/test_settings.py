@@ -19,3 +19,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 SMSPORTAL_CONNECTOR_IDLE_POLL = 0.2
 SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = True  # receivers on 127.0.0.1; the refusal is tested with override_settings
+# The payment callback is configured, as in production; its unconfigured answer (503) is tested
+# with the setting emptied.
+BILLING_PAYMENT_CALLBACK_SECRET = "test-payment-callback-secret"
