@@ -23,7 +23,8 @@ API views that change account settings also say `permission_classes = [IsOwnerOr
 """
 from functools import wraps
 
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
 
 from .models import User
 
@@ -37,12 +38,27 @@ def user_can_send(user) -> bool:
     return bool(getattr(user, "client_id", None)) and getattr(user, "role", None) in SEND_ROLES
 
 
+def client_required(view):
+    """Login required; the user's client becomes `request.client`. Staff (no client) go to the admin."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        client = request.user.client
+        if client is None:
+            if request.user.is_staff:
+                return redirect("admin:index")
+            return render(request, "portal/no_client.html", status=403)
+        request.client = client
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def require_role(*roles, methods: tuple | None = None):
     """A website view for logins of the given roles (owner, member, viewer). Implies
     `client_required`. Other roles get a 403 page saying who can do it. With `methods`, only
     those HTTP methods are checked (e.g. ("POST",): viewers can see, not change)."""
-    from .views import client_required  # noqa: PLC0415 (views import this module)
-
     allowed = tuple(str(r) for r in roles) or ALL_ROLES
 
     def decorator(view):

@@ -3,10 +3,7 @@ the block notice with its explanation form, termination (the dashboard lives in 
 
 Views are thin: form → service → message → redirect. Reads go through selectors.
 """
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,29 +11,13 @@ from django.views.decorators.http import require_POST
 from smsportal.errors import ApplicationError
 
 from .models import ApiKey, Client, User
+from .permissions import require_role
 from .services import (api_key_create, api_key_ips_set, api_key_regenerate, api_key_revoke, block_explanation_submit,
                        client_contract_request, client_legal_update, client_termination_cancel,
                        client_termination_request, contract_missing_fields)
 from .web_forms import ApiKeyCreateForm, ApiKeyIpsForm, ExplanationForm, LegalDetailsForm, TerminationForm
 
 NEW_KEY_SESSION = "portal_new_api_key"
-
-
-def client_required(view):
-    """Login required; the user's client becomes `request.client`. Staff (no client) go to the admin."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        client = request.user.client
-        if client is None:
-            if request.user.is_staff:
-                return redirect("admin:index")
-            return render(request, "portal/no_client.html", status=403)
-        request.client = client
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def form_error_from(form, exc: ApplicationError, field: str | None = None) -> None:
@@ -47,8 +28,6 @@ def form_error_from(form, exc: ApplicationError, field: str | None = None) -> No
 
 
 def _roles(*roles, methods=None):
-    from .permissions import require_role  # noqa: PLC0415 (permissions imports this module)
-
     return require_role(*roles, methods=methods)
 
 

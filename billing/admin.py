@@ -14,8 +14,8 @@ from django.utils.html import format_html, format_html_join
 from accounts.admin import ReadOnlyAdmin
 from accounts.services import audit_record
 from smsportal.errors import ApplicationError
+from smsportal.money import money_text
 
-from .formatting import money_text
 from .models import (BaseRate, BillingConfig, ExchangeRate, GracePeriod, Invoice, LedgerEntry, RepricedMessage,
                      Tariff, TariffPrice, TopupStep, Wallet)
 from .services import (base_rate_set, billing_config_get, exchange_rates_load, invoice_cancel, invoice_mark_paid,

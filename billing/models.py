@@ -18,8 +18,8 @@ from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
 from accounts.models import Client
-
-from .timeutil import KYIV
+from smsportal.kyiv import KYIV
+from smsportal.message_types import TariffMessageType
 
 MONEY = {"max_digits": 19, "decimal_places": 4, "default_currency": "UAH"}
 ZERO_UAH = Money(Decimal("0"), "UAH")
@@ -163,10 +163,7 @@ class Channel(models.TextChoices):
     VIBER = "viber", "Viber"
 
 
-class MessageType(models.TextChoices):
-    SERVICE = "service", "Service (transactional)"
-    ADVERTISING = "advertising", "Advertising"
-    SESSION = "session", "Chat session (Viber)"
+MessageType = TariffMessageType  # a tariff line's type: the types of a text and Viber chat sessions
 
 
 class SenderClass(models.TextChoices):

@@ -7,9 +7,9 @@ from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from accounts.models import Client
+from smsportal.kyiv import kyiv_midnight
 
 from .models import Invoice, LedgerEntry, Wallet
-from .timeutil import kyiv_midnight
 
 ZERO = Decimal("0")
 

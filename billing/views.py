@@ -10,14 +10,13 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.permissions import SEND_ROLES, require_role
-from accounts.views import client_required
+from accounts.permissions import SEND_ROLES, client_required, require_role
 from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
+from smsportal.money import money_plain, table_places
 
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, StatementFilterForm
-from .formatting import money_plain, table_places
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
 from .selectors import invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client, wallet_get
 from .services import (billing_config_get, grace_period_current, invoice_issue, overdraft_due_date,

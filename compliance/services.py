@@ -5,12 +5,12 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Client
 from smsportal.errors import ApplicationError
+from smsportal.message_types import MessageType
+from smsportal.phones import normalize_phone
 
 from .models import OptOut
 
 log = logging.getLogger("smsportal.compliance")
-
-ADVERTISING = "advertising"  # the message type (billing.models.MessageType.ADVERTISING)
 
 
 class ContractRequired(ApplicationError):
@@ -26,12 +26,16 @@ class ContractRequired(ApplicationError):
 def message_type_check(*, client: Client, message_type: str) -> None:
     """Whether `client` may send texts of `message_type` (R-CMP-11): advertising only with a
     signed contract. Raises ContractRequired; the callers check before anything is stored or held."""
-    if message_type == ADVERTISING and not client.contract_signed:
+    if message_type == MessageType.ADVERTISING and not client.contract_signed:
         raise ContractRequired()
 
 
 def _e164(phone: str) -> str:
+    """The number as sends spell their recipients (smsportal.phones): `0671234567` and
+    `380671234567` are `+380671234567`. A number no send could reach keeps its digits."""
     phone = (phone or "").strip()
+    if normalized := normalize_phone(phone):
+        return normalized
     digits = "".join(ch for ch in phone if ch.isdigit())
     return f"+{digits}" if digits else phone
 

@@ -6,6 +6,7 @@ from djmoney.models.fields import MoneyField
 
 from accounts.models import Client
 from smsportal.fields import EncryptedCharField
+from smsportal.message_types import MessageType  # noqa: F401 (messaging.models.MessageType: the field choices)
 
 from .status import Status
 
@@ -108,14 +109,6 @@ class OperatorPrefix(models.Model):
     def clean(self):
         self.prefix = (self.prefix or "").replace(" ", "")
         self.operator = (self.operator or "").strip().lower()
-
-
-class MessageType(models.TextChoices):
-    """What a text is, for its price (R-BILL-07) and its rules (R-CMP-11: advertising needs a
-    signed contract). The values are billing's tariff message types (billing.models.MessageType)."""
-
-    SERVICE = "service", "Service (transactional)"
-    ADVERTISING = "advertising", "Advertising"
 
 
 class Campaign(models.Model):

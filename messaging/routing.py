@@ -11,10 +11,10 @@ routing and pricing both use its answer.
 from dataclasses import dataclass, replace
 
 from smsportal.cache import VersionedCache, Versions
+from smsportal.phones import Recipient
 
 from .exceptions import NoRoute
 from .models import OperatorPrefix, Route
-from .phones import Recipient
 
 
 def _split(value: str) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 from django.db.models import Count
 
 from accounts.models import Client
+from smsportal.kyiv import KYIV, kyiv_midnight
 
 from .models import Campaign, ContactGroup, Message, WebhookEndpoint
 
@@ -86,16 +87,14 @@ def message_statistics(*, client: Client, date_from, date_to, by: str = "month")
     """Messages of `client` created from `date_from` to `date_to` (Kyiv dates, inclusive), per
     month or day: messages, SMS parts, outcome groups and the price of what was sent (not_sent is
     refunded). One grouped query over the (client, created_at) index."""
-    from datetime import datetime, time, timedelta  # noqa: PLC0415
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+    from datetime import timedelta  # noqa: PLC0415
 
     from django.db.models import Sum  # noqa: PLC0415
     from django.db.models.functions import TruncDay, TruncMonth  # noqa: PLC0415
 
-    kyiv = ZoneInfo("Europe/Kyiv")
-    start = datetime.combine(date_from, time.min, tzinfo=kyiv)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=kyiv)
-    trunc = (TruncDay if by == "day" else TruncMonth)("created_at", tzinfo=kyiv)
+    start = kyiv_midnight(date_from)
+    end = kyiv_midnight(date_to + timedelta(days=1))
+    trunc = (TruncDay if by == "day" else TruncMonth)("created_at", tzinfo=KYIV)
     rows = (Message.objects.filter(client=client, created_at__gte=start, created_at__lt=end).order_by()
             .annotate(period=trunc).values("period", "status")
             .annotate(n=Count("id"), parts=Sum("segments"), amount=Sum("price")))

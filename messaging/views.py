@@ -14,16 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import SEND_ROLES, require_role
-from accounts.views import client_required
+from accounts.permissions import SEND_ROLES, client_required, require_role
 from billing.exceptions import NoTariff
-from billing.formatting import money_text
 from billing.selectors import ledger_for_client, wallet_get
 from billing.services import sms_flat_prices, tariff_current
 from senders.models import SenderName
 from senders.selectors import sender_names_for_client
 from senders.services import sender_name_request
 from smsportal.errors import ApplicationError
+from smsportal.money import money_text
 
 from .forms import MessageFilterForm, SendForm, SenderNameRequestForm, split_recipients
 from .selectors import message_get, messages_for_client

@@ -27,14 +27,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import SEND_ROLES, require_role
-from accounts.views import client_required
-from billing.formatting import money_text
+from accounts.permissions import SEND_ROLES, client_required, require_role
 from billing.selectors import wallet_get
 from compliance.services import message_type_check
 from senders.selectors import sender_names_for_client
 from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
+from smsportal.money import money_text
 
 from .campaign_tasks import campaign_accept_group_task, campaign_accept_upload_task
 from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm, ContactGroupForm,

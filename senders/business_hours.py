@@ -8,11 +8,11 @@ Staff can add extra days off with the SMSPORTAL_EXTRA_DAYS_OFF setting (ISO date
 """
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-KYIV = ZoneInfo("Europe/Kyiv")
+from smsportal.kyiv import KYIV
+
 OPEN, CLOSE = time(9, 0), time(18, 0)
 MODERATION_TARGET = timedelta(hours=2)
 

@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from smsportal.errors import ApplicationError, NotFound
+from smsportal.kyiv import kyiv_day_end
 
 from ..models import Client, ClientBlock
-from ..timeutil import kyiv_day_end
 from .core import audit_record, client_messages_cancel
 
 EXPLANATION_DAYS = 2

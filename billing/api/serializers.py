@@ -6,8 +6,8 @@ from djmoney.money import Money
 from rest_framework import serializers
 
 from smsportal.api_schema import MoneyOutput
+from smsportal.money import money_plain
 
-from ..formatting import money_plain
 from ..models import Invoice, LedgerEntry
 
 

@@ -14,10 +14,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Client
+from smsportal.kyiv import end_of_day_after, kyiv_date
 
 from ..exceptions import NoTariff
 from ..models import Channel, GracePeriod, LedgerEntry, MessageType, SenderClass, Tariff, TopupStep, UaOperator, Wallet
-from ..timeutil import end_of_day_after, kyiv_date
 from .prices import grace_periods_active, headline_sms_price, price_context, tariff_current, unit_price
 
 GRACE_DAYS = 30

@@ -18,12 +18,12 @@ from djmoney.money import Money
 from accounts.models import Client
 from accounts.services import audit_record
 from smsportal.jsonsafe import LoneSurrogateError, json_loads
+from smsportal.kyiv import kyiv_date
+from smsportal.money import money_text
 
 from ..exceptions import (BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, PaymentCallbackNotConfigured,
                           SignatureInvalid)
-from ..formatting import money_text
 from ..models import Invoice, InvoiceSequence
-from ..timeutil import kyiv_date
 from .config import billing_config_get
 from .ledger import wallet_topup
 

@@ -24,11 +24,11 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import audit_record
+from smsportal.kyiv import kyiv_date
+from smsportal.money import money_text
 
 from ..exceptions import HoldError, InsufficientFunds, InvalidAmount, OverdraftOverdue
-from ..formatting import money_text
 from ..models import LedgerEntry, Wallet
-from ..timeutil import kyiv_date
 from .config import billing_config_get
 
 CURRENCY = "UAH"

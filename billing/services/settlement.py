@@ -21,9 +21,9 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import audit_record
+from smsportal.money import money_text
 
 from ..exceptions import BillingError, InvalidAmount, ReasonRequired
-from ..formatting import money_text
 from ..models import LedgerEntry, MessageType, RepricedMessage, Wallet
 from .config import billing_config_get
 from .ledger import _bonus_part, _existing, _locked_wallet, _post

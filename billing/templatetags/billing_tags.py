@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
-from ..formatting import money_text
+from smsportal.money import money_text
 
 register = template.Library()
 

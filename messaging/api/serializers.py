@@ -2,8 +2,8 @@ import datetime
 
 from rest_framework import serializers
 
-from billing.formatting import money_plain
 from smsportal.api_schema import MoneyOutput
+from smsportal.money import money_plain
 
 from ..models import MessageType
 from ..status import Status

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Client
 from smsportal.errors import ApplicationError, NotFound
+from smsportal.phones import Recipient, parse_recipient
 
 from ..models import Contact, ContactGroup
-from ..phones import Recipient, parse_recipient
 
 IMPORT_BATCH = 5000
 MAX_REPORTED = 100

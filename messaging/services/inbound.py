@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from compliance.services import opt_out_record
 from senders.models import SenderName
+from smsportal.phones import normalize_phone
 
 from ..models import InboundMessage, InboundPart
-from ..phones import normalize_phone
 
 log = logging.getLogger("smsportal.messaging")
 

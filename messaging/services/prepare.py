@@ -12,18 +12,18 @@ from django.conf import settings
 from djmoney.money import Money
 
 from accounts.models import Client
-from billing.formatting import money_plain
 from billing.services import price_context, sms_price
 from compliance.selectors import opted_out_phones_cached
 from compliance.services import message_type_check
 from senders.selectors import sender_rights
 from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
+from smsportal.money import money_plain
+from smsportal.phones import Recipient, parse_recipient
 
 from .. import segments
 from ..exceptions import MessagingError, TextInvalid
 from ..models import MessageType, Route
-from ..phones import Recipient, parse_recipient
 from ..routing import Router
 
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

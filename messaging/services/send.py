@@ -25,10 +25,10 @@ from senders.selectors import sender_rights
 from senders.services import SenderNotApproved
 from smsportal.cache import Versions
 from smsportal.db import commit_without_waiting_for_disk
+from smsportal.phones import Recipient, parse_recipient
 
 from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
 from ..models import Message, MessageType
-from ..phones import Recipient, parse_recipient
 from ..routing import Router
 from ..status import Status
 from .prepare import Prepared, check_text, message_type_check_value, prepare_rows

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.exceptions import InsufficientFunds
-from billing.formatting import money_text, table_places
 from billing.services import wallet_hold
+from smsportal.money import money_text, table_places
 from tests.billing.factories import make_tariff
 from tests.factories import make_client
 

@@ -8,10 +8,10 @@ from djmoney.money import Money
 from billing.models import TariffPrice
 from messaging.exceptions import NoRoute
 from messaging.models import OperatorPrefix, Route
-from messaging.phones import Recipient, parse_recipient
 from messaging.routing import Router
 from messaging.services import message_send, route_for
 from messaging.services.prepare import prepare_rows
+from smsportal.phones import Recipient, parse_recipient
 from tests.factories import RouteFactory
 
 pytestmark = pytest.mark.django_db

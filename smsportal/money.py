@@ -5,7 +5,8 @@
 - A price per message or part (`places=None`): 2 decimals, or 4 when it has fractions of a
   kopeck (cent): `0.85`, `0.8450`. In a table, one number of decimals for the whole table
   (`table_places`), so `0.0150` and `0.0500` line up.
-Machine-readable amounts (API fields, JSON `extra`) stay plain decimal strings.
+Machine-readable amounts (API fields, webhooks, JSON `extra`, CSV) stay plain decimal strings:
+`money_plain`, and `money_json` for the API's and webhooks' `{"amount": "7140.00", "currency": "UAH"}`.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -36,3 +37,12 @@ def money_text(amount, places: int | None = 2) -> str:
         places = money_places(amount)
     amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{amount:,.{places}f}"
+
+
+def money_json(money, currency: str | None = None) -> dict:
+    """Money as JSON, the one shape of every amount of the API and the webhooks: a decimal string
+    (2 places, or 4 when it has fractions of a kopeck) and the currency. `money` is a Money, or a
+    plain amount with `currency` (UAH when not given)."""
+    if currency is None:
+        currency = str(getattr(money, "currency", "UAH"))
+    return {"amount": money_plain(money), "currency": str(currency)}
