@@ -12,8 +12,8 @@ from smsportal.errors import ApplicationError
 from .mfa import admin_view_gate
 from .models import AccountsSettings, ApiKey, AuditEvent, Client, ClientBlock, Invitation, User
 from .selectors import clients_linked_to
-from .services import (audit_record, client_block, client_block_with_linked, client_contract_sign, client_flags_set,
-                       client_legal_update, client_terminate, client_unblock, tax_code_problem)
+from .services import (audit_record, client_contract_sign, client_flags_set, client_legal_update, client_unblock,
+                       tax_code_problem)
 from .services.legal import FLAGS, FLAGS_NEED_CONTRACT, LEGAL_FIELDS
 
 # MFA is required for staff: a staff session that logged in without an authenticator is sent to
@@ -94,6 +94,10 @@ class ClientAdminForm(forms.ModelForm):
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
+    # Block and termination stop the account in every app: their services live above the apps,
+    # and lifecycle/admin.py registers this admin again with them.
+    client_block = client_block_with_linked = client_terminate = None
+
     form = ClientAdminForm
     list_display = ("name", "status", "contract_status", "tax_code", "flags", "review_flag", "balance", "created_at")
     list_filter = ("status", "contract_status", "pay_for_delivered", "round_the_clock_approved", "viber_enabled",
@@ -209,7 +213,7 @@ class ClientAdmin(admin.ModelAdmin):
         client = get_object_or_404(Client, pk=client_id)
 
         def perform(data):
-            client_block(client=client, reason=data["reason"], actor=request.user)
+            self.client_block(client=client, reason=data["reason"], actor=request.user)
             return f"{client} blocked; the client is notified by SMS and email."
 
         return self._form(request, client, form_class=BlockForm, title=f"Block {client}", submit="Block",
@@ -221,7 +225,7 @@ class ClientAdmin(admin.ModelAdmin):
         linked = clients_linked_to(client)
 
         def perform(data):
-            blocks = client_block_with_linked(client=client, reason=data["reason"], actor=request.user)
+            blocks = self.client_block_with_linked(client=client, reason=data["reason"], actor=request.user)
             return f"Blocked {len(blocks)} account(s)."
 
         names = ", ".join(c.name for c in linked) or "none"
@@ -248,7 +252,7 @@ class ClientAdmin(admin.ModelAdmin):
         client = get_object_or_404(Client, pk=client_id)
 
         def perform(data):
-            client_terminate(client=client, reason=data["reason"], at=data.get("at"), actor=request.user)
+            self.client_terminate(client=client, reason=data["reason"], at=data.get("at"), actor=request.user)
             return f"{client}: termination recorded."
 
         return self._form(request, client, form_class=TerminateForm, title=f"Terminate {client}", submit="Terminate",

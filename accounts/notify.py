@@ -1,12 +1,14 @@
 """How the provider reaches a client: an SMS to the primary phone (T 3.2.10) and email.
 
-The SMS goes through messaging's `system_message_send` (free, the real SMPP route). Messaging
-sits above accounts, so it is imported inside the function: accounts never imports it at load.
+The SMS goes through the function the SMSPORTAL_SYSTEM_SMS_FUNCTION setting names: messaging's
+`system_message_send` (free, the real SMPP route). Messaging sits above accounts, which never
+imports it; the setting is the one place that ties them.
 """
 import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils.module_loading import import_string
 
 from .models import Client, User
 
@@ -32,14 +34,12 @@ def sms_send(phone: str, text: str) -> bool:
     """Sends a system SMS now; False (and a log line) when it could not be queued."""
     if not phone:
         return False
-    from messaging.services.send import system_message_send  # noqa: PLC0415 (messaging sits above accounts)
-
     if settings.DEBUG:
         # `make run`: the SMSC simulator is the only "phone", so whoever runs it reads sign-up and
         # reset codes here (the web process's output). Never logged with DEBUG off.
         log.info("system SMS to %s: %s", phone, text)
     try:
-        system_message_send(recipient=phone, text=text)
+        import_string(settings.SMSPORTAL_SYSTEM_SMS_FUNCTION)(recipient=phone, text=text)
     except Exception:  # noqa: BLE001 (a notice must not undo the action that caused it)
         log.exception("system SMS to %s failed", phone)
         return False

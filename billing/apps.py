@@ -7,3 +7,4 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 (registers the production settings checks)
+        from . import receivers  # noqa: F401 (a new client's wallet, on accounts' client_created)

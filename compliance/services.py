@@ -55,3 +55,9 @@ def opt_out_record(*, client: Client | int, phone: str, source: str = OptOut.Sou
         return OptOut.objects.get(client_id=client_id, phone=phone)
     log.info("opt-out: %s from client %s (%s)", phone, client_id, source)
     return opt_out
+
+
+def opt_outs_personal_data_destroy(*, client: Client) -> int:
+    """compliance's part of destroying a terminated client's data (R-ACC-08): the client's stop
+    list (recipients' numbers) is deleted. Returns how many entries went."""
+    return OptOut.objects.filter(client=client).delete()[0]

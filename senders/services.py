@@ -392,3 +392,14 @@ def national_list_import(*, data: bytes | str, actor=None, filename: str = "") -
         audit_record(code="senders.national_list.imported", actor=actor, target=filename[:200],
                      details={k: v for k, v in result.items() if k != "problems"} | {"problems": len(result["problems"])})
     return result
+
+
+def sender_names_personal_data_destroy(*, client: Client) -> int:
+    """senders' part of destroying a terminated client's data (R-ACC-08): sender names keep the
+    name, status and dates, and lose the proof file and the company details and texts of the
+    request. Returns how many names were changed."""
+    with transaction.atomic():
+        for sender in SenderName.objects.filter(client=client).exclude(proof=""):
+            sender.proof.delete(save=False)
+        return SenderName.objects.filter(client=client).update(
+            proof="", company_name="", company_code="", website="", purpose="", sample_text="")

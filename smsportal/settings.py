@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "senders",
     "compliance",
     "messaging",
+    "lifecycle",  # above every app: block, termination, data destruction
 ]
 
 MIDDLEWARE = [
@@ -306,6 +307,9 @@ SMSPORTAL_DEFAULT_TTL = env.int("SMSPORTAL_DEFAULT_TTL", default=24 * 3600)
 SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
 # The provider's own sender name for one-time codes and notices.
 SMSPORTAL_SYSTEM_SENDER = env.str("SMSPORTAL_SYSTEM_SENDER", default="smsportal")
+# How accounts sends its system SMS (codes, block notices): accounts sits below messaging and
+# never imports it, so the function is named here (called with recipient= and text=).
+SMSPORTAL_SYSTEM_SMS_FUNCTION = "messaging.services.send.system_message_send"
 # How long the connector waits between database checks when nothing woke it.
 SMSPORTAL_CONNECTOR_IDLE_POLL = env.float("SMSPORTAL_CONNECTOR_IDLE_POLL", default=1.0)
 # Each connector writes its binds' state this often (messaging.services.binds); a bind whose row is

@@ -5,14 +5,17 @@
 - blocking: staff blocks, explanations, unblock, dormancy, linked accounts (R-ACC-02, 06, 07)
 - legal: legal details, contract, staff flags (R-ACC-10)
 - termination: notice, termination, destruction of personal data (R-ACC-08)
+
+Block, termination and data destruction also reach the other apps: those are `lifecycle.services`,
+above every app, which calls the accounts parts here and each app's own part.
 - signup: phone numbers, one account per person (R-ACC-01, 02)
 - phone_codes: one-time codes by SMS for password reset (R-ACC-05)
 - team: invitations and roles
 """
 from .api_keys import (API_KEY_PREFIX, ApiKeyIpRefused, allowed_ips_parse, api_key_authenticate, api_key_create,
                        api_key_ip_allowed, api_key_ips_set, api_key_regenerate, api_key_revoke)
-from .blocking import (DORMANT_AFTER_DAYS, BlockError, block_explanation_submit, client_block,
-                       client_block_with_linked, client_unblock, clients_block_dormant, explanation_deadline)
+from .blocking import (DORMANT_AFTER_DAYS, BlockError, block_explanation_submit, client_block_open, client_unblock,
+                       explanation_deadline)
 from .core import (AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create,
                    client_lock_for_send)
 from .legal import (LegalDetailsInvalid, client_contract_request, client_contract_sign, client_flags_set,
@@ -22,18 +25,17 @@ from .phone_codes import PhoneCodeError, password_reset_by_code, password_reset_
 from .signup import DuplicateAccount, client_flag_shared_phone, signup_duplicates
 from .team import (TeamError, invitation_accept, invitation_create, invitation_get, invitation_revoke,
                    team_member_remove, team_role_set)
-from .termination import (TerminationError, client_personal_data_destroy, client_terminate,
-                          client_termination_cancel, client_termination_request, clients_destroy_personal_data,
-                          clients_terminate_due)
+from .termination import (TerminationError, accounts_personal_data_destroy, client_access_stop,
+                          client_termination_cancel, client_termination_record, client_termination_request)
 
 __all__ = [
     "API_KEY_PREFIX", "AccountBlocked", "ApiKeyIpRefused", "BlockError", "DORMANT_AFTER_DAYS", "LegalDetailsInvalid",
     "TerminationError", "accounts_settings_get", "allowed_ips_parse", "api_key_authenticate", "api_key_create",
     "api_key_ip_allowed", "api_key_ips_set", "api_key_regenerate", "api_key_revoke", "audit_record",
-    "block_explanation_submit", "client_assert_can_send", "client_lock_for_send", "client_block", "client_block_with_linked",
+    "accounts_personal_data_destroy", "block_explanation_submit", "client_access_stop", "client_assert_can_send",
+    "client_lock_for_send", "client_block_open", "client_termination_record",
     "client_contract_request", "client_contract_sign", "client_create", "client_flags_set", "client_legal_update",
-    "client_personal_data_destroy", "client_terminate", "client_termination_cancel", "client_termination_request",
-    "client_unblock", "clients_block_dormant", "clients_destroy_personal_data", "clients_terminate_due",
+    "client_termination_cancel", "client_termination_request", "client_unblock",
     "contract_missing_fields", "edrpou_valid", "explanation_deadline", "legal_form_for", "rnokpp_valid",
     "tax_code_problem", "TeamError", "invitation_accept", "invitation_create", "invitation_get", "invitation_revoke",
     "team_member_remove", "team_role_set", "PhoneCodeError", "password_reset_by_code", "password_reset_code_send",

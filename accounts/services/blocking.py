@@ -3,19 +3,20 @@
 A block notifies the client at once by SMS to the primary phone and by email; the client can
 still log in, sees why on every page, cannot send, and may answer with a written explanation
 within 2 calendar days (T 3.3.7); staff unblock. Every step is audited.
+
+Here is the accounts part only. A block also stops what the client queued in messaging: the
+whole block (and the dormancy job, which reads billing's ledger) is `lifecycle.services`, above
+the apps, which calls `client_block_open` and then each app's own service in one transaction.
 """
-from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from smsportal.errors import ApplicationError, NotFound
 from smsportal.kyiv import kyiv_day_end
 
 from ..models import Client, ClientBlock
-from .core import audit_record, client_messages_cancel
+from .core import audit_record
 
 EXPLANATION_DAYS = 2
 DORMANT_AFTER_DAYS = 3 * 365
@@ -58,9 +59,12 @@ def _notify_block(block_id: int) -> None:
                  details={"sms": sent_sms, "email": sent_mail})
 
 
-def client_block(*, client: Client, reason: str, actor=None, kind: str = ClientBlock.Kind.STAFF,
-                 notify: bool = True) -> ClientBlock:
-    """Blocks the account with a reason the client sees; notifies at commit (SMS + email)."""
+def client_block_open(*, client: Client, reason: str, actor=None, kind: str = ClientBlock.Kind.STAFF,
+                      notify: bool = True) -> ClientBlock:
+    """accounts' part of a block: the account is blocked with a reason the client sees, its row
+    stays locked (FOR UPDATE) until the caller's transaction ends, the client is notified at commit
+    (SMS + email). The caller stops the client's sending in the same transaction and audits the
+    block (`lifecycle.services.client_block`)."""
     reason = (reason or "").strip()
     if not reason:
         raise BlockError("A block needs a reason the client will see.", code="reason_required")
@@ -80,29 +84,9 @@ def client_block(*, client: Client, reason: str, actor=None, kind: str = ClientB
         client.status = Client.Status.DORMANT if kind == ClientBlock.Kind.DORMANT else Client.Status.BLOCKED
         client.status_reason = reason
         client.save(update_fields=["status", "status_reason", "updated_at"])
-        # Sending stops at once: what waits for the operator now is cancelled and its reservation
-        # released; scheduled messages wait for the unblock (the per-minute job skips them).
-        cancelled = client_messages_cancel(client=client, statuses=("queued",), error_code="account_blocked",
-                                           error_detail="The account was blocked before the message was sent.")
-        audit_record(code="accounts.client.dormant" if kind == ClientBlock.Kind.DORMANT else "accounts.client.blocked",
-                     actor=actor, client=client, target=str(client.public_id),
-                     details={"reason": reason, "cancelled_messages": cancelled})
         if notify:
             transaction.on_commit(lambda: _notify_block(block.pk))
     return block
-
-
-def client_block_with_linked(*, client: Client, reason: str, actor=None) -> list[ClientBlock]:
-    """Blocks the account and every account linked to it by phone or legal code (R-ACC-02)."""
-    from ..selectors import clients_linked_to  # noqa: PLC0415
-
-    blocks = []
-    with transaction.atomic():
-        for target in [client, *clients_linked_to(client)]:
-            if target.status in (Client.Status.ACTIVE, Client.Status.DORMANT) and not target.blocks.filter(
-                    lifted_at__isnull=True).exists():
-                blocks.append(client_block(client=target, reason=reason, actor=actor))
-    return blocks
 
 
 def block_explanation_submit(*, client: Client, text: str, actor=None) -> ClientBlock:
@@ -158,28 +142,3 @@ def client_unblock(*, client: Client, actor=None, note: str = "") -> Client:
     transaction.on_commit(lambda: email_send(client_emails(client), f"Account {client.name} unblocked",
                                              "Your account is active again: you can send messages."))
     return client
-
-
-def clients_block_dormant(*, now=None) -> int:
-    """Blocks active clients whose last top-up (or, with none, sign-up) is over 3 years old and who
-    used no funds since (no charge or captured hold): T 3.3.2. Unblocked by staff once the owner is verified."""
-    from billing.models import LedgerEntry  # noqa: PLC0415 (billing sits above accounts)
-
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=DORMANT_AFTER_DAYS)
-    spend = [LedgerEntry.Kind.CHARGE, getattr(LedgerEntry.Kind, "CAPTURE", LedgerEntry.Kind.CHARGE)]
-    last_topup = (LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind=LedgerEntry.Kind.TOPUP)
-                  .order_by("-created_at").values("created_at")[:1])
-    # An account that was never topped up counts from its sign-up (3 years unused, S 2.3.5).
-    candidates = (Client.objects.filter(status=Client.Status.ACTIVE, is_system=False)
-                  .annotate(last_topup=Coalesce(Subquery(last_topup), "created_at")).filter(last_topup__lt=cutoff))
-    spent_since = LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind__in=spend,
-                                             created_at__gte=OuterRef("last_topup"))
-    blocked = 0
-    for client in candidates.annotate(spent=Exists(spent_since)).filter(spent=False):
-        try:
-            client_block(client=client, reason=DORMANT_REASON, kind=ClientBlock.Kind.DORMANT)
-        except BlockError:
-            continue
-        blocked += 1
-    return blocked

@@ -4,6 +4,7 @@ from django.db import connection, transaction
 from smsportal.errors import ApplicationError
 
 from ..models import AuditEvent, Client, User
+from ..signals import client_created
 
 
 class AccountBlocked(ApplicationError):
@@ -21,13 +22,12 @@ def audit_record(*, code: str, actor=None, client=None, target: str = "", detail
 
 
 def client_create(*, name: str, owner: User | None = None, **details) -> Client:
-    """A new organization with its wallet; `owner` becomes its first user. `details`: model
-    fields known at sign-up (legal_form, tax_code, review_flag)."""
-    from billing.services import wallet_open  # billing depends on accounts, not the reverse at import
-
+    """A new organization; `owner` becomes its first user. `details`: model fields known at
+    sign-up (legal_form, tax_code, review_flag). The apps above accounts set up their part in the
+    same transaction through the `client_created` signal (billing opens the wallet)."""
     with transaction.atomic():
         client = Client.objects.create(name=name.strip() or "My company", **details)
-        wallet_open(client=client)
+        client_created.send(sender=Client, client=client)
         if owner is not None:
             owner.client = client
             owner.role = User.Role.OWNER
@@ -46,7 +46,7 @@ def client_lock_for_send(client: Client) -> Client:
     """Inside the caller's transaction: locks the client row against a block (FOR SHARE: sends of
     the same client do not wait for each other) and asserts it can send, as it is now.
 
-    Call it where messages are stored, before their hold. A block (`client_block`) locks the same
+    Call it where messages are stored, before their hold. A block (`client_block_open`) locks the same
     row FOR UPDATE before it cancels what is queued, so either the block waits for this
     transaction and cancels its messages, or this transaction sees the block and stores nothing
     (R-ACC-06)."""
@@ -63,21 +63,3 @@ def accounts_settings_get():
 
     row = AccountsSettings.objects.order_by("id").first()
     return row or AccountsSettings.objects.create()
-
-
-def client_messages_cancel(*, client: Client, statuses, error_code: str, error_detail: str,
-                           batch: int = 5000) -> int:
-    """Cancels the client's messages in `statuses` that no connector has claimed yet; each
-    message's reservation goes back to the wallet (messaging's status machine does both)."""
-    from messaging.models import Message  # noqa: PLC0415 (messaging sits above accounts, on purpose)
-    from messaging.services import messages_transition  # noqa: PLC0415
-    from messaging.status import Status  # noqa: PLC0415
-
-    done = 0
-    while ids := list(Message.objects.filter(client=client, status__in=list(statuses)).order_by("pk")
-                      .values_list("pk", flat=True)[:batch]):
-        moved = messages_transition(ids=ids, new=Status.CANCELLED, error_code=error_code, error_detail=error_detail)
-        if not moved:
-            break
-        done += len(moved)
-    return done

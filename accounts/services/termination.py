@@ -4,23 +4,24 @@ The client gives notice on the website (at least 15 calendar days before the dat
 terminate at once or on a date. On the date the account stops: it cannot send, its API keys are
 revoked. A year later a daily job destroys the client's personal data and recipient database
 without notice, keeping the anonymized ledger (amounts, dates, counts) for accounting.
+
+Here is the accounts part only. Stopping an account also cancels what it has not sent
+(messaging), and destroying its data reaches every app's tables: both are `lifecycle.services`,
+above the apps, which calls these and each app's own `…_for_client_stop` / `…_personal_data_destroy`.
 """
 import re
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Subquery, Value
-from django.db.models.functions import Replace
 from django.utils import timezone
 
 from smsportal.errors import ApplicationError
 
 from ..models import ApiKey, Client, ClientBlock, Invitation, PhoneCode, User
-from .core import audit_record, client_messages_cancel
+from .core import audit_record
 
 NOTICE_DAYS = 15
 KEEP_DATA_DAYS = 365
-BATCH = 5000
 
 
 class TerminationError(ApplicationError):
@@ -69,7 +70,10 @@ def client_termination_cancel(*, client: Client, actor=None) -> Client:
     return client
 
 
-def _terminate_now(client: Client, *, at, actor=None) -> None:
+def client_access_stop(*, client: Client, at) -> None:
+    """accounts' part of the stop: the account is TERMINATED, its API keys and open invitations are
+    revoked, an open block is lifted. The caller holds the client row locked and stops the other
+    apps in the same transaction (`lifecycle.services`)."""
     client.status = Client.Status.TERMINATED
     client.status_reason = client.termination_reason or "Terminated"
     client.terminated_at = at
@@ -78,21 +82,13 @@ def _terminate_now(client: Client, *, at, actor=None) -> None:
     ApiKey.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=at)
     Invitation.objects.filter(client=client, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=at)
     ClientBlock.objects.filter(client=client, lifted_at__isnull=True).update(lifted_at=at, lift_note="Terminated")
-    cancelled = _unsent_cancel(client)
-    audit_record(code="accounts.client.terminated", actor=actor, client=client, target=str(client.public_id),
-                 details={"reason": client.termination_reason, "cancelled_messages": cancelled})
 
 
-def _unsent_cancel(client: Client) -> int:
-    """The account stops: what it scheduled, queued or has held for review and was not handed to
-    an operator yet is cancelled, and its reservation goes back to the wallet."""
-    return client_messages_cancel(client=client, statuses=("scheduled", "queued", "pending_review"),
-                                  error_code="account_terminated",
-                                  error_detail="The account was terminated before the message was sent.")
-
-
-def client_terminate(*, client: Client, reason: str, actor=None, at=None) -> Client:
-    """Staff terminate the account now (or schedule it for `at`)."""
+def client_termination_record(*, client: Client, reason: str, actor=None, at=None) -> tuple[Client, bool]:
+    """Staff terminate the account now or on `at`: accounts' checks and the reason. With a future
+    `at` the termination is scheduled (audited) and (client, False) comes back; otherwise
+    (client, True): the caller stops the account in every app inside its own transaction, which
+    holds the client row locked from here on (`lifecycle.services.client_terminate`)."""
     reason = (reason or "").strip()
     if not reason:
         raise TerminationError("Give the reason for the termination.", code="reason_required")
@@ -110,37 +106,23 @@ def client_terminate(*, client: Client, reason: str, actor=None, at=None) -> Cli
             client.save(update_fields=["terminates_at", "termination_requested_at", "termination_reason", "updated_at"])
             audit_record(code="accounts.client.termination_scheduled", actor=actor, client=client,
                          target=str(client.public_id), details={"at": at.isoformat(), "reason": reason})
-        else:
-            client.save(update_fields=["termination_reason", "updated_at"])
-            _terminate_now(client, at=now, actor=actor)
-    return client
+            return client, False
+        client.save(update_fields=["termination_reason", "updated_at"])
+    return client, True
 
 
-def clients_terminate_due(*, now=None) -> int:
-    """Daily: accounts whose notice period ended stop now."""
-    now = now or timezone.now()
-    done = 0
-    for pk in Client.objects.filter(terminates_at__lte=now).exclude(status=Client.Status.TERMINATED).values_list(
-            "pk", flat=True):
-        with transaction.atomic():
-            client = Client.objects.select_for_update().get(pk=pk)
-            if client.status != Client.Status.TERMINATED and client.terminates_at and client.terminates_at <= now:
-                _terminate_now(client, at=client.terminates_at)
-                done += 1
-    return done
+def clients_termination_due(*, now) -> list[int]:
+    """Ids of the accounts whose notice period ended by `now` and that are not terminated yet."""
+    return list(Client.objects.filter(terminates_at__lte=now).exclude(status=Client.Status.TERMINATED)
+                .order_by("pk").values_list("pk", flat=True))
 
 
-def _batched_update(qs, batch: int, **values) -> int:
-    """Updates `qs` in primary-key batches, each its own short transaction (big message tables)."""
-    total = 0
-    last = 0
-    while True:
-        ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
-            return total
-        with transaction.atomic():
-            total += qs.model.objects.filter(pk__in=ids).update(**values)
-        last = ids[-1]
+def client_lock_if_termination_due(*, pk: int, now) -> Client | None:
+    """Inside the caller's transaction: the client row locked, if it is still due to stop by `now`."""
+    client = Client.objects.select_for_update().get(pk=pk)
+    if client.status != Client.Status.TERMINATED and client.terminates_at and client.terminates_at <= now:
+        return client
+    return None
 
 
 _EMAIL = re.compile(r"[^\s@;,]+@[^\s@;,]+")
@@ -170,58 +152,13 @@ def _audit_scrub(client: Client) -> int:
     return changed
 
 
-def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
-    """Destroys the client's personal data and recipient database; keeps the anonymized ledger.
-
-    Reaches into messaging, compliance and senders on purpose (R-ACC-08 names their tables):
-    messages keep status, parts, price and dates but lose recipient and text; contacts and
-    contact groups are deleted; campaigns lose their texts and names; inbound SMS lose sender and
-    text; opt-outs (phones) are deleted; sender names lose their description and proof file.
-    Logins are anonymized and disabled; raw delivery receipts lose their text; the audit trail
-    loses emails and phones. Wallet, ledger entries (campaign names replaced by their ids) and
-    invoices (accounting documents) stay."""
-    from compliance.models import OptOut  # noqa: PLC0415 (apps above accounts, imported on purpose)
-    from messaging.models import Campaign, Contact, ContactGroup, InboundMessage, Message  # noqa: PLC0415
-    from senders.models import SenderName  # noqa: PLC0415
-
-    from billing.models import LedgerEntry  # noqa: PLC0415
-    from messaging.models import MessagePart, ReceiptInbox  # noqa: PLC0415
-
-    counts = {}
-    # The ledger stays, anonymized: a campaign's name in an entry's text becomes its id.
-    counts["ledger_texts"] = 0
-    for pid, name in Campaign.objects.filter(client=client).exclude(name="").values_list("public_id", "name"):
-        counts["ledger_texts"] += LedgerEntry.objects.filter(
-            wallet__client=client, description__contains=f"Campaign {name}").update(
-            description=Replace("description", Value(f"Campaign {name}"), Value(f"Campaign {pid}")))
-    # Raw delivery receipts quote the start of the text and the recipient's number.
-    counts["receipts"] = ReceiptInbox.objects.filter(smsc_message_id__in=Subquery(
-        MessagePart.objects.filter(message__client=client, smsc_message_id__isnull=False)
-        .values("smsc_message_id"))).exclude(raw="").update(raw="")
-    counts["messages"] = _batched_update(Message.objects.filter(client=client).exclude(recipient="", text=""),
-                                         batch, recipient="", text="")
-    counts["campaigns"] = _batched_update(Campaign.objects.filter(client=client), batch, text="", name="", errors=[])
-    counts["inbound"] = _batched_update(InboundMessage.objects.filter(client=client).exclude(source="", text=""),
-                                        batch, source="", text="")
-    counts["contacts"] = 0
-    while True:
-        ids = list(Contact.objects.filter(group__client=client).values_list("pk", flat=True)[:batch])
-        if not ids:
-            break
-        counts["contacts"] += Contact.objects.filter(pk__in=ids).delete()[0]
-    counts["contact_groups"] = ContactGroup.objects.filter(client=client).delete()[0]
-    counts["opt_outs"] = OptOut.objects.filter(client=client).delete()[0]
-    # Status webhooks: their payloads carry recipients' numbers; the endpoint its URL and secret.
-    from messaging.models import WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: PLC0415
-
-    counts["webhook_events"] = WebhookEvent.objects.filter(client=client).delete()[0]
-    WebhookDelivery.objects.filter(client=client).delete()
-    WebhookEndpoint.objects.filter(client=client).delete()
+def accounts_personal_data_destroy(*, client: Client, counts: dict | None = None) -> dict:
+    """accounts' part of destroying a terminated client's data (R-ACC-08), the last step: logins
+    are anonymized and disabled, invitations and block explanations emptied, the audit trail
+    loses emails and phones, the client row its name and legal details; `data_destroyed_at` is
+    set and the destruction audited with `counts` (what the other apps destroyed before)."""
+    counts = dict(counts or {})
     with transaction.atomic():
-        for sender in SenderName.objects.filter(client=client).exclude(proof=""):
-            sender.proof.delete(save=False)
-        SenderName.objects.filter(client=client).update(
-            proof="", company_name="", company_code="", website="", purpose="", sample_text="")
         users = list(User.objects.filter(client=client))
         from allauth.account.models import EmailAddress  # noqa: PLC0415
 
@@ -255,13 +192,7 @@ def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
     return counts
 
 
-def clients_destroy_personal_data(*, now=None) -> int:
-    """Daily: a year after termination, destroy personal data and recipient lists (T 10.4)."""
-    now = now or timezone.now()
-    due = Client.objects.filter(status=Client.Status.TERMINATED, data_destroyed_at__isnull=True,
-                                terminated_at__lte=now - timedelta(days=KEEP_DATA_DAYS))
-    done = 0
-    for client in due:
-        client_personal_data_destroy(client=client)
-        done += 1
-    return done
+def clients_personal_data_due(*, now) -> list[Client]:
+    """Accounts terminated a year before `now` whose personal data is not destroyed yet (T 10.4)."""
+    return list(Client.objects.filter(status=Client.Status.TERMINATED, data_destroyed_at__isnull=True,
+                                      terminated_at__lte=now - timedelta(days=KEEP_DATA_DAYS)).order_by("pk"))

@@ -55,7 +55,7 @@ def test_r_acc_07_dormant_clients_blocked_after_three_years(tariff):
     import time_machine
 
     from accounts.models import Client
-    from accounts.services import clients_block_dormant
+    from lifecycle.services import clients_block_dormant
 
     with time_machine.travel("2022-01-10 12:00 +0200"):
         sleeping = make_client(name="Sleepy", balance=10)

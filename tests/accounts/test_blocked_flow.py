@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from accounts.services import client_block, client_unblock
+from accounts.services import client_unblock
+from lifecycle.services import client_block
 from messaging.models import Message
 
 pytestmark = pytest.mark.django_db

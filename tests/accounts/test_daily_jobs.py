@@ -9,9 +9,10 @@ from celery import current_app
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-import accounts.tasks  # noqa: F401 (registers the tasks)
+import lifecycle.tasks  # noqa: F401 (registers the tasks)
 from accounts.models import Client
-from accounts.services import api_key_create, client_terminate
+from accounts.services import api_key_create
+from lifecycle.services import client_terminate
 from tests.factories import make_client
 
 pytestmark = pytest.mark.django_db

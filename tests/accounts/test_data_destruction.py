@@ -7,8 +7,8 @@ import pytest
 import time_machine
 
 from accounts.models import AuditEvent
-from accounts.services import client_personal_data_destroy, client_terminate, clients_destroy_personal_data
 from billing.models import LedgerEntry
+from lifecycle.services import client_personal_data_destroy, client_terminate, clients_destroy_personal_data
 from messaging.models import Campaign, Message, MessagePart, ReceiptInbox
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,12 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Client, ClientBlock, User
 from accounts.services import (BlockError, LegalDetailsInvalid, api_key_authenticate, api_key_create,
-                               block_explanation_submit, client_block, client_contract_request, client_contract_sign,
-                               client_flags_set, client_legal_update, client_personal_data_destroy, client_terminate,
-                               client_termination_cancel, client_termination_request, client_unblock,
-                               clients_block_dormant, clients_destroy_personal_data, clients_terminate_due,
-                               edrpou_valid, rnokpp_valid, tax_code_problem)
+                               block_explanation_submit, client_contract_request, client_contract_sign,
+                               client_flags_set, client_legal_update, client_termination_cancel,
+                               client_termination_request, client_unblock, edrpou_valid, rnokpp_valid,
+                               tax_code_problem)
+from lifecycle.services import (client_block, client_personal_data_destroy, client_terminate, clients_block_dormant,
+                                clients_destroy_personal_data, clients_terminate_due)
 from messaging.models import Message
 from smsportal.errors import ApplicationError
 from tests.factories import UserFactory, make_client

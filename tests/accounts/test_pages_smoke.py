@@ -2,7 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.services import api_key_create, client_block, client_termination_request
+from accounts.services import api_key_create, client_termination_request
+from lifecycle.services import client_block
 from senders.models import SenderName
 from tests.factories import SenderNameFactory, UserFactory
 

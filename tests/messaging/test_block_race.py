@@ -10,8 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Client
-from accounts.services import AccountBlocked, client_block
+from accounts.services import AccountBlocked
 from billing.models import Wallet
+from lifecycle.services import client_block
 from messaging.models import Campaign, Message
 from messaging.services import campaign_accept, campaign_create, message_send, messages_release_due
 from messaging.services import campaigns as campaigns_module

@@ -365,7 +365,7 @@ def test_api_campaign_callback_url_routes_its_events(api, route):
 
 @pytest.mark.django_db
 def test_r_acc_08_webhook_events_destroyed_with_personal_data(client_account):
-    from accounts.services import client_personal_data_destroy, client_terminate
+    from lifecycle.services import client_personal_data_destroy, client_terminate
 
     webhook_endpoint_set(client=client_account, url="http://127.0.0.1:9/hook")
     _send(client_account)
