@@ -2,17 +2,19 @@
 `from billing.services import wallet_charge, sms_price, …` keeps working as the package grows.
 
 - ledger: the wallet and its append-only entries (top-up, bonus, charge, refund, holds)
-- holds: settling many holds at once (captures at submit, releases, pay-for-delivered refunds)
+- holds: settling many holds at once: `hold_settle` turns the outcomes of what a send paid for into
+  captures, releases and pay-for-delivered refunds (`hold_open` reserves, in `ledger`)
 - prices, grace, rates: price lists, top-up steps and grace periods, EUR/UAH for Viber
 - invoices: invoices, payments by staff and by the payment system's callback
 - settlement: overdraft, adjustments, penalties, withholding, payouts, Viber re-pricing
 """
 from .config import billing_config_get
 from .grace import GRACE_DAYS, grace_period_current, grace_period_open, topup_step_for
-from .holds import HoldMove, holds_release_rest, holds_settle
+from ..holdrefs import HoldRef, OpenHold, Outcome, SettleItem
+from .holds import HoldMove, hold_settle, hold_stop, holds_release_rest, holds_settle
 from .invoices import (invoice_cancel, invoice_issue, invoice_mark_paid, payment_callback_apply,
                        payment_signature)
-from .ledger import (HoldNotCommitted, bonus_credit, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
+from .ledger import (HoldNotCommitted, bonus_credit, hold_open, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
                      wallet_capture, wallet_charge, wallet_hold, wallet_is_overdue, wallet_open, wallet_refund, wallet_release,
                      wallet_topup, wallets_reconcile)
 from .prices import (PRICE_QUANT, PriceContext, grace_periods_active, price_context, price_table_for_client,
@@ -25,6 +27,7 @@ from .settlement import (RepriceItem, reprice_viber_messages, wallet_adjust, wal
 __all__ = [
     "GRACE_DAYS", "PRICE_QUANT", "HoldMove", "HoldNotCommitted", "PriceContext", "price_context", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
     "eur_to_uah", "exchange_rates_load", "grace_period_current", "grace_period_open", "grace_periods_active",
+    "HoldRef", "OpenHold", "Outcome", "SettleItem", "hold_open", "hold_settle", "hold_stop",
     "hold_remaining", "holds_release_rest", "holds_settle", "invoice_cancel", "invoice_issue", "invoice_mark_paid", "nbu_rates_parse",
     "overdraft_due_date", "payment_callback_apply", "payment_signature", "price_table_for_client", "rate_for",
     "reprice_viber_messages", "sms_flat_prices", "sms_price", "tariff_copy", "tariff_current", "tariff_upcoming", "topup_step_for",

@@ -15,6 +15,7 @@ round trips of plain SQL. The rules are one piece of Python (`_move`).
 A send accepted before holds existed was charged outright: its "source" is a charge. Capturing
 it is a no-op (it is paid), releasing or refunding it credits it back, as `wallet_refund` did.
 """
+import hashlib
 import json
 import logging
 import uuid
@@ -26,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..exceptions import HoldShort
+from ..holdrefs import HoldRef, OpenHold, Outcome, SettleItem
 from ..models import LedgerEntry, Wallet
 
 log = logging.getLogger("smsportal.billing")
@@ -157,6 +159,84 @@ def holds_settle(*, moves) -> int:
     return len(entries)
 
 
+# --- what an outcome means for the money (R-BILL-06, R-BILL-14) ----------------------------------
+
+def _decide(item: SettleItem, unpaid: bool) -> str | None:
+    """The move an item's outcome makes, or None. Its money is held until its first outcome;
+    `unpaid`: its client pays only for delivered SMS and this domestic one was not (R-BILL-06)."""
+    if item.earlier in Outcome.FINAL:
+        return None  # settled once already: a late receipt moves no money
+    captured = item.earlier == Outcome.REACHED_OPERATOR
+    if item.outcome == Outcome.NOT_SENT or (item.outcome == Outcome.NOT_DELIVERED and unpaid):
+        return Kind.REFUND if captured else Kind.RELEASE
+    return None if captured else Kind.CAPTURE  # reached the operator: paid
+
+
+def _digest(ids) -> str:
+    return hashlib.blake2b(",".join(map(str, sorted(ids))).encode(), digest_size=10).hexdigest()
+
+
+def _moves_for(items) -> list[HoldMove]:
+    """One move per hold and kind of move for `items`, its key made from the items it settles (so
+    a retried batch never moves money twice)."""
+    items = [i for i in items if i.amount]
+    unpaid_clients: set[int] = set()
+    if any(i.outcome == Outcome.NOT_DELIVERED and i.domestic for i in items):
+        from accounts.models import Client  # noqa: PLC0415 (accounts sits below billing)
+
+        unpaid_clients = set(Client.objects.filter(pk__in={i.client_id for i in items}, pay_for_delivered=True)
+                             .values_list("pk", flat=True))
+    groups: dict[tuple, list] = {}
+    for item in items:
+        unpaid = item.outcome == Outcome.NOT_DELIVERED and item.domestic and item.client_id in unpaid_clients
+        kind = _decide(item, unpaid)
+        if kind is None:
+            continue
+        why = " (pays for delivered only)" if item.outcome == Outcome.NOT_DELIVERED else ""
+        label = ("sent" if kind == Kind.CAPTURE else
+                 f"{item.label or item.outcome}, {'not charged' if kind == Kind.RELEASE else 'refunded'}{why}")
+        group = groups.setdefault((kind, item.client_id, item.reference.key, label), [[], ZERO])
+        group[0].append(item.item_id)
+        group[1] += Decimal(item.amount)
+    return [HoldMove(client_id=client_id, kind=kind, source_key=key, amount=total,
+                     key=f"{kind}:{key}:{_digest(ids)}", description=f"{len(ids)} SMS {label}",
+                     details={"messages": sorted(ids)})
+            for (kind, client_id, key, label), (ids, total) in sorted(groups.items(), key=_order)]
+
+
+def _order(group):
+    (kind, client_id, key, label), _ = group
+    return (_KIND_ORDER[kind], client_id, key, label)
+
+
+_KIND_ORDER = {Kind.CAPTURE: 0, Kind.RELEASE: 1, Kind.REFUND: 2}
+
+
+def hold_settle(*, items) -> int:
+    """Settles the money of `items` (SettleItem: each one's outcome) in one transaction, with a
+    fixed number of queries however many holds they touch; returns how many entries it wrote.
+    Billing alone decides what an outcome costs:
+
+    - reached the operator (or a final outcome straight from held): its share is captured;
+    - never sent: released while held, refunded if it was captured;
+    - not delivered, for a client who pays only for delivered SMS (R-BILL-06), to a Ukrainian
+      number: released while held, refunded if captured; otherwise paid as reached;
+    - an item whose earlier outcome was final moves nothing (a late receipt after expiry).
+
+    A capture its hold cannot cover (a bug, never a normal case) is refused (`HoldShort`); the
+    outcome stands (the operator did take those items: a connector's flush must neither fail nor
+    lose its results over money): the hold is stopped, loudly (`hold_stop`), and the rest of the
+    batch settles as usual."""
+    moves = _moves_for(items)
+    try:
+        return holds_settle(moves=moves)
+    except HoldShort as exc:
+        refused = {s.move.key for s in exc.shorts}
+        for shortfall in exc.shorts:
+            hold_stop(shortfall=shortfall)
+        return holds_settle(moves=[m for m in moves if m.key not in refused])
+
+
 def hold_stop(*, shortfall: Shortfall) -> Decimal:
     """A hold found short (`HoldShort`): no more is charged on it. What it still reserves is
     released (once per hold), and the shortfall is made loud: a CRITICAL log line and an audit
@@ -187,14 +267,18 @@ def hold_stop(*, shortfall: Shortfall) -> Decimal:
 
 
 def holds_release_rest(*, holds, reason: str, code: str = "billing.hold.released_stale") -> Decimal:
-    """Releases what each hold of `holds` (client id, hold key, amount it still reserves) has left,
+    """Releases what each hold of `holds` (`OpenHold`, or client id, hold reference or key, amount
+    it still reserves) has left,
     audited with `code` and `reason`; returns the total released. For holds nothing will settle
     any more: the caller (who knows what the hold paid for) decides which. Idempotent: one
     release per hold (its key), never more than the hold still reserves when its wallet is locked."""
     from accounts.services import audit_record  # noqa: PLC0415 (accounts sits below billing)
 
     total = ZERO
-    for client_id, source_key, rest in holds:
+    for hold in holds:
+        client_id, source_key, rest = (hold.client_id, hold.reference, hold.rest) if isinstance(hold, OpenHold) else hold
+        if isinstance(source_key, HoldRef):
+            source_key = source_key.key
         key = f"release-rest:{source_key}"
         move = HoldMove(client_id=client_id, kind=Kind.RELEASE, source_key=source_key, amount=Decimal(rest), key=key,
                         description=reason[:200], details={"reason": reason})

@@ -28,6 +28,7 @@ from smsportal.kyiv import kyiv_date
 from smsportal.money import money_text
 
 from ..exceptions import HoldError, InsufficientFunds, InvalidAmount, OverdraftOverdue
+from ..holdrefs import HoldRef
 from ..models import LedgerEntry, Wallet
 from .config import billing_config_get
 
@@ -284,6 +285,14 @@ def wallet_hold(*, client: Client, amount: Decimal, key: str, description: str,
         _assert_available(wallet, amount)
         return _post(wallet=wallet, kind=Kind.HOLD, held_delta=amount, key=key, description=description,
                      details=details)
+
+
+def hold_open(*, client: Client, reference: HoldRef, amount: Decimal, description: str,
+              details: dict | None = None, then_commit: bool = False) -> LedgerEntry:
+    """Reserves `amount` for the send or campaign `reference` (`wallet_hold`, same errors and
+    `then_commit`); what its items' outcomes do with it is `hold_settle`'s decision."""
+    return wallet_hold(client=client, amount=amount, key=reference.key, description=description, details=details,
+                       then_commit=then_commit)
 
 
 # The usual hold in one statement (PostgreSQL): the wallet row is locked by this UPDATE, so a send

@@ -20,7 +20,7 @@ from djmoney.money import Money
 from accounts.models import Client
 from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
-from billing.services import HoldMove, holds_settle, wallet_assert_can_pay, wallet_hold
+from billing.services import HoldRef, Outcome, SettleItem, hold_open, hold_settle, wallet_assert_can_pay
 from compliance.services import message_type_check
 from smsportal.db import commit_without_waiting_for_disk
 from smsportal.errors import ApplicationError, NotFound
@@ -123,8 +123,8 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
             # the rest of this transaction, not while its rows are copied in (connectors capture
             # from the same wallet meanwhile).
             if prepared.total > 0:
-                wallet_hold(client=client, amount=prepared.total, key=f"campaign:{campaign.public_id}",
-                            description=f"Campaign {campaign.name or campaign.public_id}: {len(prepared.rows)} SMS")
+                hold_open(client=client, reference=HoldRef("campaign", campaign.public_id), amount=prepared.total,
+                          description=f"Campaign {campaign.name or campaign.public_id}: {len(prepared.rows)} SMS")
             state = Campaign.State.SCHEDULED if scheduled else Campaign.State.SENDING
             Campaign.objects.filter(pk=campaign.pk).update(state=state, total_price=Money(prepared.total, "UAH"),
                                                            updated_at=now, **counts)
@@ -160,15 +160,15 @@ def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
             # Rows a connector claimed meanwhile are no longer scheduled/queued and stay as they are.
             cursor.execute(
                 f"UPDATE {Message._meta.db_table} SET status = %s, done_at = %s, updated_at = %s, "
-                f"error_code = 'cancelled' WHERE campaign_id = %s AND status IN (%s, %s) RETURNING price",
+                f"error_code = 'cancelled' WHERE campaign_id = %s AND status IN (%s, %s) RETURNING id, price",
                 [Status.CANCELLED, now, now, campaign.pk, Status.SCHEDULED, Status.QUEUED])
-            refund = sum((Decimal(row[0]) for row in cursor.fetchall()), Decimal("0"))
-        # What was reserved for the unsent messages goes back: a release of the campaign's hold
-        # (a campaign charged outright before holds existed is refunded instead).
-        holds_settle(moves=[HoldMove(
-            client_id=client.pk, kind="release", source_key=f"campaign:{campaign.public_id}", amount=refund,
-            key=f"campaign-cancel:{campaign.public_id}",
-            description="Cancelled, unsent SMS released")])
+            cancelled = cursor.fetchall()
+        refund = sum((Decimal(price) for _id, price in cancelled), Decimal("0"))
+        # What was reserved for the unsent messages goes back: billing releases it from the
+        # campaign's hold (a campaign charged outright before holds existed is refunded instead).
+        reference = HoldRef("campaign", campaign.public_id)
+        hold_settle(items=[SettleItem(mid, client.pk, reference, price, Outcome.NOT_SENT, label=Status.CANCELLED.value)
+                           for mid, price in cancelled if price])
         campaign.state = Campaign.State.CANCELLED
         campaign.finished_at = now
         campaign.save(update_fields=["state", "finished_at", "updated_at"])

@@ -19,7 +19,7 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import client_assert_can_send, client_lock_for_send
-from billing.services import HoldNotCommitted, wallet_hold
+from billing.services import HoldNotCommitted, HoldRef, hold_open
 from compliance.services import message_type_check
 from senders.selectors import sender_rights
 from senders.services import SenderNotApproved
@@ -198,7 +198,7 @@ def _batch_stored(client: Client, batch_id) -> SendResult | None:
     batch id: of two sends with one key racing past the first look, the second waits here for the
     first to commit, then finds its messages instead of sending again."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"send:{batch_id}"])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"batch:{batch_id}"])
     existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
     if not existing:
         return None
@@ -250,7 +250,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     rows = messages_build(client=client, prepared=prepared, sender=sender, batch_id=batch_id,
                           status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
                           ttl=ttl, is_bulk=is_bulk)
-    for then_commit in (True, False):  # see wallet_hold: HoldNotCommitted rolls back, then again
+    for then_commit in (True, False):  # see hold_open: HoldNotCommitted rolls back, then again
         try:
             with transaction.atomic():
                 if idempotency_key and (existing := _batch_stored(client, batch_id)):
@@ -267,8 +267,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                 if prepared.total > 0:
                     # Reserved now, captured per message when it reaches the operator, released if
                     # it never does (messaging.services.money). Nothing may follow it here.
-                    wallet_hold(client=client, amount=prepared.total, key=f"send:{batch_id}",
-                                description=f"Send from {sender}: {len(prepared.rows)} SMS", then_commit=then_commit)
+                    hold_open(client=client, reference=HoldRef("send", batch_id), amount=prepared.total,
+                              description=f"Send from {sender}: {len(prepared.rows)} SMS", then_commit=then_commit)
             break
         except HoldNotCommitted:
             continue
