@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Client
@@ -111,6 +111,20 @@ def holds_open(*, created_before) -> list[tuple[int, str, Decimal]]:
             .filter(held_delta__gt=-F("settled")).order_by("pk")
             .values_list("wallet__client_id", "idempotency_key", "held_delta", "settled"))
     return [(client_id, key, held + settled) for client_id, key, held, settled in rows]
+
+
+def clients_without_spend_since_topup(*, before) -> QuerySet[Client]:
+    """Active, non-system clients whose last top-up (or, with none, sign-up) is older than `before`
+    and who used no funds since (no charge or captured hold): the dormant accounts of T 3.3.2."""
+    spend = [LedgerEntry.Kind.CHARGE, getattr(LedgerEntry.Kind, "CAPTURE", LedgerEntry.Kind.CHARGE)]
+    last_topup = (LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind=LedgerEntry.Kind.TOPUP)
+                  .order_by("-created_at").values("created_at")[:1])
+    # An account that was never topped up counts from its sign-up (3 years unused, S 2.3.5).
+    candidates = (Client.objects.filter(status=Client.Status.ACTIVE, is_system=False)
+                  .annotate(last_topup=Coalesce(Subquery(last_topup), "created_at")).filter(last_topup__lt=before))
+    spent_since = LedgerEntry.objects.filter(wallet__client=OuterRef("pk"), kind__in=spend,
+                                             created_at__gte=OuterRef("last_topup"))
+    return candidates.annotate(spent=Exists(spent_since)).filter(spent=False)
 
 
 def holds_open_for_sends(*, created_before) -> list[OpenHold]:
