@@ -45,8 +45,10 @@ run: install
 	@trap '' INT; DEBUG=true WEB_PORT=$(PORT) SMSC_PORT=$(SMSC_PORT) SMSC_CONTROL_PORT=$(SMSC_CONTROL_PORT) \
 	  $(BIN)/honcho start -f Procfile; rc=$$?; DEBUG=true $(BIN)/python manage.py devservers stop; exit $$rc
 
-# The whole suite against real PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
+# The app layers (.importlinter), then the whole suite against real PostgreSQL and Redis
+# (DATABASE_URL / CELERY_BROKER_URL override).
 test: install-dev
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 test-fast: install-dev
