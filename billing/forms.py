@@ -1,14 +1,16 @@
 """Website forms of billing: shape and type only (whether an amount is acceptable is the service's call)."""
 from django import forms
 
+from smsportal.boundary import FormDateField
+
 from .models import LedgerEntry
 
 KIND_CHOICES = [("", "All kinds"), *LedgerEntry.Kind.choices]
 
 
 class StatementFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = FormDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = FormDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label="Kind", required=False, choices=KIND_CHOICES)
 
     def clean(self):

@@ -5,6 +5,8 @@ import uuid
 
 from django import forms
 
+from smsportal.boundary import FormDateField, FormDateTimeField
+
 from .models import MessageType
 from .status import Status
 
@@ -100,8 +102,8 @@ class MessageFilterForm(forms.Form):
                                                       "inputmode": "tel"}))
 
     # R-ACC-09: any period (the statistics page links here with a month or a day).
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = FormDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = FormDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def recipient_digits(self) -> str:
         """The digits of the search, matched anywhere in the stored E.164 number."""
@@ -162,7 +164,7 @@ class CampaignForm(forms.Form):
                                      "autocomplete": "off", "spellcheck": "false"}),
     )
     group = forms.TypedChoiceField(label="Contact group", required=False, coerce=int, empty_value=None)
-    send_at = forms.DateTimeField(
+    send_at = FormDateTimeField(
         label="Send at", required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M"],
         help_text="Kyiv time. Leave empty to send now.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -1,32 +1,29 @@
 """The statistics page (R-ACC-09): messages, parts, outcomes and cost per month or day, for any
 period; the last 6 months are the default and always available (nothing purges them)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.permissions import ALL_ROLES, require_role
+from smsportal.boundary import FormDateField
 
 from .selectors import STATISTICS_GROUPS, message_statistics, statistics_default_from
 
 MAX_DAYS_BY_DAY = 93
 MAX_DAYS = 3 * 366
-MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2999, 12, 31)
 
 
 class StatisticsForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = FormDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = FormDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(label="Per", required=False, choices=[("month", "Month"), ("day", "Day")])
 
     def clean(self):
         data = super().clean()
-        for field in ("date_from", "date_to"):
-            # Dates near the ends of the calendar overflow the period arithmetic (a 500 before).
-            if data.get(field) and not MIN_DATE <= data[field] <= MAX_DATE:
-                self.add_error(field, f"Choose dates from {MIN_DATE.year} to {MAX_DATE.year}.")
-                return data
+        if self.has_error("date_from") or self.has_error("date_to"):
+            return data
         today = timezone.localdate()
         data["date_to"] = data.get("date_to") or today
         data["date_from"] = data.get("date_from") or statistics_default_from(data["date_to"])

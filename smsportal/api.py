@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from smsportal.errors import ApplicationError
-from smsportal.jsonsafe import LoneSurrogateError, json_check
+from smsportal.jsonsafe import LoneSurrogateError, NulCharacterError, json_check
 
 _DRF_CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -21,10 +21,22 @@ _DRF_CODES = {
 }
 
 
+def _nul_refusal(exc: NulCharacterError) -> exceptions.ValidationError:
+    """A 400 `invalid` naming the field (and the row of a list field) that holds the NUL."""
+    path = list(exc.path)
+    row = next((f"Row {p + 1}: " for p in path[1:2] if isinstance(p, int)), "")
+    message = f"{row}null characters are not allowed." if row else "Null characters are not allowed."
+    if path and isinstance(path[0], str):
+        return exceptions.ValidationError({path[0]: [message]})
+    return exceptions.ValidationError([message])
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, but a body nested too deep for Python's decoder (`[[[[…]]]]`, a few
     kilobytes suffice) or with a lone surrogate in a string (`"\\ud800"`, smsportal.jsonsafe) is a
-    400 parse_error like any other bad JSON, not a 500."""
+    400 parse_error like any other bad JSON, not a 500. A NUL character anywhere in the body is a
+    400 `invalid` naming its field and row (PostgreSQL cannot store it): the one check of the API,
+    so no serializer or view checks NUL again (smsportal.boundary)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
@@ -33,6 +45,8 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
         except LoneSurrogateError as exc:  # it would fail later, wherever the text is encoded: a 500
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        except NulCharacterError as exc:
+            raise _nul_refusal(exc) from None
 
 
 def _flatten(detail, prefix=""):

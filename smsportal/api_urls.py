@@ -7,6 +7,7 @@ from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, Campa
 from messaging.api.contacts import ContactGroupDetailApi, ContactGroupImportApi, ContactGroupListCreateApi
 from messaging.api.idempotency import IdempotentPostMixin
 from messaging.api.views import MessageDetailApi, MessageSendApi
+from smsportal import boundary  # noqa: F401 (the <text:…> converter)
 
 
 class InvoicesApi(IdempotentPostMixin, InvoiceListCreateApi):
@@ -15,22 +16,23 @@ class InvoicesApi(IdempotentPostMixin, InvoiceListCreateApi):
     idempotency_endpoint = "invoices.create"
 
 
-# The integrator API, mounted at /api/v1/. Unknown paths under /api/ answer JSON 404 (smsportal/urls.py).
+# The integrator API, mounted at /api/v1/. Unknown paths under /api/ answer JSON 404 (smsportal/urls.py),
+# and so do paths with a NUL in a `<text:…>` part (smsportal.boundary).
 urlpatterns = [
     path("messages/", MessageSendApi.as_view(), name="api-messages"),
     path("messages/estimate/", MessageEstimateApi.as_view(), name="api-messages-estimate"),
-    path("messages/<str:message_id>/", MessageDetailApi.as_view(), name="api-message-detail"),
+    path("messages/<text:message_id>/", MessageDetailApi.as_view(), name="api-message-detail"),
     path("campaigns/", CampaignListCreateApi.as_view(), name="api-campaigns"),
-    path("campaigns/<str:campaign_id>/", CampaignDetailApi.as_view(), name="api-campaign-detail"),
-    path("campaigns/<str:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="api-campaign-cancel"),
-    path("campaigns/<str:campaign_id>/messages/", CampaignMessagesApi.as_view(), name="api-campaign-messages"),
+    path("campaigns/<text:campaign_id>/", CampaignDetailApi.as_view(), name="api-campaign-detail"),
+    path("campaigns/<text:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="api-campaign-cancel"),
+    path("campaigns/<text:campaign_id>/messages/", CampaignMessagesApi.as_view(), name="api-campaign-messages"),
     path("contact-groups/", ContactGroupListCreateApi.as_view(), name="api-contact-groups"),
-    path("contact-groups/<str:group_id>/", ContactGroupDetailApi.as_view(), name="api-contact-group-detail"),
-    path("contact-groups/<str:group_id>/contacts/", ContactGroupImportApi.as_view(), name="api-contact-group-import"),
+    path("contact-groups/<text:group_id>/", ContactGroupDetailApi.as_view(), name="api-contact-group-detail"),
+    path("contact-groups/<text:group_id>/contacts/", ContactGroupImportApi.as_view(), name="api-contact-group-import"),
     path("balance/", BalanceApi.as_view(), name="api-balance"),
     path("transactions/", TransactionListApi.as_view(), name="api-transactions"),
     path("invoices/", InvoicesApi.as_view(), name="api-invoices"),
-    path("invoices/<str:number>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
+    path("invoices/<text:number>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
     path("prices/", PriceListApi.as_view(), name="api-prices"),
     path("payments/callback/", PaymentCallbackApi.as_view(), name="api-payments-callback"),
 ]

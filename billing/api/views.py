@@ -2,7 +2,6 @@
 the payment system's signed callback. Errors are JSON `{"code", "detail"}` (smsportal.api)."""
 import math
 
-from djmoney.money import Money
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 
 from smsportal.api_schema import ERRORS, ErrorOutput, idempotency_key_parameter
 from smsportal.errors import NotFound
+from smsportal.money import money_json
 
 from ..exceptions import NoExchangeRate
 from ..models import Channel
@@ -19,7 +19,7 @@ from ..services import (grace_period_current, invoice_issue, overdraft_due_date,
                         price_table_for_client, rate_for, tariff_upcoming, wallet_is_overdue)
 from .serializers import (BalanceOutput, InvoiceInput, InvoiceListOutput, InvoiceOutput, PaymentCallbackInput,
                           PaymentCallbackOutput, PricesOutput, TransactionFilter, TransactionPageOutput,
-                          entry_json, grace_json, invoice_json, money_json)
+                          entry_json, grace_json, invoice_json)
 
 
 class BalanceApi(APIView):
@@ -101,8 +101,7 @@ class InvoiceListCreateApi(APIView):
 class InvoiceDetailApi(APIView):
     @extend_schema(operation_id="invoices_get", responses={200: InvoiceOutput, **ERRORS})
     def get(self, request, number):
-        # A NUL byte cannot be in a PostgreSQL text value (the query would fail: a 500); no number has one.
-        invoice = invoice_get(client=request.user.client, number=number) if "\x00" not in number else None
+        invoice = invoice_get(client=request.user.client, number=number)
         if invoice is None:
             raise NotFound("No invoice with this number.")
         return Response(invoice_json(invoice, request))
@@ -132,25 +131,21 @@ class PriceListApi(APIView):
             "price_list": _tariff_json(table.tariff),
             "upcoming": _tariff_json(tariff_upcoming()),
             "grace_period": grace_json(grace_period_current(client=client)),
-            "sms_default": money_json_amount(table.default_sms, "UAH"),
+            "sms_default": money_json(table.default_sms, "UAH"),
             "sms": [{"country": r.country or None, "operator": r.operator or None,
                      "message_type": r.message_type or None, "sender_class": r.sender_class or None,
-                     "regular": money_json_amount(r.regular, r.currency),
-                     "price": money_json_amount(r.yours, r.currency),
+                     "regular": money_json(r.regular, r.currency),
+                     "price": money_json(r.yours, r.currency),
                      "step": r.step} for r in table.rows if r.channel == Channel.SMS],
-            "viber": [{"message_type": r.message_type or None, "regular": money_json_amount(r.regular, r.currency),
-                       "price": money_json_amount(r.yours, r.currency), "step": r.step}
+            "viber": [{"message_type": r.message_type or None, "regular": money_json(r.regular, r.currency),
+                       "price": money_json(r.yours, r.currency), "step": r.step}
                       for r in table.rows if r.channel == Channel.VIBER],
             "viber_rate": viber_rate,
             "steps": [{"step": s.number, "from": money_json(s.min_amount),
-                       "to": money_json_amount(steps[i + 1].min_amount.amount - 1, "UAH")
+                       "to": money_json(steps[i + 1].min_amount.amount - 1, "UAH")
                        if i + 1 < len(steps) else None}
                       for i, s in enumerate(steps)],
         })
-
-
-def money_json_amount(amount, currency):
-    return money_json(Money(amount, currency))
 
 
 class PaymentCallbackApi(APIView):

@@ -17,7 +17,7 @@ from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import audit_record
-from smsportal.jsonsafe import LoneSurrogateError, json_loads
+from smsportal.jsonsafe import UnstorableTextError, json_loads
 from smsportal.kyiv import kyiv_date
 from smsportal.money import money_text
 
@@ -167,16 +167,16 @@ def payment_callback_apply(*, body: bytes, signature: str) -> tuple[Invoice, boo
         raise SignatureInvalid()
     try:
         data = json_loads(body, parse_float=Decimal, parse_int=Decimal)
-    except LoneSurrogateError as exc:  # PostgreSQL could not store the text: a 500
+    except UnstorableTextError as exc:  # a lone surrogate or a NUL: PostgreSQL could not store the text
         raise BillingError(f"The body is not valid JSON: {exc}", code="invalid") from None
     except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BillingError("The body is not JSON.", code="invalid") from None
     if not isinstance(data, dict):
         raise BillingError("The body is a JSON object.", code="invalid")
     number, payment_id, amount = data.get("invoice_number"), data.get("payment_id"), data.get("amount")
-    if not isinstance(number, str) or not number.strip() or "\x00" in number:
+    if not isinstance(number, str) or not number.strip():
         raise BillingError("invoice_number: a string is required.", code="invalid")
-    if payment_id is None or not str(payment_id).strip() or "\x00" in str(payment_id):  # NUL: PostgreSQL refuses it
+    if payment_id is None or not str(payment_id).strip():
         raise BillingError("payment_id: required.", code="invalid")
     try:
         amount = Decimal(str(amount))

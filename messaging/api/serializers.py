@@ -1,9 +1,8 @@
-import datetime
-
 from rest_framework import serializers
 
+from smsportal import boundary
 from smsportal.api_schema import MoneyOutput
-from smsportal.money import money_plain
+from smsportal.money import money_json
 
 from ..models import MessageType
 from ..status import Status
@@ -18,28 +17,10 @@ def message_type_field(**kwargs):
                                    help_text=TYPE_HELP, **kwargs)
 
 
-def money_json(money) -> dict:
-    """Money as JSON: a decimal string (2 places, or 4 when it has fractions of a kopeck)."""
-    return {"amount": money_plain(money.amount), "currency": str(money.currency)}
-
-
-class SendAtField(serializers.DateTimeField):
-    """A send time from 2000 to 2999: one at the calendar's ends overflowed the time-zone and lifetime
-    arithmetic (a 500)."""
-
-    def to_internal_value(self, value):
-        try:
-            value = super().to_internal_value(value)  # DRF's own checks overflow on 0001-01-01 without an offset
-            in_range = 2000 <= value.astimezone(datetime.timezone.utc).year <= 2999
-        except OverflowError:
-            in_range = False
-        if not in_range:
-            raise serializers.ValidationError("Choose a send time from the year 2000 to 2999.")
-        return value
-
-
 def send_at_field(**kwargs):
-    return SendAtField(required=False, allow_null=True, **kwargs)
+    """A send time from 2000 to 2999 (smsportal.boundary): one at the calendar's ends overflowed the
+    time-zone and lifetime arithmetic (a 500)."""
+    return boundary.DateTimeField(required=False, allow_null=True, **kwargs)
 
 
 class MessageSendInput(serializers.Serializer):

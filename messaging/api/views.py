@@ -7,12 +7,13 @@ from rest_framework.views import APIView
 
 from smsportal.api_schema import ERRORS, ErrorOutput, idempotency_key_parameter
 from smsportal.errors import NotFound
+from smsportal.money import money_json
 
 from ..selectors import message_get
 from ..services import message_send
 from ..services.idempotency import idempotency_key_check
 from .idempotency import IdempotentPostMixin
-from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json, money_json
+from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json
 
 
 class MessageSendApi(IdempotentPostMixin, APIView):

@@ -41,6 +41,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Client
+from smsportal.money import money_json
 
 from ..exceptions import MessagingError
 from ..models import Campaign, Message, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -316,8 +317,6 @@ def _iso(value):
 
 
 def event_payload(m: Message, now) -> dict:
-    from ..api.serializers import money_json  # noqa: PLC0415
-
     return {"message_id": str(m.public_id), "campaign_id": str(m.campaign.public_id) if m.campaign_id else None,
             "recipient": m.recipient, "sender": m.sender, "status": m.status, "error_code": m.error_code or None,
             "error_detail": m.error_detail or None, "segments": m.segments, "price": money_json(m.price),
