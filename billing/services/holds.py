@@ -100,6 +100,7 @@ class _Entry:
     key: str
     description: str
     details: dict
+    created_by_id: int | None = None
 
 
 def holds_settle(*, moves) -> int:
@@ -336,7 +337,7 @@ def _move(wallet: _Wallet, src: _Source, m: HoldMove) -> _Entry | None:
 
 def _description(m: HoldMove, source: _Source) -> str:
     """What the statement says: the move and the send it belongs to ("3 SMS sent — Campaign …: 3 SMS")."""
-    if m.description and source.description and not m.description.startswith(source.description):
+    if m.description and source.description and source.description not in m.description:
         return f"{m.description} — {source.description}"
     return m.description or source.description
 
@@ -371,9 +372,9 @@ _SQL_INSERT = (
     f"held_delta, held_delta_currency, balance_after, balance_after_currency, available_after, "
     f"available_after_currency, related_id, idempotency_key, description, details, created_by_id, created_at) "
     f"SELECT v.u, v.w, v.k, v.a, 'UAH', v.b, 'UAH', v.h, 'UAH', v.ba, 'UAH', v.av, 'UAH', v.r, v.key, v.d, v.j, "
-    f"NULL, %s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::numeric[], %s::numeric[], %s::numeric[], "
-    f"%s::numeric[], %s::numeric[], %s::bigint[], %s::text[], %s::text[], %s::jsonb[]) "
-    f"AS v(u, w, k, a, b, h, ba, av, r, key, d, j)")
+    f"v.c, %s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::numeric[], %s::numeric[], %s::numeric[], "
+    f"%s::numeric[], %s::numeric[], %s::bigint[], %s::text[], %s::text[], %s::jsonb[], %s::bigint[]) "
+    f"AS v(u, w, k, a, b, h, ba, av, r, key, d, j, c) RETURNING id")
 _SQL_WALLETS = (
     f"UPDATE {_WALLET} AS w SET balance = v.b, bonus = v.bo, held = v.h, negative_since = v.n, updated_at = %s "
     f"FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::timestamptz[]) AS v(id, b, bo, h, n) "
@@ -401,15 +402,34 @@ def _load_pg(client_ids, keys, source_keys, *, refunds: bool):
     return wallets, done, sources
 
 
-def _write_pg(entries: list[_Entry], wallets: list[_Wallet], now) -> None:
-    conn = connection.connection
+def _write_params(entries: list[_Entry], wallets: list[_Wallet], now):
     ids = [uuid.uuid4() for _ in entries]
+    insert = [now, ids, [e.wallet_id for e in entries], [e.kind for e in entries], [e.amount for e in entries],
+              [e.bonus_delta for e in entries], [e.held_delta for e in entries], [e.balance_after for e in entries],
+              [e.available_after for e in entries], [e.related_id for e in entries], [e.key for e in entries],
+              [e.description for e in entries], [json.dumps(e.details) for e in entries],
+              [e.created_by_id for e in entries]]
+    update = [now, [w.id for w in wallets], [w.balance for w in wallets], [w.bonus for w in wallets],
+              [w.held for w in wallets], [w.negative_since for w in wallets]]
+    return ids, insert, update
+
+
+def _write_pg(entries: list[_Entry], wallets: list[_Wallet], now) -> None:
+    """The batch's entries and wallets in one pipelined round trip (the connector's flush)."""
+    conn = connection.connection
+    _ids, insert, update = _write_params(entries, wallets, now)
     with conn.pipeline():
-        psycopg.Cursor(conn).execute(_SQL_INSERT, [
-            now, ids, [e.wallet_id for e in entries], [e.kind for e in entries], [e.amount for e in entries],
-            [e.bonus_delta for e in entries], [e.held_delta for e in entries], [e.balance_after for e in entries],
-            [e.available_after for e in entries], [e.related_id for e in entries], [e.key for e in entries],
-            [e.description for e in entries], [json.dumps(e.details) for e in entries]])
-        psycopg.Cursor(conn).execute(_SQL_WALLETS, [
-            now, [w.id for w in wallets], [w.balance for w in wallets], [w.bonus for w in wallets],
-            [w.held for w in wallets], [w.negative_since for w in wallets]])
+        psycopg.Cursor(conn).execute(_SQL_INSERT, insert)
+        psycopg.Cursor(conn).execute(_SQL_WALLETS, update)
+
+
+def entries_write(entries: list[_Entry], wallets: list[_Wallet], now) -> list[tuple[int, uuid.UUID]]:
+    """The ledger's one way to append entries and move the cached amounts of their wallets (locked
+    by the caller), for one entry or many: (id, public id) of each entry, in order. Through
+    Django's cursor, so a broken constraint raises Django's IntegrityError (a repeated key)."""
+    ids, insert, update = _write_params(entries, wallets, now)
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL_INSERT, insert)
+        entry_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_SQL_WALLETS, update)
+    return list(zip(entry_ids, ids, strict=True))

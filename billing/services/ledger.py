@@ -31,6 +31,7 @@ from ..exceptions import HoldError, InsufficientFunds, InvalidAmount, OverdraftO
 from ..holdrefs import HoldRef
 from ..models import LedgerEntry, Wallet
 from .config import billing_config_get
+from .holds import HoldMove, _Entry, _Wallet, entries_write, holds_settle
 
 CURRENCY = "UAH"
 ZERO = Decimal("0")
@@ -62,22 +63,34 @@ def _bonus_part(wallet: Wallet, debit: Decimal) -> Decimal:
 def _post(*, wallet: Wallet, kind: str, key: str, description: str, amount: Decimal = ZERO,
           bonus_delta: Decimal = ZERO, held_delta: Decimal = ZERO, actor=None, related=None,
           details: dict | None = None) -> LedgerEntry:
-    """Appends one entry to a wallet already locked by the caller and moves its cached amounts.
-    The only place that writes `balance`, `bonus`, `held` and `negative_since`."""
+    """Appends one entry to a wallet already locked by the caller and moves its cached amounts,
+    through the ledger's one posting engine (`holds.entries_write`, which batches of hold
+    settlements use too). The only place here that writes `balance`, `bonus`, `held` and
+    `negative_since`."""
     balance = wallet.balance.amount + amount
     bonus = wallet.bonus.amount + bonus_delta
     held = wallet.held.amount + held_delta
     available = balance - held + wallet.overdraft_limit.amount
-    entry = LedgerEntry.objects.create(
-        wallet=wallet, kind=kind, amount=_uah(amount), bonus_delta=_uah(bonus_delta), held_delta=_uah(held_delta),
-        balance_after=_uah(balance), available_after=_uah(available), related=related, idempotency_key=key,
-        description=description[:300], details=details or {}, created_by=actor)
-    wallet.balance, wallet.bonus, wallet.held = _uah(balance), _uah(bonus), _uah(held)
-    if balance < 0 and wallet.negative_since is None:
-        wallet.negative_since = entry.created_at
+    now = timezone.now()
+    negative_since = wallet.negative_since
+    if balance < 0 and negative_since is None:
+        negative_since = now
     elif balance >= 0:
-        wallet.negative_since = None
-    wallet.save(update_fields=["balance", "bonus", "held", "negative_since", "updated_at"])
+        negative_since = None
+    description, details = description[:300], details or {}
+    [(entry_id, public_id)] = entries_write(
+        [_Entry(wallet.pk, kind, amount, bonus_delta, held_delta, balance, available,
+                related.pk if related is not None else None, key, description, details,
+                actor.pk if actor is not None else None)],
+        [_Wallet(wallet.pk, wallet.client_id, balance, bonus, held, wallet.overdraft_limit.amount, negative_since)],
+        now)
+    wallet.balance, wallet.bonus, wallet.held = _uah(balance), _uah(bonus), _uah(held)
+    wallet.negative_since, wallet.updated_at = negative_since, now
+    entry = LedgerEntry(id=entry_id, public_id=public_id, wallet=wallet, kind=kind, amount=_uah(amount),
+                        bonus_delta=_uah(bonus_delta), held_delta=_uah(held_delta), balance_after=_uah(balance),
+                        available_after=_uah(available), related=related, idempotency_key=key,
+                        description=description, details=details, created_by=actor, created_at=now)
+    entry._state.adding, entry._state.db = False, "default"
     return entry
 
 
@@ -389,29 +402,23 @@ def _hold_get(wallet: Wallet, hold_key: str) -> LedgerEntry:
 def wallet_capture(*, client: Client, hold_key: str, amount: Decimal, key: str,
                    description: str = "") -> LedgerEntry | None:
     """Spends `amount` of a hold (at submit): the balance and the held amount both go down; the
-    bonus pays first. Never more than the hold still reserves. Idempotent by `key`."""
+    bonus pays first. Never more than the hold still reserves. Idempotent by `key`. One hold's
+    `holds_settle`: the same rules and posting as a batch."""
     amount = Decimal(amount)
     if amount < 0:
         raise InvalidAmount("A capture cannot be negative.")
-    with transaction.atomic():
-        wallet = _locked_wallet(client.pk)
-        if existing := _existing(wallet.pk, key):
-            return existing
-        hold = _hold_get(wallet, hold_key)
-        if amount > hold_remaining(hold):
-            raise HoldError(f"The hold '{hold_key}' reserves {money_text(hold_remaining(hold))} UAH, less than "
-                            f"{money_text(amount)} UAH.", code="hold_exceeded")
-        if amount == 0:
-            return None
-        return _post(wallet=wallet, kind=Kind.CAPTURE, amount=-amount, held_delta=-amount,
-                     bonus_delta=-_bonus_part(wallet, amount), key=key, related=hold,
-                     description=description or hold.description)
+    return _hold_move(client, hold_key, Kind.CAPTURE, amount, key, description)
 
 
 def wallet_release(*, client: Client, hold_key: str, key: str, amount: Decimal | None = None,
                    description: str = "") -> LedgerEntry | None:
     """Gives back (all or `amount` of) what a hold still reserves: refused, failed, expired before
     submit, or cancelled. Idempotent by `key`; nothing left → None."""
+    return _hold_move(client, hold_key, Kind.RELEASE, amount, key, description)
+
+
+def _hold_move(client: Client, hold_key: str, kind: str, amount: Decimal | None, key: str,
+               description: str) -> LedgerEntry | None:
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         if existing := _existing(wallet.pk, key):
@@ -420,12 +427,16 @@ def wallet_release(*, client: Client, hold_key: str, key: str, amount: Decimal |
         remaining = hold_remaining(hold)
         amount = remaining if amount is None else Decimal(amount)
         if amount < 0 or amount > remaining:
-            raise HoldError(f"The hold '{hold_key}' reserves {money_text(remaining)} UAH; cannot release "
+            verb = ", less than" if kind == Kind.CAPTURE else "; cannot release"
+            raise HoldError(f"The hold '{hold_key}' reserves {money_text(remaining)} UAH{verb} "
                             f"{money_text(amount)} UAH.", code="hold_exceeded")
         if amount == 0:
             return None
-        return _post(wallet=wallet, kind=Kind.RELEASE, held_delta=-amount, key=key, related=hold,
-                     description=description or f"Released: {hold.description}")
+        if not description:
+            description = hold.description if kind == Kind.CAPTURE else f"Released: {hold.description}"
+        holds_settle(moves=[HoldMove(client_id=client.pk, kind=kind, source_key=hold_key, amount=amount, key=key,
+                                     description=description)])
+        return _existing(wallet.pk, key)
 
 
 # --- the nightly proof that the cache equals the entries -----------------------------------------
