@@ -102,7 +102,10 @@ def machine_info() -> dict:
 
 
 # The product files whose speed the benchmarks measure: their hashes tie a result to the code.
-MEASURED_FILES = ("messaging/smpp/connector.py", "messaging/services/dispatch.py", "messaging/services/send.py",
+MEASURED_FILES = ("messaging/smpp/connector.py", "messaging/services/transitions.py",
+                  "messaging/services/dispatch/claims.py", "messaging/services/dispatch/results.py",
+                  "messaging/services/dispatch/receipts.py", "messaging/services/dispatch/in_doubt.py",
+                  "messaging/services/dispatch/payloads.py", "messaging/services/send.py",
                   "messaging/services/campaigns.py", "messaging/services/prepare.py", "messaging/api/campaigns.py",
                   "messaging/smpp/simulator.py", "messaging/tasks.py")
 

@@ -1,6 +1,7 @@
 """Every write of the messaging app (HOUSE_STYLE: services as a package once it grows)."""
+from .transitions import messages_move, messages_transition  # noqa: F401 (the status door)
 from .dispatch import (RECEIPT_WINDOW, STAT_OUTCOME, messages_expire_stale, messages_release_due,  # noqa: F401
-                       messages_transition, receipts_apply, receipts_store, IN_DOUBT, SMPP_ERRORS, ClaimedPart,
+                       receipts_apply, receipts_store, IN_DOUBT, SMPP_ERRORS, ClaimedPart,
                        connector_flush, messages_expire_overdue, messages_expire_ttl, messages_submitted_sweep,
                        parts_claim, parts_due_for_query, parts_flag_in_doubt, parts_in_doubt_count,
                        parts_refused, parts_release, parts_submitted, smpp_error_kind)

@@ -13,23 +13,24 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from djmoney.money import Money
 
 from accounts.models import Client
 from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
-from billing.services import HoldRef, Outcome, SettleItem, hold_open, hold_settle, wallet_assert_can_pay
+from billing.services import HoldRef, hold_open, wallet_assert_can_pay
 from compliance.services import message_type_check
 from smsportal.db import commit_without_waiting_for_disk
 from smsportal.errors import ApplicationError, NotFound
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
 from ..models import Campaign, Message, MessageType
-from ..status import Status
+from ..status import Status, sources_for
 from .prepare import check_text, message_type_check_value, prepare_rows, template_variables
 from .send import connector_wake, messages_build, messages_insert, sender_check, ttl_check
+from .transitions import messages_move
 from .webhooks import callback_url_check
 
 log = logging.getLogger("smsportal.messaging")
@@ -147,7 +148,8 @@ def _fail(campaign: Campaign, detail: str, **fields) -> None:
 
 
 def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
-    """Cancels what was not submitted yet and releases its reservation in one ledger entry."""
+    """Cancels what was not submitted yet (its messages `cancelled`, with their webhook events) and
+    releases its reservation."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(client=client, public_id=public_id).first()
         if campaign is None:
@@ -156,19 +158,14 @@ def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
             raise CampaignError(f"This campaign is already {campaign.get_state_display().lower()}.",
                                 code="campaign_finished")
         now = timezone.now()
-        with connection.cursor() as cursor:
-            # Rows a connector claimed meanwhile are no longer scheduled/queued and stay as they are.
-            cursor.execute(
-                f"UPDATE {Message._meta.db_table} SET status = %s, done_at = %s, updated_at = %s, "
-                f"error_code = 'cancelled' WHERE campaign_id = %s AND status IN (%s, %s) RETURNING id, price",
-                [Status.CANCELLED, now, now, campaign.pk, Status.SCHEDULED, Status.QUEUED])
-            cancelled = cursor.fetchall()
-        refund = sum((Decimal(price) for _id, price in cancelled), Decimal("0"))
-        # What was reserved for the unsent messages goes back: billing releases it from the
-        # campaign's hold (a campaign charged outright before holds existed is refunded instead).
-        reference = HoldRef("campaign", campaign.public_id)
-        hold_settle(items=[SettleItem(mid, client.pk, reference, price, Outcome.NOT_SENT, label=Status.CANCELLED.value)
-                           for mid, price in cancelled if price])
+        # Through the status door, as a block's or a termination's cancel: `cancelled` webhook
+        # events are written, and billing releases what was reserved for these messages from the
+        # campaign's hold. Rows a connector claimed meanwhile are no longer waiting and stay as
+        # they are.
+        waiting = Message.objects.filter(campaign=campaign, status__in=sources_for(Status.CANCELLED)).order_by("pk")
+        cancelled = messages_move(ids=waiting.values_list("pk", flat=True), new=Status.CANCELLED,
+                                  error_code="cancelled", now=now)
+        refund = sum((Decimal(row[4]) for row in cancelled), Decimal("0"))
         campaign.state = Campaign.State.CANCELLED
         campaign.finished_at = now
         campaign.save(update_fields=["state", "finished_at", "updated_at"])

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from billing.models import LedgerEntry
 from compliance.models import OptOut
-from messaging.models import Campaign, Message
+from messaging.models import Campaign, Message, WebhookEvent
 from messaging.services import messages_release_due
+from messaging.services.webhooks import webhook_endpoint_set
 from messaging.status import Status
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,21 @@ def test_cancel_releases_unsent_in_one_entry(api):
     assert api.account.wallet.available.amount == Decimal("99.15")  # 0.85 still held for the submitted one
     r = api.post(f"{URL}{cid}/cancel/")
     assert r.status_code == 400 and r.json()["code"] == "campaign_finished"
+
+
+def test_campaign_cancel_writes_cancelled_webhook_events(api):
+    """A campaign's cancel goes through the status door like an account's: each message it cancels
+    gets its `cancelled` webhook event; the one already with the operator gets none."""
+    webhook_endpoint_set(client=api.account, url="http://127.0.0.1:9/hooks")
+    at = timezone.now() + datetime.timedelta(hours=1)
+    cid = create(api, recipients=["0671234567", "0501234567", "0931234567"], send_at=at.isoformat()).json()["id"]
+    Message.objects.filter(recipient="+380671234567").update(status=Status.SUBMITTED)  # already with the operator
+    assert api.post(f"{URL}{cid}/cancel/").status_code == 200
+    events = list(WebhookEvent.objects.filter(client=api.account).order_by("payload__recipient"))
+    assert [(e.event, e.payload["recipient"], e.payload["status"], e.payload["error_code"], e.payload["campaign_id"])
+            for e in events] == [("cancelled", "+380501234567", "cancelled", "cancelled", cid),
+                                 ("cancelled", "+380931234567", "cancelled", "cancelled", cid)]
+    assert all(e.url == "http://127.0.0.1:9/hooks" and e.payload["done_at"] for e in events)
 
 
 def test_campaign_of_another_client_is_404(api):

@@ -1,0 +1,42 @@
+"""The release of scheduled and bulk messages whose time has come (R-MSG-03)."""
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Client
+
+from ...models import Message
+from ...status import Status
+from ..send import connector_wake
+from ..transitions import messages_transition
+
+
+def messages_release_due(*, now=None, limit: int = 50_000) -> int:
+    """Scheduled and bulk messages whose time has come go to their connectors (the per-minute job).
+    Those of a blocked, dormant or terminated account wait (R-ACC-06: it cannot send); they go
+    when staff unblock it, or expire with their lifetime."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Message.objects.filter(status=Status.SCHEDULED, send_at__lte=now)
+        # The owners' rows locked FOR SHARE, as a send locks them (client_lock_for_send): a block
+        # meanwhile either waits and cancels what this releases, or is seen here first.
+        owners = sorted(due.order_by().values_list("client_id", flat=True).distinct())
+        if not owners:
+            return 0
+        active = _clients_active_locked(owners)
+        ids = list(due.filter(client_id__in=active).order_by("id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return 0
+        released = messages_transition(ids=ids, new=Status.QUEUED, now=now)
+        for route_id in (Message.objects.filter(pk__in=released).order_by().values_list("route_id", flat=True)
+                         .distinct()):
+            if route_id:
+                connector_wake(route_id)
+    return len(released)
+
+
+def _clients_active_locked(client_ids) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Client._meta.db_table} WHERE id = ANY(%s) AND status = %s "
+                       f"ORDER BY id FOR SHARE", [list(client_ids), Client.Status.ACTIVE])
+        return [row[0] for row in cursor.fetchall()]
+

@@ -1,0 +1,295 @@
+"""The status door: every write of a message's or a part's status goes through this module
+(HOUSE_STYLE, "one door per state machine"); a test (tests/messaging/test_status_door.py) fails
+when any other module writes one.
+
+A message moves only where the status machine allows it (`messaging.status.TRANSITIONS`): the
+WHERE clause of every statement here names the statuses it may leave, so a row that moved
+meanwhile is skipped, never moved back. The rows a statement changed are what its money and its
+webhook events are made of, in the same transaction:
+
+- `messages_move` / `messages_transition`: any set of messages by id (release of scheduled and
+  bulk messages, cancels of a campaign or of a blocked or terminated account, refusals, failures,
+  expiry, receipt outcomes). One `UPDATE … FROM (SELECT … FOR UPDATE) … RETURNING`; what it
+  returns goes to billing (`messages_settle`) and to the webhook outbox.
+- the connector's hot path, set-based and pipelined: claims (`messages_claim_fresh_rows`,
+  `parts_claim_retries`), accepted parts and the messages they complete (`connector_results_write`,
+  `parts_set_submitted`, `messages_set_submitted`: captured through `messages_capture`, `submitted`
+  events), receipt outcomes (`parts_set_outcomes`);
+- `parts_move`: the other moves of parts (a bind gives back what it never wrote, refusals,
+  retries, expiry, an in-doubt part settled by a receipt).
+
+Storing a new row with its first status (a send's messages, born SCHEDULED, QUEUED or REFUSED; a
+claim's parts, born SUBMITTING) is not a transition: `send.messages_insert` and the claim below
+insert them. Parts have no table of their own: a part's status follows its message's machine
+(QUEUED → SUBMITTING → SUBMITTED → a receipt outcome; FAILED or EXPIRED on the way).
+"""
+from __future__ import annotations
+
+import psycopg
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import Message, MessagePart
+from ..status import FINAL, REFUNDABLE, Status, sources_for
+from .money import messages_capture, messages_settle
+from .webhooks import webhook_events_record, webhook_events_submitted
+
+_PART = MessagePart._meta.db_table
+_MESSAGE = Message._meta.db_table
+
+
+def _raw():
+    """A psycopg cursor with server-side binding on Django's connection (and its transaction):
+    arrays travel as arrays."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+# --- messages, any set by id ------------------------------------------------------------------
+
+# (id, client id, batch id, campaign id, price, status before, recipient) of each message moved:
+# what `messages_settle` needs.
+_RETURNING_MOVED = " RETURNING m.id, m.client_id, m.batch_id, m.campaign_id, m.price, o.status, m.recipient"
+
+
+def messages_move(*, ids, new: str, error_code: str = "", error_detail: str = "", now=None,
+                  refund: bool | None = None) -> list[tuple]:
+    """Moves messages to `new` where the status machine allows it, in one statement, and writes
+    what that means: the money (`messages_settle`: capture, release or refund of their holds) and
+    the webhook events. Returns the rows moved (id, client id, batch id, campaign id, price,
+    status before, recipient), by id.
+
+    `refund`: give the charge back. By default what the operator never took (REFUNDABLE: failed,
+    cancelled, refused); an EXPIRED message is refunded only when the caller knows that no part
+    of it ever reached the SMSC (its TTL ran out while it waited for a retry)."""
+    now = now or timezone.now()
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    if refund is None:
+        refund = new in REFUNDABLE
+    sets = ["status = %(new)s", "updated_at = %(now)s"]
+    if new in FINAL:
+        sets.append("done_at = %(now)s")
+    if new == Status.SUBMITTED:
+        sets.append("submitted_at = %(now)s")
+    if error_code:
+        sets.append("error_code = %(code)s")
+    if error_detail:
+        sets.append("error_detail = %(detail)s")
+    sql = (f"UPDATE {_MESSAGE} AS m SET {', '.join(sets)} "
+           f"FROM (SELECT id, status FROM {_MESSAGE} WHERE id = ANY(%(ids)s) AND status = ANY(%(sources)s) "
+           f"      ORDER BY id FOR UPDATE) AS o WHERE m.id = o.id" + _RETURNING_MOVED)
+    with transaction.atomic():
+        with _raw() as cur:
+            cur.execute(sql, {"new": str(new), "now": now, "code": error_code[:32], "detail": error_detail[:300],
+                              "ids": ids, "sources": [str(s) for s in sources_for(new)]})
+            moving = sorted(cur.fetchall())
+        if not moving:
+            return []
+        messages_settle(moving, new=new, refund=refund)  # capture, release or refund their holds
+        webhook_events_record(message_ids=[m[0] for m in moving], status=new, now=now)
+    return moving
+
+
+def messages_transition(*, ids, new: str, error_code: str = "", error_detail: str = "", now=None,
+                        refund: bool | None = None) -> list[int]:
+    """`messages_move`, returning only the ids that moved."""
+    return [m[0] for m in messages_move(ids=ids, new=new, error_code=error_code, error_detail=error_detail,
+                                        now=now, refund=refund)]
+
+
+# --- claims (QUEUED → SUBMITTING) ---------------------------------------------------------------
+
+# Claims QUEUED messages of a route and writes their part rows in one statement: `segments`
+# (computed at accept by the same split as the payloads) says how many; messages already past
+# their lifetime get none (the caller expires them). Returns one row per part (part id NULL for
+# those).
+_SQL_CLAIM_FRESH = (
+    f"WITH c AS (UPDATE {_MESSAGE} AS m SET status = %(submitting)s, updated_at = %(now)s "
+    f"  FROM (SELECT id FROM {_MESSAGE} WHERE route_id = %(route)s AND status = %(queued)s ORDER BY id "
+    f"        LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS q "
+    f"  WHERE m.id = q.id RETURNING m.id, m.sender, m.recipient, m.text, m.valid_until, m.segments), "
+    f"p AS (INSERT INTO {_PART} (message_id, seq, route_id, status, error_code, attempts, created_at, submitted_at) "
+    f"  SELECT c.id, s, %(route)s, %(submitting)s, '', 1, %(now)s, %(now)s "
+    f"  FROM c CROSS JOIN LATERAL generate_series(1, greatest(c.segments, 1)) AS s "
+    f"  WHERE c.valid_until IS NULL OR c.valid_until > %(now)s RETURNING id, message_id, seq) "
+    f"SELECT c.id, c.sender, c.recipient, c.text, c.valid_until, p.id, p.seq "
+    f"FROM c LEFT JOIN p ON p.message_id = c.id ORDER BY c.id, p.seq")
+_SQL_PARTS_INSERT = (
+    f"INSERT INTO {_PART} (message_id, seq, route_id, status, error_code, attempts, created_at, submitted_at) "
+    f"SELECT m, s, %s, %s, '', 1, %s, %s FROM unnest(%s::bigint[], %s::int[]) AS v(m, s) "
+    f"RETURNING id, message_id, seq")
+
+
+def _claim_fresh_params(route_id: int, limit: int, now) -> dict:
+    return {"submitting": Status.SUBMITTING, "queued": Status.QUEUED, "now": now, "route": route_id,
+            "limit": limit}
+
+
+def messages_claim_fresh_rows(*, route_id: int, limit: int, now) -> list[tuple]:
+    """Rows (message id, sender, recipient, text, valid_until, part id, seq) of up to `limit`
+    QUEUED messages of a route, now SUBMITTING under `SKIP LOCKED` (part id and seq None where
+    the parts are still to write: `parts_insert_claimed`). No money moves and no event is
+    written: the message is still only held."""
+    with _raw() as cur:
+        cur.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, limit, now))
+        return cur.fetchall()
+
+
+def parts_insert_claimed(*, route_id: int, keys, now) -> dict[tuple[int, int], int]:
+    """Stores the parts (message id, seq) of claimed messages, born SUBMITTING; {(message id,
+    seq): part id}."""
+    keys = list(keys)
+    with _raw() as cur:
+        cur.execute(_SQL_PARTS_INSERT, [route_id, Status.SUBMITTING, now, now, [k[0] for k in keys],
+                                        [k[1] for k in keys]])
+        return {(m, s): i for i, m, s in cur.fetchall()}
+
+
+def parts_claim_retries(*, route_id: int, limit: int, now) -> list[tuple]:
+    """Parts of a route due for a retry (QUEUED, their message SUBMITTING and still alive) now
+    SUBMITTING under `SKIP LOCKED`: rows (part id, message id, seq, attempts, sender, recipient,
+    text, valid_until)."""
+    with _raw() as cur:
+        cur.execute(
+            f"UPDATE {_PART} AS p SET status = %s, submitted_at = %s, next_attempt_at = NULL "
+            f"FROM (SELECT p2.id FROM {_PART} AS p2 JOIN {_MESSAGE} AS m2 ON m2.id = p2.message_id "
+            f"      WHERE p2.route_id = %s AND p2.status = %s AND p2.next_attempt_at <= %s AND m2.status = %s "
+            f"      AND (m2.valid_until IS NULL OR m2.valid_until > %s) "
+            f"      ORDER BY p2.next_attempt_at LIMIT %s FOR UPDATE OF p2 SKIP LOCKED) AS c, {_MESSAGE} AS m "
+            f"WHERE p.id = c.id AND m.id = p.message_id "
+            f"RETURNING p.id, p.message_id, p.seq, p.attempts, m.sender, m.recipient, m.text, m.valid_until",
+            [Status.SUBMITTING, now, route_id, Status.QUEUED, now, Status.SUBMITTING, now, limit])
+        return cur.fetchall()
+
+
+# --- accepted parts (SUBMITTING → SUBMITTED) and the messages they complete ---------------------
+
+_SQL_SET_SUBMITTED = (
+    f"UPDATE {_PART} AS p SET status = %s, smsc_message_id = v.sid, submitted_at = %s, next_attempt_at = %s, "
+    f"error_code = '' FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) "
+    f"WHERE p.id = v.id AND p.status = %s AND NOT EXISTS ("
+    f"SELECT 1 FROM {_PART} AS d WHERE d.route_id = p.route_id AND d.smsc_message_id = v.sid) RETURNING p.id")
+_SQL_MESSAGES_SUBMITTED = (
+    f"UPDATE {_MESSAGE} AS m SET status = %s, submitted_at = %s, updated_at = %s "
+    f"FROM unnest(%s::bigint[]) AS v(id) WHERE m.id = v.id AND m.status = %s")
+_SQL_MESSAGES_SUBMITTED_IF_COMPLETE = (
+    _SQL_MESSAGES_SUBMITTED + f" AND NOT EXISTS (SELECT 1 FROM {_PART} AS p WHERE p.message_id = m.id "
+                              f"AND p.status IN (%s, %s))")
+# What a capture needs of the messages that became SUBMITTED (`messages_capture`).
+_RETURNING_PAID = " RETURNING m.id, m.client_id, m.batch_id, m.campaign_id, m.price"
+
+
+def _set_submitted_params(rows, now, next_query_at) -> list:
+    return [Status.SUBMITTED, now, next_query_at, [r[0] for r in rows], [r[2] for r in rows], Status.SUBMITTING]
+
+
+def _messages_submitted_params(message_ids, now, only_complete: bool) -> list:
+    params = [Status.SUBMITTED, now, now, list(message_ids), Status.SUBMITTING]
+    return params + [Status.QUEUED, Status.SUBMITTING] if only_complete else params
+
+
+def parts_set_submitted(*, rows, now, next_query_at) -> set[int]:
+    """Accepted parts, rows (part id, message id, SMSC id), SUBMITTING → SUBMITTED with their id
+    where it is still free on their route (first query_sm at `next_query_at`); returns their ids."""
+    if not rows:
+        return set()
+    with _raw() as cur:
+        cur.execute(_SQL_SET_SUBMITTED, _set_submitted_params(rows, now, next_query_at))
+        return {r[0] for r in cur.fetchall()}
+
+
+def _paid(paid_rows, now) -> None:
+    """What messages that just became SUBMITTED mean: their price is captured from their holds,
+    and `submitted` events written for the endpoints that ask for them."""
+    messages_capture(paid_rows)
+    webhook_events_submitted(paid=paid_rows, now=now)
+
+
+def messages_set_submitted(*, message_ids, now, only_complete: bool = False) -> int:
+    """Messages SUBMITTING → SUBMITTED (`only_complete`: those with no part still waiting or
+    unanswered); their price is captured. Returns how many moved."""
+    message_ids = list(message_ids)
+    if not message_ids:
+        return 0
+    sql = _SQL_MESSAGES_SUBMITTED_IF_COMPLETE if only_complete else _SQL_MESSAGES_SUBMITTED
+    with _raw() as cur:
+        cur.execute(sql + _RETURNING_PAID, _messages_submitted_params(message_ids, now, only_complete))
+        paid = cur.fetchall()
+    _paid(paid, now)
+    return len(paid)
+
+
+def connector_results_write(*, route_id: int, rows, complete, fresh: int, now, next_query_at,
+                            also=()) -> tuple[set[int], list[tuple]]:
+    """The hot part of a connector's flush as one pipeline (one round trip instead of one per
+    statement): accepted parts (`rows` of part id, message id, SMSC id, each id once), the
+    messages now SUBMITTED (`complete`: wholly accepted; the other messages of these parts once
+    nothing of theirs is waiting), `also` statements (sql, params) that write no status (the
+    receipts), and the claim of up to `fresh` QUEUED messages. Returns (ids of the parts stored,
+    claim rows as `messages_claim_fresh_rows`)."""
+    complete = sorted(set(complete))
+    others = sorted({r[1] for r in rows} - set(complete))
+    conn = connection.connection
+    accepted = claim = None
+    paid = []  # cursors returning the messages now SUBMITTED, whose price is captured
+    with conn.pipeline():
+        if rows:
+            accepted = psycopg.Cursor(conn)
+            accepted.execute(_SQL_SET_SUBMITTED, _set_submitted_params(rows, now, next_query_at))
+        if complete:
+            paid.append(psycopg.Cursor(conn))
+            paid[-1].execute(_SQL_MESSAGES_SUBMITTED + _RETURNING_PAID,
+                             _messages_submitted_params(complete, now, False))
+        if others:
+            paid.append(psycopg.Cursor(conn))
+            paid[-1].execute(_SQL_MESSAGES_SUBMITTED_IF_COMPLETE + _RETURNING_PAID,
+                             _messages_submitted_params(others, now, True))
+        for sql, params in also:
+            psycopg.Cursor(conn).execute(sql, params)
+        if fresh > 0:
+            claim = psycopg.Cursor(conn)
+            claim.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, fresh, now))
+    stored = {r[0] for r in accepted.fetchall()} if accepted is not None else set()
+    if paid:
+        _paid([row for cur in paid for row in cur.fetchall()], now)
+    return stored, (claim.fetchall() if claim is not None else [])
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+def parts_set_outcomes(*, changed: dict[int, tuple[str, str]], now) -> None:
+    """Receipt outcomes: {part id: (status, error code or "")} in one statement. The caller has
+    checked each move (a final status never goes back; EXPIRED may still become a receipt's
+    outcome within the receipt window)."""
+    if not changed:
+        return
+    ids = sorted(changed)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {_PART} AS p SET status = v.st, done_at = %s, next_attempt_at = NULL, "
+            f"error_code = CASE WHEN v.err <> '' THEN v.err ELSE p.error_code END "
+            f"FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, st, err) WHERE p.id = v.id",
+            [now, ids, [changed[i][0] for i in ids], [changed[i][1] for i in ids]])
+
+
+# --- the other moves of parts -----------------------------------------------------------------
+
+
+def parts_move(*, new: str, sources, ids=None, message_ids=None, now=None, unanswered: bool = False,
+               **fields) -> int:
+    """Parts (by id, or every part of `message_ids`) in one of `sources` move to `new`, with
+    `fields` (error code, attempts, next attempt, SMSC id…); `done_at` is set when `new` is final.
+    `unanswered`: only parts without an SMSC id (never accepted). Returns how many moved."""
+    parts = MessagePart.objects.filter(status__in=list(sources))
+    if ids is not None:
+        parts = parts.filter(pk__in=list(ids))
+    if message_ids is not None:
+        parts = parts.filter(message_id__in=list(message_ids))
+    if unanswered:
+        parts = parts.filter(smsc_message_id__isnull=True)
+    if new in FINAL and now is not None:
+        fields.setdefault("done_at", now)
+    return parts.update(status=new, **fields)
