@@ -4,7 +4,6 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from djmoney.models.fields import MoneyField
 
-from accounts.models import Client
 from smsportal.fields import EncryptedCharField
 from smsportal.message_types import MessageType  # noqa: F401 (messaging.models.MessageType: the field choices)
 
@@ -129,7 +128,7 @@ class Campaign(models.Model):
         FORM = "form", "Send form"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="campaigns")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="campaigns")
     name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     sender = models.CharField(max_length=20)
@@ -164,7 +163,7 @@ class Campaign(models.Model):
 class ContactGroup(models.Model):
     """A client's saved list of recipients (personal data of the client, R-CMP-12)."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_groups")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="contact_groups")
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -198,7 +197,7 @@ class Message(models.Model):
     at submit."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="messages")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="messages")
     batch_id = models.UUIDField(db_index=True, help_text="The send request that created it (one charge).")
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     sender = models.CharField(max_length=20)
@@ -295,7 +294,7 @@ class InboundMessage(models.Model):
     """A mobile-originated SMS that arrived on a route's bind; `client` owns the sender it answers."""
 
     route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
+    client = models.ForeignKey("accounts.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
     source = models.CharField(max_length=32)
     destination = models.CharField(max_length=32)
     text = models.TextField()
@@ -339,7 +338,7 @@ class WebhookEndpoint(models.Model):
     and can be regenerated. An empty `url` turns the client's webhooks off (a per-send
     `callback_url` still gets them: the secret is what matters)."""
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="webhook")
+    client = models.OneToOneField("accounts.Client", on_delete=models.CASCADE, related_name="webhook")
     url = models.CharField("webhook URL", max_length=500, blank=True)  # checked by webhook_url_check
     secret = EncryptedCharField(max_length=255)  # a 49-character secret is a 164-character token
     submitted_events = models.BooleanField(default=False,
@@ -366,7 +365,7 @@ class WebhookEvent(models.Model):
 
     public_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False,
                                  help_text="The event's id in the payload: receivers dedupe on it.")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey(Message, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
                                 null=True, blank=True)
     url = models.CharField(max_length=500)
@@ -396,7 +395,7 @@ class WebhookEvent(models.Model):
 class WebhookDelivery(models.Model):
     """One POST of a batch of events: what the client's server answered (the website shows these)."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="+")
     url = models.CharField(max_length=500)
     events = models.PositiveIntegerField()
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -422,7 +421,7 @@ class IdempotencyKey(models.Model):
     the stored answer. A request refused with a 4xx leaves no row (the key can be retried with a
     corrected request). Rows older than 48 hours (`RETENTION`) are purged nightly."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="+")
     endpoint = models.CharField(max_length=64, help_text="The operation the key belongs to (messages.send, …).")
     key = models.CharField(max_length=200)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's parameters.")

@@ -1,7 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Count
 
-from accounts.models import Client
 from smsportal.kyiv import KYIV, kyiv_midnight
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from .models import Campaign, ContactGroup, Message, WebhookEndpoint
 

@@ -18,8 +18,7 @@ from accounts.permissions import SEND_ROLES, client_required, require_role
 from billing.exceptions import NoTariff
 from billing.selectors import ledger_for_client, wallet_get
 from billing.services import sms_flat_prices, tariff_current
-from senders.models import SenderName
-from senders.selectors import sender_names_for_client
+from senders.selectors import approved_names, sender_names_for_client
 from senders.services import sender_name_request
 from smsportal.errors import ApplicationError
 from smsportal.money import money_text
@@ -64,7 +63,7 @@ def _type_prices(client) -> dict[str, str] | None:
 
 
 def _approved_sender_names(senders) -> list[str]:
-    return [s.name for s in senders if s.status == SenderName.Status.APPROVED]
+    return approved_names(senders)
 
 
 @client_required

@@ -1,6 +1,8 @@
 """Reads of the senders app (other apps call these, never the models directly)."""
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from accounts.models import Client
 from smsportal.cache import VersionedCache, Versions
 
@@ -86,3 +88,33 @@ def viber_sender_allowed(*, client: Client, name: str, is_test: bool = False) ->
     if name.lower() == viber_shared_sender().lower():
         return is_test or not own.exists()
     return own.filter(name=name).exists()
+
+
+def approved_names(senders) -> list[str]:
+    """The names of the approved sender names among `senders` (in their order)."""
+    return [s.name for s in senders if s.status == SenderName.Status.APPROVED]
+
+
+def sender_name_owners(destinations) -> dict[str, int]:
+    """Upper-cased sender name → client id of the names inbound messages were sent to (a number
+    sender also with and without its '+')."""
+    wanted = {d.strip().upper() for d in destinations if d and d.strip()}
+    if not wanted:
+        return {}
+    q = Q()
+    for name in wanted:
+        q |= Q(name__iexact=name)
+        if _is_number(name):  # a number sender: the SMSC writes it with or without the '+'
+            q |= Q(name=name.lstrip("+")) | Q(name="+" + name.lstrip("+"))
+    # names are unique whatever the letter case (senders' constraint): one owner per name
+    owners = {}
+    for name, client_id in SenderName.objects.filter(q).values_list("name", "client_id"):
+        owners[name.upper()] = client_id
+        if _is_number(name):
+            owners[name.lstrip("+")] = owners["+" + name.lstrip("+")] = client_id
+    return owners
+
+
+def _is_number(name: str) -> bool:
+    digits = name[1:] if name.startswith("+") else name
+    return digits.isdigit() and digits.isascii()

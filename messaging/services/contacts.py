@@ -4,14 +4,20 @@ Every function takes the client and scopes by it: another client's group or cont
 as absent (NotFound). A group holds a phone once (UniqueConstraint on group + phone): an import
 upserts, so importing a file again updates names and variables instead of adding twins.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from accounts.models import Client
 from smsportal.errors import ApplicationError, NotFound
 from smsportal.phones import Recipient, parse_recipient
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from ..models import Contact, ContactGroup
 

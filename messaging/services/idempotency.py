@@ -15,17 +15,22 @@ leaves nothing behind (its transaction is rolled back, its key free).
   it then runs for itself.
 - Keys are kept `RETENTION` (48 hours), then purged by a nightly job.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Client
 from smsportal.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from ..models import IdempotencyKey
 

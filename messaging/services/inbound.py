@@ -8,11 +8,10 @@ import re
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from compliance.services import opt_out_record
-from senders.models import SenderName
+from senders.selectors import sender_name_owners
 from smsportal.phones import normalize_phone
 
 from ..models import InboundMessage, InboundPart
@@ -25,31 +24,6 @@ _STOP = re.compile(r"^[\W_]*(stop|стоп)[\W_]*$", re.IGNORECASE)
 
 def is_stop_reply(text: str) -> bool:
     return bool(_STOP.match((text or "").strip()))
-
-
-def _owners(destinations) -> dict[str, int]:
-    """Upper-cased sender name → client id of the names the messages were sent to.
-    (A selector of the senders app would be the right home: senders.selectors.)"""
-    wanted = {d.strip().upper() for d in destinations if d and d.strip()}
-    if not wanted:
-        return {}
-    q = Q()
-    for name in wanted:
-        q |= Q(name__iexact=name)
-        if _is_number(name):  # a number sender: the SMSC writes it with or without the '+'
-            q |= Q(name=name.lstrip("+")) | Q(name="+" + name.lstrip("+"))
-    # names are unique whatever the letter case (senders' constraint): one owner per name
-    owners = {}
-    for name, client_id in SenderName.objects.filter(q).values_list("name", "client_id"):
-        owners[name.upper()] = client_id
-        if _is_number(name):
-            owners[name.lstrip("+")] = owners["+" + name.lstrip("+")] = client_id
-    return owners
-
-
-def _is_number(name: str) -> bool:
-    digits = name[1:] if name.startswith("+") else name
-    return digits.isdigit() and digits.isascii()
 
 
 def inbound_store(*, route_id: int, messages) -> list[InboundMessage]:
@@ -68,7 +42,7 @@ def inbound_store(*, route_id: int, messages) -> list[InboundMessage]:
         whole += _parts_join(route_id, parts)
     if not whole:
         return []
-    owners = _owners(d for _s, d, _t in whole)
+    owners = sender_name_owners(d for _s, d, _t in whole)
     rows = []
     for source, destination, text in whole:
         client_id = owners.get((destination or "").strip().upper())

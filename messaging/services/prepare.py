@@ -4,14 +4,16 @@ Shared by single sends (any bad row refuses the request), estimates (a report) a
 (bad rows are reported per row; the rest go). Fast enough for 100,000 rows: recipients, segment
 counts, prices and routes are each computed once per distinct value.
 """
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from djmoney.money import Money
 
-from accounts.models import Client
 from billing.services import price_context, sms_price
 from compliance.selectors import opted_out_phones_cached
 from compliance.services import message_type_check
@@ -20,6 +22,9 @@ from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
 from smsportal.money import money_plain
 from smsportal.phones import Recipient, parse_recipient
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from .. import segments
 from ..exceptions import MessagingError, TextInvalid

@@ -50,14 +50,14 @@ def test_r_acc_06_block_while_campaign_rows_are_read_refuses_the_campaign(client
 def _pause_before_hold(monkeypatch, module, entered: threading.Event):
     """The accept's transaction, its messages stored and its lock check passed, waits a moment
     before its hold: the block arrives exactly then."""
-    real = module.wallet_hold
+    real = module.hold_open
 
     def slow_hold(**kwargs):
         entered.set()
         time.sleep(0.8)
         return real(**kwargs)
 
-    monkeypatch.setattr(module, "wallet_hold", slow_hold)
+    monkeypatch.setattr(module, "hold_open", slow_hold)
 
 
 def _run(target, errors: list):
