@@ -14,11 +14,9 @@ is a 404.
 import io
 import secrets
 from decimal import Decimal
-from functools import partial
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -35,14 +33,13 @@ from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 from smsportal.money import money_text
 
-from .campaign_tasks import campaign_accept_group_task, campaign_accept_upload_task
 from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm, ContactGroupForm,
                     ContactImportForm)
 from .models import Campaign, Contact, ContactGroup, Message, MessageType
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
                         campaigns_for_client, campaigns_status_counts, contact_groups_for_client)
-from .services import (campaign_accept, campaign_cancel, campaign_create, campaign_settle, contact_add, contact_delete,
-                       contact_group_create, contact_group_delete, contact_group_rename, contacts_import)
+from .services import (campaign_cancel, campaign_settle, campaign_start, contact_add, contact_delete, contact_group_create,
+                       contact_group_delete, contact_group_rename, contacts_import)
 from .services.prepare import check_text, prepare_rows, template_variables
 from .services.send import sender_check
 from .status import FINAL, Status
@@ -409,30 +406,29 @@ def _campaign_start(request, token, draft, src, form):
     kind = {CampaignForm.SOURCE_FILE: Campaign.Source.UPLOAD, CampaignForm.SOURCE_GROUP: Campaign.Source.GROUP,
             CampaignForm.SOURCE_PASTE: Campaign.Source.FORM}[source]
     try:
-        campaign = campaign_create(client=client, sender=draft["sender"], text=draft["text"], name=draft["name"],
-                                   source=kind, ttl=draft["ttl"],
-                                   message_type=draft.get("message_type") or MessageType.SERVICE,
-                                   total_rows=draft["rows"] if source == CampaignForm.SOURCE_FILE else 0,
-                                   send_at=parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
+        campaign = campaign_start(
+            client=client, sender=draft["sender"], text=draft["text"], name=draft["name"], source=kind, ttl=draft["ttl"],
+            message_type=draft.get("message_type") or MessageType.SERVICE,
+            send_at=parse_datetime(draft["send_at"]) if draft.get("send_at") else None,
+            rows=draft["numbers"] if source == CampaignForm.SOURCE_PASTE else None,
+            group_id=src["group"].pk if source == CampaignForm.SOURCE_GROUP else None,
+            upload=(draft["upload"], src["phone_column"], draft["rows"]) if source == CampaignForm.SOURCE_FILE else None)
     except ApplicationError as exc:
-        form.add_error(None, exc.detail)
-        return None
+        campaign = getattr(exc, "campaign", None)
+        if campaign is None:  # refused before the campaign existed: the form says why
+            form.add_error(None, exc.detail)
+            return None
+        _draft_pop(request, DRAFTS, token)
+        messages.error(request, f"The campaign could not start: {exc.detail}")
+        return redirect("campaign_detail", public_id=campaign.public_id)
     _draft_pop(request, DRAFTS, token)
     if source == CampaignForm.SOURCE_FILE:
-        transaction.on_commit(partial(campaign_accept_upload_task.delay, campaign.pk, draft["upload"],
-                                      src["phone_column"], draft["rows"]))
         messages.success(request, f"Campaign created. Reading {draft['rows']:,} rows of {draft['filename']}…")
     elif source == CampaignForm.SOURCE_GROUP:
-        transaction.on_commit(partial(campaign_accept_group_task.delay, campaign.pk, src["group"].pk))
         messages.success(request, f"Campaign created. Reading the contacts of “{src['group'].name}”…")
     else:
-        try:
-            campaign = campaign_accept(campaign=campaign, rows=draft["numbers"], total_rows=len(draft["numbers"]))
-        except ApplicationError as exc:
-            messages.error(request, f"The campaign could not start: {exc.detail}")
-        else:
-            messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
-                                      f"{campaign.accepted:,} messages, {money_text(campaign.total_price)} UAH reserved on your wallet.")
+        messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
+                                  f"{campaign.accepted:,} messages, {money_text(campaign.total_price)} UAH reserved on your wallet.")
     return redirect("campaign_detail", public_id=campaign.public_id)
 
 

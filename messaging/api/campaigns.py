@@ -1,9 +1,7 @@
 """Campaign and estimate endpoints."""
 import uuid
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -14,11 +12,10 @@ from smsportal.api_schema import ERRORS, ErrorOutput, MoneyOutput, idempotency_k
 from smsportal.errors import NotFound
 from smsportal.money import money_json
 
-from ..campaign_tasks import campaign_accept_group_task
 from ..exceptions import TooManyRecipients
-from ..models import Campaign, ContactGroup, Message, MessageType
+from ..models import Campaign, Message, MessageType
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts
-from ..services import campaign_accept, campaign_cancel, campaign_create
+from ..services import campaign_cancel, campaign_start
 from ..services.prepare import message_estimate
 from ..services.send import sender_check
 from ..status import Status
@@ -182,19 +179,14 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
         data = CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        client = request.user.client
-        group = None
-        if "group" in d:
-            group = ContactGroup.objects.filter(client=client, pk=d["group"]).first()
-            if group is None:
-                raise NotFound("No contact group with this id.")
-        campaign = campaign_create(client=client, sender=d["sender"], text=d["text"], name=d.get("name", ""),
-                                   send_at=d.get("send_at"), ttl=d.get("ttl"), callback_url=d.get("callback_url"),
-                                   message_type=d["type"], source=Campaign.Source.GROUP if group else Campaign.Source.API)
-        if group is not None:
-            transaction.on_commit(partial(campaign_accept_group_task.delay, campaign.pk, group.pk))
+        group_id = d.get("group")
+        campaign = campaign_start(client=request.user.client, sender=d["sender"], text=d["text"],
+                                  name=d.get("name", ""), send_at=d.get("send_at"), ttl=d.get("ttl"),
+                                  callback_url=d.get("callback_url"), message_type=d["type"],
+                                  source=Campaign.Source.API if group_id is None else Campaign.Source.GROUP,
+                                  rows=d.get("recipients"), group_id=group_id)
+        if group_id is not None:
             return Response(campaign_json(campaign), status=status.HTTP_202_ACCEPTED)
-        campaign = campaign_accept(campaign=campaign, rows=d["recipients"], total_rows=len(d["recipients"]))
         return Response(campaign_json(campaign, with_errors=True), status=status.HTTP_201_CREATED)
 
 

@@ -9,6 +9,6 @@ from .inbound import inbound_parts_flush_stale, inbound_store, is_stop_reply  # 
 from .send import (NOTIFY_CHANNEL, SendResult, connector_wake, message_send, route_for,  # noqa: F401
                    system_client, system_message_send)
 from .campaigns import (CampaignError, campaign_accept, campaign_cancel, campaign_create,  # noqa: F401
-                        campaign_settle, campaigns_settle)
+                        campaign_settle, campaign_start, campaigns_settle)
 from .contacts import (ContactError, ImportReport, contact_add, contact_delete, contact_group_create,  # noqa: F401
                        contact_group_delete, contact_group_rename, contacts_import)

@@ -22,11 +22,12 @@ from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
 from billing.services import HoldRef, hold_open, wallet_assert_can_pay
 from compliance.services import message_type_check
+from smsportal.celery import task_enqueue
 from smsportal.db import commit_without_waiting_for_disk
 from smsportal.errors import ApplicationError, NotFound
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
-from ..models import Campaign, Message, MessageType
+from ..models import Campaign, ContactGroup, Message, MessageType
 from ..status import Status, sources_for
 from .prepare import check_text, message_type_check_value, prepare_rows, template_variables
 from .send import connector_wake, messages_build, messages_insert, sender_check, ttl_check
@@ -206,3 +207,34 @@ def campaign_settle(*, campaign: Campaign, now=None) -> Campaign:
                                                                                          now or timezone.now()):
         campaign.refresh_from_db()
     return campaign
+
+def campaign_start(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
+                   send_at=None, ttl: int | None = None, callback_url: str | None = None,
+                   message_type: str = MessageType.SERVICE, rows=None, group_id: int | None = None,
+                   upload: tuple[str, int, int] | None = None) -> Campaign:
+    """Creates a campaign and gives it its recipients, for the website and the API alike.
+
+    One source: `rows` (phones or `{"phone": …, <variable>: …}` objects) are accepted at once and
+    the campaign comes back scheduled or sending; a contact group (`group_id`) or a stored file
+    (`upload` = (path, phone column, rows)) is read by a worker after this transaction commits
+    and the campaign comes back accepting. A refusal before the campaign exists (sender, type,
+    text, lifetime) raises; a refusal of its recipients (funds, every row bad) raises too, with
+    the failed campaign as `exc.campaign`."""
+    if group_id is not None and not ContactGroup.objects.filter(client=client, pk=group_id).exists():
+        raise NotFound("No contact group with this id.")
+    campaign = campaign_create(client=client, sender=sender, text=text, name=name, source=source, send_at=send_at,
+                               ttl=ttl, callback_url=callback_url, message_type=message_type,
+                               total_rows=upload[2] if upload else 0)
+    if group_id is not None:
+        task_enqueue("messaging.campaign_accept_group", campaign.pk, group_id)
+        return campaign
+    if upload is not None:
+        path, phone_column, total_rows = upload
+        task_enqueue("messaging.campaign_accept_upload", campaign.pk, path, phone_column, total_rows)
+        return campaign
+    try:
+        return campaign_accept(campaign=campaign, rows=rows or [], total_rows=len(rows or []))
+    except ApplicationError as exc:
+        exc.campaign = campaign
+        raise
+
