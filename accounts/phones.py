@@ -1,8 +1,9 @@
-"""The primary phone (R-ACC-01): a Ukrainian mobile number in E.164 (+380XXXXXXXXX)."""
+"""The primary phone (R-ACC-01): a Ukrainian mobile number in E.164 (+380XXXXXXXXX), read by the
+platform's one phone parser (smsportal.phones), as every recipient of a send is."""
 import phonenumbers
 from django.core.exceptions import ValidationError
 
-MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+from smsportal.phones import Recipient, parse_recipient
 
 
 def phone_normalize(value: str) -> str:
@@ -10,15 +11,14 @@ def phone_normalize(value: str) -> str:
     raw = (value or "").strip()
     if not raw:
         raise ValidationError("Enter your mobile phone number.", code="required")
-    try:
-        number = phonenumbers.parse(raw, "UA")
-    except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a mobile phone number, e.g. 067 123 45 67.", code="invalid") from None
-    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in MOBILE_TYPES:
+    result = parse_recipient(raw)
+    if not isinstance(result, Recipient):
+        if result == "not a phone number":
+            raise ValidationError("Enter a mobile phone number, e.g. 067 123 45 67.", code="invalid")
         raise ValidationError("This is not a valid mobile number: we send the code by SMS.", code="invalid")
-    if number.country_code != 380:
+    if result.country != "UA":
         raise ValidationError("Use a Ukrainian mobile number (+380…).", code="not_ukrainian")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return result.phone
 
 
 def phone_display(e164: str) -> str:
