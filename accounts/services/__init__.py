@@ -17,7 +17,7 @@ from .api_keys import (API_KEY_PREFIX, ApiKeyIpRefused, allowed_ips_parse, api_k
 from .blocking import (DORMANT_AFTER_DAYS, BlockError, block_explanation_submit, client_block_open, client_unblock,
                        explanation_deadline)
 from .core import (AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create,
-                   client_lock_for_send)
+                   client_lock_for_send, clients_lock_active, system_client_get)
 from .legal import (LegalDetailsInvalid, client_contract_request, client_contract_sign, client_flags_set,
                     client_legal_update, contract_missing_fields, edrpou_valid, legal_form_for, rnokpp_valid,
                     tax_code_problem)
@@ -32,7 +32,7 @@ __all__ = [
     "API_KEY_PREFIX", "AccountBlocked", "ApiKeyIpRefused", "BlockError", "DORMANT_AFTER_DAYS", "LegalDetailsInvalid",
     "TerminationError", "accounts_settings_get", "allowed_ips_parse", "api_key_authenticate", "api_key_create",
     "api_key_ip_allowed", "api_key_ips_set", "api_key_regenerate", "api_key_revoke", "audit_record",
-    "accounts_personal_data_destroy", "block_explanation_submit", "client_access_stop", "client_assert_can_send",
+    "accounts_personal_data_destroy", "block_explanation_submit", "clients_lock_active", "system_client_get", "client_access_stop", "client_assert_can_send",
     "client_lock_for_send", "client_block_open", "client_termination_record",
     "client_contract_request", "client_contract_sign", "client_create", "client_flags_set", "client_legal_update",
     "client_termination_cancel", "client_termination_request", "client_unblock",

@@ -63,3 +63,24 @@ def accounts_settings_get():
 
     row = AccountsSettings.objects.order_by("id").first()
     return row or AccountsSettings.objects.create()
+
+
+def clients_lock_active(client_ids) -> list[int]:
+    """Inside the caller's transaction: locks the clients' rows against a block (FOR SHARE, as
+    `client_lock_for_send`) and returns the ids of those that are active and may send."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Client._meta.db_table} WHERE id = ANY(%s) AND status = %s "
+                       f"ORDER BY id FOR SHARE", [list(client_ids), Client.Status.ACTIVE])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def system_client_get() -> Client:
+    """The provider's own account, which sends one-time codes and notices (created on first use,
+    with its wallet through `client_created`)."""
+    client = Client.objects.filter(is_system=True).first()
+    if client is None:
+        with transaction.atomic():
+            client, created = Client.objects.get_or_create(is_system=True, defaults={"name": "smsportal (system)"})
+            if created:
+                client_created.send(sender=Client, client=client)
+    return client

@@ -9,15 +9,18 @@ expired before submit, cancelled) is released (messaging.services.money).
 Immediate campaigns are stored `queued` and their connectors woken at commit (the "kick");
 scheduled ones wait for the per-minute release job (R-MSG-03).
 """
+from __future__ import annotations
+
 import logging
 from decimal import Decimal
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from djmoney.money import Money
 
-from accounts.models import Client
 from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
 from billing.services import HoldRef, hold_open, wallet_assert_can_pay
@@ -25,6 +28,9 @@ from compliance.services import message_type_check
 from smsportal.celery import task_enqueue
 from smsportal.db import commit_without_waiting_for_disk
 from smsportal.errors import ApplicationError, NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
 from ..models import Campaign, ContactGroup, Message, MessageType
@@ -207,6 +213,7 @@ def campaign_settle(*, campaign: Campaign, now=None) -> Campaign:
                                                                                          now or timezone.now()):
         campaign.refresh_from_db()
     return campaign
+
 
 def campaign_start(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
                    send_at=None, ttl: int | None = None, callback_url: str | None = None,

@@ -5,6 +5,8 @@ A send is validated, priced, its price held, and its messages stored, in one tra
 the money is reserved and every message exists, or nothing happened. The hold is captured as the
 messages reach the operator and released for those that never do (messaging.services.money).
 """
+from __future__ import annotations
+
 import logging
 import os
 import uuid
@@ -12,13 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from djmoney.money import Money
 
-from accounts.models import Client
-from accounts.services import client_assert_can_send, client_lock_for_send
+from accounts.services import client_assert_can_send, client_lock_for_send, system_client_get
 from billing.services import HoldNotCommitted, HoldRef, hold_open
 from compliance.services import message_type_check
 from senders.selectors import sender_rights
@@ -26,6 +29,9 @@ from senders.services import SenderNotApproved
 from smsportal.cache import Versions
 from smsportal.db import commit_without_waiting_for_disk
 from smsportal.phones import Recipient, parse_recipient
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
 from ..models import Message, MessageType
@@ -278,14 +284,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
 
 def system_client() -> Client:
     """The provider's own account, which sends one-time codes and notices (created on first use)."""
-    client = Client.objects.filter(is_system=True).first()
-    if client is None:
-        from billing.services import wallet_open  # noqa: PLC0415 (only on first use)
-
-        with transaction.atomic():
-            client, _ = Client.objects.get_or_create(is_system=True, defaults={"name": "smsportal (system)"})
-            wallet_open(client=client)
-    return client
+    return system_client_get()
 
 
 def system_message_send(*, recipient: str, text: str, ttl: int = 600) -> Message:

@@ -35,13 +35,17 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Client
 from smsportal.money import money_json
+
+if TYPE_CHECKING:
+    from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from ..exceptions import MessagingError
 from ..models import Campaign, Message, WebhookDelivery, WebhookEndpoint, WebhookEvent

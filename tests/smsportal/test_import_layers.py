@@ -26,3 +26,5 @@ def test_the_layers_are_the_documented_ones():
     assert layers == ["lifecycle", "messaging", "senders | compliance", "billing", "accounts"]
     assert config["importlinter:contract:app-layers"]["type"] == "layers"
     assert "lifecycle" in config["importlinter:contract:shared-vocabulary"]["forbidden_modules"].split()
+    assert config["importlinter:contract:messaging-models"]["forbidden_modules"].split() == [
+        "accounts.models", "billing.models", "senders.models", "compliance.models"]

@@ -1,8 +1,8 @@
 """The release of scheduled and bulk messages whose time has come (R-MSG-03)."""
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Client
+from accounts.services import clients_lock_active
 
 from ...models import Message
 from ...status import Status
@@ -35,8 +35,5 @@ def messages_release_due(*, now=None, limit: int = 50_000) -> int:
 
 
 def _clients_active_locked(client_ids) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {Client._meta.db_table} WHERE id = ANY(%s) AND status = %s "
-                       f"ORDER BY id FOR SHARE", [list(client_ids), Client.Status.ACTIVE])
-        return [row[0] for row in cursor.fetchall()]
+    return clients_lock_active(client_ids)
 
