@@ -78,7 +78,8 @@ def messages_move(*, ids, new: str, error_code: str = "", error_detail: str = ""
     if error_detail:
         sets.append("error_detail = %(detail)s")
     sql = (f"UPDATE {_MESSAGE} AS m SET {', '.join(sets)} "
-           f"FROM (SELECT id, status FROM {_MESSAGE} WHERE id = ANY(%(ids)s) AND status = ANY(%(sources)s) "
+           f"FROM (SELECT id, status FROM {_MESSAGE} "
+           f"      WHERE id = ANY(%(ids)s::bigint[]) AND status = ANY(%(sources)s::text[]) "
            f"      ORDER BY id FOR UPDATE) AS o WHERE m.id = o.id" + _RETURNING_MOVED)
     with transaction.atomic():
         with _raw() as cur:
