@@ -127,7 +127,7 @@ def test_r_bill_01_reconcile_finds_a_tampered_cache_and_the_nightly_task_audits_
     Wallet.objects.filter(client=bad).update(balance=Decimal("11"))  # as a bug or a hand edit would
     mismatches = wallets_out_of_balance()
     assert {(m.wallet.client_id, m.field) for m in mismatches} == {(bad.pk, "balance"), (bad.pk, "balance_after")}
-    assert wallets_reconcile_task.delay().get() == 2
+    assert wallets_reconcile_task.apply().get() == 2  # run here: .delay() in the test's transaction waits for its commit
     assert AuditEvent.objects.filter(code="billing.wallet.out_of_balance", client=bad).count() == 2
     assert not AuditEvent.objects.filter(code="billing.wallet.out_of_balance", client=good).exists()
     Wallet.objects.filter(client=bad).update(balance=Decimal("10"))  # repair, so the autouse check passes
