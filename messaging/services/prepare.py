@@ -20,7 +20,7 @@ from compliance.services import message_type_check
 from senders.selectors import sender_rights
 from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
-from smsportal.money import money_plain
+from smsportal.money import money_json
 from smsportal.phones import Recipient, parse_recipient
 
 if TYPE_CHECKING:
@@ -187,9 +187,6 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
         check_text(text)
     prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type)
 
-    def money(amount) -> dict:
-        return {"amount": money_plain(amount), "currency": "UAH"}
-
     warnings = []
     if any(r.segments > LONG_MESSAGE_PARTS for r in prepared.rows):
         warnings.append({"code": "long_message",
@@ -207,11 +204,11 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
         "warnings": warnings,
         "recipients": [{"recipient": r.recipient.phone, "operator": r.recipient.operator or None,
                         "country": r.recipient.country, "segments": r.segments, "encoding": r.encoding,
-                        "price": money(r.price)} for r in prepared.rows[:shown]],
+                        "price": money_json(r.price)} for r in prepared.rows[:shown]],
         "count": len(prepared.rows),
         "invalid": prepared.invalid[:100],
         "refused": prepared.refused[:100],
         "duplicates": prepared.duplicates,
-        "total_price": money(prepared.total),
+        "total_price": money_json(prepared.total),
     }
 
