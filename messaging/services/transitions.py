@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Message, MessagePart
-from ..status import FINAL, REFUNDABLE, Status, sources_for
+from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
 from .money import messages_capture, messages_settle
 from .webhooks import webhook_events_record, webhook_events_submitted
 
@@ -283,7 +283,10 @@ def parts_move(*, new: str, sources, ids=None, message_ids=None, now=None, unans
                **fields) -> int:
     """Parts (by id, or every part of `message_ids`) in one of `sources` move to `new`, with
     `fields` (error code, attempts, next attempt, SMSC id…); `done_at` is set when `new` is final.
-    `unanswered`: only parts without an SMSC id (never accepted). Returns how many moved."""
+    `unanswered`: only parts without an SMSC id (never accepted). Returns how many moved.
+    A part follows its message's machine: a move the machine does not allow is refused."""
+    for source in sources:
+        check_transition(source, new)
     parts = MessagePart.objects.filter(status__in=list(sources))
     if ids is not None:
         parts = parts.filter(pk__in=list(ids))

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from messaging.services.transitions import parts_move
+from messaging.status import InvalidTransition, Status
+
 ROOT = Path(__file__).resolve().parents[2]
 DOOR = ROOT / "messaging" / "services" / "transitions.py"
 SKIPPED_DIRS = {".venv", "venv", "node_modules", "tests", "bench", "migrations", "var", ".git", "__pycache__"}
@@ -120,3 +123,9 @@ def test_the_scanner_sees_each_kind_of_status_write(snippet):
 ])
 def test_the_scanner_leaves_other_writes_alone(snippet):
     assert not status_writes(snippet)
+
+
+def test_a_part_move_the_status_machine_does_not_allow_is_refused():
+    """Parts follow their message's machine: a delivered part never goes back to submitted."""
+    with pytest.raises(InvalidTransition):
+        parts_move(ids=[1], new=Status.SUBMITTED, sources=[Status.SUBMITTING, Status.DELIVERED])
