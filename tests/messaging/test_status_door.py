@@ -91,6 +91,24 @@ def test_no_module_outside_the_status_door_writes_a_message_or_part_status():
                            + "\n".join(offenders))
 
 
+# What a status change means, written by the door alone from the rows it changed.
+STATUS_CONSEQUENCES = {"messages_settle", "messages_capture", "webhook_events_record", "webhook_events_submitted"}
+_DEFINED_IN = {ROOT / "messaging" / "services" / "money.py", ROOT / "messaging" / "services" / "webhooks.py"}
+
+
+def test_only_the_door_tells_billing_and_the_webhook_outbox_about_status_changes():
+    offenders = []
+    for path, rel in _product_files():
+        if path in _DEFINED_IN:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in STATUS_CONSEQUENCES:
+                    offenders.append(f"{rel}:{node.lineno}: {name}")
+    assert not offenders, "Only messaging/services/transitions.py calls these:\n" + "\n".join(offenders)
+
+
 def test_the_door_itself_is_seen_writing_statuses():
     """The scanner finds the door's own writes: it is not blind."""
     kinds = {what for _line, what in status_writes(DOOR.read_text(encoding="utf-8"))}
