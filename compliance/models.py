@@ -24,3 +24,175 @@ class OptOut(models.Model):
 
     def __str__(self):
         return f"{self.phone} opted out of {self.client}"
+
+
+class ContentRule(models.Model):
+    """One screening rule (R-CMP-01, 02, 04, 10): words, stems, phrases or regexes of one category
+    that refuse a text or hold it for staff review. Staff edit them in admin; every change is
+    audited and seen by the next screening (compliance.screening rebuilds its matcher)."""
+
+    class Action(models.TextChoices):
+        REFUSE = "refuse", "Refuse"
+        REVIEW = "review", "Hold for review"
+
+    class MatchMode(models.TextChoices):
+        WORD_START = "word_start", "Word start (stem: казин → казино, казиноо)"
+        WHOLE_WORD = "whole_word", "Whole word or phrase only"
+        ANYWHERE = "anywhere", "Anywhere, also inside words"
+        REGEX = "regex", "Regular expressions (on the lowercased text)"
+
+    class Category(models.TextChoices):
+        # R-CMP-01: refused
+        SPAM = "spam", "Spam"
+        FRAUD = "fraud", "Fraud, phishing, malware"
+        NIGERIAN = "nigerian", "Advance-fee (\"Nigerian\") letters"
+        ALCOHOL = "alcohol", "Alcohol"
+        TOBACCO = "tobacco", "Tobacco and e-cigarettes"
+        DRUGS = "drugs", "Drugs"
+        WEAPONS = "weapons", "Weapons"
+        GAMBLING = "gambling", "Gambling"
+        CRYPTO = "crypto", "Crypto and currency markets"
+        ESOTERIC = "esoteric", "Fortune-telling, numerology, healing"
+        ADULT = "adult", "Erotic or pornographic"
+        POLITICS = "politics", "Political content"
+        RELIGION = "religion", "Religious content"
+        OBSCENE = "obscene", "Obscene language"
+        THREATS = "threats", "Threats"
+        DISCRIMINATION = "discrimination", "Discrimination"
+        OPERATOR = "operator", "Operator mention or impersonation"
+        MESSENGERS = "messengers", "Other messaging providers or messengers"
+        # R-CMP-02 / R-CMP-14: held for review
+        LOTTERY = "lottery", "Lotteries and contests"
+        FINANCE = "finance", "Financial services"
+        MEDICINE = "medicine", "Medicine and supplements"
+        ORGANIZATIONS = "organizations", "Public or political organizations"
+        LICENSED = "licensed", "Licensed goods"
+        MINORS = "minors", "Minors"
+        PERSONAL_DATA = "personal_data", "Personal data"
+
+    category = models.CharField(max_length=32, choices=Category.choices, db_index=True)
+    name = models.CharField(max_length=120, blank=True, help_text="A short label for staff.")
+    patterns = models.TextField(help_text="One word, stem, phrase or regular expression per line.")
+    languages = models.CharField(max_length=20, default="uk,ru,en",
+                                 help_text="Comma-separated: uk, ru, en (documentation and filtering only).")
+    match_mode = models.CharField(max_length=16, choices=MatchMode.choices, default=MatchMode.WORD_START)
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.REFUSE)
+    active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "id"]
+
+    def __str__(self):
+        return f"{self.get_category_display()}: {self.name or self.patterns[:40]}"
+
+    def pattern_list(self) -> list[str]:
+        return [p.strip() for p in self.patterns.splitlines() if p.strip()]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+        import re
+        if not self.pattern_list():
+            raise ValidationError({"patterns": "Give at least one pattern."})
+        if self.match_mode == self.MatchMode.REGEX:
+            for p in self.pattern_list():
+                try:
+                    re.compile(p)
+                except re.error as exc:
+                    raise ValidationError({"patterns": f"Not a valid regular expression: {p} ({exc})"})
+        bad = {lang.strip() for lang in self.languages.split(",") if lang.strip()} - {"uk", "ru", "en"}
+        if bad:
+            raise ValidationError({"languages": "Use uk, ru and en."})
+
+
+class Brand(models.Model):
+    """A brand senders imitate: mobile operators (a mention is refused, R-CMP-10), banks and state
+    services (on a domain that is not theirs a link is phishing-like, R-CMP-01), messengers
+    (named or linked in Viber texts, R-CMP-01)."""
+
+    class Kind(models.TextChoices):
+        OPERATOR = "operator", "Mobile operator"
+        BANK = "bank", "Bank or payment service"
+        STATE = "state", "State service"
+        MESSENGER = "messenger", "Messenger or messaging provider"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    aliases = models.TextField(blank=True, help_text="Other spellings, one per line (Latin and Cyrillic). "
+                                                     "The name is always included.")
+    link_tokens = models.TextField(blank=True, help_text="Words that name this brand inside a host name, one per "
+                                                         "line (privat24, monobank, diia).")
+    domains = models.TextField(blank=True, help_text="The brand's own registered domains, one per line.")
+    active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @staticmethod
+    def _lines(value: str) -> list[str]:
+        return [v.strip() for v in value.splitlines() if v.strip()]
+
+    def alias_list(self) -> list[str]:
+        return [self.name, *self._lines(self.aliases)]
+
+    def link_token_list(self) -> list[str]:
+        return [t.lower() for t in self._lines(self.link_tokens)]
+
+    def domain_list(self) -> list[str]:
+        return [d.lower().removeprefix("www.") for d in self._lines(self.domains)]
+
+
+class LinkDomain(models.Model):
+    """Domains the link check knows beyond the bundled shortener list: more shorteners, suspicious
+    top-level domains (refused: phishing-like)."""
+
+    class Kind(models.TextChoices):
+        SHORTENER = "shortener", "URL shortener"
+        SUSPICIOUS_TLD = "suspicious_tld", "Suspicious top-level domain"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    domain = models.CharField(max_length=253, help_text="A registered domain (cutt.ly) or a suffix (zip, top).")
+    active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "domain"]
+        constraints = [models.UniqueConstraint(fields=["kind", "domain"], name="link_domain_unique")]
+
+    def __str__(self):
+        return f"{self.domain} ({self.get_kind_display()})"
+
+
+class AllowListEntry(models.Model):
+    """What never trips screening: an ordinary word that a stem would catch (сукня for сук…), or a
+    domain; for every client or only one."""
+
+    class Kind(models.TextChoices):
+        WORD = "word", "Word"
+        DOMAIN = "domain", "Domain"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.WORD)
+    value = models.CharField(max_length=200)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               help_text="Empty: for every client.")
+    active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name_plural = "allow-list entries"
+
+    def __str__(self):
+        return f"{self.value} ({self.get_kind_display()})"

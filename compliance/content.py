@@ -1,0 +1,78 @@
+"""Content screening of one text against the rules staff keep in admin (R-CMP-01, 02, 04, 10, 11).
+
+`content_screen` is the entry point (re-exported by compliance.services). The engine it runs
+(compliance.screening.Engine) is compiled once per process from the active rules, brands, link
+domains and allow-list, and compiled again when any of them changed: each change bumps the
+"content" version counter in the same transaction (triggers of migration 0002_content_rules), and
+every screening reads the counters first (one query, or none when the caller passes the
+`Versions` it already read for the send). A screening that can see a change therefore also sees
+its new counter, under which nothing was built yet, and rebuilds; counters never repeat, so an
+engine built inside a rolled-back change is never used again.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from accounts.models import Client
+from smsportal.cache import Versions
+from smsportal.message_types import MessageType
+
+from .screening import Engine, Verdict
+
+log = logging.getLogger("smsportal.compliance")
+
+_lock = threading.Lock()
+_engine: tuple[tuple, Engine] | None = None
+
+
+def _shorteners() -> frozenset[str]:
+    from antispam_link_shorteners import link_shorteners_list
+    return frozenset(link_shorteners_list())
+
+
+def content_engine_build() -> Engine:
+    """A new engine from the active rows (about a second for the seeded rules)."""
+    from .models import AllowListEntry, Brand, ContentRule, LinkDomain
+    return Engine(
+        rules=list(ContentRule.objects.filter(active=True)),
+        brands=list(Brand.objects.filter(active=True)),
+        link_domains=list(LinkDomain.objects.filter(active=True)),
+        allow=list(AllowListEntry.objects.filter(active=True)),
+        category_labels=dict(ContentRule.Category.choices),
+        shorteners=_shorteners(),
+    )
+
+
+def content_engine_get(*, versions: Versions | None = None) -> Engine:
+    """The process's engine for the current rules (rebuilt when the "content" counter moved)."""
+    global _engine
+    key = (versions or Versions()).key("content")
+    current = _engine
+    if current is not None and current[0] == key:
+        return current[1]
+    with _lock:
+        if _engine is not None and _engine[0] == key:
+            return _engine[1]
+        engine = content_engine_build()
+        _engine = (key, engine)
+        log.info("content screening rules compiled (version %s)", key[1])
+        return engine
+
+
+def content_screen(*, client: Client | None, text: str, message_type: str = MessageType.SERVICE,
+                   sender: str | None = None, channel: str = "sms", versions: Versions | None = None,
+                   with_spans: bool = True) -> Verdict:
+    """The verdict on one text (pass / refuse / review, reason code, category, matched spans):
+    prohibited content (R-CMP-01) and review categories (R-CMP-02), links (shorteners, brands on
+    domains not theirs), operator mentions (R-CMP-10), messengers in Viber texts, and for
+    advertising (R-CMP-04, 11) the company's name (the client's name or the sender name) and a
+    contact phone. `with_spans=False` skips locating the matched words (faster bulk refusals)."""
+    engine = content_engine_get(versions=versions)
+    names = []
+    if client is not None:
+        names += [client.name, getattr(client, "legal_name", "") or ""]
+    if sender:
+        names.append(sender)
+    return engine.screen(text, client_id=client.pk if client is not None else 0, message_type=message_type,
+                         company_names=[n for n in names if n], channel=channel, with_spans=with_spans)
