@@ -8,6 +8,7 @@ from smsportal.errors import ApplicationError
 from smsportal.message_types import MessageType
 from smsportal.phones import normalize_phone
 
+from .content import content_screen  # noqa: F401 (the content-screening entry point, R-CMP-01/02/04/10/11)
 from .models import OptOut
 
 log = logging.getLogger("smsportal.compliance")
