@@ -28,6 +28,8 @@ install-dev: $(VENV)/.dev
 # SMSC simulator, SMPP connector. A process that crashes is started again, with what died and why
 # in the output. Ctrl-C stops everything; the data stays in var/ for the next `make run`.
 run: install
+	@# manage.py commands typed by hand in this checkout then use make run's development settings
+	@test -f .env || printf '%s\n' '# Written by make run: this checkout is for development (production sets its environment).' 'DEBUG=true' > .env
 	DEBUG=true $(BIN)/python manage.py devservers start
 	DEBUG=true $(BIN)/python manage.py migrate --noinput -v 0
 	DEBUG=true $(BIN)/python manage.py seed_demo --smsc-port $(SMSC_PORT)
