@@ -1,6 +1,9 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.models import Client
+from smsportal.message_types import MessageType
 
 
 class OptOut(models.Model):
@@ -24,6 +27,58 @@ class OptOut(models.Model):
 
     def __str__(self):
         return f"{self.phone} opted out of {self.client}"
+
+
+class CalendarDay(models.Model):
+    """Staff's word on one Kyiv calendar day for the sending window (R-CMP-07): a business day
+    (09:00–20:00) or a weekend or public holiday (11:00–18:00), whatever the weekday and the
+    `holidays` calendar say. Days with no row follow the weekday and `holidays` (compliance.hours)."""
+
+    class Kind(models.TextChoices):
+        BUSINESS = "business", "Business day (09:00–20:00)"
+        HOLIDAY = "holiday", "Weekend or public holiday (11:00–18:00)"
+
+    date = models.DateField(unique=True, help_text="Kyiv calendar day")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    note = models.CharField(max_length=300, blank=True, help_text="Why, e.g. the government decree")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "sending calendar day"
+
+    def __str__(self):
+        return f"{self.date}: {self.get_kind_display()}"
+
+
+class SendingHoursExemption(models.Model):
+    """Staff approved one client's messages of one type for round-the-clock sending (R-CMP-07:
+    bank confirmations, registration codes, taxi). Only service messages may be exempt: the
+    rule allows no exemption for advertising, and the database refuses one."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sending_hours_exemptions")
+    message_type = models.CharField(max_length=16, choices=MessageType.choices, default=MessageType.SERVICE)
+    note = models.CharField(max_length=300, blank=True, help_text="What the client sends, e.g. OTP codes")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "message_type"], name="sending_hours_exemption_unique"),
+            models.CheckConstraint(condition=models.Q(message_type=MessageType.SERVICE),
+                                   name="sending_hours_exemption_service_only"),
+        ]
+
+    def __str__(self):
+        return f"{self.client}: {self.get_message_type_display()} round the clock"
+
+    def clean(self):
+        if self.message_type != MessageType.SERVICE:
+            raise ValidationError({"message_type": "Only service messages may be sent round the clock; "
+                                                   "advertising keeps the legal sending hours."})
 
 
 class ContentRule(models.Model):

@@ -1,15 +1,17 @@
 """Every write of the compliance app."""
 import logging
+from datetime import date
 
 from django.db import IntegrityError, transaction
 
 from accounts.models import Client
+from accounts.services import audit_record
 from smsportal.errors import ApplicationError
 from smsportal.message_types import MessageType
 from smsportal.phones import normalize_phone
 
 from .content import content_screen  # noqa: F401 (the content-screening entry point, R-CMP-01/02/04/10/11)
-from .models import OptOut
+from .models import CalendarDay, OptOut, SendingHoursExemption
 
 log = logging.getLogger("smsportal.compliance")
 
@@ -62,3 +64,52 @@ def opt_outs_personal_data_destroy(*, client: Client) -> int:
     """compliance's part of destroying a terminated client's data (R-ACC-08): the client's stop
     list (recipients' numbers) is deleted. Returns how many entries went."""
     return OptOut.objects.filter(client=client).delete()[0]
+
+
+class ExemptionNotAllowed(ApplicationError):
+    """R-CMP-07: only service messages may go round the clock; advertising keeps the window."""
+
+    code = "exemption_not_allowed"
+    status = 400
+    default_detail = "Only service messages can be sent round the clock; advertising keeps the legal sending hours."
+
+
+def sending_hours_exemption_grant(*, client: Client, message_type: str = MessageType.SERVICE,
+                                  granted_by=None, note: str = "") -> SendingHoursExemption:
+    """Staff approve `client`'s messages of `message_type` for round-the-clock sending (R-CMP-07:
+    codes, bank confirmations, taxi). Service messages only (ExemptionNotAllowed). Idempotent:
+    an existing grant stays as it was (who granted it and when)."""
+    if message_type != MessageType.SERVICE:
+        raise ExemptionNotAllowed()
+    with transaction.atomic():
+        exemption, created = SendingHoursExemption.objects.get_or_create(
+            client=client, message_type=message_type, defaults={"granted_by": granted_by, "note": note[:300]})
+        if created:
+            audit_record(code="compliance.sending_hours.exempted", actor=granted_by, client=client,
+                         target=message_type, details={"note": note[:300]})
+    return exemption
+
+
+def sending_hours_exemption_revoke(*, client: Client, message_type: str = MessageType.SERVICE,
+                                   actor=None) -> bool:
+    """`client`'s messages of `message_type` keep the sending window again. Whether a grant went."""
+    with transaction.atomic():
+        deleted = SendingHoursExemption.objects.filter(client=client, message_type=message_type).delete()[0]
+        if deleted:
+            audit_record(code="compliance.sending_hours.exemption_revoked", actor=actor, client=client,
+                         target=message_type)
+    return bool(deleted)
+
+
+def calendar_day_set(*, day: date, kind: str, note: str = "") -> CalendarDay:
+    """Staff's word on one Kyiv day for the sending window (R-CMP-07): a business day or a
+    weekend or public holiday, whatever the weekday and the `holidays` calendar say."""
+    if kind not in CalendarDay.Kind.values:
+        raise ApplicationError(f"Unknown kind of day: {kind!r}.", code="invalid_day_kind")
+    day_row, _ = CalendarDay.objects.update_or_create(date=day, defaults={"kind": kind, "note": note[:300]})
+    return day_row
+
+
+def calendar_day_clear(*, day: date) -> bool:
+    """`day` follows the weekday and the `holidays` calendar again."""
+    return bool(CalendarDay.objects.filter(date=day).delete()[0])

@@ -305,6 +305,11 @@ SMSPORTAL_MAX_PARTS = 10
 # Message lifetime (R-MSG-01) when the client gives none: retried until then, then expired.
 SMSPORTAL_DEFAULT_TTL = env.int("SMSPORTAL_DEFAULT_TTL", default=24 * 3600)
 SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000
+# Which holidays of `holidays.Ukraine` get the weekend sending window (R-CMP-07, compliance.hours):
+# "named": every holiday the law names, a day off or not (under martial law there are no days
+# off, yet Independence Day is still a holiday); "days_off": only public days off. Staff
+# override any single day in admin (Sending calendar days).
+SMSPORTAL_SENDING_HOURS_HOLIDAYS = env.str("SMSPORTAL_SENDING_HOURS_HOLIDAYS", default="named")
 # The provider's own sender name for one-time codes and notices.
 SMSPORTAL_SYSTEM_SENDER = env.str("SMSPORTAL_SYSTEM_SENDER", default="smsportal")
 # How accounts sends its system SMS (codes, block notices): accounts sits below messaging and

@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.services import client_create
 from billing.models import Tariff
 from billing.services import wallet_topup
+from compliance.services import sending_hours_exemption_grant
 from messaging.models import Route
 from senders.models import SenderName
 from senders.services import sender_name_approve
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         client = user.client or client_create(name="Demo Shop LLC", owner=user)
         wallet_topup(client=client, amount=Decimal("500"), key="demo:initial", actor=staff,
                      description="Demo balance")
+        # Service messages go at any hour (R-CMP-07); advertising keeps the legal sending hours,
+        # so at night an advertising SMS is scheduled for the morning, with the reason.
+        sending_hours_exemption_grant(client=client, granted_by=staff, note="Demo: order codes and notices")
 
         if not Tariff.objects.exists():
             Tariff.objects.create(name="Regular", valid_from=timezone.now().replace(year=2026, month=1, day=1,

@@ -1,0 +1,134 @@
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from .content import content_config_delete, content_config_save, content_config_snapshot
+from .hours import SendingCalendar
+from .models import AllowListEntry, Brand, CalendarDay, ContentRule, LinkDomain, SendingHoursExemption
+from .services import sending_hours_exemption_grant, sending_hours_exemption_revoke
+
+# --- Sending hours (R-CMP-07) ---------------------------------------------------------------
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Staff's word on a day of the sending window: a holiday the `holidays` package does not
+    know (or a decree), or a weekend day made a working day. Days without a row follow the
+    weekday and the holiday calendar (compliance.hours, SMSPORTAL_SENDING_HOURS_HOLIDAYS)."""
+
+    list_display = ("date", "weekday", "kind", "calendar_default", "note", "updated_at")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+    search_fields = ("note",)
+
+    @admin.display(description="Weekday")
+    def weekday(self, obj):
+        return obj.date.strftime("%A")
+
+    @admin.display(description="Without this row")
+    def calendar_default(self, obj):
+        rest = SendingCalendar().is_rest_day(obj.date)
+        return (CalendarDay.Kind.HOLIDAY if rest else CalendarDay.Kind.BUSINESS).label
+
+
+@admin.register(SendingHoursExemption)
+class SendingHoursExemptionAdmin(admin.ModelAdmin):
+    """Round-the-clock sending of one client's service messages (codes, bank confirmations,
+    taxi). Granted or revoked, never edited: who granted it and when stay the evidence."""
+
+    list_display = ("client", "message_type", "note", "granted_by", "created_at")
+    list_filter = ("message_type",)
+    search_fields = ("client__name", "note")
+    autocomplete_fields = ("client",)
+    fields = ("client", "message_type", "note", "granted_by", "created_at")
+    readonly_fields = ("granted_by", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        exemption = sending_hours_exemption_grant(client=obj.client, message_type=obj.message_type,
+                                                  granted_by=request.user, note=obj.note)
+        obj.pk = exemption.pk
+
+    def delete_model(self, request, obj):
+        sending_hours_exemption_revoke(client=obj.client, message_type=obj.message_type, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("client"):
+            self.delete_model(request, obj)
+
+
+# --- Content screening (R-CMP-01, 02, 04, 10, 11) ---------------------------------------------
+
+
+class ContentConfigAdmin(admin.ModelAdmin):
+    """Screening configuration: every save and delete goes through compliance.content (an audit
+    record with the values before and after; every process compiles the rules again)."""
+
+    readonly_fields = ("created_at", "updated_at", "history")
+
+    def save_model(self, request, obj, form, change):
+        before = content_config_snapshot(obj) if change else None
+        content_config_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data) or None,
+                            before=before)
+
+    def delete_model(self, request, obj):
+        content_config_delete(obj=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            content_config_delete(obj=obj, actor=request.user)
+
+    @admin.display(description="History (audit)")
+    def history(self, obj):
+        from accounts.models import AuditEvent
+        if obj is None or obj.pk is None:
+            return "-"
+        events = AuditEvent.objects.filter(target__startswith=f"{obj._meta.model_name}:{obj.pk} ").select_related("actor")[:20]
+        if not events:
+            return "-"
+        return format_html_join(mark_safe("<br>"), "{} · {} · {} · {}",
+                                ((e.created_at.strftime("%Y-%m-%d %H:%M"), e.code.rsplit(".", 1)[-1],
+                                  e.actor or "system", ", ".join(sorted((e.details.get("after") or {}).keys())))
+                                 for e in events))
+
+
+@admin.register(ContentRule)
+class ContentRuleAdmin(ContentConfigAdmin):
+    list_display = ("__str__", "category", "action", "match_mode", "languages", "active", "updated_at")
+    list_filter = ("action", "category", "match_mode", "active")
+    list_editable = ("active",)
+    search_fields = ("name", "patterns", "notes")
+    fields = ("category", "name", "patterns", "languages", "match_mode", "action", "active", "notes",
+              "created_at", "updated_at", "history")
+
+
+@admin.register(Brand)
+class BrandAdmin(ContentConfigAdmin):
+    list_display = ("name", "kind", "domains_short", "active", "updated_at")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "aliases", "domains", "link_tokens")
+    fields = ("kind", "name", "aliases", "link_tokens", "domains", "active", "notes", "created_at", "updated_at",
+              "history")
+
+    @admin.display(description="Domains")
+    def domains_short(self, obj):
+        return ", ".join(obj.domain_list())
+
+
+@admin.register(LinkDomain)
+class LinkDomainAdmin(ContentConfigAdmin):
+    list_display = ("domain", "kind", "active", "updated_at")
+    list_filter = ("kind", "active")
+    search_fields = ("domain", "notes")
+    fields = ("kind", "domain", "active", "notes", "created_at", "updated_at", "history")
+
+
+@admin.register(AllowListEntry)
+class AllowListEntryAdmin(ContentConfigAdmin):
+    list_display = ("value", "kind", "client", "active", "updated_at")
+    list_filter = ("kind", "active")
+    search_fields = ("value", "notes", "client__name")
+    autocomplete_fields = ("client",)
+    fields = ("kind", "value", "client", "active", "notes", "created_at", "updated_at", "history")
