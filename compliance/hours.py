@@ -126,9 +126,11 @@ def sending_calendar_get(*, versions: Versions | None = None) -> SendingCalendar
 
 def sending_hours_exempt_types(*, client_id: int, versions: Versions | None = None) -> frozenset[str]:
     """The message types staff approved for round-the-clock sending for this client, from the
-    process's cache (the client's "hoursexempt" counter)."""
-    versions = versions or Versions(client_id)
-    return _EXEMPT_TYPES.get(versions.key("hoursexempt", per_client=True), lambda: frozenset(
+    process's cache (the client's "hoursexempt" counter). `versions` of another client are
+    not this client's counters: they are read again."""
+    if versions is None or versions.client_id != client_id:
+        versions = Versions(client_id)
+    return _EXEMPT_TYPES.get((versions.key("hoursexempt", per_client=True), client_id), lambda: frozenset(
         SendingHoursExemption.objects.filter(client_id=client_id).values_list("message_type", flat=True)))
 
 
@@ -171,7 +173,6 @@ def send_time_for(*, client: Client | int, message_type: str, at: datetime | Non
         calendar = sending_calendar_get(versions=versions)
     if calendar.is_open(at):
         return SendTime(at, None)
-    versions = versions or Versions(client_id)
     if message_type in sending_hours_exempt_types(client_id=client_id, versions=versions):
         return SendTime(at, None)
     return SendTime(calendar.next_opening(at), OUTSIDE_SENDING_HOURS)
@@ -180,5 +181,5 @@ def send_time_for(*, client: Client | int, message_type: str, at: datetime | Non
 def sending_hours_notice(send_at: datetime) -> str:
     """What the client reads about a message held for the window (website notice, API detail)."""
     local = send_at.astimezone(KYIV)
-    return (f"Sent at {local:%H:%M} on {local:%d.%m.%Y} (Kyiv time): messages go out 09:00–20:00 on "
-            f"business days and 11:00–18:00 on weekends and public holidays.")
+    return (f"Scheduled for {local:%H:%M} on {local:%d.%m.%Y} (Kyiv time): messages go out 09:00–20:00 "
+            f"on business days and 11:00–18:00 on weekends and public holidays.")

@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import AuditEvent, User
 from compliance.hours import (HOLIDAYS_DAYS_OFF, HOLIDAYS_NAMED, OUTSIDE_SENDING_HOURS, SendingCalendar,
-                              is_open, next_opening, send_time_for, sending_calendar_get, sending_window)
+                              is_open, next_opening, send_time_for, sending_calendar_get, sending_hours_notice,
+                              sending_window)
 from compliance.models import CalendarDay, SendingHoursExemption
 from compliance.services import (ExemptionNotAllowed, calendar_day_clear, calendar_day_set,
                                  sending_hours_exemption_grant, sending_hours_exemption_revoke)
@@ -314,3 +315,19 @@ def test_r_cmp_07_staff_grant_and_revoke_exemptions_and_edit_the_calendar_in_adm
     page = staff_browser.get("/admin/compliance/calendarday/").content.decode()
     assert "Saturday" in page and "Weekend or public holiday (11:00–18:00)" in page  # the day without the row
     assert is_open(kyiv(2026, 12, 5, 9, 0))
+
+
+@pytest.mark.django_db
+def test_r_cmp_07_exemptions_of_one_client_never_answer_for_another_through_shared_counters():
+    exempt, other = make_client(name="Bank LLC"), make_client(name="Shop LLC")
+    sending_hours_exemption_grant(client=exempt)
+    night = kyiv(2026, 12, 2, 23, 0)
+    wrong = Versions(exempt.pk)  # a caller passing the counters it read for the other client
+    assert send_time_for(client=exempt, message_type=MessageType.SERVICE, at=night, versions=wrong)[1] is None
+    assert send_time_for(client=other, message_type=MessageType.SERVICE, at=night,
+                         versions=wrong)[1] == OUTSIDE_SENDING_HOURS
+
+
+def test_r_cmp_07_the_notice_tells_the_client_when_the_message_goes():
+    assert sending_hours_notice(datetime(2026, 12, 3, 7, 0, tzinfo=UTC)).startswith(
+        "Scheduled for 09:00 on 03.12.2026 (Kyiv time)")
