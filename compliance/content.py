@@ -76,3 +76,59 @@ def content_screen(*, client: Client | None, text: str, message_type: str = Mess
         names.append(sender)
     return engine.screen(text, client_id=client.pk if client is not None else 0, message_type=message_type,
                          company_names=[n for n in names if n], channel=channel, with_spans=with_spans)
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff changes of the screening configuration (admin): saved with an audit record each, which is
+# their history (who changed what, the values before and after).
+
+def _audit_code(obj, what: str) -> str:
+    return f"compliance.{obj._meta.model_name}.{what}"
+
+
+def content_config_save(*, obj, actor=None, changed_fields: list[str] | None = None, before: dict | None = None):
+    """Saves a ContentRule, Brand, LinkDomain or AllowListEntry staff edited, with its audit
+    record; the next screening in every process compiles the rules again (the table's trigger)."""
+    from django.db import transaction
+
+    from accounts.services import audit_record
+    created = obj.pk is None
+    with transaction.atomic():
+        obj.full_clean()
+        obj.save()
+        fields = changed_fields if changed_fields is not None else [
+            f.name for f in obj._meta.concrete_fields if f.name not in ("id", "created_at", "updated_at")]
+        after = {f: _plain(getattr(obj, f + "_id" if obj._meta.get_field(f).is_relation else f)) for f in fields}
+        details = {"after": after}
+        if before:
+            details["before"] = {f: before.get(f) for f in fields}
+        audit_record(code=_audit_code(obj, "created" if created else "changed"), actor=actor,
+                     target=f"{obj._meta.model_name}:{obj.pk} {str(obj)[:120]}", details=details)
+    return obj
+
+
+def content_config_delete(*, obj, actor=None) -> None:
+    from django.db import transaction
+
+    from accounts.services import audit_record
+    with transaction.atomic():
+        snapshot = {f.name: _plain(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+        target = f"{obj._meta.model_name}:{obj.pk} {str(obj)[:120]}"
+        obj.delete()
+        audit_record(code=_audit_code(obj, "deleted"), actor=actor, target=target, details={"before": snapshot})
+
+
+def content_config_snapshot(obj) -> dict:
+    """The field values of a configuration row as they are in the database now (for `before`)."""
+    if obj.pk is None:
+        return {}
+    fresh = type(obj).objects.filter(pk=obj.pk).first()
+    if fresh is None:
+        return {}
+    return {f.name: _plain(getattr(fresh, f.attname)) for f in fresh._meta.concrete_fields}
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

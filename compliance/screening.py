@@ -48,7 +48,7 @@ _LEET_CHARS = b"0134578 9!|".replace(b" ", b"")
 
 # Step 2 fallback (text that cp1251 cannot hold): zero-width characters and stress marks go,
 # Greek look-alikes become Latin, the modifier apostrophe becomes an apostrophe.
-_FALLBACK = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x034F, 0x180E, 0x2061, 0x2062, 0x2063)}
+_FALLBACK = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x034F, 0x180E, 0x2061, 0x2062, 0x2063)}
 _FALLBACK.update({cp: None for cp in range(0x0300, 0x0370)})
 _FALLBACK.update(str.maketrans("αβγδεζηικμνοπρστυφχωϲ", "abgdeznikmvoprstufxwc"))
 _FALLBACK.update({0x02BC: "'", 0x2019: "'", 0x2018: "'"})
@@ -56,8 +56,11 @@ _FALLBACK.update({0x02BC: "'", 0x2019: "'", 0x2018: "'"})
 # Step 3: what stays (letters, digits, leet signs, word separators); the rest is a space.
 _KEEP = set(_LETTERS) | set(b"0123456789!|") | set(_SEPS)
 _T1 = bytes(b if b in _KEEP else 0x20 for b in range(256))
-_T1_DELETE = b"'`\x91\x92\xad\xfd\xfe\x98"  # apostrophes, soft hyphen, LRM/RLM
-_JOIN = re.compile(rb"(?<![" + _L + rb"0-9!|])[" + _L + rb"0-9!|](?:[ ._*/\-]+[" + _L + rb"0-9!|](?![" + _L + rb"0-9!|])){2,}")
+_T1_DELETE = b"'`\x91\x92\xad"  # apostrophes, soft hyphen
+# three or more single characters split by one and the same separator (c.a.s.i.n.o, к а з и н о; not
+# the words у and і around c.a.s.i.n.o)
+_U = rb"[" + _L + rb"0-9!|]"
+_JOIN = re.compile(rb"(?<![" + _L + rb"0-9])" + _U + rb"([ ._*/\-]+)" + _U + rb"(?:\1" + _U + rb"(?![" + _L + rb"0-9]))+")
 _T2 = bytes(0x20 if b in set(_SEPS) else b for b in range(256))
 # digits next to a letter on either side (k4zin0, 1xbet); ! and | only between two letters (cas!no)
 _LEET_RUN = re.compile(rb"(?<=[" + _L + rb"])[01345789]+|[01345789]+(?=[" + _L + rb"])|(?<=[" + _L + rb"])[!|]+(?=[" + _L + rb"])")

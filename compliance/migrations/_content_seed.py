@@ -52,8 +52,8 @@ RULES = [
         "таро", "магія", "магия", "магії", "порча", "порчу"]),
     ("adult", REFUSE, WS, ALL, "Erotic or pornographic", [
         "порно", "porn", "секс", "sexy", "ерот", "эрот", "erotic", "інтим", "интим", "escort", "ескорт",
-        "эскорт", "onlyfans", "повії", "проститут", "prostitut", "стриптиз", "striptease", "вебкам", "webcam model"]),
-    ("adult", REFUSE, WW, ALL, "Adult words", ["sex", "nude", "nudes", "18+ відео"]),
+        "эскорт", "onlyfans", "проститут", "prostitut", "стриптиз", "striptease", "вебкам", "webcam model"]),
+    ("adult", REFUSE, WW, ALL, "Adult words", ["sex", "nude", "nudes", "повія", "повії", "повій"]),
     ("politics", REFUSE, WS, ALL, "Political content", [
         "політичн", "политическ", "political", "агітац", "агитац", "кандидат у депутати", "кандидат в депутаты",
         "виборч", "предвыборн", "голосуйте за", "голосуй за", "vote for", "зеленськ", "зеленск", "zelensk",
