@@ -66,7 +66,7 @@ _T2 = bytes(0x20 if b in set(_SEPS) else b for b in range(256))
 _LEET_RUN = re.compile(rb"(?<=[" + _L + rb"])[01345789]+|[01345789]+(?=[" + _L + rb"])|(?<=[" + _L + rb"])[!|]+(?=[" + _L + rb"])")
 _LEET = bytes.maketrans(b"0134578 9!|".replace(b" ", b""), b"oieastbgii")
 _REPEAT = re.compile(rb"([" + _L + rb"])\1+")
-_SPACES = re.compile(rb"[^" + _L + rb"0-9]+")
+_T3 = bytes(0x20 if b in b"!|" else b for b in range(256))  # ! and | left over after leet: spaces
 
 
 def _cp(s: str) -> bytes:
@@ -129,13 +129,13 @@ def normalize_base(text: str) -> bytes:
     b = _JOIN.sub(_join, b)
     b = b.translate(_T2)
     b = _LEET_RUN.sub(_leet, b)
-    b = _REPEAT.sub(rb"\1", b)
-    return b" " + _SPACES.sub(b" ", b).strip() + b" "
+    b = _REPEAT.sub(rb"\1", b.translate(_T3))
+    return b" " + b" ".join(b.split()) + b" "
 
 
 def views(base: bytes) -> tuple[bytes, bytes]:
     """Step 5: (visual skeleton, phonetic key) of a normalized text."""
-    visual = _REPEAT.sub(rb"\1", base.translate(_VISUAL))
+    visual = base.translate(_VISUAL)  # repeats were collapsed in base; a new one needs mixed scripts side by side
     p = base
     for src, dst in _DIGRAPHS:
         if src in p:
@@ -233,6 +233,7 @@ def verdict_from(findings: list[Finding], category_labels: dict[str, str] | None
 # Links
 
 _URL = re.compile(r"(?:(https?)://)?((?:[\w-]+\.)+[\w-]{2,})(?::\d+)?(?:/\S*)?", re.IGNORECASE)
+_MAYBE_LINK = re.compile(r"\w\.[^\W\d_]|://")  # a dot between a letter or digit and a letter: maybe a host
 _TLD = None
 _TLD_LOCK = threading.Lock()
 
@@ -260,7 +261,7 @@ class Link:
 def links_in(text: str) -> list[Link]:
     """Hosts of the links and bare domains in a text (tldextract's bundled public-suffix list);
     words joined by a dot without a known suffix (т.д., 12.50) are no link."""
-    if "." not in text:
+    if "." not in text or not _MAYBE_LINK.search(text):
         return []
     s = unicodedata.normalize("NFKC", text).lower()
     found = []
@@ -330,10 +331,12 @@ class Engine:
         self.automaton = ahocorasick.Automaton()
         entries: dict[str, list[_Key]] = {}
         self.regexes = []
+        self._regex_terms = set()
         for r in rules:
             if r.match_mode == "regex":
                 for p in r.pattern_list():
                     self.regexes.append((re.compile(p, re.IGNORECASE), _Key("rule", r.pk, "regex", r.action, r.category, p)))
+                    self._regex_terms.add(p)
                 continue
             for p in r.pattern_list():
                 for k in keys_of(p):
@@ -350,7 +353,7 @@ class Engine:
             for token in b.link_token_list():
                 self.link_tokens.append((token, b))
         for k, v in entries.items():
-            self.automaton.add_word(k, tuple(v))
+            self.automaton.add_word(k, (len(k), tuple(v)))
         if entries:
             self.automaton.make_automaton()
         self.has_keys = bool(entries)
@@ -381,17 +384,14 @@ class Engine:
         out = []
         if self.has_keys:
             hay = haystack(text)
-            allow = self.allow_words.get(0, set()) | self.allow_words.get(client_id, set()) if self.allow_words else ()
+            allow = self._allow_words_for(client_id)
             seen = set()
-            for end, keys in self.automaton.iter(hay):
+            for end, (length, keys) in self.automaton.iter(hay):
+                start = end - length + 1
                 for key in keys:
                     if key in seen:
                         continue
-                    # which key text matched: all keys of one entry share it; find its length
-                    out_key = self._matched_text(hay, end, key)
-                    if out_key is None:
-                        continue
-                    start = end - len(out_key) + 1
+                    out_key = hay[start:end + 1]
                     before = hay[start - 1] if start > 0 else " "
                     after = hay[end + 1] if end + 1 < len(hay) else " "
                     if key.mode != "anywhere" and _is_letter(before):
@@ -409,11 +409,12 @@ class Engine:
                     out.append((key, key.term))
         return out
 
-    def _matched_text(self, hay: str, end: int, key: _Key):
-        for k in sorted(keys_of(key.term), key=len, reverse=True):
-            if hay.endswith(k, 0, end + 1):
-                return k
-        return None
+    def _allow_words_for(self, client_id: int):
+        if not self.allow_words:
+            return ()
+        if client_id not in self.allow_words:
+            return self.allow_words.get(0, ())
+        return self.allow_words.get(0, set()) | self.allow_words[client_id]
 
     # -- the verdict -----------------------------------------------------------------------------
 
@@ -452,7 +453,8 @@ class Engine:
             if not has_contact_phone(text):
                 findings.append(Finding("ad_missing_phone", REFUSE, "advertising"))
         if findings and with_spans:
-            findings = [self._with_spans(text, f) for f in findings]
+            words = _Words(text)
+            findings = [self._with_spans(text, f, words) for f in findings]
         findings.sort(key=lambda f: f.action != REFUSE)
         return verdict_from(findings, self.category_labels)
 
@@ -496,39 +498,42 @@ class Engine:
                     break
         return out
 
-    def _with_spans(self, text: str, f: Finding) -> Finding:
-        if f.spans or not f.term:
+    def _with_spans(self, text: str, f: Finding, words) -> Finding:
+        if f.spans or not f.term or f.rule_id is not None and f.term in self._regex_terms:
             return f
-        return Finding(f.reason, f.action, f.category, f.term, f.rule_id, tuple(spans_of(text, f.term)))
+        return Finding(f.reason, f.action, f.category, f.term, f.rule_id, tuple(spans_of(text, f.term, words=words)))
 
 
 _TOKEN = re.compile(r"\S+")
 
 
-def spans_of(text: str, term: str, max_window: int = 12) -> list[tuple[int, int]]:
+class _Words:
+    """The whitespace-separated words of a text with their normalized views, computed once for
+    all the findings of one text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self.hays = [haystack(text[a:b]) for a, b in self.tokens]
+
+
+def spans_of(text: str, term: str, max_window: int = 12, words: _Words | None = None) -> list[tuple[int, int]]:
     """Where `term` (a pattern) occurs in the original text, as character spans over whole words:
-    the shortest run of whitespace-separated words whose normalized form holds one of its keys.
-    Slow (a normalization per window); run only on texts that are refused or held."""
+    each word whose normalized form holds one of its keys, or else the shortest run of words that
+    does (a word spelled out letter by letter: к а з и н о). Run only on texts refused or held."""
     keys = keys_of(term)
     if not keys:
         return []
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    spans = []
-    i = 0
-    while i < len(tokens):
-        hit = None
-        for j in range(i, min(len(tokens), i + max_window)):
-            hay = haystack(text[tokens[i][0]:tokens[j][1]])
-            if any(k in hay for k in keys):
-                hit = j
-                break
-        if hit is None:
-            i += 1
-            continue
-        # the shortest window ending at `hit`: move its start right while it still matches
-        start = i
-        while start < hit and any(k in haystack(text[tokens[start + 1][0]:tokens[hit][1]]) for k in keys):
-            start += 1
-        spans.append((tokens[start][0], tokens[hit][1]))
-        i = hit + 1
-    return spans
+    words = words or _Words(text)
+    tokens = words.tokens
+    spans = [tokens[i] for i, hay in enumerate(words.hays) if any(k in hay for k in keys)]
+    if spans:
+        return spans
+    for i in range(len(tokens)):
+        for j in range(i + 1, min(len(tokens), i + max_window)):
+            if any(k in haystack(text[tokens[i][0]:tokens[j][1]]) for k in keys):
+                start = i
+                while start < j and any(k in haystack(text[tokens[start + 1][0]:tokens[j][1]]) for k in keys):
+                    start += 1
+                return [(tokens[start][0], tokens[j][1])]
+    return []

@@ -395,3 +395,26 @@ def test_normalization_keys_meet_across_scripts_and_obfuscation():
     assert keys_of("казино") & keys_of("k4zin0")
     assert keys_of("Kyivstar") & keys_of("Київстар")
     assert keys_of("casino") & keys_of("ｃａｓｉｎｏ")
+
+
+@pytest.mark.django_db
+def test_r_cmp_01_regex_rule_matches_lowercased_text():
+    ContentRule.objects.create(category="fraud", patterns=r"\bкод\s+з\s+смс\s+у\s+відповідь", match_mode="regex",
+                               action="refuse")
+    v = content_screen(client=None, text="Надішліть КОД з СМС у відповідь")
+    assert (v.outcome, v.category) == (R, "fraud")
+
+
+@pytest.mark.django_db
+def test_r_cmp_01_spans_of_a_word_spelled_letter_by_letter():
+    text = "Грай: к а з и н о щодня"
+    v = content_screen(client=None, text=text)
+    assert [text[a:b] for a, b in v.findings[0].spans] == ["к а з и н о"]
+
+
+@pytest.mark.django_db
+def test_content_rule_with_a_broken_regex_is_rejected(admin_user):
+    from django.core.exceptions import ValidationError
+    with pytest.raises(ValidationError):
+        content_config_save(obj=ContentRule(category="spam", patterns="(unclosed", match_mode="regex"),
+                            actor=admin_user)
