@@ -132,3 +132,22 @@ def _plain(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def content_screen_many(*, client: Client | None, texts, message_type: str = MessageType.SERVICE,
+                        sender: str | None = None, channel: str = "sms", versions: Versions | None = None,
+                        with_spans: bool = True) -> list[Verdict]:
+    """`content_screen` of many texts of one send (one text to many recipients, or personalized
+    texts): the rules version is read once and a text that repeats is screened once."""
+    engine = content_engine_get(versions=versions)
+    names = [n for n in ([client.name, getattr(client, "legal_name", "")] if client is not None else []) + [sender] if n]
+    client_id = client.pk if client is not None else 0
+    done: dict[str, Verdict] = {}
+    out = []
+    for text in texts:
+        verdict = done.get(text)
+        if verdict is None:
+            verdict = done[text] = engine.screen(text, client_id=client_id, message_type=message_type,
+                                                 company_names=names, channel=channel, with_spans=with_spans)
+        out.append(verdict)
+    return out

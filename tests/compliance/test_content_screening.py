@@ -446,3 +446,13 @@ def test_r_cmp_01_collision_filter_frequent_words_are_not_flagged(lang):
     engine = content_engine_get()
     flagged = {w for w in wordfreq.top_n_list(lang, 5000) if not engine.screen(w, with_spans=False).passed}
     assert flagged <= FREQUENT_WORDS_FLAGGED[lang], sorted(flagged - FREQUENT_WORDS_FLAGGED[lang])
+
+
+@pytest.mark.django_db
+def test_content_screen_many_reads_the_rules_version_once(shop, django_assert_num_queries):
+    from compliance.services import content_screen_many
+    content_engine_get()  # compiled outside the count
+    texts = [f"Квітковий Рай: букет для клієнта {i}, тел. 0671234567" for i in range(500)] + ["Найкраще казино"]
+    with django_assert_num_queries(1):
+        verdicts = content_screen_many(client=shop, texts=texts, message_type="advertising")
+    assert [v.outcome for v in verdicts] == [P] * 500 + [R]
