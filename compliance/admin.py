@@ -1,10 +1,17 @@
+from django import forms
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from .content import content_config_delete, content_config_save, content_config_snapshot
+from accounts.models import Client
+from smsportal.message_types import MessageType
+
+from .content import content_config_delete, content_config_save, content_config_snapshot, content_screen
 from .hours import SendingCalendar
 from .models import AllowListEntry, Brand, CalendarDay, ContentRule, LinkDomain, SendingHoursExemption
+from .screening import highlight_html
 from .services import sending_hours_exemption_grant, sending_hours_exemption_revoke
 
 # --- Sending hours (R-CMP-07) ---------------------------------------------------------------
@@ -94,14 +101,40 @@ class ContentConfigAdmin(admin.ModelAdmin):
                                  for e in events))
 
 
+class ContentTryForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    message_type = forms.ChoiceField(choices=MessageType.choices, initial=MessageType.SERVICE)
+    channel = forms.ChoiceField(choices=[("sms", "SMS"), ("viber", "Viber")], initial="sms")
+    client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), required=False,
+                                    help_text="Whose name advertising must carry, and whose allow-list applies.")
+    sender = forms.CharField(required=False, help_text="The sender name (advertising may name it instead).")
+
+
 @admin.register(ContentRule)
 class ContentRuleAdmin(ContentConfigAdmin):
+    """Screening rules. "Try a text" (top right) screens any text against the rules as they are."""
+
     list_display = ("__str__", "category", "action", "match_mode", "languages", "active", "updated_at")
     list_filter = ("action", "category", "match_mode", "active")
     list_editable = ("active",)
     search_fields = ("name", "patterns", "notes")
     fields = ("category", "name", "patterns", "languages", "match_mode", "action", "active", "notes",
               "created_at", "updated_at", "history")
+
+    def get_urls(self):
+        return [path("try/", self.admin_site.admin_view(self.try_view), name="compliance_contentrule_try")] \
+            + super().get_urls()
+
+    def try_view(self, request):
+        form = ContentTryForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "title": "Try a text against the screening rules",
+                   "form": form, "opts": self.model._meta}
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            verdict = content_screen(client=data["client"], text=data["text"], message_type=data["message_type"],
+                                     sender=data["sender"] or None, channel=data["channel"])
+            context.update(verdict=verdict, highlighted=mark_safe(highlight_html(data["text"], verdict.findings)))
+        return TemplateResponse(request, "admin/compliance/content_try.html", context)
 
 
 @admin.register(Brand)

@@ -537,3 +537,24 @@ def spans_of(text: str, term: str, max_window: int = 12, words: _Words | None = 
                     start += 1
                 return [(tokens[start][0], tokens[j][1])]
     return []
+
+
+def highlight_html(text: str, findings) -> str:
+    """The text as HTML with every matched span of `findings` in <mark> (escaped; overlapping
+    spans merged): for the review queue and the staff's try-a-text page."""
+    from django.utils.html import escape
+
+    spans = sorted(span for f in findings for span in f.spans)
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    for a, b in merged:
+        out.append(escape(text[pos:a]))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        pos = b
+    out.append(escape(text[pos:]))
+    return "".join(out)

@@ -456,3 +456,13 @@ def test_content_screen_many_reads_the_rules_version_once(shop, django_assert_nu
     with django_assert_num_queries(1):
         verdicts = content_screen_many(client=shop, texts=texts, message_type="advertising")
     assert [v.outcome for v in verdicts] == [P] * 500 + [R]
+
+
+@pytest.mark.django_db
+def test_staff_try_a_text_page_shows_the_verdict_with_the_words_marked(admin_client):
+    assert b"Try a text" in admin_client.get("/admin/compliance/contentrule/").content
+    r = admin_client.post("/admin/compliance/contentrule/try/", {"text": "Грай у <b>kaзино</b>", "message_type": "service",
+                                                                 "channel": "sms"})
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "Verdict: refuse" in body and "<mark>&lt;b&gt;kaзино&lt;/b&gt;</mark>" in body
