@@ -282,6 +282,17 @@ def links_in(text: str) -> list[Link]:
     return found
 
 
+def _unpuny(host: str) -> str:
+    """A punycode host (xn--…) in its own letters, so that приватбанк spelled as xn--… is seen."""
+    if "xn--" not in host:
+        return host
+    try:
+        return ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+                        for label in host.split("."))
+    except (UnicodeError, ValueError):
+        return host
+
+
 def host_matches(host: str, domains) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
@@ -472,7 +483,7 @@ class Engine:
             if link.ip:
                 out.append(Finding("phishing_link", REFUSE, "fraud", host, spans=span))
                 continue
-            folded = anyascii(host).lower()
+            folded = anyascii(_unpuny(host)).lower()
             parts = set(re.split(r"[.\-]", folded))
             named = [b for token, b in self.link_tokens if (token in folded if len(token) >= 6 else token in parts)]
             messenger = [b for b in self.brands.values() if b.kind == "messenger" and host_matches(host, b.domain_list())]

@@ -24,6 +24,10 @@ PROHIBITED = [
     ("casino_zero_width", "ка\u200bзи\u200bно чекає", "gambling"),
     ("casino_repeated", "казииииино!!! заходь", "gambling"),
     ("casino_dashes", "к-а-з-и-н-о бонус", "gambling"),
+    ("casino_greek_alpha", "cαsino night", "gambling"),
+    ("casino_math_bold", "𝐜𝐚𝐬𝐢𝐧𝐨 tonight", "gambling"),
+    ("casino_caps_dotted", "К.А.З.И.Н.О відкрито", "gambling"),
+    ("casino_translit", "kazyno bonus", "gambling"),
     ("casino_inflected", "Грай у казино щодня", "gambling"),
     ("betting_uk", "Зробіть ставку на футбол і отримайте фрібет", "gambling"),
     ("betting_ru", "Сделай ставку на матч прямо сейчас", "gambling"),
@@ -136,6 +140,8 @@ OPERATOR = [
     ("mts_ru", "МТС Украина: бонусы"),
     ("kyivstar_leet", "Ky1vst4r бонус"),
     ("kyivstar_domain", "Деталі на kyivstar.ua"),
+    ("vodafone_mixed_script", "Vоdаfоnе: бонус"),
+    ("kyivstar_caps_yi", "КиЇвстар бонус"),
 ]
 
 # Links (R-CMP-01 fraud/phishing): (id, text, reason)
@@ -150,6 +156,9 @@ LINKS = [
     ("phishing_gov", "Державна допомога: https://gov-ua.help/pay", "phishing_link"),
     ("phishing_oschad", "Ощадбанк: оновіть дані oschadbank.com-login.net", "phishing_link"),
     ("phishing_ip", "Увійдіть http://185.22.33.44/login", "phishing_link"),
+    ("phishing_cyrillic_host", "Вхід: приват24.укр/login", "phishing_link"),
+    ("phishing_punycode", "Увійдіть: xn--80aacc3aqukjx.xn--j1amh/login", "phishing_link"),  # приватбанк.укр
+    ("phishing_brand_subdomain", "Увійдіть http://privatbank.ua.secure-login.com/", "phishing_link"),
     ("suspicious_tld", "Завантажте файл invoice.zip", "phishing_link"),
     ("phishing_kyivstar_host", "Бонус на kyivstar-bonus.com", "operator_mention"),
 ]
