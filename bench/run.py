@@ -23,6 +23,7 @@ BENCHMARKS = {  # name → default size
     "receipts": 50_000,
     "e2e": 10_000,
     "single": 3_000,
+    "screen": 100_000,
 }
 
 
