@@ -475,3 +475,9 @@ def test_staff_try_a_text_page_shows_the_verdict_with_the_words_marked(admin_cli
     assert r.status_code == 200
     body = r.content.decode()
     assert "Verdict: refuse" in body and "<mark>&lt;b&gt;kaзино&lt;/b&gt;</mark>" in body
+
+
+def test_text_key_is_the_same_for_spellings_of_one_text():
+    from compliance.screening import text_key
+    assert text_key("Знижка 20% на ВСЕ!") == text_key("знижка  20%  на все") == text_key("Знижкa 20% на всe")
+    assert text_key("Знижка 20% на все") != text_key("Знижка 30% на все")
