@@ -16,6 +16,7 @@ import threading
 
 from accounts.models import Client
 from smsportal.cache import Versions
+from smsportal.errors import ApplicationError
 from smsportal.message_types import MessageType
 
 from .screening import Engine, Verdict
@@ -151,3 +152,24 @@ def content_screen_many(*, client: Client | None, texts, message_type: str = Mes
                                                  company_names=names, channel=channel, with_spans=with_spans)
         out.append(verdict)
     return out
+
+
+class ContentRefused(ApplicationError):
+    """A text screening refused (R-CMP-01, 04, 10): the API answers 400 `{"code": "content_refused",
+    "detail": …, "category": …, "reason": …}`; the website shows the detail inline. Never a rule id."""
+
+    code = "content_refused"
+    status = 400
+    default_detail = "The text contains content that may not be sent."
+
+    @classmethod
+    def from_verdict(cls, verdict: Verdict) -> "ContentRefused":
+        return cls(verdict.detail or None, extra={"category": verdict.category, "reason": verdict.reason})
+
+
+def content_assert_sendable(verdict: Verdict) -> Verdict:
+    """Raises ContentRefused for a refused verdict; returns the verdict otherwise (pass, or review:
+    the caller holds the message for staff with `verdict.reason`)."""
+    if verdict.refused:
+        raise ContentRefused.from_verdict(verdict)
+    return verdict

@@ -10,7 +10,12 @@ from smsportal.errors import ApplicationError
 from smsportal.message_types import MessageType
 from smsportal.phones import normalize_phone
 
-from .content import content_screen, content_screen_many  # noqa: F401 (content screening, R-CMP-01/02/04/10/11)
+from .content import (  # noqa: F401 (content screening, R-CMP-01/02/04/10/11)
+    ContentRefused,
+    content_assert_sendable,
+    content_screen,
+    content_screen_many,
+)
 from .models import CalendarDay, OptOut, SendingHoursExemption
 
 log = logging.getLogger("smsportal.compliance")

@@ -481,3 +481,16 @@ def test_text_key_is_the_same_for_spellings_of_one_text():
     from compliance.screening import text_key
     assert text_key("Знижка 20% на ВСЕ!") == text_key("знижка  20%  на все") == text_key("Знижкa 20% на всe")
     assert text_key("Знижка 20% на все") != text_key("Знижка 30% на все")
+
+
+@pytest.mark.django_db
+def test_r_cmp_01_refusal_is_a_content_refused_error_with_category_and_no_rule_id():
+    from compliance.services import ContentRefused, content_assert_sendable
+    with pytest.raises(ContentRefused) as caught:
+        content_assert_sendable(content_screen(client=None, text="Найкраще казино"))
+    err = caught.value
+    assert (err.code, err.status, err.extra["category"], err.extra["reason"]) == (
+        "content_refused", 400, "gambling", "content_prohibited")
+    assert "R-CMP" not in err.detail
+    held = content_assert_sendable(content_screen(client=None, text="Кредит готівкою"))
+    assert held.needs_review and held.reason == "content_review"
