@@ -161,6 +161,7 @@ class LinkDomainAdmin(ContentConfigAdmin):
 @admin.register(AllowListEntry)
 class AllowListEntryAdmin(ContentConfigAdmin):
     list_display = ("value", "kind", "client", "active", "updated_at")
+    list_select_related = ("client",)
     list_filter = ("kind", "active")
     search_fields = ("value", "notes", "client__name")
     autocomplete_fields = ("client",)

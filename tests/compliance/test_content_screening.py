@@ -494,3 +494,13 @@ def test_r_cmp_01_refusal_is_a_content_refused_error_with_category_and_no_rule_i
     assert "R-CMP" not in err.detail
     held = content_assert_sendable(content_screen(client=None, text="Кредит готівкою"))
     assert held.needs_review and held.reason == "content_review"
+
+
+@pytest.mark.django_db
+def test_screening_admin_lists_load_without_a_query_per_row(admin_client, django_assert_max_num_queries):
+    for i in range(5):
+        AllowListEntry.objects.create(kind="word", value=f"слово{i}", client=make_client(name=f"C{i}"))
+    for url in ["/admin/compliance/contentrule/", "/admin/compliance/brand/", "/admin/compliance/linkdomain/",
+                "/admin/compliance/allowlistentry/"]:
+        with django_assert_max_num_queries(12):
+            assert admin_client.get(url).status_code == 200
