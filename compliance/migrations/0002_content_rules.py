@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_mfa_secrets_encrypted'),
         ('compliance', '0001_initial'),
+        ('billing', '0008_cache_versions'),  # smsportal_cache_bump_all(), used by the triggers below
     ]
 
     operations = [
