@@ -33,5 +33,10 @@ app.autodiscover_tasks()
 
 def task_enqueue(name: str, *args, **kwargs) -> None:
     """Enqueues the task registered as `name` (e.g. "messaging.campaign_accept_group") with these
-    arguments (ids, never objects): after the current transaction commits, or now outside one."""
+    arguments (ids, never objects): after the current transaction commits, or now outside one.
+
+    A web process never runs the worker's start-up, which imports the apps' `tasks` modules
+    (autodiscovery): the first enqueue by name imports them, else the name is not registered."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
     app.tasks[name].delay(*args, **kwargs)

@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from smsportal.celery import task_enqueue
 from smsportal.money import money_json
 
 if TYPE_CHECKING:
@@ -331,10 +332,8 @@ def event_payload(m: Message, now) -> dict:
 def webhooks_kick() -> None:
     """Starts a delivery now (after the commit that wrote events); the periodic job catches up
     if the broker cannot be reached."""
-    from ..tasks import webhooks_deliver_task  # noqa: PLC0415 (tasks import services)
-
     try:
-        webhooks_deliver_task.delay()
+        task_enqueue("messaging.webhooks_deliver")
     except Exception:  # noqa: BLE001 — the 30-second job delivers them anyway
         log.warning("could not enqueue a webhook delivery; the periodic job will deliver", exc_info=True)
 
