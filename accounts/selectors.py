@@ -21,3 +21,8 @@ def client_open_block(client: Client) -> ClientBlock | None:
 
 def team_for_client(client: Client):
     return User.objects.filter(client=client).order_by("-is_active", "role", "email")
+
+
+def user_get(*, email: str) -> User | None:
+    """The login with this email (any case), with its client."""
+    return User.objects.filter(email__iexact=(email or "").strip()).select_related("client").first()

@@ -17,7 +17,7 @@ from .api_keys import (API_KEY_PREFIX, ApiKeyIpRefused, allowed_ips_parse, api_k
 from .blocking import (DORMANT_AFTER_DAYS, BlockError, block_explanation_submit, client_block_open, client_unblock,
                        explanation_deadline)
 from .core import (AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create,
-                   client_lock_for_send, clients_lock_active, system_client_get)
+                   client_lock_for_send, clients_lock_active, system_client_get, user_create)
 from .legal import (LegalDetailsInvalid, client_contract_request, client_contract_sign, client_flags_set,
                     client_legal_update, contract_missing_fields, edrpou_valid, legal_form_for, rnokpp_valid,
                     tax_code_problem)
@@ -39,5 +39,5 @@ __all__ = [
     "contract_missing_fields", "edrpou_valid", "explanation_deadline", "legal_form_for", "rnokpp_valid",
     "tax_code_problem", "TeamError", "invitation_accept", "invitation_create", "invitation_get", "invitation_revoke",
     "team_member_remove", "team_role_set", "PhoneCodeError", "password_reset_by_code", "password_reset_code_send",
-    "DuplicateAccount", "signup_duplicates", "client_flag_shared_phone",
+    "DuplicateAccount", "signup_duplicates", "client_flag_shared_phone", "user_create",
 ]

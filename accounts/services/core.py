@@ -36,6 +36,21 @@ def client_create(*, name: str, owner: User | None = None, **details) -> Client:
     return client
 
 
+def user_create(*, email: str, password: str, first_name: str = "", last_name: str = "",
+                staff: bool = False) -> User:
+    """A login whose email is already proven (verified, primary): a staff superuser (`staff`) or a
+    user who joins a client with `client_create(owner=...)`. For set-up commands; people sign up
+    through the website."""
+    from allauth.account.models import EmailAddress  # noqa: PLC0415
+
+    with transaction.atomic():
+        make = User.objects.create_superuser if staff else User.objects.create_user
+        user = make(email, password, first_name=first_name, last_name=last_name)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        audit_record(code="accounts.user.created", target=user.email, details={"staff": staff})
+    return user
+
+
 def client_assert_can_send(client: Client) -> None:
     if not client.can_send:
         reason = f" Reason: {client.status_reason}" if client.status_reason else ""

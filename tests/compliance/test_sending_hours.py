@@ -10,11 +10,12 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from accounts.models import AuditEvent, User
+from accounts.services import contract_missing_fields
 from compliance.hours import (HOLIDAYS_DAYS_OFF, HOLIDAYS_NAMED, OUTSIDE_SENDING_HOURS, SendingCalendar,
                               is_open, next_opening, send_time_for, sending_calendar_get, sending_hours_notice,
                               sending_window)
 from compliance.models import CalendarDay, SendingHoursExemption
-from compliance.services import (ExemptionNotAllowed, calendar_day_clear, calendar_day_set,
+from compliance.services import (ExemptionNotAllowed, calendar_day_clear, calendar_day_set, message_type_check,
                                  sending_hours_exemption_grant, sending_hours_exemption_revoke)
 from smsportal.cache import Versions
 from smsportal.kyiv import KYIV
@@ -276,6 +277,21 @@ def test_r_cmp_07_demo_client_sends_service_round_the_clock_and_advertising_in_t
     assert send_time_for(client=client, message_type=MessageType.SERVICE, at=night) == (night, None)
     assert send_time_for(client=client, message_type=MessageType.ADVERTISING, at=night) == (
         kyiv(2026, 12, 2, 9, 0), OUTSIDE_SENDING_HOURS)
+
+
+@pytest.mark.django_db
+def test_r_cmp_11_demo_client_has_a_signed_contract_so_advertising_can_be_tried():
+    for _ in range(2):  # `make run` seeds at every start: the second run changes nothing
+        call_command("seed_demo", "--smsc-port", "1", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    client = User.objects.get(email="demo@example.com").client
+    assert client.contract_signed and client.contract_number == "DEMO-2026-1"
+    assert contract_missing_fields(client) == []
+    message_type_check(client=client, message_type=MessageType.ADVERTISING)  # no ContractRequired
+    assert AuditEvent.objects.filter(client=client, code="accounts.contract.signed").count() == 1
+    assert [(s.name, s.status) for s in client.sender_names.all()] == [("DemoShop", "approved")]
+    assert sorted(User.objects.filter(email__in=["demo@example.com", "admin@example.com"]).values_list(
+        "email", "is_staff", "emailaddress__verified")) == [("admin@example.com", True, True),
+                                                            ("demo@example.com", False, True)]
 
 
 # --- admin ------------------------------------------------------------------------------------
