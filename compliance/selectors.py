@@ -18,3 +18,11 @@ def opted_out_phones_cached(*, client: Client, versions: Versions | None = None)
     versions = versions or Versions(client.pk)
     return _OPTED_OUT.get(versions.key("optouts", per_client=True),
                           lambda: frozenset(opted_out_phones(client=client)))
+
+
+def opted_out_sql(*, client: str, phone: str) -> str:
+    """An SQL condition, true when the phone in column `phone` is on the stop list of the client
+    in column `client` (R-CMP-05): for the set-based statements that check the stop list again
+    when a message leaves for its connector. One probe of the (client, phone) unique index."""
+    return (f"EXISTS (SELECT 1 FROM {OptOut._meta.db_table} AS stop "
+            f"WHERE stop.client_id = {client} AND stop.phone = {phone})")

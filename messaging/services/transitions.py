@@ -29,6 +29,8 @@ import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
+from compliance.selectors import opted_out_sql
+
 from ..models import Message, MessagePart
 from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
 from .money import messages_capture, messages_settle
@@ -100,22 +102,86 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
                                         now=now, refund=refund)]
 
 
+# --- the stop list, checked again when a message leaves for its connector (R-CMP-05) -----------
+
+# A recipient can reply STOP (or staff or the client can enter a block) after a send was
+# accepted: a message not gone out yet is refused when it is released or claimed.
+OPTED_OUT = "opted_out"
+OPTED_OUT_DETAIL = "The recipient opted out (STOP) before it was sent."
+# Sets written with the new status: a final one when the recipient opted out (`stop`).
+_SET_STOPPED = ("updated_at = %(now)s, done_at = CASE WHEN {stop} THEN %(now)s ELSE m.done_at END, "
+                "error_code = CASE WHEN {stop} THEN %(code)s ELSE m.error_code END, "
+                "error_detail = CASE WHEN {stop} THEN %(detail)s ELSE m.error_detail END")
+_RELEASE_SOURCES = [str(s) for s in sources_for(Status.QUEUED) if s in sources_for(Status.REFUSED)]
+
+
+def messages_release(*, ids, now=None) -> tuple[list[int], list[int]]:
+    """Scheduled messages whose time has come go to their connectors (QUEUED) in one statement,
+    except those whose recipient is on their client's stop list by now: REFUSED `opted_out`
+    (R-CMP-05), their share of the hold released and their `refused` events written. Returns
+    (ids queued, ids refused)."""
+    now = now or timezone.now()
+    ids = sorted(set(ids))
+    if not ids:
+        return [], []
+    sql = (f"UPDATE {_MESSAGE} AS m SET status = CASE WHEN o.stop THEN %(refused)s ELSE %(queued)s END, "
+           + _SET_STOPPED.format(stop="o.stop") +
+           f" FROM (SELECT s.id, s.status, {opted_out_sql(client='s.client_id', phone='s.recipient')} AS stop "
+           f"      FROM {_MESSAGE} AS s WHERE s.id = ANY(%(ids)s::bigint[]) AND s.status = ANY(%(sources)s::text[]) "
+           f"      ORDER BY s.id FOR UPDATE OF s) AS o WHERE m.id = o.id" + _RETURNING_MOVED + ", o.stop")
+    with transaction.atomic():
+        with _raw() as cur:
+            cur.execute(sql, {"refused": Status.REFUSED, "queued": Status.QUEUED, "now": now, "code": OPTED_OUT,
+                              "detail": OPTED_OUT_DETAIL, "ids": ids, "sources": _RELEASE_SOURCES})
+            moved = sorted(cur.fetchall())
+        refused = [m[:-1] for m in moved if m[-1]]
+        queued = [m[0] for m in moved if not m[-1]]
+        if refused:
+            _refused_write(refused, now)
+        webhook_events_record(message_ids=queued, status=Status.QUEUED, now=now)
+    return queued, [m[0] for m in refused]
+
+
+def _refused_write(moving, now) -> None:
+    """What messages refused because their recipient opted out mean: their share of the hold is
+    released (never sent) and their `refused` events written."""
+    messages_settle(moving, new=Status.REFUSED, refund=True)
+    webhook_events_record(message_ids=[m[0] for m in moving], status=Status.REFUSED, now=now)
+
+
+def _claim_refusals(rows, now) -> list[tuple]:
+    """The claim rows (`messages_claim_fresh_rows`) without those of the messages the claim
+    refused because their recipient opted out after accept (seq 0), whose money and events are
+    written here."""
+    refused = [r[0] for r in rows if r[6] == 0]
+    if not refused:
+        return rows
+    with _raw() as cur:
+        cur.execute(f"SELECT id, client_id, batch_id, campaign_id, price, %s, recipient FROM {_MESSAGE} "
+                    f"WHERE id = ANY(%s::bigint[]) ORDER BY id", [Status.QUEUED, refused])
+        _refused_write(cur.fetchall(), now)
+    return [r for r in rows if r[6] != 0]
+
+
 # --- claims (QUEUED → SUBMITTING) ---------------------------------------------------------------
 
 # Claims QUEUED messages of a route and writes their part rows in one statement: `segments`
 # (computed at accept by the same split as the payloads) says how many; messages already past
 # their lifetime get none (the caller expires them). Returns one row per part (part id NULL for
-# those).
+# those). A message whose recipient opted out after accept is REFUSED instead (R-CMP-05; one
+# probe of the stop list's index per message), its row with seq 0 (`_claim_refusals`).
 _SQL_CLAIM_FRESH = (
-    f"WITH c AS (UPDATE {_MESSAGE} AS m SET status = %(submitting)s, updated_at = %(now)s "
-    f"  FROM (SELECT id FROM {_MESSAGE} WHERE route_id = %(route)s AND status = %(queued)s ORDER BY id "
-    f"        LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS q "
-    f"  WHERE m.id = q.id RETURNING m.id, m.sender, m.recipient, m.text, m.valid_until, m.segments), "
+    f"WITH c AS (UPDATE {_MESSAGE} AS m SET status = CASE WHEN q.stop THEN %(refused)s ELSE %(submitting)s END, "
+    + _SET_STOPPED.format(stop="q.stop") +
+    f"  FROM (SELECT s.id, {opted_out_sql(client='s.client_id', phone='s.recipient')} AS stop "
+    f"        FROM {_MESSAGE} AS s WHERE s.route_id = %(route)s AND s.status = %(queued)s ORDER BY s.id "
+    f"        LIMIT %(limit)s FOR UPDATE OF s SKIP LOCKED) AS q "
+    f"  WHERE m.id = q.id RETURNING m.id, m.sender, m.recipient, m.text, m.valid_until, m.segments, q.stop), "
     f"p AS (INSERT INTO {_PART} (message_id, seq, route_id, status, error_code, attempts, created_at, submitted_at) "
     f"  SELECT c.id, s, %(route)s, %(submitting)s, '', 1, %(now)s, %(now)s "
     f"  FROM c CROSS JOIN LATERAL generate_series(1, greatest(c.segments, 1)) AS s "
-    f"  WHERE c.valid_until IS NULL OR c.valid_until > %(now)s RETURNING id, message_id, seq) "
-    f"SELECT c.id, c.sender, c.recipient, c.text, c.valid_until, p.id, p.seq "
+    f"  WHERE NOT c.stop AND (c.valid_until IS NULL OR c.valid_until > %(now)s) RETURNING id, message_id, seq) "
+    f"SELECT c.id, c.sender, c.recipient, c.text, c.valid_until, p.id, CASE WHEN c.stop THEN 0 ELSE p.seq END "
     f"FROM c LEFT JOIN p ON p.message_id = c.id ORDER BY c.id, p.seq")
 _SQL_PARTS_INSERT = (
     f"INSERT INTO {_PART} (message_id, seq, route_id, status, error_code, attempts, created_at, submitted_at) "
@@ -125,17 +191,18 @@ _SQL_PARTS_INSERT = (
 
 def _claim_fresh_params(route_id: int, limit: int, now) -> dict:
     return {"submitting": Status.SUBMITTING, "queued": Status.QUEUED, "now": now, "route": route_id,
-            "limit": limit}
+            "limit": limit, "refused": Status.REFUSED, "code": OPTED_OUT, "detail": OPTED_OUT_DETAIL}
 
 
 def messages_claim_fresh_rows(*, route_id: int, limit: int, now) -> list[tuple]:
     """Rows (message id, sender, recipient, text, valid_until, part id, seq) of up to `limit`
     QUEUED messages of a route, now SUBMITTING under `SKIP LOCKED` (part id and seq None where
     the parts are still to write: `parts_insert_claimed`). No money moves and no event is
-    written: the message is still only held."""
+    written: the message is still only held. Messages whose recipient opted out meanwhile are
+    REFUSED instead, and left out (R-CMP-05)."""
     with _raw() as cur:
         cur.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, limit, now))
-        return cur.fetchall()
+        return _claim_refusals(cur.fetchall(), now)
 
 
 def parts_insert_claimed(*, route_id: int, keys, now) -> dict[tuple[int, int], int]:
@@ -255,7 +322,7 @@ def connector_results_write(*, route_id: int, rows, complete, fresh: int, now, n
     stored = {r[0] for r in accepted.fetchall()} if accepted is not None else set()
     if paid:
         _paid([row for cur in paid for row in cur.fetchall()], now)
-    return stored, (claim.fetchall() if claim is not None else [])
+    return stored, (_claim_refusals(claim.fetchall(), now) if claim is not None else [])
 
 
 # --- receipts ---------------------------------------------------------------------------------
