@@ -24,7 +24,20 @@ def commit_without_waiting_for_disk() -> None:
     its claim of a message before it submits it, so nothing is sent for a send the database
     could forget."""
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(ASYNC_COMMIT_SQL)
+    wal_flush_after_commit()
+
+
+# What `commit_without_waiting_for_disk` runs in the transaction. A caller that already sends a
+# pipeline of statements (the SMPP connector's flush) sends this one with them instead (it applies
+# to the COMMIT wherever it comes in the transaction), and calls `wal_flush_after_commit`: the same
+# commit without the extra round trip to the database.
+ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit TO OFF"
+
+
+def wal_flush_after_commit() -> None:
+    """The other half of `commit_without_waiting_for_disk`, for a caller that runs
+    `ASYNC_COMMIT_SQL` itself: `wal_flush` once the transaction has committed."""
     transaction.on_commit(wal_flush)
 
 

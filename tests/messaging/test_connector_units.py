@@ -9,6 +9,8 @@ from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -57,6 +59,7 @@ from messaging.smpp.receipts import (
 from messaging.smpp.simulator import decode_submit_sm, encode_deliver_sm
 from messaging.smpp.throttle import AdaptiveRate, LocalLimiter, RedisLimiter, bucket_shape
 from messaging.status import Status
+from smsportal.db import wal_flush
 from tests.factories import SenderNameFactory
 
 
@@ -340,6 +343,30 @@ def test_concurrent_claims_never_take_the_same_part(client_account, route):
     assert len(claimed) == len(set(claimed)) == 400
     assert set(Message.objects.filter(pk__in=ids).values_list("status", flat=True)) == {Status.SUBMITTING}
     assert MessagePart.objects.filter(status=Status.SUBMITTING, submitted_at__isnull=False).count() == 400
+
+
+@pytest.mark.django_db
+def test_connector_flush_commits_without_waiting_for_the_disk_in_its_pipelines(client_account, route,
+                                                                                 django_capture_on_commit_callbacks):
+    """The flush's commit does not keep the wallet rows locked while it reaches the disk, and waits
+    for the disk after it (before the bind writes what it claimed); the setting travels with the
+    flush's pipelined statements, in no round trip of its own."""
+    a, b = _queued(client_account, 2)
+    (first,) = parts_claim(route_id=route.pk, limit=1)
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            claimed = connector_flush(route_id=route.pk, submitted=[(first.part_id, a, "abc")], complete=[a],
+                                      receipts=[("abc", "DELIVRD", "000", "id:abc stat:DELIVRD")], claim=5,
+                                      retries=False)
+        assert [p.message_id for p in claimed] == [b]
+        # accepted parts, money, receipt, claim and the commit's setting: all pipelined (what is
+        # left are reads of rarely changing rows, cached per process)
+        assert [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")] == []
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "off"
+    assert callbacks == [wal_flush]
+    assert Message.objects.get(pk=a).status == Status.SUBMITTED
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from smsportal.db import commit_without_waiting_for_disk
+from smsportal.db import ASYNC_COMMIT_SQL, wal_flush_after_commit
 
 from ...models import MessagePart
 from ...status import Status
@@ -42,9 +42,11 @@ def connector_flush(*, route_id: int, submitted=(), complete=(), errors=(), in_d
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         # The captures lock the clients' wallet rows, which their sends lock too: the commit does
-        # not keep them locked while it reaches the disk; this waits for the disk after the commit,
-        # before the claimed parts are written or the deliver_sm answered, as before.
-        commit_without_waiting_for_disk()
+        # not keep them locked while it reaches the disk (`ASYNC_COMMIT_SQL`, sent in the pipeline
+        # below: smsportal.db.commit_without_waiting_for_disk without a round trip of its own);
+        # this waits for the disk after the commit, before the claimed parts are written or the
+        # deliver_sm answered, as before.
+        wal_flush_after_commit()
         claimed = []
         if claim > 0 and retries:
             claimed = parts_claim(route_id=route_id, limit=claim, retries=True, fresh=False, now=now)
@@ -70,12 +72,12 @@ def connector_flush(*, route_id: int, submitted=(), complete=(), errors=(), in_d
 
 def _pipeline(route_id, submitted, complete, receipts, fresh: int, now) -> list[tuple]:
     """The hot part of `connector_flush` as one pipeline (`transitions.connector_results_write`):
-    accepted parts, their messages, receipts, and the claim of up to `fresh` QUEUED messages,
-    whose rows it returns."""
+    the commit without waiting for the disk, accepted parts, their messages, receipts, and the
+    claim of up to `fresh` QUEUED messages, whose rows it returns."""
     rows, dupes = _unique_ids(submitted)
     stored, claim_rows = connector_results_write(
         route_id=route_id, rows=rows, complete=complete, fresh=fresh, now=now, next_query_at=now + QUERY_SCHEDULE[0],
-        also=[receipts_sql(route_id, receipts, now)] if receipts else ())
+        also=[(ASYNC_COMMIT_SQL, ())] + ([receipts_sql(route_id, receipts, now)] if receipts else []))
     dupes += [r for r in rows if r[0] not in stored]
     if dupes:
         _store_duplicates(dupes, now)
