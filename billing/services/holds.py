@@ -188,15 +188,27 @@ def _moves_for(items) -> list[HoldMove]:
         unpaid_clients = set(Client.objects.filter(pk__in={i.client_id for i in items}, pay_for_delivered=True)
                              .values_list("pk", flat=True))
     groups: dict[tuple, list] = {}
+    # A connector's flush settles hundreds of items of a few holds: each label and hold key is
+    # made once per batch, not once per item.
+    labels: dict[tuple, str] = {}
+    hold_keys: dict[HoldRef, str] = {}
     for item in items:
         unpaid = item.outcome == Outcome.NOT_DELIVERED and item.domestic and item.client_id in unpaid_clients
         kind = _decide(item, unpaid)
         if kind is None:
             continue
-        why = " (pays for delivered only)" if item.outcome == Outcome.NOT_DELIVERED else ""
-        label = ("sent" if kind == Kind.CAPTURE else
-                 f"{item.label or item.outcome}, {'not charged' if kind == Kind.RELEASE else 'refunded'}{why}")
-        group = groups.setdefault((kind, item.client_id, item.reference.key, label), [[], ZERO])
+        label = labels.get((kind, item.outcome, item.label))
+        if label is None:
+            why = " (pays for delivered only)" if item.outcome == Outcome.NOT_DELIVERED else ""
+            label = labels[kind, item.outcome, item.label] = (
+                "sent" if kind == Kind.CAPTURE else
+                f"{item.label or item.outcome}, {'not charged' if kind == Kind.RELEASE else 'refunded'}{why}")
+        key = hold_keys.get(item.reference)
+        if key is None:
+            key = hold_keys[item.reference] = item.reference.key
+        group = groups.get((kind, item.client_id, key, label))
+        if group is None:
+            group = groups[kind, item.client_id, key, label] = [[], ZERO]
         group[0].append(item.item_id)
         group[1] += Decimal(item.amount)
     return [HoldMove(client_id=client_id, kind=kind, source_key=key, amount=total,
