@@ -23,6 +23,8 @@ def opted_out_phones_cached(*, client: Client, versions: Versions | None = None)
 def opted_out_sql(*, client: str, phone: str) -> str:
     """An SQL condition, true when the phone in column `phone` is on the stop list of the client
     in column `client` (R-CMP-05): for the set-based statements that check the stop list again
-    when a message leaves for its connector. One probe of the (client, phone) unique index."""
-    return (f"EXISTS (SELECT 1 FROM {OptOut._meta.db_table} AS stop "
-            f"WHERE stop.client_id = {client} AND stop.phone = {phone})")
+    when a message leaves for its connector. One probe of the (client, phone) unique index per
+    row: a scalar subquery (at most one row, by that index), never an EXISTS, which PostgreSQL
+    may run as a hash of the whole table, read again by every statement."""
+    return (f"coalesce((SELECT true FROM {OptOut._meta.db_table} AS stop "
+            f"WHERE stop.client_id = {client} AND stop.phone = {phone}), false)")
