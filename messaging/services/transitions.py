@@ -7,10 +7,12 @@ WHERE clause of every statement here names the statuses it may leave, so a row t
 meanwhile is skipped, never moved back. The rows a statement changed are what its money and its
 webhook events are made of, in the same transaction:
 
-- `messages_move` / `messages_transition`: any set of messages by id (release of scheduled and
-  bulk messages, cancels of a campaign or of a blocked or terminated account, refusals, failures,
-  expiry, receipt outcomes). One `UPDATE … FROM (SELECT … FOR UPDATE) … RETURNING`; what it
+- `messages_move` / `messages_transition`: any set of messages by id (cancels of a campaign or
+  of a blocked or terminated account, refusals, failures, expiry, receipt outcomes). One `UPDATE … FROM (SELECT … FOR UPDATE) … RETURNING`; what it
   returns goes to billing (`messages_settle`) and to the webhook outbox.
+- `messages_release`: scheduled and bulk messages whose time has come, QUEUED, or REFUSED
+  `opted_out` where the recipient is on the stop list by now (R-CMP-05; the claim below checks
+  it once more).
 - the connector's hot path, set-based and pipelined: claims (`messages_claim_fresh_rows`,
   `parts_claim_retries`), accepted parts and the messages they complete (`connector_results_write`,
   `parts_set_submitted`, `messages_set_submitted`: captured through `messages_capture`, `submitted`
