@@ -388,13 +388,23 @@ def _xlsx_check(path: Path) -> None:
                 raise UploadError(f"The XLSX workbook unpacks to more than {_mb(XLSX_MAX_TOTAL_BYTES)}; "
                                   "such a file cannot be read. Save the sheet with the recipients alone, or as CSV.")
             for member in members:
-                if member.filename.lower().endswith((".xml", ".rels")):
+                # openpyxl finds its parts through the relationships, not by their names: a
+                # worksheet named sheet1.bin is parsed all the same. So every member that is XML
+                # by its content is checked, whatever its name; pictures and other binary parts
+                # are not XML and are never parsed.
+                if member.filename.lower().endswith((".xml", ".rels")) or _looks_like_xml(archive, member):
                     with archive.open(member) as stream:
                         _xml_check(stream, member.filename)
     except UploadError:
         raise
     except Exception:  # not a zip, a bad CRC, an unsupported compression …
         raise UploadError(_XLSX_DAMAGED) from None
+
+
+def _looks_like_xml(archive, member) -> bool:
+    with archive.open(member) as stream:
+        head = stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") or head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff")
 
 
 def _xml_check(stream, name: str) -> None:

@@ -246,3 +246,22 @@ def test_contact_import_of_a_bomb_file_is_a_message(web, tmp_path):
     response = web.post(reverse("contact_import", args=[group.pk]), {"file": bomb_upload(tmp_path)}, follow=True)
     assert response.status_code == 200 and "cannot be read" in response.content.decode()
     assert list(upload_dir().iterdir()) == []
+
+
+def test_worksheet_under_another_name_is_checked_all_the_same(tmp_path):
+    """openpyxl finds a worksheet through the workbook's relationships, not by its name: a sheet
+    stored as sheet1.bin, uncompressed (so no packing ratio trips), with one row of 70,000 cells
+    would be built whole by openpyxl. It is checked like any XML part, by its content."""
+    source = zipfile.ZipFile(io.BytesIO(workbook_bytes()))
+    path = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                out.writestr("xl/worksheets/sheet1.bin", WS + b"<row>" + b"<c/>" * 70_000 + b"</row>" + WS_END,
+                             compress_type=zipfile.ZIP_STORED)
+                continue
+            if name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"worksheets/sheet1.xml", b"worksheets/sheet1.bin")
+            out.writestr(name, data)
+    refused_within_bound(path, "a row or text of more than 65,536 XML elements")
