@@ -25,6 +25,15 @@ class _Refused(Exception):
         super().__init__(response.status_code)
 
 
+class _Failed(Exception):
+    """A handler failed (5xx): not a refusal, so its transaction, the key's claim included, is
+    rolled back and a retry with the same key runs the request again."""
+
+    def __init__(self, answer):
+        self.answer = answer  # the 5xx response, or the APIException to raise again
+        super().__init__(getattr(answer, "status_code", 500))
+
+
 def _rendered(data) -> str:
     """The body as the client receives it (DRF's encoding of dates, decimals, UUIDs)."""
     return JSONRenderer().render(data).decode()
@@ -53,7 +62,14 @@ class IdempotentPostMixin:
             return handler(request, *args, **kwargs)
 
         def run():
-            response = handler(request, *args, **kwargs)
+            try:
+                response = handler(request, *args, **kwargs)
+            except APIException as exc:
+                if exc.status_code >= 500:  # a failure, not a refusal: undo everything, the key too
+                    raise _Failed(exc) from exc
+                raise
+            if response.status_code >= 500:
+                raise _Failed(response)
             if response.status_code >= 400:
                 raise _Refused(response)
             return response.status_code, _rendered(response.data)
@@ -65,6 +81,10 @@ class IdempotentPostMixin:
                 refusals=(ApplicationError, APIException, Http404, _Refused))
         except _Refused as refused:
             return refused.response
+        except _Failed as failed:  # rolled back with the key: a retry runs again
+            if isinstance(failed.answer, Exception):
+                raise failed.answer from None
+            return failed.answer
         # Parsed back in its key order: the first answer and every repeat are the same bytes.
         response = Response(json.loads(answer.body) if answer.body else None, status=answer.status)
         if answer.replayed:

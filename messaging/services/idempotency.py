@@ -78,10 +78,22 @@ def idempotency_key_check(key: str | None) -> str | None:
     return key
 
 
+def _canonical(value):
+    """An uploaded file counts by its content (two imports of one file name but other rows are
+    different requests); anything else that JSON cannot carry, by its text."""
+    if hasattr(value, "chunks") and hasattr(value, "seek"):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return {"file": getattr(value, "name", ""), "sha256": digest.hexdigest()}
+    return str(value)
+
+
 def request_fingerprint(params) -> str:
     """SHA-256 of the parameters as canonical JSON: the same parameters in another key order or
     spacing are the same request."""
-    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 

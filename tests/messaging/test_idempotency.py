@@ -260,3 +260,52 @@ def test_idempotency_keys_purge_job_is_declared_for_beat():
 
     job = PeriodicTask.objects.get(task="messaging.idempotency_keys_purge")
     assert job.enabled and job.crontab.hour == "3"
+
+
+def test_uploaded_files_count_by_their_content_in_the_fingerprint():
+    """A multipart request (a sender name with its proof document) repeated with one key: the same
+    file name with other content is another request (422), not a replay of the first."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from messaging.services.idempotency import request_fingerprint
+
+    def body(content):
+        return {"name": "Kvitka", "proof": SimpleUploadedFile("proof.pdf", content)}
+
+    assert request_fingerprint(body(b"one")) == request_fingerprint(body(b"one"))
+    assert request_fingerprint(body(b"one")) != request_fingerprint(body(b"two"))
+    upload = SimpleUploadedFile("proof.pdf", b"one")
+    request_fingerprint({"proof": upload})
+    assert upload.read() == b"one"  # read again from the start by the view
+
+
+@pytest.mark.django_db
+def test_a_server_error_is_not_a_refusal_its_writes_and_the_key_are_rolled_back(client_account):
+    """A handler that wrote and then failed with a 5xx: nothing of it stays, and the key is free
+    for the retry (a refusal, 4xx, keeps what the service recorded and frees the key)."""
+    from rest_framework.exceptions import APIException
+
+    from messaging.api.idempotency import IdempotentPostMixin
+    from messaging.models import IdempotencyKey
+
+    class Unavailable(APIException):
+        status_code = 503
+
+    class View(IdempotentPostMixin):
+        idempotency_endpoint = "tests.failing"
+
+    def failing(request):
+        ContactGroup.objects.create(client=client_account, name="half-done")
+        raise Unavailable("try later")
+
+    class Request:
+        headers = {"Idempotency-Key": "k-503"}
+        data = {"a": 1}
+
+        class user:  # noqa: N801
+            client = client_account
+
+    with pytest.raises(Unavailable):
+        View().idempotent_post(Request(), failing)
+    assert not ContactGroup.objects.filter(name="half-done").exists()
+    assert not IdempotencyKey.objects.filter(key="k-503").exists()
