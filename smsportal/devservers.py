@@ -41,7 +41,10 @@ def _say(msg: str) -> None:
     print(f"devservers: {msg}", flush=True)
 
 
-def _pid_alive(pid: int | None) -> bool:
+def _pid_alive(pid: int | None, program: str) -> bool:
+    """Whether `pid` is a live `program` (e.g. "valkey"). A pid file left by a crash or a reboot
+    can name a process that is now something else: that one is not our server (start would wait
+    for it in vain, stop would signal it)."""
     if not pid:
         return False
     try:
@@ -49,13 +52,18 @@ def _pid_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass  # another user's process (PostgreSQL runs as its own user): /proc tells what it is
+    if not os.path.isdir("/proc"):
         return True
-    # A zombie (a child of ours not yet reaped) counts as dead.
     try:
+        # A zombie (a child of ours not yet reaped) counts as dead.
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return program.encode() in f.read()
     except OSError:
-        return True
+        return False
 
 
 def _pg_bin_dir() -> Path:
@@ -155,7 +163,7 @@ class Postgres:
             return None
 
     def running(self) -> bool:
-        return _pid_alive(self.pid())
+        return _pid_alive(self.pid(), "postgres")
 
     def ready(self) -> bool:
         return self.running() and _accepts(self.port)
@@ -225,7 +233,7 @@ class Valkey:
             return None
 
     def running(self) -> bool:
-        return _pid_alive(self.pid())
+        return _pid_alive(self.pid(), "valkey")
 
     def ready(self) -> bool:
         if not (self.running() and _accepts(self.port)):
@@ -257,11 +265,11 @@ class Valkey:
 
     def stop(self) -> None:
         pid = self.pid()
-        if not _pid_alive(pid):
+        if not _pid_alive(pid, "valkey"):
             return
         os.kill(pid, signal.SIGTERM)  # valkey-server: flush the append-only file, save, exit
         try:
-            _wait(lambda: not _pid_alive(pid), 10, "Valkey stop")
+            _wait(lambda: not _pid_alive(pid, "valkey"), 10, "Valkey stop")
         except DevServerError:
             os.kill(pid, signal.SIGKILL)
 

@@ -137,3 +137,24 @@ def test_one_sql_dialect_no_code_asks_which_database_it_runs_on(needle):
              for n, line in enumerate(path.read_text().splitlines(), 1)
              if needle in line and path.name != "simulator.py"]  # the SMSC simulator's own state file
     assert found == []
+
+
+def test_a_stale_pid_file_naming_another_process_is_not_taken_for_our_server(tmp_path):
+    """After a crash or a reboot, postmaster.pid / valkey.pid may name a pid that now belongs to
+    something else: that is no server of ours, so start does not wait for it in vain and stop
+    never signals it."""
+    from smsportal.devservers import Postgres, Valkey
+
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "pg").mkdir()
+        (tmp_path / "pg" / "postmaster.pid").write_text(f"{stranger.pid}\n/some/dir\n")
+        (tmp_path / "valkey").mkdir()
+        (tmp_path / "valkey" / "valkey.pid").write_text(f"{stranger.pid}\n")
+        postgres, valkey = Postgres(tmp_path / "pg", free_port()), Valkey(tmp_path / "valkey", free_port())
+        assert not postgres.running() and not valkey.running()
+        valkey.stop()
+        assert stranger.poll() is None  # still alive: not signalled
+    finally:
+        stranger.kill()
+        stranger.wait()
