@@ -1,4 +1,5 @@
 """PostgreSQL helpers shared by the apps."""
+import psycopg
 from django.db import connection, transaction
 
 
@@ -46,3 +47,10 @@ def wal_flush() -> None:
     transaction of its own, whose normal commit flushes the log up to and past it."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_logical_emit_message(true, 'smsportal', '')")
+
+
+def raw_cursor() -> psycopg.Cursor:
+    """A psycopg cursor with server-side binding on Django's connection (and its transaction):
+    arrays travel as arrays, for the set-based statements of the hot paths."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compliance.selectors import opted_out_sql
+from smsportal.db import raw_cursor
 
 from ..models import Message, MessagePart
 from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
@@ -40,13 +41,6 @@ from .webhooks import webhook_events_record, webhook_events_submitted
 
 _PART = MessagePart._meta.db_table
 _MESSAGE = Message._meta.db_table
-
-
-def _raw():
-    """A psycopg cursor with server-side binding on Django's connection (and its transaction):
-    arrays travel as arrays."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
 
 
 # --- messages, any set by id ------------------------------------------------------------------
@@ -86,7 +80,7 @@ def messages_move(*, ids, new: str, error_code: str = "", error_detail: str = ""
            f"      WHERE id = ANY(%(ids)s::bigint[]) AND status = ANY(%(sources)s::text[]) "
            f"      ORDER BY id FOR UPDATE) AS o WHERE m.id = o.id" + _RETURNING_MOVED)
     with transaction.atomic():
-        with _raw() as cur:
+        with raw_cursor() as cur:
             cur.execute(sql, {"new": str(new), "now": now, "code": error_code[:32], "detail": error_detail[:300],
                               "ids": ids, "sources": [str(s) for s in sources_for(new)]})
             moving = sorted(cur.fetchall())
@@ -132,7 +126,7 @@ def messages_release(*, ids, now=None) -> tuple[list[int], list[int]]:
            f"      FROM {_MESSAGE} AS s WHERE s.id = ANY(%(ids)s::bigint[]) AND s.status = ANY(%(sources)s::text[]) "
            f"      ORDER BY s.id FOR UPDATE OF s) AS o WHERE m.id = o.id" + _RETURNING_MOVED + ", o.stop")
     with transaction.atomic():
-        with _raw() as cur:
+        with raw_cursor() as cur:
             cur.execute(sql, {"refused": Status.REFUSED, "queued": Status.QUEUED, "now": now, "code": OPTED_OUT,
                               "detail": OPTED_OUT_DETAIL, "ids": ids, "sources": _RELEASE_SOURCES})
             moved = sorted(cur.fetchall())
@@ -158,7 +152,7 @@ def _claim_refusals(rows, now) -> list[tuple]:
     refused = [r[0] for r in rows if r[6] == 0]
     if not refused:
         return rows
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(f"SELECT id, client_id, batch_id, campaign_id, price, %s, recipient FROM {_MESSAGE} "
                     f"WHERE id = ANY(%s::bigint[]) ORDER BY id", [Status.QUEUED, refused])
         _refused_write(cur.fetchall(), now)
@@ -202,7 +196,7 @@ def messages_claim_fresh_rows(*, route_id: int, limit: int, now) -> list[tuple]:
     the parts are still to write: `parts_insert_claimed`). No money moves and no event is
     written: the message is still only held. Messages whose recipient opted out meanwhile are
     REFUSED instead, and left out (R-CMP-05)."""
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, limit, now))
         return _claim_refusals(cur.fetchall(), now)
 
@@ -211,7 +205,7 @@ def parts_insert_claimed(*, route_id: int, keys, now) -> dict[tuple[int, int], i
     """Stores the parts (message id, seq) of claimed messages, born SUBMITTING; {(message id,
     seq): part id}."""
     keys = list(keys)
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(_SQL_PARTS_INSERT, [route_id, Status.SUBMITTING, now, now, [k[0] for k in keys],
                                         [k[1] for k in keys]])
         return {(m, s): i for i, m, s in cur.fetchall()}
@@ -221,7 +215,7 @@ def parts_claim_retries(*, route_id: int, limit: int, now) -> list[tuple]:
     """Parts of a route due for a retry (QUEUED, their message SUBMITTING and still alive) now
     SUBMITTING under `SKIP LOCKED`: rows (part id, message id, seq, attempts, sender, recipient,
     text, valid_until)."""
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(
             f"UPDATE {_PART} AS p SET status = %s, submitted_at = %s, next_attempt_at = NULL "
             f"FROM (SELECT p2.id FROM {_PART} AS p2 JOIN {_MESSAGE} AS m2 ON m2.id = p2.message_id "
@@ -265,7 +259,7 @@ def parts_set_submitted(*, rows, now, next_query_at) -> set[int]:
     where it is still free on their route (first query_sm at `next_query_at`); returns their ids."""
     if not rows:
         return set()
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(_SQL_SET_SUBMITTED, _set_submitted_params(rows, now, next_query_at))
         return {r[0] for r in cur.fetchall()}
 
@@ -284,7 +278,7 @@ def messages_set_submitted(*, message_ids, now, only_complete: bool = False) -> 
     if not message_ids:
         return 0
     sql = _SQL_MESSAGES_SUBMITTED_IF_COMPLETE if only_complete else _SQL_MESSAGES_SUBMITTED
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(sql + _RETURNING_PAID, _messages_submitted_params(message_ids, now, only_complete))
         paid = cur.fetchall()
     _paid(paid, now)

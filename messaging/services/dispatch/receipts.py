@@ -2,10 +2,11 @@
 their messages settled; query_sm polling of submitted parts still without a final status."""
 from datetime import datetime, timedelta
 
-import psycopg
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from smsportal.db import raw_cursor
 
 from ...models import Message, MessagePart, ReceiptInbox
 from ...status import FINAL, Status
@@ -17,12 +18,6 @@ RECEIPT_WINDOW = timedelta(days=7)  # R-MSG-04
 QUERY_SCHEDULE = (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 UNMATCHED_GIVE_UP_AFTER = timedelta(hours=1)
 _INBOX = ReceiptInbox._meta.db_table
-
-
-def _raw():
-    """A psycopg cursor with server-side binding on Django's connection: arrays travel as arrays."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
 
 
 def next_query_at(submitted_at: datetime, now: datetime) -> datetime | None:
@@ -79,7 +74,7 @@ def receipts_store(*, route_id: int, receipts, now=None) -> None:
     receipts = list(receipts)
     if not receipts:
         return
-    with _raw() as cur:
+    with raw_cursor() as cur:
         cur.execute(*receipts_sql(route_id, receipts, now or timezone.now()))
 
 
