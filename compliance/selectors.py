@@ -1,5 +1,8 @@
+from dataclasses import dataclass
+
 from accounts.models import Client
 from smsportal.cache import VersionedCache, Versions
+from smsportal.message_types import MessageType
 
 from .models import OptOut
 
@@ -28,3 +31,25 @@ def opted_out_sql(*, client: str, phone: str) -> str:
     may run as a hash of the whole table, read again by every statement."""
     return (f"coalesce((SELECT true FROM {OptOut._meta.db_table} AS stop "
             f"WHERE stop.client_id = {client} AND stop.phone = {phone}), false)")
+
+
+@dataclass(frozen=True)
+class RecipientGate:
+    """Which recipients of one send may not receive it, and why (R-CMP-05, 06): built once per
+    send from the process's caches, asked once per recipient. `refusal(phone)` is None for a
+    recipient who may receive it, else (reason code, client-facing detail), e.g.
+    ("opted_out", "the recipient opted out (STOP)")."""
+
+    opted_out: frozenset[str]
+
+    def refusal(self, phone: str) -> tuple[str, str] | None:
+        if phone in self.opted_out:
+            return ("opted_out", "the recipient opted out (STOP)")
+        return None
+
+
+def recipient_gate(*, client: Client, message_type: str = MessageType.SERVICE, channel: str = "sms",
+                   versions: Versions | None = None) -> RecipientGate:
+    """The gate of one send of `client` (its stop list; the global stop list and consent where
+    they apply), for `message_type` on `channel` ("sms" or "viber")."""
+    return RecipientGate(opted_out=opted_out_phones_cached(client=client, versions=versions))

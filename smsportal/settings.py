@@ -301,6 +301,7 @@ MONEY_FORMAT = {"format": "#,##0.00## ¤¤", "currency_digits": False}
 # (R-MSG-03). Fewer go out at once.
 SMSPORTAL_BULK_THRESHOLD = env.int("SMSPORTAL_BULK_THRESHOLD", default=10)
 SMSPORTAL_MAX_RECIPIENTS = env.int("SMSPORTAL_MAX_RECIPIENTS", default=1000)
+SMSPORTAL_DAILY_CAP = env.int("SMSPORTAL_DAILY_CAP", default=10)  # messages a day to one recipient from one client (R-CMP-03)
 SMSPORTAL_MAX_PARTS = 10
 # Message lifetime (R-MSG-01) when the client gives none: retried until then, then expired.
 SMSPORTAL_DEFAULT_TTL = env.int("SMSPORTAL_DEFAULT_TTL", default=24 * 3600)

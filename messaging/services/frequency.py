@@ -1,0 +1,41 @@
+"""The 10-a-day cap (R-CMP-03): how many messages one client already has for one recipient on
+one Kyiv calendar day. Counted are the messages meant to go out that day (by `send_at`), except
+those that never went and never will (refused, cancelled, failed)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+
+from smsportal.kyiv import kyiv_date, kyiv_midnight
+
+from ..models import Message
+from ..status import Status
+
+NOT_COUNTED = (Status.REFUSED, Status.CANCELLED, Status.FAILED)
+
+
+def daily_cap() -> int:
+    return settings.SMSPORTAL_DAILY_CAP
+
+
+def kyiv_day_bounds(at: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of the Kyiv calendar day of `at`."""
+    day = kyiv_date(at)
+    return kyiv_midnight(day), kyiv_midnight(day + timedelta(days=1))
+
+
+def daily_counts(*, client_id: int, phones, at: datetime) -> dict[str, int]:
+    """{phone: messages of `client_id` to it on `at`'s Kyiv day}, for the phones that have any."""
+    phones = list(phones)
+    if not phones:
+        return {}
+    start, end = kyiv_day_bounds(at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT recipient, count(*) FROM {Message._meta.db_table} "
+            "WHERE client_id = %s AND recipient = ANY(%s) AND send_at >= %s AND send_at < %s "
+            "AND NOT (status = ANY(%s)) GROUP BY recipient",
+            [client_id, phones, start, end, list(NOT_COUNTED)])
+        return dict(cursor.fetchall())
