@@ -1,10 +1,22 @@
-"""The client admin with its block and termination actions, which stop the account in every app."""
+"""The client admin with its block and termination actions, which stop the account in every app;
+the complaints about a client's messages (R-CMP-09): record, see what is overdue, decide."""
 from django.contrib import admin
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.admin import ClientAdmin as AccountsClientAdmin
 from accounts.models import Client
+from smsportal.admin_forms import staff_form_view
+from smsportal.kyiv import kyiv_date
 
 from . import services
+from .complaints import complaint_block, complaint_dismiss, complaint_is_overdue, complaint_penalize, complaint_record
+from .forms import ComplaintRecordForm, DecisionForm, PenaltyForm
+from .models import Complaint
 
 admin.site.unregister(Client)
 
@@ -14,3 +26,152 @@ class ClientAdmin(AccountsClientAdmin):
     client_block = staticmethod(services.client_block)
     client_block_with_linked = staticmethod(services.client_block_with_linked)
     client_terminate = staticmethod(services.client_terminate)
+
+
+# ---- complaints (R-CMP-09) --------------------------------------------------------------------
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "answer"
+    parameter_name = "answer"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue (open past its answer day)"), ("waiting", "Waiting, in time")]
+
+    def queryset(self, request, queryset):
+        today = kyiv_date()
+        if self.value() == "overdue":
+            return queryset.filter(status=Complaint.Status.OPEN, answer_due_on__lt=today)
+        if self.value() == "waiting":
+            return queryset.filter(status=Complaint.Status.OPEN, answer_due_on__gte=today)
+        return queryset
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ("short_id", "client", "source", "received_at", "answer_due_on", "answer_state", "status",
+                    "decision", "message_count")
+    list_filter = (OverdueFilter, "status", "decision", "source")
+    list_select_related = ("client",)
+    search_fields = ("client__name", "subject", "complainant")
+    date_hierarchy = "received_at"
+    fields = ("public_id", "client", "source", "complainant", "complainant_contact", "subject", "message_links",
+              "received_at", "answer_due_on", "notified_email", "overdue_flagged_at", "status", "answer",
+              "answered_at", "answered_by", "decision", "decision_note", "penalty_messages", "decided_at",
+              "decided_by", "recorded_by", "staff_actions")
+    readonly_fields = fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_messages=Count("messages", distinct=True))
+
+    @admin.display(description="Id")
+    def short_id(self, obj):
+        return str(obj.public_id)[:8]
+
+    @admin.display(description="Messages", ordering="n_messages")
+    def message_count(self, obj):
+        return obj.n_messages
+
+    @admin.display(description="Answer")
+    def answer_state(self, obj):
+        if obj.answered_at:
+            late = kyiv_date(obj.answered_at) > obj.answer_due_on
+            return "answered late" if late else "answered"
+        if obj.status == Complaint.Status.OPEN and complaint_is_overdue(obj):
+            return mark_safe('<strong style="color:#b3261e">OVERDUE</strong>')
+        return "—" if obj.status == Complaint.Status.RESOLVED else "waiting"
+
+    @admin.display(description="Messages")
+    def message_links(self, obj):
+        rows = list(obj.messages.order_by("created_at", "id")[:30])
+        total = obj.messages.count()
+        items = format_html_join(mark_safe("<br>"), '<a href="{}">{}</a> {} · {} · {} · {}', (
+            (reverse("admin:messaging_message_change", args=[m.pk]), str(m.public_id)[:8],
+             timezone.localtime(m.created_at).strftime("%d.%m.%Y %H:%M"), m.recipient, m.sender,
+             m.text[:80]) for m in rows))
+        more = f" … and {total - len(rows)} more" if total > len(rows) else ""
+        return format_html("{}{}", items, more)
+
+    @admin.display(description="Decide")
+    def staff_actions(self, obj):
+        if not obj.pk or obj.status == Complaint.Status.RESOLVED:
+            return "—"
+        links = [("lifecycle_complaint_dismiss", "Dismiss…"), ("lifecycle_complaint_penalize", "Penalize…"),
+                 ("lifecycle_complaint_block", "Block the account…")]
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>',
+                                ((reverse(f"admin:{name}", args=[obj.pk]), label) for name, label in links))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("record/", view(self.record_view), name="lifecycle_complaint_record"),
+            path("<int:complaint_id>/dismiss/", view(self.dismiss_view), name="lifecycle_complaint_dismiss"),
+            path("<int:complaint_id>/penalize/", view(self.penalize_view), name="lifecycle_complaint_penalize"),
+            path("<int:complaint_id>/block/", view(self.block_view), name="lifecycle_complaint_block"),
+        ] + super().get_urls()
+
+    def has_add_permission(self, request):
+        return request.user.is_staff
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:lifecycle_complaint_record")
+
+    def record_view(self, request):
+        def perform(data):
+            complaint = complaint_record(
+                client=data["client"], source=data["source"], subject=data["subject"],
+                complainant=data["complainant"], complainant_contact=data["complainant_contact"],
+                public_ids=data["message_ids"], recipient=data["recipient"], date_from=data["date_from"],
+                date_to=data["date_to"], actor=request.user)
+            return (f"Complaint recorded against {complaint.messages.count()} message(s) of {complaint.client}; "
+                    f"the client is notified and answers by {complaint.answer_due_on:%d.%m.%Y}.")
+
+        return staff_form_view(
+            request, admin_site=self.admin_site, form_class=ComplaintRecordForm, title="Record a complaint",
+            intro="A complaint from an operator, a recipient or a third party against a client's messages: name "
+                  "them by their ids, or by a recipient and the days they were sent. The client is emailed and "
+                  "sees it on the website at once, and answers within 2 business days.",
+            target="Complaints", back_url=reverse("admin:lifecycle_complaint_changelist"),
+            submit_label="Record and notify the client", perform=perform)
+
+    def _decide(self, request, complaint_id, *, form_class, title, intro, submit, perform):
+        complaint = get_object_or_404(Complaint.objects.select_related("client"), pk=complaint_id)
+        return staff_form_view(
+            request, admin_site=self.admin_site, form_class=form_class, title=f"{title}: {complaint}",
+            intro=intro + (f"\n\nThe client's answer ({timezone.localtime(complaint.answered_at):%d.%m.%Y %H:%M}): "
+                           f"{complaint.answer}" if complaint.answered_at else "\n\nThe client has not answered."),
+            target=str(complaint), back_url=reverse("admin:lifecycle_complaint_change", args=[complaint.pk]),
+            submit_label=submit, perform=lambda data: perform(complaint, data))
+
+    def dismiss_view(self, request, complaint_id):
+        def perform(complaint, data):
+            complaint_dismiss(complaint=complaint, note=data["note"], actor=request.user)
+            return f"{complaint} dismissed; the client is told by email."
+
+        return self._decide(request, complaint_id, form_class=DecisionForm, title="Dismiss", submit="Dismiss",
+                            intro="The complaint is unfounded: nothing is charged, the account stays as it is.",
+                            perform=perform)
+
+    def penalize_view(self, request, complaint_id):
+        def perform(complaint, data):
+            complaint_penalize(complaint=complaint, note=data["note"], messages=data["messages"], actor=request.user)
+            return f"{complaint}: penalty charged for {data['messages']} message(s); the client is told by email."
+
+        return self._decide(request, complaint_id, form_class=PenaltyForm, title="Penalize", submit="Charge the penalty",
+                            intro="A penalty per violating message (R-BILL-11) is debited from the client's wallet, "
+                                  "even beyond its balance.", perform=perform)
+
+    def block_view(self, request, complaint_id):
+        def perform(complaint, data):
+            complaint_block(complaint=complaint, note=data["note"], actor=request.user)
+            return f"{complaint}: the account {complaint.client} is blocked; the client is notified by SMS and email."
+
+        return self._decide(request, complaint_id, form_class=DecisionForm, title="Block the account",
+                            submit="Block the account",
+                            intro="The account stops sending at once; the client sees the reason and may send a "
+                                  "written explanation within 2 calendar days.", perform=perform)

@@ -31,6 +31,8 @@ from messaging.services.client_stop import (BATCH, campaign_labels, messages_can
                                             messaging_personal_data_destroy)
 from senders.services import sender_names_personal_data_destroy
 
+from .models import Complaint
+
 
 def client_block(*, client: Client, reason: str, actor=None, kind: str = ClientBlock.Kind.STAFF,
                  notify: bool = True) -> ClientBlock:
@@ -115,7 +117,16 @@ def client_personal_data_destroy(*, client: Client, batch: int = BATCH) -> dict:
     counts.update(messaging_personal_data_destroy(client=client, batch=batch))
     counts["opt_outs"] = opt_outs_personal_data_destroy(client=client)
     counts["sender_names"] = sender_names_personal_data_destroy(client=client)
+    counts["complaints"] = complaints_personal_data_destroy(client=client)
     return accounts_personal_data_destroy(client=client, counts=counts)
+
+
+def complaints_personal_data_destroy(*, client: Client) -> int:
+    """The complaints about the client's messages keep dates, status and decision; who complained,
+    how to reach them and the texts (the complaint, the answer) are erased (R-ACC-08)."""
+    return Complaint.objects.filter(client=client).exclude(
+        complainant="", complainant_contact="", subject="", answer="").update(
+        complainant="", complainant_contact="", subject="", answer="")
 
 
 def clients_destroy_personal_data(*, now=None) -> int:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import complaints, services
 
 
 @shared_task(name="accounts.block_dormant", ignore_result=True)
@@ -19,3 +19,9 @@ def clients_terminate_due_task() -> int:
 def clients_destroy_personal_data_task() -> int:
     """Daily: personal data and recipient lists of accounts terminated a year ago are destroyed (R-ACC-08)."""
     return services.clients_destroy_personal_data()
+
+
+@shared_task(name="lifecycle.complaints_flag_overdue", ignore_result=True)
+def complaints_flag_overdue_task() -> int:
+    """Hourly: complaints the client did not answer within 2 business days are flagged to staff (R-CMP-09)."""
+    return complaints.complaints_flag_overdue()

@@ -43,5 +43,6 @@ urlpatterns = [
     path("accounts/phone/change/", reauthentication_required(allauth_views.change_phone, allow_get=True),
          name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
+    path("compliance/", include("lifecycle.urls")),
     path("", include("smsportal.web_urls")),
 ]

@@ -1,0 +1,284 @@
+"""Complaints about a client's messages (R-CMP-09): every write.
+
+- staff record a complaint from an operator, a recipient or a third party against one or more of
+  the client's messages (`complaint_record`); the client is told at once by email (at commit) and
+  on every page of the website (`lifecycle.templatetags.complaint_tags`);
+- the client answers on the website within 2 business days, Kyiv time (`complaint_answer`);
+  the last day is `business_days_after(received day, 2)`: weekends and Ukrainian public holidays
+  (the sending-hours calendar of compliance: the `holidays` package under staff calendar days)
+  do not count;
+- a periodic job tells staff of the complaints whose answer is overdue (`complaints_flag_overdue`);
+- staff resolve: dismiss, penalize (billing's R-BILL-11 penalty per violating message) or block
+  the account (`lifecycle.services.client_block`). Every step is audited.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Client, User
+from accounts.notify import client_emails, email_send
+from accounts.services import audit_record
+from billing.services.settlement import wallet_penalty
+from compliance.hours import SendingCalendar, sending_calendar_get
+from messaging.selectors import messages_for_client
+from smsportal.errors import ApplicationError
+from smsportal.kyiv import kyiv_date, kyiv_midnight
+from smsportal.phones import normalize_phone
+
+from .models import Complaint
+from .services import client_block
+
+log = logging.getLogger("smsportal.lifecycle")
+
+ANSWER_BUSINESS_DAYS = 2
+MAX_MESSAGES = 1000
+"""At most this many messages in one complaint (a recipient and a date range can match many)."""
+
+
+class ComplaintError(ApplicationError):
+    code = "complaint_invalid"
+
+
+# ---- the deadline -----------------------------------------------------------------------------
+
+def business_days_after(day: date, days: int, *, calendar: SendingCalendar | None = None) -> date:
+    """The `days`-th Kyiv business day after `day` (not counting `day` itself): weekends and
+    public holidays are skipped (the sending-hours calendar: staff days over `holidays`)."""
+    calendar = calendar or sending_calendar_get()
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if not calendar.is_rest_day(day):
+            left -= 1
+    return day
+
+
+def complaint_answer_due(received_at) -> date:
+    """The last day the client may answer a complaint received at `received_at`."""
+    return business_days_after(kyiv_date(received_at), ANSWER_BUSINESS_DAYS)
+
+
+def complaint_is_overdue(complaint: Complaint, *, today: date | None = None) -> bool:
+    return complaint.status == Complaint.Status.OPEN and (today or kyiv_date()) > complaint.answer_due_on
+
+
+# ---- which messages ---------------------------------------------------------------------------
+
+def complaint_messages_find(*, client: Client, public_ids=(), recipient: str = "", date_from: date | None = None,
+                            date_to: date | None = None) -> list:
+    """The client's messages a complaint is about: by their ids, and/or every message to
+    `recipient` sent on the Kyiv days date_from…date_to. Another client's message is as good as
+    absent. Raises ComplaintError naming what did not match."""
+    found = {}
+    public_ids = [str(p) for p in public_ids]
+    if public_ids:
+        rows = list(messages_for_client(client=client).filter(public_id__in=public_ids))
+        missing = sorted(set(public_ids) - {str(m.public_id) for m in rows})
+        if missing:
+            raise ComplaintError(f"No message of {client.name} has the id {', '.join(missing[:5])}.",
+                                 code="complaint_message_unknown")
+        found.update((m.pk, m) for m in rows)
+    if recipient:
+        phone = normalize_phone(recipient)
+        if not phone:
+            raise ComplaintError("The recipient is not a valid phone number.", code="complaint_recipient_invalid")
+        if date_from is None or date_to is None:
+            raise ComplaintError("Give the first and the last day of the period.", code="complaint_period_missing")
+        if date_to < date_from:
+            raise ComplaintError("The period ends before it starts.", code="complaint_period_invalid")
+        rows = list(messages_for_client(client=client).filter(
+            recipient=phone, created_at__gte=kyiv_midnight(date_from),
+            created_at__lt=kyiv_midnight(date_to + timedelta(days=1)))[:MAX_MESSAGES + 1])
+        if not rows:
+            raise ComplaintError(f"{client.name} sent no message to {phone} from {date_from:%d.%m.%Y} "
+                                 f"to {date_to:%d.%m.%Y}.", code="complaint_message_unknown")
+        found.update((m.pk, m) for m in rows)
+    if not found:
+        raise ComplaintError("Name the messages: their ids, or a recipient and a period.",
+                             code="complaint_messages_missing")
+    if len(found) > MAX_MESSAGES:
+        raise ComplaintError(f"More than {MAX_MESSAGES} messages match: narrow the period.",
+                             code="complaint_too_many_messages")
+    return list(found.values())
+
+
+# ---- record, notify, answer -------------------------------------------------------------------
+
+def complaint_record(*, client: Client, source: str, subject: str, complainant: str = "",
+                     complainant_contact: str = "", public_ids=(), recipient: str = "",
+                     date_from: date | None = None, date_to: date | None = None, actor=None,
+                     received_at=None) -> Complaint:
+    """Staff record a complaint against the client's messages; the client is emailed at commit
+    and sees it on the website at once, with the day its answer is due."""
+    subject = (subject or "").strip()
+    if not subject:
+        raise ComplaintError("Say what the complaint is about.", code="complaint_subject_missing")
+    if source not in Complaint.Source.values:
+        raise ComplaintError("Choose who complained.", code="complaint_source_invalid")
+    messages = complaint_messages_find(client=client, public_ids=public_ids, recipient=recipient,
+                                       date_from=date_from, date_to=date_to)
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        complaint = Complaint.objects.create(
+            client=client, source=source, subject=subject[:10000], complainant=(complainant or "").strip()[:200],
+            complainant_contact=(complainant_contact or "").strip()[:200], received_at=received_at,
+            answer_due_on=complaint_answer_due(received_at),
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+        complaint.messages.set(messages)
+        audit_record(code="lifecycle.complaint.recorded", actor=actor, client=client, target=str(complaint.public_id),
+                     details={"source": source, "messages": len(messages),
+                              "answer_due_on": complaint.answer_due_on.isoformat()})
+        transaction.on_commit(lambda: _notify_recorded(complaint.pk))
+    return complaint
+
+
+def _notify_recorded(complaint_id: int) -> None:
+    complaint = Complaint.objects.select_related("client").get(pk=complaint_id)
+    client = complaint.client
+    who = complaint.get_source_display()
+    if complaint.complainant and complaint.source == Complaint.Source.OPERATOR:
+        who += f" ({complaint.complainant})"
+    ids = list(complaint.messages.order_by("created_at", "id").values_list("public_id", flat=True)[:10])
+    count = complaint.messages.count()
+    body = (f"{who} complained about {count} message(s) sent from your account {client.name} "
+            f"on {timezone.localtime(complaint.received_at):%d.%m.%Y %H:%M}.\n\n"
+            f"What it is about:\n{complaint.subject}\n\n"
+            f"Messages: {', '.join(str(i) for i in ids)}{' …' if count > len(ids) else ''}\n\n"
+            f"Please answer on the website (Compliance page) by the end of "
+            f"{complaint.answer_due_on:%d.%m.%Y} (Kyiv time, 2 business days). Without an answer, staff "
+            f"decide on what they have: a penalty per violating message or a block of the account is possible.\n")
+    sent = email_send(client_emails(client), f"Complaint about messages of {client.name}", body)
+    Complaint.objects.filter(pk=complaint.pk).update(notified_email=sent)
+    audit_record(code="lifecycle.complaint.notified", client=client, target=str(complaint.public_id),
+                 details={"email": sent})
+
+
+def complaint_answer(*, complaint: Complaint, text: str, actor=None) -> Complaint:
+    """The client's written answer, once; after the due day it is still taken and marked late."""
+    text = (text or "").strip()
+    if len(text) < 10:
+        raise ComplaintError("Write a few sentences: what happened and what you have done about it.",
+                             code="complaint_answer_too_short")
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if complaint.status == Complaint.Status.RESOLVED:
+            raise ComplaintError("This complaint is already resolved.", code="complaint_resolved")
+        if complaint.answered_at:
+            raise ComplaintError("Your answer was already sent; staff will decide and tell you by email.",
+                                 code="complaint_answered")
+        complaint.answer = text[:10000]
+        complaint.answered_at = timezone.now()
+        complaint.answered_by = actor if getattr(actor, "is_authenticated", False) else None
+        complaint.status = Complaint.Status.ANSWERED
+        complaint.save(update_fields=["answer", "answered_at", "answered_by", "status", "updated_at"])
+        audit_record(code="lifecycle.complaint.answered", actor=actor, client=complaint.client,
+                     target=str(complaint.public_id),
+                     details={"late": kyiv_date(complaint.answered_at) > complaint.answer_due_on})
+    return complaint
+
+
+# ---- staff decide -----------------------------------------------------------------------------
+
+def _decision_lock(complaint: Complaint, note: str) -> tuple[Complaint, str]:
+    note = (note or "").strip()
+    if not note:
+        raise ComplaintError("Write the reason the client will read.", code="complaint_note_missing")
+    complaint = Complaint.objects.select_for_update().select_related("client").get(pk=complaint.pk)
+    if complaint.status == Complaint.Status.RESOLVED:
+        raise ComplaintError(f"The complaint is already resolved ({complaint.get_decision_display().lower()}).",
+                             code="complaint_resolved")
+    return complaint, note[:2000]
+
+
+def _decision_save(complaint: Complaint, *, decision: str, note: str, actor, details: dict) -> Complaint:
+    complaint.status = Complaint.Status.RESOLVED
+    complaint.decision = decision
+    complaint.decision_note = note
+    complaint.decided_at = timezone.now()
+    complaint.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    complaint.save(update_fields=["status", "decision", "decision_note", "penalty_messages", "decided_at",
+                                  "decided_by", "updated_at"])
+    audit_record(code=f"lifecycle.complaint.{decision}", actor=actor, client=complaint.client,
+                 target=str(complaint.public_id), details={"note": note, **details})
+    transaction.on_commit(lambda: _notify_decided(complaint.pk))
+    return complaint
+
+
+def complaint_dismiss(*, complaint: Complaint, note: str, actor=None) -> Complaint:
+    """Staff find the complaint unfounded."""
+    with transaction.atomic():
+        complaint, note = _decision_lock(complaint, note)
+        return _decision_save(complaint, decision=Complaint.Decision.DISMISSED, note=note, actor=actor, details={})
+
+
+def complaint_penalize(*, complaint: Complaint, note: str, messages: int, actor=None) -> Complaint:
+    """Staff charge the R-BILL-11 penalty for `messages` violating messages of the complaint
+    (billing's amount per message), in the same transaction as the decision."""
+    with transaction.atomic():
+        complaint, note = _decision_lock(complaint, note)
+        linked = complaint.messages.count()
+        if not 1 <= messages <= linked:
+            raise ComplaintError(f"The penalty is for 1 to {linked} message(s) of this complaint.",
+                                 code="complaint_penalty_count")
+        entry = wallet_penalty(client=complaint.client, reason=f"complaint {str(complaint.public_id)[:8]}: {note}",
+                               key=f"complaint-penalty-{complaint.public_id}", actor=actor, messages=messages)
+        complaint.penalty_messages = messages
+        return _decision_save(complaint, decision=Complaint.Decision.PENALIZED, note=note, actor=actor,
+                              details={"messages": messages, "amount": str(-entry.amount.amount),
+                                       "ledger_entry": entry.pk})
+
+
+def complaint_block(*, complaint: Complaint, note: str, actor=None) -> Complaint:
+    """Staff block the account for the complaint (lifecycle's block: sending stops at once, the
+    client is notified and may explain)."""
+    with transaction.atomic():
+        complaint, note = _decision_lock(complaint, note)
+        block = client_block(client=complaint.client, reason=note, actor=actor)
+        return _decision_save(complaint, decision=Complaint.Decision.BLOCKED, note=note, actor=actor,
+                              details={"block": block.pk})
+
+
+def _notify_decided(complaint_id: int) -> None:
+    complaint = Complaint.objects.select_related("client").get(pk=complaint_id)
+    client = complaint.client
+    body = (f"The complaint of {timezone.localtime(complaint.received_at):%d.%m.%Y} about messages of "
+            f"{client.name} is resolved: {complaint.get_decision_display().lower()}.\n\n"
+            f"{complaint.decision_note}\n\nThe Compliance page of the website shows the details.\n")
+    sent = email_send(client_emails(client), f"Complaint resolved: {complaint.get_decision_display().lower()}", body)
+    audit_record(code="lifecycle.complaint.decision_notified", client=client, target=str(complaint.public_id),
+                 details={"email": sent})
+
+
+# ---- overdue ----------------------------------------------------------------------------------
+
+def complaints_flag_overdue(*, now=None) -> int:
+    """Periodic: open complaints whose answer day has passed are flagged once (the admin's
+    "overdue" filter shows them all) and staff get one email listing the new ones."""
+    now = now or timezone.now()
+    today = kyiv_date(now)
+    with transaction.atomic():
+        due = list(Complaint.objects.select_for_update(skip_locked=True).select_related("client")
+                   .filter(status=Complaint.Status.OPEN, answer_due_on__lt=today, overdue_flagged_at__isnull=True)
+                   .order_by("answer_due_on", "id"))
+        for complaint in due:
+            complaint.overdue_flagged_at = now
+            complaint.save(update_fields=["overdue_flagged_at", "updated_at"])
+            audit_record(code="lifecycle.complaint.overdue", client=complaint.client, target=str(complaint.public_id),
+                         details={"answer_due_on": complaint.answer_due_on.isoformat()})
+        if due:
+            lines = "\n".join(f"- {c.client.name}: complaint {c.public_id}, answer was due {c.answer_due_on:%d.%m.%Y}"
+                              for c in due)
+            transaction.on_commit(lambda: _notify_staff_overdue(lines, len(due)))
+    return len(due)
+
+
+def _notify_staff_overdue(lines: str, count: int) -> None:
+    staff = list(User.objects.filter(is_staff=True, is_active=True).exclude(email="")
+                 .values_list("email", flat=True))
+    if not email_send(staff, f"{count} complaint(s) without the client's answer in time",
+                      f"The answer is overdue (admin: Complaints, filter \"overdue\"):\n\n{lines}\n"):
+        log.warning("overdue complaints: no staff email sent (%s)", count)
