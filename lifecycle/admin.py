@@ -139,10 +139,12 @@ class ComplaintAdmin(admin.ModelAdmin):
             target="Complaints", back_url=reverse("admin:lifecycle_complaint_changelist"),
             submit_label="Record and notify the client", perform=perform)
 
-    def _decide(self, request, complaint_id, *, form_class, title, intro, submit, perform):
+    def _decide(self, request, complaint_id, *, form_class, title, intro, submit, perform, initial=None):
         complaint = get_object_or_404(Complaint.objects.select_related("client"), pk=complaint_id)
+        start = initial(complaint) if initial else None
         return staff_form_view(
-            request, admin_site=self.admin_site, form_class=form_class, title=f"{title}: {complaint}",
+            request, admin_site=self.admin_site, form_class=lambda data: form_class(data, initial=start),
+            title=f"{title}: {complaint}",
             intro=intro + (f"\n\nThe client's answer ({timezone.localtime(complaint.answered_at):%d.%m.%Y %H:%M}): "
                            f"{complaint.answer}" if complaint.answered_at else "\n\nThe client has not answered."),
             target=str(complaint), back_url=reverse("admin:lifecycle_complaint_change", args=[complaint.pk]),
@@ -162,9 +164,11 @@ class ComplaintAdmin(admin.ModelAdmin):
             complaint_penalize(complaint=complaint, note=data["note"], messages=data["messages"], actor=request.user)
             return f"{complaint}: penalty charged for {data['messages']} message(s); the client is told by email."
 
-        return self._decide(request, complaint_id, form_class=PenaltyForm, title="Penalize", submit="Charge the penalty",
+        return self._decide(request, complaint_id, form_class=PenaltyForm, title="Penalize",
+                            submit="Charge the penalty",
                             intro="A penalty per violating message (R-BILL-11) is debited from the client's wallet, "
-                                  "even beyond its balance.", perform=perform)
+                                  "even beyond its balance.", perform=perform,
+                            initial=lambda complaint: {"messages": complaint.messages.count()})
 
     def block_view(self, request, complaint_id):
         def perform(complaint, data):

@@ -33,7 +33,7 @@ class Complaint(models.Model):
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="complaints")
     source = models.CharField(max_length=16, choices=Source.choices)
     complainant = models.CharField(max_length=200, blank=True,
-                                   help_text="Who complained, as the client sees it (an operator's name; may be empty).")
+                                   help_text="Who complained, as the client sees it (an operator's name; optional).")
     complainant_contact = models.CharField(max_length=200, blank=True,
                                            help_text="How to reach the complainant; staff only.")
     subject = models.TextField(help_text="What the complaint is about, as the client reads it.")

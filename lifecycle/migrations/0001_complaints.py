@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('source', models.CharField(choices=[('operator', 'A mobile operator'), ('recipient', 'A recipient'), ('third_party', 'A third party')], max_length=16)),
-                ('complainant', models.CharField(blank=True, help_text="Who complained, as the client sees it (an operator's name; may be empty).", max_length=200)),
+                ('complainant', models.CharField(blank=True, help_text="Who complained, as the client sees it (an operator's name; optional).", max_length=200)),
                 ('complainant_contact', models.CharField(blank=True, help_text='How to reach the complainant; staff only.', max_length=200)),
                 ('subject', models.TextField(help_text='What the complaint is about, as the client reads it.')),
                 ('status', models.CharField(choices=[('open', 'Waiting for your answer'), ('answered', 'Answered, under review'), ('resolved', 'Resolved')], default='open', max_length=16)),

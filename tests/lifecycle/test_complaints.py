@@ -53,7 +53,8 @@ def _record(client, messages, *, actor=None, received_at=None, **kw):
 
 
 def _codes(complaint):
-    return list(AuditEvent.objects.filter(target=str(complaint.public_id)).order_by("id").values_list("code", flat=True))
+    events = AuditEvent.objects.filter(target=str(complaint.public_id)).order_by("id")
+    return list(events.values_list("code", flat=True))
 
 
 # ---- forwarded at once -------------------------------------------------------------------------
@@ -259,7 +260,8 @@ def test_r_cmp_09_r_bill_11_staff_penalize_per_message(web, staff, sent):
     client.wallet.refresh_from_db()
     assert client.wallet.balance.amount == before - 2 * per_message
     entry = LedgerEntry.objects.get(wallet=client.wallet, kind=LedgerEntry.Kind.PENALTY)
-    assert entry.amount.amount == -2 * per_message and entry.idempotency_key == f"complaint-penalty-{complaint.public_id}"
+    assert entry.amount.amount == -2 * per_message
+    assert entry.idempotency_key == f"complaint-penalty-{complaint.public_id}"
     complaint.refresh_from_db()
     assert (complaint.status, complaint.decision, complaint.penalty_messages) == ("resolved", "penalized", 2)
     event = AuditEvent.objects.get(code="lifecycle.complaint.penalized")
@@ -308,8 +310,14 @@ def test_r_cmp_12_client_never_sees_another_clients_complaint(web, sent, tariff)
 
 
 def test_r_cmp_09_compliance_page_counts_refused_and_held(web, sent):
+    from messaging.services import messages_transition
+
+    assert web.get(reverse("compliance_overview")).context["counts"] == {"refused": 0, "pending_review": 0}
+    assert messages_transition(ids=[sent[0].pk, sent[1].pk], new="refused", error_code="opted_out") == \
+        sorted([sent[0].pk, sent[1].pk])
     page = web.get(reverse("compliance_overview"))
-    assert page.context["counts"] == {"refused": 0, "pending_review": 0}
+    assert page.context["counts"] == {"refused": 2, "pending_review": 0}
+    assert 'id="count-refused"' in page.content.decode()
 
 
 def test_r_cmp_09_admin_pages_render(staff, client_account, sent):
@@ -320,6 +328,8 @@ def test_r_cmp_09_admin_pages_render(staff, client_account, sent):
                 reverse("admin:lifecycle_complaint_block", args=[complaint.pk])):
         assert staff.get(url).status_code == 200, url
     assert staff.get(reverse("admin:lifecycle_complaint_add")).status_code == 302
+    penalize = staff.get(reverse("admin:lifecycle_complaint_penalize", args=[complaint.pk])).content.decode()
+    assert 'name="messages" value="3"' in penalize  # every message of the complaint, unless staff say fewer
 
 
 def test_r_acc_08_complaint_texts_destroyed_with_the_clients_data(client_account, sent):
