@@ -187,7 +187,7 @@ def _decision_lock(complaint: Complaint, note: str) -> tuple[Complaint, str]:
     note = (note or "").strip()
     if not note:
         raise ComplaintError("Write the reason the client will read.", code="complaint_note_missing")
-    complaint = Complaint.objects.select_for_update().select_related("client").get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("client").get(pk=complaint.pk)
     if complaint.status == Complaint.Status.RESOLVED:
         raise ComplaintError(f"The complaint is already resolved ({complaint.get_decision_display().lower()}).",
                              code="complaint_resolved")
@@ -261,7 +261,7 @@ def complaints_flag_overdue(*, now=None) -> int:
     now = now or timezone.now()
     today = kyiv_date(now)
     with transaction.atomic():
-        due = list(Complaint.objects.select_for_update(skip_locked=True).select_related("client")
+        due = list(Complaint.objects.select_for_update(skip_locked=True, of=("self",)).select_related("client")
                    .filter(status=Complaint.Status.OPEN, answer_due_on__lt=today, overdue_flagged_at__isnull=True)
                    .order_by("answer_due_on", "id"))
         for complaint in due:

@@ -341,3 +341,44 @@ def test_r_acc_08_complaint_texts_destroyed_with_the_clients_data(client_account
     complaint.refresh_from_db()
     assert (complaint.subject, complaint.complainant, complaint.complainant_contact, complaint.answer) == ("",) * 4
     assert complaint.status == "answered"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_cmp_09_two_staff_deciding_at_once_resolve_it_once(client_account, sent):
+    """A dismissal and a penalty submitted at the same moment: one wins, the other is told the
+    complaint is resolved; the wallet is debited only if the penalty won."""
+    import threading
+
+    from django.db import connection
+
+    from lifecycle.complaints import complaint_dismiss, complaint_penalize
+
+    complaint = _record(client_account, sent)
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def decide(name, call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcomes[name] = "ok"
+        except ComplaintError as exc:
+            outcomes[name] = exc.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=("dismiss", lambda: complaint_dismiss(
+                   complaint=complaint, note="Unfounded."))),
+               threading.Thread(target=decide, args=("penalize", lambda: complaint_penalize(
+                   complaint=complaint, note="Spam.", messages=3)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes.values()) == ["complaint_resolved", "ok"], outcomes
+    complaint.refresh_from_db()
+    penalties = LedgerEntry.objects.filter(wallet__client=client_account, kind=LedgerEntry.Kind.PENALTY).count()
+    if outcomes["penalize"] == "ok":
+        assert complaint.decision == "penalized" and penalties == 1
+    else:
+        assert complaint.decision == "dismissed" and penalties == 0
