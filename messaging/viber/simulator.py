@@ -36,6 +36,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from urllib.parse import urlsplit
 
 from . import wire
@@ -116,8 +117,8 @@ class ViberSimulator:
     def start(self) -> ViberSimulator:
         self._server = http.server.ThreadingHTTPServer((self.config.host, self.config.port), _handler(self))
         self._server.daemon_threads = True
-        for target in (self._server.serve_forever, self._schedule_loop, self._post_loop):
-            thread = threading.Thread(target=target, daemon=True, name=f"viber-sim-{target.__name__}")
+        for target in (partial(self._server.serve_forever, poll_interval=0.1), self._schedule_loop, self._post_loop):
+            thread = threading.Thread(target=target, daemon=True, name="viber-simulator")
             thread.start()
             self._threads.append(thread)
         return self
