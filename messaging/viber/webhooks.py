@@ -35,11 +35,12 @@ def events_parse(raw_body: bytes) -> list[StatusEvent | InboundEvent]:
     return out
 
 
-def webhook_parse(*, raw_body: bytes, headers: Mapping, secret: str | None = None,
-                  now: float | None = None) -> list[StatusEvent | InboundEvent]:
+def webhook_parse(*, raw_body: bytes, headers: Mapping, secret: str | None = None, now: float | None = None,
+                  nonces=None) -> list[StatusEvent | InboundEvent]:
     """Verified events of one webhook request: raises ``WebhookSignatureInvalid``,
     ``WebhookExpired``, ``WebhookReplayed`` or ``WebhookMalformed`` (all ``WebhookInvalid``).
-    ``secret`` defaults to settings.SMSPORTAL_VIBER_WEBHOOK_SECRET."""
+    ``secret`` defaults to settings.SMSPORTAL_VIBER_WEBHOOK_SECRET, ``nonces`` (where used nonces
+    are kept) to Django's default cache."""
     secret = settings.SMSPORTAL_VIBER_WEBHOOK_SECRET if secret is None else secret
-    signature_verify(secret=secret, raw_body=raw_body, headers=headers, now=now)
+    signature_verify(secret=secret, raw_body=raw_body, headers=headers, now=now, nonces=nonces)
     return events_parse(raw_body)
