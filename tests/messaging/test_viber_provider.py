@@ -12,8 +12,9 @@ import pytest
 from django.core.cache import cache
 
 from messaging.viber import wire
+from messaging.viber.http import provider_get
 from messaging.viber.provider import (
-    WIRE_CODES, OutgoingMessage, Refusal, Refused, Status, StatusEvent, ViberState, WebhookExpired,
+    WIRE_CODES, ProviderNotConfigured, OutgoingMessage, Refusal, Refused, Status, StatusEvent, ViberState, WebhookExpired,
     WebhookInvalid, WebhookMalformed, WebhookReplayed, WebhookSignatureInvalid, status_apply,
 )
 from messaging.viber.signing import signature_compute, signature_headers, signature_verify
@@ -330,3 +331,22 @@ def test_webhook_malformed_bodies_refused(body):
         events_parse(body)
     with pytest.raises(WebhookMalformed):
         webhook_parse(raw_body=body, headers=signed(body), secret=SECRET)
+
+
+# --- the adapter's configuration ------------------------------------------------------------------
+def test_provider_get_follows_the_settings(settings):
+    settings.SMSPORTAL_VIBER_BASE_URL = ""
+    with pytest.raises(ProviderNotConfigured):
+        provider_get()
+    settings.SMSPORTAL_VIBER_BASE_URL = "https://viber.example.com/api/"
+    settings.SMSPORTAL_VIBER_TOKEN = "tok"
+    first = provider_get()
+    assert provider_get() is first  # one keep-alive pool per process and configuration
+    assert (first.pool.scheme, first.pool.host, first.pool.port, first.pool.prefix) == (
+        "https", "viber.example.com", None, "/api")
+    settings.SMSPORTAL_VIBER_TOKEN = "other"
+    assert provider_get() is not first
+    settings.SMSPORTAL_VIBER_BASE_URL = "ftp://viber.example.com"
+    with pytest.raises(ProviderNotConfigured):
+        provider_get()
+
