@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from smsportal.errors import ApplicationError
@@ -92,6 +92,8 @@ class Reason(enum.StrEnum):
     REJECTED_BY_VIBER = "rejected_by_viber"
 
 
+# R-VIB-07: statuses up to 14 days after the message's TTL are still applied.
+LATE_STATUS_WINDOW = timedelta(days=14)
 # Reasons after which the Viber→SMS fallback goes out at once (issue: hybrid Viber → SMS).
 FALLBACK_REASONS = frozenset({Reason.NOT_VIBER_USER, Reason.BLOCKED})
 
@@ -283,6 +285,12 @@ def status_apply(current: ViberState | None, event: StatusEvent) -> ViberState |
         return None
     reason = event.reason if new in _FAILURES else ""
     return _with_event(state, event, status=new, reason=reason, at=event.at)
+
+
+def status_window_open(*, sent_at: datetime, ttl: int, now: datetime) -> bool:
+    """Is a status for a message sent at ``sent_at`` with ``ttl`` seconds still to be applied?
+    Viber may keep trying up to 14 days after the TTL (R-VIB-07); later reports are dropped."""
+    return now <= sent_at + timedelta(seconds=ttl) + LATE_STATUS_WINDOW
 
 
 def _with_event(state: ViberState, event: StatusEvent, **changes) -> ViberState:

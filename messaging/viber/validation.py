@@ -26,7 +26,6 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 SESSION_HOURS = 24
 SESSION_MAX_MESSAGES = 60
 SESSION_MAX_IN_A_ROW = 5
-LATE_STATUS_DAYS = 14  # R-VIB-07: statuses up to 14 days after the TTL are still applied
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _SENDER = re.compile(r"^[0-9A-Za-zА-Яа-яІіЇїЄєҐґЁё][0-9A-Za-zА-Яа-яІіЇїЄєҐґЁё ._\-]*$")

@@ -152,6 +152,19 @@ def test_webhooks_are_signed_and_replay_safe(viber):
         webhook_parse(raw_body=request["body"], headers=request["headers"], secret="whsec_wrong")
 
 
+def test_webhook_refused_by_our_server_is_sent_again_signed_anew(viber):
+    provider, collector, procs, _proc = viber
+    receiver = collector.receiver
+    receiver.status = [503, 200]
+    answer = provider.send(message("00"))
+    assert wait_until(lambda: len(receiver.requests) >= 2, timeout=10), procs.logs()
+    first, second = receiver.requests[:2]
+    assert first["body"] == second["body"] and first["headers"]["X-Nonce"] != second["headers"]["X-Nonce"]
+    collector.poll()  # both verify (each its own nonce); the repeat changes nothing
+    assert collector.state(answer.provider_id) == ("undelivered", False, "not_viber_user")
+    assert [e.status for e in collector.ignored] == ["undelivered"]
+
+
 def test_resend_with_the_same_sequence_id_is_idempotent(viber):
     provider, collector, _procs, _proc = viber
     first = provider.send(message("06"))

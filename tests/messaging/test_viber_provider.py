@@ -15,7 +15,7 @@ from messaging.viber import wire
 from messaging.viber.http import provider_get
 from messaging.viber.provider import (
     WIRE_CODES, ProviderNotConfigured, OutgoingMessage, Refusal, Refused, Status, StatusEvent, ViberState, WebhookExpired,
-    WebhookInvalid, WebhookMalformed, WebhookReplayed, WebhookSignatureInvalid, status_apply,
+    WebhookInvalid, WebhookMalformed, WebhookReplayed, WebhookSignatureInvalid, status_apply, status_window_open,
 )
 from messaging.viber.signing import signature_compute, signature_headers, signature_verify
 from messaging.viber.validation import image_upload_check, message_check, message_refusals, session_check
@@ -192,6 +192,13 @@ def test_r_vib_07_late_delivered_after_expired_is_applied():
     state = status_apply(st("sent"), ev("expired"))
     late = status_apply(state, ev("delivered"))
     assert state.status == "expired" and late.status == "delivered" and late.reason == ""
+
+
+def test_r_vib_07_statuses_accepted_until_14_days_after_the_ttl():
+    ttl = 3600
+    limit = AT + timedelta(seconds=ttl, days=14)
+    assert status_window_open(sent_at=AT, ttl=ttl, now=limit)
+    assert not status_window_open(sent_at=AT, ttl=ttl, now=limit + timedelta(seconds=1))
 
 
 def test_status_apply_failure_keeps_its_reason():
