@@ -64,6 +64,7 @@ class SimulatorConfig:
     reply_after: float = 2.0    # scenario 07: seconds from seen to the user's reply
     ttl_scale: float = 1.0      # multiplies the TTL before scenarios 03/04 expire (tests: 0.01)
     shared_sender: str = ""     # the shared sender name (transactional refused from it, 415)
+    max_records: int = 200_000  # messages remembered (polls, idempotency); the oldest are forgotten
 
     def __post_init__(self):
         if self.callback_url:
@@ -71,8 +72,8 @@ class SimulatorConfig:
                 raise ValueError("--callback-url must be an http(s) URL")
             if not self.secret:
                 raise ValueError("--secret is required with --callback-url (webhooks are signed)")
-        if self.delay < 0 or self.reply_after < 0 or self.ttl_scale <= 0:
-            raise ValueError("--delay and --reply-after must be >= 0 and --ttl-scale > 0")
+        if self.delay < 0 or self.reply_after < 0 or self.ttl_scale <= 0 or self.max_records < 1:
+            raise ValueError("--delay and --reply-after must be >= 0, --ttl-scale > 0 and --max-records >= 1")
 
 
 @dataclass
@@ -173,6 +174,9 @@ class ViberSimulator:
             self.records[provider_id] = record
             if message.sequence_id:
                 self.sequences[key] = provider_id
+            while len(self.records) > self.config.max_records:  # a long demo run: forget the oldest
+                old = self.records.pop(next(iter(self.records)))
+                self.sequences.pop((old.message.idempotency_key, old.message.phone), None)
             self.stats["accepted"] += 1
             self._plan(record)
         return {"phone": message.phone, "response_code": wire.OK, "response_status": "OK",
@@ -259,7 +263,9 @@ class ViberSimulator:
     def _play(self, action) -> bytes | None:
         """Applies one step to the message's state (lock held) and returns its webhook body."""
         kind, pid, events = action
-        record = self.records[pid]
+        record = self.records.get(pid)
+        if record is None:  # forgotten (max_records)
+            return None
         now = _now()
         if kind == "inbound":
             message = record.message

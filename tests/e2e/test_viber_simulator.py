@@ -260,3 +260,18 @@ def test_nothing_listening_is_a_retryable_error():
     with pytest.raises(ProviderUnavailable) as exc:
         provider.statuses(["p-1"])
     assert exc.value.retryable
+
+
+def test_simulator_forgets_the_oldest_beyond_max_records():
+    from messaging.viber.simulator import SimulatorConfig, ViberSimulator
+
+    sim = ViberSimulator(SimulatorConfig(port=0, delay=0.05, max_records=2)).start()
+    provider = HttpViberProvider(base_url=f"http://127.0.0.1:{sim.port}", token="t", timeout=5)
+    try:
+        first, *_rest = [provider.send(message(s)).provider_id for s in ("11", "12", "13")]
+        assert len(sim.records) == 2 and first not in sim.records
+        assert provider.statuses([first]) == []
+        assert provider.send(message("11")).provider_id != first  # its sequence id is forgotten too
+    finally:
+        provider.close()
+        sim.stop()

@@ -80,6 +80,8 @@ class Command(BaseCommand):
                             help="multiplies the TTL before scenarios 03/04 expire (tests: 0.01)")
         parser.add_argument("--shared-sender", default="",
                             help="the shared sender name: transactional messages from it are refused (415)")
+        parser.add_argument("--max-records", type=int, default=200_000,
+                            help="messages remembered for polls and idempotency; the oldest are forgotten")
 
     def handle(self, *args, **options):
         self._ensure_logging(options.get("verbosity", 1))
@@ -88,7 +90,8 @@ class Command(BaseCommand):
                                      callback_url=options["callback_url"], secret=options["secret"],
                                      token=options["token"], delay=options["delay"],
                                      reply_after=options["reply_after"], ttl_scale=options["ttl_scale"],
-                                     shared_sender=options["shared_sender"])
+                                     shared_sender=options["shared_sender"],
+                                     max_records=options["max_records"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         simulator = ViberSimulator(config)
