@@ -258,7 +258,7 @@ def status_apply(current: ViberState | None, event: StatusEvent) -> ViberState |
 
     A click is a flag because users may turn off seen receipts: a message can be clicked and
     still ``delivered``. The caller decides whether a late event is still within R-VIB-07's 14
-    days after the TTL; this function accepts it whenever it may follow.
+    days after the TTL (``status_window_open``); this function accepts it whenever it may follow.
     """
     state = current or ViberState(status="")
     if event.event_id and event.event_id in state.seen_events:
