@@ -24,6 +24,7 @@ BENCHMARKS = {  # name → default size
     "e2e": 10_000,
     "single": 3_000,
     "screen": 100_000,
+    "viber": 10_000,
 }
 
 

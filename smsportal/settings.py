@@ -344,6 +344,13 @@ SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = env.bool("SMSPORTAL_WEBHOOK_ALLOW_PRIVATE", de
 SMSPORTAL_REDIS_URL = env.str("SMSPORTAL_REDIS_URL",
                               default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
                               else "") or None
+# The Viber provider (messaging.viber.http: a TurboSMS-like JSON API): its base URL and bearer
+# token, the secret its status webhooks are signed with (messaging.viber.signing), and the
+# timeout of one request in seconds. Empty: Viber sending is not configured.
+SMSPORTAL_VIBER_BASE_URL = env.str("SMSPORTAL_VIBER_BASE_URL", default="")
+SMSPORTAL_VIBER_TOKEN = env.str("SMSPORTAL_VIBER_TOKEN", default="")
+SMSPORTAL_VIBER_WEBHOOK_SECRET = env.str("SMSPORTAL_VIBER_WEBHOOK_SECRET", default="")
+SMSPORTAL_VIBER_TIMEOUT = env.float("SMSPORTAL_VIBER_TIMEOUT", default=10.0)
 # The payment system's signed callback (POST /api/v1/payments/callback/, R-BILL-02): the shared
 # HMAC secret. Empty: the endpoint answers 503 `payment_callback_not_configured` (the payment
 # system retries later) and, with DEBUG off, `check --deploy` warns (billing.W001; add it to

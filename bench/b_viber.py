@@ -1,0 +1,263 @@
+"""7. viber: the Viber provider seam (messaging.viber), two figures.
+
+Sends: N messages through the HTTP adapter (`HttpViberProvider`, its keep-alive pool shared by
+THREADS threads in this process) to `manage.py viber_simulator` as a child process (no callback:
+it still plays every scenario's steps into its own state), from `send()` called to `Accepted`
+returned. Every recipient ends in "12" (the plain delivered + seen scenario). Limit: the same
+threads POSTing the same requests, encoded before the clock, with bare `http.client` keep-alive
+connections that read the answer without parsing it — the simulator's own ceiling; the ratio is
+what the adapter adds. Warm-up: 500 sends first. Checked: N distinct provider ids.
+
+Webhooks: N status events, each in its own signed webhook (as the simulator sends them), then
+N in webhooks of 100, run through `webhook_parse` (HMAC check, timestamp, nonce recorded in a
+Redis cache as in production, JSON to events) and `status_apply` into a dict of states. Bodies and
+signatures are made before the clock. Limit: what a replay-safe check cannot avoid, the
+HMAC-SHA256 of each body and one raw `SET NX EX` of its nonce in the same Redis.
+
+No target in the issue: the figures are reported. Runs in `bench/run.py` (`--only viber`), or alone
+(no database needed):  .venv/bin/python -m bench.b_viber [N]
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+THREADS = 4
+WARMUP = 500
+BATCH = 100
+SECRET = "whsec_bench_viber"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = raw[raw.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _messages(prefix: str, n: int):
+    from messaging.viber.provider import OutgoingMessage
+
+    return [OutgoingMessage(message_id=f"{prefix}-{i}", sender="BenchShop", phone=f"+38067{i % 100000:05d}12",
+                            text=f"Spring sale for you, order {i}: -20% on everything", ttl=3600,
+                            button_caption="Open the shop", button_url="https://shop.example.com/sale",
+                            sequence_id=f"{prefix}-{i}") for i in range(n)]
+
+
+def _in_threads(work, items: list) -> tuple[float, list[float]]:
+    """Runs work(item) over items on THREADS threads; (seconds, per-call latencies)."""
+    chunks = [items[i::THREADS] for i in range(THREADS)]
+    latencies: list[list[float]] = [[] for _ in range(THREADS)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(THREADS + 1)
+
+    def loop(k: int) -> None:
+        own, lat = chunks[k], latencies[k]
+        state = {}
+        barrier.wait()
+        try:
+            for item in own:
+                t0 = time.perf_counter()
+                work(item, state)
+                lat.append(time.perf_counter() - t0)
+        except BaseException as exc:  # noqa: BLE001 (re-raised below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=loop, args=(k,)) for k in range(THREADS)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return seconds, sorted(x for lat in latencies for x in lat)
+
+
+def _pct(sorted_values: list[float], q: float) -> float:
+    return round(1000 * sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))], 2)
+
+
+def measure_sends(n: int, start_simulator) -> dict:
+    from messaging.viber import wire
+    from messaging.viber.http import HttpViberProvider
+    from messaging.viber.provider import Accepted
+
+    port, pid, stop = start_simulator()
+    try:
+        provider = HttpViberProvider(base_url=f"http://127.0.0.1:{port}", token="bench", timeout=10,
+                                     pool_size=THREADS)
+        for m in _messages("warm", WARMUP):
+            assert isinstance(provider.send(m), Accepted)
+
+        # limit: the same requests, encoded before the clock, bare keep-alive POSTs
+        bodies = [json.dumps(wire.send_request(m), separators=(",", ":")).encode() for m in _messages("bare", n)]
+        headers = {"Content-Type": "application/json; charset=utf-8", "Authorization": "Bearer bench"}
+
+        def bare(body, state):
+            conn = state.get("conn") or state.setdefault("conn", http.client.HTTPConnection("127.0.0.1", port,
+                                                                                          timeout=10))
+            conn.request("POST", wire.SEND_PATH, body=body, headers=headers)
+            response = conn.getresponse()
+            if response.status != 200 or b'"response_code":0' not in response.read():
+                raise RuntimeError("bare send not accepted")
+
+        cpu0 = _cpu_seconds(pid)
+        bare_s, bare_lat = _in_threads(bare, bodies)
+        bare_cpu = _cpu_seconds(pid) - cpu0
+
+        messages = _messages("bench", n)
+        ids: list[str] = []
+        lock = threading.Lock()
+
+        def send(m, state):
+            answer = provider.send(m)
+            if not isinstance(answer, Accepted):
+                raise RuntimeError(f"refused: {answer}")
+            with lock:
+                ids.append(answer.provider_id)
+
+        cpu0, own0 = _cpu_seconds(pid), time.process_time()
+        send_s, send_lat = _in_threads(send, messages)
+        send_cpu, own_cpu = _cpu_seconds(pid) - cpu0, time.process_time() - own0
+        provider.close()
+    finally:
+        stop()
+    return {"n": n, "send_rate": n / send_s, "send_s": send_s, "p50_ms": _pct(send_lat, 0.5),
+            "p99_ms": _pct(send_lat, 0.99), "bare_rate": n / bare_s, "bare_p50_ms": _pct(bare_lat, 0.5),
+            "bare_p99_ms": _pct(bare_lat, 0.99), "distinct_ids": len(set(ids)),
+            "simulator_cpu_ms_per_send": round(1000 * send_cpu / n, 3),
+            "simulator_cpu_ms_per_bare": round(1000 * bare_cpu / n, 3),
+            "bench_cpu_ms_per_send": round(1000 * own_cpu / n, 3)}
+
+
+def measure_webhooks(n: int, redis_url: str, batch: int = 1) -> dict:
+    import redis
+    from messaging.viber import wire
+    from messaging.viber.provider import StatusEvent, ViberState, status_apply
+    from messaging.viber.signing import signature_headers
+    from messaging.viber.webhooks import webhook_parse
+
+    at = datetime.now(timezone.utc)
+    run = f"{time.time_ns():x}"
+    statuses = ("sent", "delivered", "seen")
+    events = [StatusEvent(provider_id=f"p-{run}-{i // 3}", status=statuses[i % 3], at=at, event_id=f"e-{run}-{i}")
+              for i in range(n)]
+    bodies = [json.dumps({"events": [wire.status_event_json(e) for e in events[i:i + batch]]},
+                         separators=(",", ":")).encode() for i in range(0, n, batch)]
+    requests = [(body, signature_headers(secret=SECRET, raw_body=body)) for body in bodies]
+
+    # limit: what a replay-safe check cannot avoid: the HMAC, and one SET NX of the nonce in Redis
+    raw_redis = redis.Redis.from_url(redis_url)
+    t0 = time.perf_counter()
+    for body, headers in requests:
+        hmac.new(SECRET.encode(), body + b"." + headers["X-Nonce"].encode() + b"." + headers["X-Timestamp"].encode(),
+                 hashlib.sha256).hexdigest()
+        raw_redis.set(f"bench-viber-floor:{headers['X-Nonce']}", 1, nx=True, ex=600)
+    floor_s = time.perf_counter() - t0
+    raw_redis.close()
+
+    nonces = _redis_nonces(redis_url)
+    states: dict[str, ViberState] = {}
+    applied = 0
+    t0 = time.perf_counter()
+    for body, headers in requests:
+        for event in webhook_parse(raw_body=body, headers=headers, secret=SECRET, nonces=nonces):
+            new = status_apply(states.get(event.provider_id) or ViberState(), event)
+            if new is not None:
+                states[event.provider_id] = new
+                applied += 1
+    product_s = time.perf_counter() - t0
+    seen = sum(1 for s in states.values() if s.status == "seen")
+    if applied != n or seen != n // 3:
+        raise RuntimeError(f"{applied:,} of {n:,} events applied, {seen:,} messages seen of {n // 3:,}")
+    return {"n": n, "batch": batch, "rate": n / product_s, "floor_rate": n / floor_s, "webhooks": len(requests)}
+
+
+def _simulator_in_group(group):
+    from .procs import PY, Proc, free_port, wait_for_port
+
+    def start():
+        port = free_port()
+        proc = group.add(Proc("viber-simulator", [PY, "manage.py", "viber_simulator", "--port", str(port),
+                                                   "--delay", "0.5"]))
+        wait_for_port(port)
+        return port, proc.popen.pid, proc.stop
+    return start
+
+
+def _redis_nonces(url: str):
+    from django.core.cache.backends.redis import RedisCache
+
+    return RedisCache(url, {"KEY_PREFIX": "bench-viber"})
+
+
+def _figures(sends: dict, hooks: list[dict], redis_url: str) -> list[dict]:
+    from .report import figure
+
+    ok = sends["distinct_ids"] == sends["n"]
+    out = [figure(name=f"Viber sends/s, adapter → provider-accepted via the simulator ({THREADS} threads)",
+                  value=sends["send_rate"], unit="sends/s", limit_name="bare keep-alive POSTs, pre-encoded",
+                  limit_value=sends["bare_rate"], ratio=sends["send_rate"] / sends["bare_rate"],
+                  ratio_text=f"{100 * sends['send_rate'] / sends['bare_rate']:.0f} %", target="report",
+                  passed=None if ok else False,
+                  note=f"p50 {sends['p50_ms']} ms, p99 {sends['p99_ms']} ms (bare {sends['bare_p50_ms']} / "
+                       f"{sends['bare_p99_ms']} ms); simulator CPU {sends['simulator_cpu_ms_per_send']} ms/send; "
+                       f"bench process CPU {sends['bench_cpu_ms_per_send']} ms/send; "
+                       f"{sends['distinct_ids']:,} distinct provider ids")]
+    for h in hooks:
+        out.append(figure(name=f"Viber status events verified+parsed+applied/s, {h['batch']} per webhook",
+                          value=h["rate"], unit="events/s", limit_name="HMAC + one Redis SET NX per webhook",
+                          limit_value=h["floor_rate"], ratio=h["rate"] / h["floor_rate"],
+                          ratio_text=f"{100 * h['rate'] / h['floor_rate']:.0f} %", target="report",
+                          note=f"{h['webhooks']:,} webhooks; nonces in Redis ({redis_url})"))
+    return out
+
+
+def _print(sends: dict, hooks: list[dict]) -> None:
+    print(f"  sends: {sends['send_rate']:,.0f}/s (p50 {sends['p50_ms']} ms, p99 {sends['p99_ms']} ms); bare POSTs "
+          f"{sends['bare_rate']:,.0f}/s; simulator CPU {sends['simulator_cpu_ms_per_send']} ms/send, bench "
+          f"{sends['bench_cpu_ms_per_send']} ms/send")
+    for h in hooks:
+        print(f"  webhooks ({h['batch']}/POST): {h['rate']:,.0f} events/s; HMAC + Redis SET NX alone {h['floor_rate']:,.0f}/s")
+
+
+def run(ctx, n: int, profile: str) -> dict:
+    from . import env
+    from .procs import Group
+
+    with Group() as group:
+        sends = measure_sends(n, _simulator_in_group(group))
+    hooks = [measure_webhooks(n, env.BROKER, batch=1), measure_webhooks(n, env.BROKER, batch=BATCH)]
+    _print(sends, hooks)
+    return {"name": "viber", "n": n, "sends": sends, "webhooks": hooks,
+            "figures": _figures(sends, hooks, env.BROKER)}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench import env
+
+    env.configure()
+    import django
+
+    django.setup()
+    from bench.procs import Group
+
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    with Group() as g:
+        result_sends = measure_sends(size, _simulator_in_group(g))
+    result_hooks = [measure_webhooks(size, env.BROKER, batch=1), measure_webhooks(size, env.BROKER, batch=BATCH)]
+    _print(result_sends, result_hooks)
