@@ -80,6 +80,8 @@ class RowErrorOutput(serializers.Serializer):
     row = serializers.IntegerField()
     value = serializers.CharField(required=False)
     reason = serializers.CharField(required=False)
+    code = serializers.CharField(required=False, help_text="For a refused row: `opted_out`, `frequency_cap` or "
+                                                           "the content reason.")
 
 
 class CampaignOutput(serializers.Serializer):
@@ -114,10 +116,27 @@ class EstimateRowOutput(serializers.Serializer):
 
 
 class WarningOutput(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["long_message", "abroad", "contract_required"],
+    code = serializers.ChoiceField(choices=["long_message", "abroad", "contract_required", "content_refused",
+                                            "pending_review", "outside_sending_hours", "frequency_cap"],
                                    help_text="`contract_required`: an advertising send would be refused "
-                                             "(R-CMP-11).")
+                                             "(R-CMP-11); `content_refused`: the text may not be sent; "
+                                             "`pending_review`: it waits for staff approval; "
+                                             "`outside_sending_hours`: it would wait for the next opening of the "
+                                             "sending hours; `frequency_cap`: some recipients already have the "
+                                             "most messages a day from you.")
     detail = serializers.CharField()
+
+
+class ContentVerdictOutput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["pass", "refuse", "review"],
+                                      help_text="What screening of the text says: `refuse` (a send is 400 "
+                                                "`content_refused`; for personalized texts, those rows are "
+                                                "refused) or `review` (the messages wait for staff approval).")
+    reason = serializers.CharField(allow_null=True)
+    category = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_null=True)
+    refused = serializers.IntegerField(help_text="Recipients whose text would be refused.")
+    review = serializers.IntegerField(help_text="Recipients whose message would wait for staff approval.")
 
 
 class EstimateOutput(serializers.Serializer):
@@ -129,6 +148,15 @@ class EstimateOutput(serializers.Serializer):
     refused = RowErrorOutput(many=True)
     duplicates = serializers.IntegerField()
     total_price = MoneyOutput()
+    content = ContentVerdictOutput()
+    opted_out = serializers.IntegerField(help_text="Recipients who opted out (skipped, uncharged).")
+    over_daily_cap = serializers.IntegerField(
+        help_text="Recipients who already have the most messages a day from you (skipped, uncharged).")
+    pending_review = serializers.IntegerField()
+    refused_by_reason = serializers.DictField(child=serializers.IntegerField())
+    send_at = serializers.DateTimeField(allow_null=True, help_text="When it would go; null: at once.")
+    schedule_reason = serializers.CharField(allow_null=True, help_text="`outside_sending_hours` or null.")
+    notice = serializers.CharField(allow_null=True)
 
 
 def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | None = None) -> dict:
