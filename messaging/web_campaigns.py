@@ -270,7 +270,7 @@ def _campaign_draft(request, form) -> str | None:
             check_text(data["text"])
         except ApplicationError as exc:
             form.add_error("text", exc.detail)
-        else:
+        if not form.errors:
             # One text for every recipient: refused content refuses the campaign here (R-CMP-01).
             verdict = content_screen(client=client, text=data["text"], message_type=data["message_type"],
                                      sender=data["sender"], with_spans=False)
