@@ -329,3 +329,17 @@ def test_r_cmp_07_live_preview_shows_the_same(web, signed, time_machine):
     assert body["notice"] and body["schedule_reason"] == "outside_sending_hours"
     refused = web.post(reverse("message_send_estimate"), {"text": REFUSED_TEXT, "recipients": A}).json()
     assert refused["content"]["outcome"] == "refuse"
+
+
+def test_r_cmp_03_a_big_campaign_asks_for_the_recipients_at_the_cap(client_account, settings):
+    """Over 1,000 recipients the cap is read as "who is at it" (not the list sent to the database):
+    the same answer."""
+    from messaging.services.frequency import over_daily_cap
+
+    for _ in range(10):
+        message_send(client=client_account, sender="TestShop", recipients=[A], text="Hello")
+    phones = [A] + [f"+38067{n:07d}" for n in range(2_000_000, 2_001_500)]
+    assert over_daily_cap(client_id=client_account.pk, message_type="service", phones=phones,
+                          at=timezone.now()) == {A}
+    assert over_daily_cap(client_id=client_account.pk, message_type="service", phones=phones[1:],
+                          at=timezone.now()) == set()
