@@ -16,7 +16,7 @@ from ..exceptions import TooManyRecipients
 from ..models import Campaign, Message, MessageType
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts
 from ..services import campaign_cancel, campaign_start
-from ..services.prepare import message_estimate
+from ..services.prepare import OUTSIDE_SENDING_HOURS, message_estimate, window_notice
 from ..services.send import sender_check
 from ..status import Status
 from .idempotency import IdempotentPostMixin
@@ -100,6 +100,10 @@ class CampaignOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     error = serializers.CharField(allow_null=True)
     errors = RowErrorOutput(many=True, required=False)
+    schedule_reason = serializers.CharField(
+        required=False, help_text="In the answer to a new campaign: `outside_sending_hours` when it waits for the "
+                                  "next opening of the legal sending hours (its `send_at`).")
+    notice = serializers.CharField(required=False, help_text="The same, in words.")
 
 
 class CampaignListOutput(serializers.Serializer):
@@ -215,7 +219,11 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
                                   rows=d.get("recipients"), group_id=group_id)
         if group_id is not None:
             return Response(campaign_json(campaign), status=status.HTTP_202_ACCEPTED)
-        return Response(campaign_json(campaign, with_errors=True), status=status.HTTP_201_CREATED)
+        body = campaign_json(campaign, with_errors=True)
+        if campaign.state == Campaign.State.SCHEDULED and (
+                notice := window_notice(send_at=campaign.send_at, created_at=campaign.created_at)):
+            body.update(schedule_reason=OUTSIDE_SENDING_HOURS, notice=notice)  # waits for the sending hours
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 def _campaign_or_404(request, campaign_id):
@@ -284,6 +292,8 @@ class EstimateInput(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
     recipients = RecipientsField(campaign_limit=True)
+    send_at = send_at_field(help_text="When the send would be wanted (default now): the estimate says whether it "
+                                      "would wait for the sending hours.")
 
 
 class MessageEstimateApi(APIView):
@@ -298,5 +308,6 @@ class MessageEstimateApi(APIView):
         if d.get("sender"):
             sender_check(client=client, sender=d["sender"])
         return Response(message_estimate(client=client, text=d["text"], recipients=d["recipients"],
-                                         sender=d.get("sender") or "", message_type=d["type"]))
+                                         sender=d.get("sender") or "", message_type=d["type"],
+                                         send_at=d.get("send_at")))
 

@@ -12,6 +12,7 @@ from smsportal.money import money_json
 from ..selectors import message_get
 from ..services import message_send
 from ..services.idempotency import idempotency_key_check
+from ..services.prepare import schedule_reason_of
 from .idempotency import IdempotentPostMixin
 from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json
 
@@ -67,4 +68,5 @@ class MessageDetailApi(APIView):
         message = message_get(client=request.user.client, public_id=public_id)
         if message is None:
             raise NotFound("No message with this id.")
-        return Response(message_json(message))
+        reason, notice = schedule_reason_of(message)  # waiting for the sending hours (R-CMP-07)?
+        return Response(message_json(message, schedule_reason=reason, notice=notice))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from billing.services import price_context, sms_price
-from compliance.hours import send_time_for, sending_hours_notice
+from compliance.hours import OUTSIDE_SENDING_HOURS, send_time_for, sending_calendar_get, sending_hours_notice
 from compliance.selectors import recipient_gate
 from compliance.services import ContentRefused, content_screen_many, message_type_check
 from senders.selectors import sender_rights
@@ -369,6 +369,13 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
 
 
 
+def schedule_reason_of(message) -> tuple[str | None, str]:
+    """(OUTSIDE_SENDING_HOURS, its notice) for a message waiting for the sending window it was
+    sent outside of (R-CMP-07), else (None, "")."""
+    notice = waiting_for_window_notice(message)
+    return (OUTSIDE_SENDING_HOURS, notice) if notice else (None, "")
+
+
 def waiting_for_window_notice(message) -> str:
     """For a message waiting (`scheduled`, `pending_review`) for the opening of a sending window
     it was sent outside of (R-CMP-07), what the client reads about it; else "". One query (the
@@ -382,8 +389,6 @@ def window_notice(*, send_at, created_at) -> str:
     """The sending-hours notice of something (a message, a campaign) created at `created_at` to go
     at `send_at`, when that is the opening of the window it was created outside of (R-CMP-07);
     else "". Known from the two times alone: nothing else is stored."""
-    from compliance.hours import sending_calendar_get  # noqa: PLC0415
-
     if not send_at or not created_at or send_at <= created_at:
         return ""
     calendar = sending_calendar_get()

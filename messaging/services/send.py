@@ -37,7 +37,7 @@ from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
 from ..models import Message, MessageType
 from ..routing import Router
 from ..status import Status
-from .prepare import Prepared, check_text, message_type_check_value, prepare_rows
+from .prepare import Prepared, check_text, message_type_check_value, prepare_rows, schedule_reason_of
 from .webhooks import callback_url_check
 
 log = logging.getLogger("smsportal.messaging")
@@ -216,7 +216,14 @@ def _batch_stored(client: Client, batch_id) -> SendResult | None:
     existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
     if not existing:
         return None
-    return SendResult(messages=existing, total_price=sum((m.price for m in existing), Money(0, "UAH")), created=False)
+    return _replayed(existing)
+
+
+def _replayed(existing: list[Message]) -> SendResult:
+    """The answer to a send already stored under its idempotency key, as it was first given."""
+    reason, notice = schedule_reason_of(existing[0])
+    return SendResult(messages=existing, total_price=sum((m.price for m in existing), Money(0, "UAH")), created=False,
+                      schedule_reason=reason, notice=notice)
 
 
 def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
@@ -231,8 +238,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
         existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
         if existing:
-            total = sum((m.price for m in existing), Money(0, "UAH"))
-            return SendResult(messages=existing, total_price=total, created=False)
+            return _replayed(existing)
     else:
         batch_id = uuid.uuid4()
     versions = Versions(client.pk)  # for the cached price lists, routes, names… (smsportal.cache)

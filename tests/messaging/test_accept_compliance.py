@@ -343,3 +343,32 @@ def test_r_cmp_03_a_big_campaign_asks_for_the_recipients_at_the_cap(client_accou
                           at=timezone.now()) == {A}
     assert over_daily_cap(client_id=client_account.pk, message_type="service", phones=phones[1:],
                           at=timezone.now()) == set()
+
+
+def test_r_cmp_07_api_campaign_at_night_says_it_waits(api, signed, time_machine):
+    time_machine.move_to(NIGHT, tick=False)
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": AD_TEXT, "recipients": [A, B],
+                                        "type": "advertising"}, format="json")
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["state"] == "scheduled" and datetime.fromisoformat(body["send_at"]) == OPENING
+    assert body["schedule_reason"] == "outside_sending_hours" and "09:00" in body["notice"]
+
+
+def test_r_cmp_07_message_detail_and_a_replay_say_it_waits(api, signed, time_machine):
+    time_machine.move_to(NIGHT, tick=False)
+    api.account.refresh_from_db()  # the contract signed
+    first = api.post(URL, {"sender": "TestShop", "recipients": [A], "text": AD_TEXT, "type": "advertising"},
+                     format="json", HTTP_IDEMPOTENCY_KEY="night-1")
+    again = api.post(URL, {"sender": "TestShop", "recipients": [A], "text": AD_TEXT, "type": "advertising"},
+                     format="json", HTTP_IDEMPOTENCY_KEY="night-1")
+    assert again.json() == first.json()  # the replay gives the first answer again
+    assert again.json()["messages"][0]["schedule_reason"] == "outside_sending_hours"
+    # The service's own replay (the website's form token) says so too.
+    replay = message_send(client=api.account, sender="TestShop", recipients=[A], text=AD_TEXT,
+                          message_type="advertising", idempotency_key="night-2")
+    replay = message_send(client=api.account, sender="TestShop", recipients=[A], text=AD_TEXT,
+                          message_type="advertising", idempotency_key="night-2")
+    assert not replay.created and replay.schedule_reason == "outside_sending_hours" and "09:00" in replay.notice
+    detail = api.get(f"{URL}{first.json()['messages'][0]['id']}/").json()
+    assert detail["schedule_reason"] == "outside_sending_hours" and "09:00" in detail["notice"]
