@@ -65,7 +65,7 @@ class Prepared:
     verdict: Verdict | None = None  # the screening of the one text of a send without variables
     send_at: datetime | None = None  # when the messages may go (R-CMP-07): the wanted time or the next opening
     schedule_reason: str | None = None  # OUTSIDE_SENDING_HOURS when send_at was moved to the next opening
-    counts: dict[str, int] = field(default_factory=dict)  # refused and held rows by reason code
+    counts: dict[str, int] = field(default_factory=dict)  # refused rows by reason code
 
     @property
     def review(self) -> int:
