@@ -320,6 +320,10 @@ def test_r_cmp_07_estimate_says_when_it_would_go(api, signed, time_machine):
     assert "outside_sending_hours" in [w["code"] for w in body["warnings"]]
     service = api.post(ESTIMATE, {"text": "Hello", "recipients": [A]}, format="json").json()
     assert service["schedule_reason"] is None and service["send_at"] is None
+    # A wanted time in the evening waits for the next morning's opening.
+    evening = api.post(ESTIMATE, {"text": AD_TEXT, "recipients": [A], "type": "advertising",
+                                  "send_at": kyiv(2026, 12, 8, 21, 0).isoformat()}, format="json").json()
+    assert datetime.fromisoformat(evening["send_at"]) == kyiv(2026, 12, 9, 9, 0)
 
 
 def test_r_cmp_07_live_preview_shows_the_same(web, signed, time_machine):
