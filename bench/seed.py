@@ -15,6 +15,7 @@ from djmoney.money import Money
 
 from accounts.models import User
 from accounts.services import api_key_create, client_create
+from compliance.services import sending_hours_exemption_grant
 from billing.models import Tariff
 from billing.services import wallet_hold, wallet_topup
 from messaging.models import Message, MessagePart, ReceiptInbox, Route
@@ -50,6 +51,8 @@ def seed() -> Seeded:
         sender_name_approve(sender_id=sender.pk, actor=staff)
         route = Route.objects.create(name=ROUTE, host="127.0.0.1", port=1, system_id="smsportal", password="secret",
                                      tps_limit=0, window_size=50, is_active=True)
+        # Its service messages go round the clock (R-CMP-07): the benches send at any hour.
+        sending_hours_exemption_grant(client=client, granted_by=staff, note="bench")
     _key, raw = api_key_create(client=client, name="bench")
     client.refresh_from_db()
     return Seeded(client=client, user=user, route=route, api_key=raw)

@@ -26,7 +26,7 @@ from smsportal.money import money_text
 from .forms import MessageFilterForm, SendForm, SenderNameRequestForm, split_recipients
 from .selectors import message_get, messages_for_client
 from .services import message_send
-from .services.prepare import message_estimate
+from .services.prepare import message_estimate, waiting_for_window_notice
 from .status import FINAL, Status
 
 PAGE_SIZE = 50
@@ -120,12 +120,15 @@ def send(request):
                                       text=data["text"], idempotency_key=f"web:{data['token']}",
                                       message_type=data["message_type"])
             except ApplicationError as exc:
-                form.add_error("message_type" if exc.code == "contract_required" else None, exc.detail)
+                # The text's screening (R-CMP-01) is shown under the text, the contract under the type.
+                field = {"contract_required": "message_type", "content_refused": "text"}.get(exc.code)
+                form.add_error(field, exc.detail)
             else:
                 n = len(result.messages)
                 if result.created:
                     messages.success(request, f"Accepted {n} message{'' if n == 1 else 's'} for sending; "
                                               f"{money_text(result.total_price)} UAH reserved on your wallet.")
+                    _compliance_notices(request, result)
                 else:
                     messages.info(request, f"This form was already sent ({n} message{'' if n == 1 else 's'}); "
                                            "nothing was charged again.")
@@ -153,6 +156,25 @@ def send(request):
     }, status=400 if form.is_bound else 200)
 
 
+def _compliance_notices(request, result) -> None:
+    """What compliance did with an accepted send, beside the success message: held for staff
+    review (R-CMP-02), refused recipients (R-CMP-03, 05) and the sending hours (R-CMP-07)."""
+    review = [m for m in result.messages if m.status == Status.PENDING_REVIEW]
+    if review:
+        messages.warning(request, f"{len(review)} message{'' if len(review) == 1 else 's'} wait for approval by our "
+                                  f"staff before sending: {review[0].error_detail} The price stays reserved and is "
+                                  "charged only once they are sent.")
+    refused: dict[str, list] = {}
+    for m in result.messages:
+        if m.status == Status.REFUSED:
+            refused.setdefault(m.error_detail, []).append(m.recipient)
+    for detail, phones in refused.items():
+        shown = ", ".join(phones[:3]) + (" …" if len(phones) > 3 else "")
+        messages.warning(request, f"Not sent to {shown} (nothing charged): {detail}")
+    if result.notice:
+        messages.info(request, result.notice)
+
+
 ESTIMATE_MAX_RECIPIENTS = 1000  # what the send form takes (SMSPORTAL_MAX_RECIPIENTS)
 
 
@@ -167,7 +189,9 @@ def send_estimate(request):
     if not numbers or not text.strip():
         return JsonResponse({"type": message_type or "service", "warnings": [], "recipients": [], "count": 0,
                              "invalid": [], "refused": [], "duplicates": 0,
-                             "total_price": {"amount": "0.00", "currency": "UAH"}})
+                             "total_price": {"amount": "0.00", "currency": "UAH"},
+                             "content": None, "opted_out": 0, "over_daily_cap": 0, "pending_review": 0,
+                             "refused_by_reason": {}, "send_at": None, "schedule_reason": None, "notice": None})
     try:
         # Priced as the send would be: by type and by the chosen sender's national/international class.
         body = message_estimate(client=request.client, text=text, recipients=numbers, shown=50,
@@ -249,4 +273,5 @@ def message_detail(request, public_id):
         "parts": list(message.parts.all()),
         "is_final": message.status in FINAL,
         "status_meta": _status_meta(),
+        "hours_notice": waiting_for_window_notice(message),
     })

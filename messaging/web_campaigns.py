@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import SEND_ROLES, client_required, require_role
 from billing.selectors import wallet_get
-from compliance.services import message_type_check
+from compliance.services import content_screen, message_type_check
 from senders.selectors import sender_names_for_client
 from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
@@ -40,7 +40,7 @@ from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, ca
                         campaigns_for_client, campaigns_status_counts, contact_groups_for_client)
 from .services import (campaign_cancel, campaign_settle, campaign_start, contact_add, contact_delete, contact_group_create,
                        contact_group_delete, contact_group_rename, contacts_import)
-from .services.prepare import check_text, prepare_rows, template_variables
+from .services.prepare import check_text, prepare_rows, template_variables, window_notice
 from .services.send import sender_check
 from .status import FINAL, Status
 from .uploads import (HEAD_ROWS, MAX_ROWS, UploadError, recipient_dicts, upload_delete, upload_head, upload_inspect,
@@ -127,6 +127,7 @@ def _read(campaign: Campaign) -> tuple[Campaign, dict[str, int], bool]:
     show nothing left to submit, it is settled at once (done), not at the next per-minute job."""
     by_status = campaign_status_counts(campaign=campaign)
     grouped = campaign_counts(campaign=campaign, by_status=by_status)
+    grouped["pending_review"] = by_status.get(Status.PENDING_REVIEW, 0)  # held for staff (R-CMP-02)
     if campaign.state in (Campaign.State.SENDING, Campaign.State.SCHEDULED) and not grouped["queued"]:
         campaign = campaign_settle(campaign=campaign)
     cancellable = campaign.state == Campaign.State.ACCEPTING or (
@@ -269,6 +270,12 @@ def _campaign_draft(request, form) -> str | None:
             check_text(data["text"])
         except ApplicationError as exc:
             form.add_error("text", exc.detail)
+        if not form.errors:
+            # One text for every recipient: refused content refuses the campaign here (R-CMP-01).
+            verdict = content_screen(client=client, text=data["text"], message_type=data["message_type"],
+                                     sender=data["sender"], with_spans=False)
+            if verdict.refused:
+                form.add_error("text", verdict.detail)
     if form.errors:
         return None
     draft = {"source": data["source"], "name": data["name"].strip() or _default_name(data),
@@ -299,12 +306,19 @@ def _campaign_draft(request, form) -> str | None:
 # --- campaigns: review and confirm (step 2) -----------------------------------------------------------
 
 def _estimate(client, text: str, rows: list, total: int, sender: str = "",
-              message_type: str = MessageType.SERVICE) -> dict:
-    """What the campaign would cost, from its first rows (exact when they are all of it)."""
+              message_type: str = MessageType.SERVICE, send_at=None) -> dict:
+    """What the campaign would cost, from its first rows (exact when they are all of it), and
+    what compliance would do with it: its text refused or held for review, recipients opted out
+    or over the daily cap, and when it would go (the sending hours)."""
     try:
-        prepared = prepare_rows(client=client, text=text, rows=rows, sender=sender, message_type=message_type)
+        prepared = prepare_rows(client=client, text=text, rows=rows, sender=sender, message_type=message_type,
+                                send_at=send_at, refuse_text=False)
     except ApplicationError as exc:
         return {"error": exc.detail}
+    verdict = prepared.verdict
+    content_refused = [r for r in prepared.refused if r.get("content")]
+    if verdict is not None and verdict.refused:
+        return {"error": verdict.detail}
     sampled = len(rows)
     partial_sample = 0 < sampled < total
     scale = Decimal(total) / Decimal(sampled) if partial_sample else Decimal(1)
@@ -323,6 +337,15 @@ def _estimate(client, text: str, rows: list, total: int, sender: str = "",
         "examples": [{"phone": r.recipient.phone, "text": r.text, "parts": r.segments,
                       "encoding": "GSM-7" if r.encoding == "gsm7" else "UCS-2"} for r in prepared.rows[:3]],
         "invalid_examples": prepared.invalid[:5],
+        "opted_out": prepared.counts.get("opted_out", 0),
+        "over_cap": prepared.counts.get("frequency_cap", 0),
+        "content_refused": len(content_refused),
+        "content_refused_detail": content_refused[0]["reason"] if content_refused else "",
+        "review": prepared.review,
+        "review_detail": next((r.review[1] for r in prepared.rows if r.review is not None), ""),
+        "notice": prepared.notice,
+        "refused_examples": [{k: v for k, v in r.items() if k not in ("text", "content")}
+                             for r in prepared.refused[:5]],
     }
 
 
@@ -379,7 +402,8 @@ def campaign_review(request, token):
             return response
     wallet = wallet_get(client=client)
     estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "",
-                         draft.get("message_type") or MessageType.SERVICE)
+                         draft.get("message_type") or MessageType.SERVICE,
+                         parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
     return render(request, "portal/campaign_review.html", {
         "nav": "campaigns",
         "token": token,
@@ -429,6 +453,8 @@ def _campaign_start(request, token, draft, src, form):
     else:
         messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
                                   f"{campaign.accepted:,} messages, {money_text(campaign.total_price)} UAH reserved on your wallet.")
+        if notice := window_notice(send_at=campaign.send_at, created_at=campaign.created_at):
+            messages.info(request, notice)
     return redirect("campaign_detail", public_id=campaign.public_id)
 
 
@@ -457,6 +483,8 @@ def campaign_detail(request, public_id):
         "ttl_label": _ttl_label(campaign.ttl_seconds),
         "price_text": _money_text(campaign.total_price.amount),
         "status_meta": _status_meta(),
+        "hours_notice": window_notice(send_at=campaign.send_at, created_at=campaign.created_at)
+        if campaign.state == Campaign.State.SCHEDULED else "",
     })
 
 

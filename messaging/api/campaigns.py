@@ -16,7 +16,7 @@ from ..exceptions import TooManyRecipients
 from ..models import Campaign, Message, MessageType
 from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts
 from ..services import campaign_cancel, campaign_start
-from ..services.prepare import message_estimate
+from ..services.prepare import OUTSIDE_SENDING_HOURS, message_estimate, window_notice
 from ..services.send import sender_check
 from ..status import Status
 from .idempotency import IdempotentPostMixin
@@ -80,6 +80,8 @@ class RowErrorOutput(serializers.Serializer):
     row = serializers.IntegerField()
     value = serializers.CharField(required=False)
     reason = serializers.CharField(required=False)
+    code = serializers.CharField(required=False, help_text="For a refused row: `opted_out`, `frequency_cap` or "
+                                                           "the content reason.")
 
 
 class CampaignOutput(serializers.Serializer):
@@ -98,6 +100,10 @@ class CampaignOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     error = serializers.CharField(allow_null=True)
     errors = RowErrorOutput(many=True, required=False)
+    schedule_reason = serializers.CharField(
+        required=False, help_text="In the answer to a new campaign: `outside_sending_hours` when it waits for the "
+                                  "next opening of the legal sending hours (its `send_at`).")
+    notice = serializers.CharField(required=False, help_text="The same, in words.")
 
 
 class CampaignListOutput(serializers.Serializer):
@@ -114,10 +120,27 @@ class EstimateRowOutput(serializers.Serializer):
 
 
 class WarningOutput(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["long_message", "abroad", "contract_required"],
+    code = serializers.ChoiceField(choices=["long_message", "abroad", "contract_required", "content_refused",
+                                            "pending_review", "outside_sending_hours", "frequency_cap"],
                                    help_text="`contract_required`: an advertising send would be refused "
-                                             "(R-CMP-11).")
+                                             "(R-CMP-11); `content_refused`: the text may not be sent; "
+                                             "`pending_review`: it waits for staff approval; "
+                                             "`outside_sending_hours`: it would wait for the next opening of the "
+                                             "sending hours; `frequency_cap`: some recipients already have the "
+                                             "most messages a day from you.")
     detail = serializers.CharField()
+
+
+class ContentVerdictOutput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["pass", "refuse", "review"],
+                                      help_text="What screening of the text says: `refuse` (a send is 400 "
+                                                "`content_refused`; for personalized texts, those rows are "
+                                                "refused) or `review` (the messages wait for staff approval).")
+    reason = serializers.CharField(allow_null=True)
+    category = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_null=True)
+    refused = serializers.IntegerField(help_text="Recipients whose text would be refused.")
+    review = serializers.IntegerField(help_text="Recipients whose message would wait for staff approval.")
 
 
 class EstimateOutput(serializers.Serializer):
@@ -129,6 +152,15 @@ class EstimateOutput(serializers.Serializer):
     refused = RowErrorOutput(many=True)
     duplicates = serializers.IntegerField()
     total_price = MoneyOutput()
+    content = ContentVerdictOutput()
+    opted_out = serializers.IntegerField(help_text="Recipients who opted out (skipped, uncharged).")
+    over_daily_cap = serializers.IntegerField(
+        help_text="Recipients who already have the most messages a day from you (skipped, uncharged).")
+    pending_review = serializers.IntegerField()
+    refused_by_reason = serializers.DictField(child=serializers.IntegerField())
+    send_at = serializers.DateTimeField(allow_null=True, help_text="When it would go; null: at once.")
+    schedule_reason = serializers.CharField(allow_null=True, help_text="`outside_sending_hours` or null.")
+    notice = serializers.CharField(allow_null=True)
 
 
 def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | None = None) -> dict:
@@ -187,7 +219,11 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
                                   rows=d.get("recipients"), group_id=group_id)
         if group_id is not None:
             return Response(campaign_json(campaign), status=status.HTTP_202_ACCEPTED)
-        return Response(campaign_json(campaign, with_errors=True), status=status.HTTP_201_CREATED)
+        body = campaign_json(campaign, with_errors=True)
+        if campaign.state == Campaign.State.SCHEDULED and (
+                notice := window_notice(send_at=campaign.send_at, created_at=campaign.created_at)):
+            body.update(schedule_reason=OUTSIDE_SENDING_HOURS, notice=notice)  # waits for the sending hours
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 def _campaign_or_404(request, campaign_id):
@@ -256,6 +292,8 @@ class EstimateInput(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
     recipients = RecipientsField(campaign_limit=True)
+    send_at = send_at_field(help_text="When the send would be wanted (default now): the estimate says whether it "
+                                      "would wait for the sending hours.")
 
 
 class MessageEstimateApi(APIView):
@@ -270,5 +308,6 @@ class MessageEstimateApi(APIView):
         if d.get("sender"):
             sender_check(client=client, sender=d["sender"])
         return Response(message_estimate(client=client, text=d["text"], recipients=d["recipients"],
-                                         sender=d.get("sender") or "", message_type=d["type"]))
+                                         sender=d.get("sender") or "", message_type=d["type"],
+                                         send_at=d.get("send_at")))
 

@@ -37,7 +37,10 @@ class MessageSendInput(serializers.Serializer):
                   "they are signed with your webhook secret, so create one first (400 `webhook_not_configured`).")
 
 
-def message_json(m) -> dict:
+def message_json(m, *, schedule_reason: str | None = None, notice: str = "") -> dict:
+    """A message as the API shows it. `status_detail`: why it is refused or waits for staff
+    review (R-CMP-02), in words for people; `schedule_reason` and `notice`: why it waits and until
+    when, when the send came outside the sending hours (R-CMP-07)."""
     return {
         "id": str(m.public_id),
         "recipient": m.recipient,
@@ -51,7 +54,15 @@ def message_json(m) -> dict:
         "submitted_at": m.submitted_at.isoformat() if m.submitted_at else None,
         "done_at": m.done_at.isoformat() if m.done_at else None,
         "error_code": m.error_code or None,
+        "status_detail": (m.error_detail or None) if m.status in _EXPLAINED else None,
+        "send_at": m.send_at.isoformat() if m.send_at else None,
+        "schedule_reason": schedule_reason if m.status in _WAITING else None,
+        "notice": (notice or None) if schedule_reason and m.status in _WAITING else None,
     }
+
+
+_EXPLAINED = frozenset({Status.PENDING_REVIEW, Status.REFUSED})
+_WAITING = frozenset({Status.SCHEDULED, Status.PENDING_REVIEW})
 
 
 class MessageOutput(serializers.Serializer):
@@ -66,7 +77,17 @@ class MessageOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     done_at = serializers.DateTimeField(allow_null=True)
-    error_code = serializers.CharField(allow_null=True)
+    error_code = serializers.CharField(
+        allow_null=True, help_text="Why it was refused or waits for staff review: `opted_out`, `frequency_cap`, "
+                                   "a content reason (`content_prohibited`, `content_review`, …), or a delivery error.")
+    status_detail = serializers.CharField(
+        allow_null=True, help_text="For `refused` and `pending_review`: the reason in words.")
+    send_at = serializers.DateTimeField(allow_null=True, help_text="When it goes (or went) out.")
+    schedule_reason = serializers.CharField(
+        allow_null=True, required=False,
+        help_text="In the answer to a send: `outside_sending_hours` when it waits for the next opening of the "
+                  "legal sending hours (`send_at`).")
+    notice = serializers.CharField(allow_null=True, required=False, help_text="The same, in words.")
 
 
 class SendOutput(serializers.Serializer):

@@ -12,6 +12,7 @@ from smsportal.money import money_json
 from ..selectors import message_get
 from ..services import message_send
 from ..services.idempotency import idempotency_key_check
+from ..services.prepare import schedule_reason_of
 from .idempotency import IdempotentPostMixin
 from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json
 
@@ -28,7 +29,13 @@ class MessageSendApi(IdempotentPostMixin, APIView):
                     "(402 `insufficient_funds` when it cannot be paid) and charged as each message reaches "
                     "the operator; what never does is released. More than 10 recipients is a bulk send, "
                     "released within a minute (R-MSG-03). With an `Idempotency-Key`, a retry never sends "
-                    "twice (see the header).")
+                    "twice (see the header). A text that may not be sent is 400 `content_refused` (with "
+                    "`category` and `reason`); one that needs staff approval is accepted `pending_review` "
+                    "(`status_detail` says why; its price is held and charged once it is approved and sent). "
+                    "Recipients who opted out or already got 10 messages from you that day are `refused` "
+                    "(`opted_out`, `frequency_cap`), uncharged. Outside the legal sending hours the messages "
+                    "wait for the next opening: `scheduled`, with `send_at`, `schedule_reason` "
+                    "`outside_sending_hours` and a `notice`.")
     def post(self, request):
         # Checked (at most 200 printable characters) and made idempotent by IdempotentPostMixin; the
         # send's batch id is derived from it too, so a send from before keys were stored is found again.
@@ -43,7 +50,9 @@ class MessageSendApi(IdempotentPostMixin, APIView):
             callback_url=data.validated_data.get("callback_url"),
             message_type=data.validated_data["type"],
         )
-        body = {"messages": [message_json(m) for m in result.messages], "total_price": money_json(result.total_price)}
+        body = {"messages": [message_json(m, schedule_reason=result.schedule_reason, notice=result.notice)
+                             for m in result.messages],
+                "total_price": money_json(result.total_price)}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
@@ -59,4 +68,5 @@ class MessageDetailApi(APIView):
         message = message_get(client=request.user.client, public_id=public_id)
         if message is None:
             raise NotFound("No message with this id.")
-        return Response(message_json(message))
+        reason, notice = schedule_reason_of(message)  # waiting for the sending hours (R-CMP-07)?
+        return Response(message_json(message, schedule_reason=reason, notice=notice))

@@ -24,7 +24,7 @@ from djmoney.money import Money
 from accounts.services import AccountBlocked, audit_record, client_lock_for_send
 from billing.exceptions import InsufficientFunds
 from billing.services import HoldRef, hold_open, wallet_assert_can_pay
-from compliance.services import message_type_check
+from compliance.services import content_assert_sendable, content_screen, message_type_check
 from smsportal.celery import task_enqueue
 from smsportal.db import commit_without_waiting_for_disk
 from smsportal.errors import ApplicationError, NotFound
@@ -61,6 +61,10 @@ def campaign_create(*, client: Client, sender: str, text: str, name: str = "", s
     message_type_check(client=client, message_type=message_type)
     if not template_variables(text or "") or not (text or "").strip():
         check_text(text)  # a template is checked per recipient, once filled
+        # One text for every recipient: refused content refuses the campaign before it exists
+        # (R-CMP-01); a template's texts are screened per recipient, once filled.
+        content_assert_sendable(content_screen(client=client, text=text, message_type=message_type,
+                                               sender=sender, with_spans=False))
     ttl = ttl_check(ttl)
     callback_url = callback_url_check(client=client, url=callback_url)
     return Campaign.objects.create(client=client, sender=sender, text=text, name=(name or "")[:200], source=source,
@@ -93,12 +97,14 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
     try:
         message_type_check(client=client, message_type=campaign.message_type)  # again: files are read later
         prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk),
-                                sender=campaign.sender, message_type=campaign.message_type)
+                                sender=campaign.sender, message_type=campaign.message_type,
+                                send_at=campaign.send_at)
     except ApplicationError as exc:
         _fail(campaign, exc.detail)
         raise
     n_rows = len(prepared.rows) + len(prepared.invalid) + len(prepared.refused) + prepared.duplicates
-    report = (prepared.invalid + prepared.refused)[:MAX_REPORTED_ERRORS]
+    report = (prepared.invalid + [{k: v for k, v in r.items() if k not in ("text", "content")}
+                                  for r in prepared.refused[:MAX_REPORTED_ERRORS]])[:MAX_REPORTED_ERRORS]
     counts = {"total_rows": n_rows, "processed_rows": n_rows, "accepted": len(prepared.rows),
               "invalid": len(prepared.invalid), "duplicates": prepared.duplicates,
               "refused": len(prepared.refused), "errors": report}
@@ -107,7 +113,8 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
         raise InvalidRecipients("No recipient in the list can receive SMS.", extra={"invalid": report[:100]})
 
     now = timezone.now()
-    send_at = campaign.send_at if campaign.send_at and campaign.send_at > now else now
+    # The wanted time (or now), moved to the next opening of the sending window (R-CMP-07).
+    send_at = prepared.send_at if prepared.send_at > now else now
     scheduled = send_at > now
     messages = messages_build(client=client, prepared=prepared, sender=campaign.sender,
                               batch_id=campaign.public_id, campaign=campaign, is_bulk=True,
@@ -134,10 +141,11 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
                 hold_open(client=client, reference=HoldRef("campaign", campaign.public_id), amount=prepared.total,
                           description=f"Campaign {campaign.name or campaign.public_id}: {len(prepared.rows)} SMS")
             state = Campaign.State.SCHEDULED if scheduled else Campaign.State.SENDING
+            moved = {"send_at": send_at} if prepared.schedule_reason else {}
             Campaign.objects.filter(pk=campaign.pk).update(state=state, total_price=Money(prepared.total, "UAH"),
-                                                           updated_at=now, **counts)
+                                                           updated_at=now, **moved, **counts)
             if not scheduled:
-                for route_id in sorted({r.route.pk for r in prepared.rows}):
+                for route_id in sorted({r.route.pk for r in prepared.rows if r.review is None}):
                     connector_wake(route_id)
     except (InsufficientFunds, AccountBlocked) as exc:
         _fail(campaign, exc.detail, **counts)

@@ -39,3 +39,49 @@ def daily_counts(*, client_id: int, phones, at: datetime) -> dict[str, int]:
             "AND NOT (status = ANY(%s)) GROUP BY recipient",
             [client_id, phones, start, end, list(NOT_COUNTED)])
         return dict(cursor.fetchall())
+
+
+FREQUENCY_CAP = "frequency_cap"
+"""The reason code of a message refused by the 10-a-day cap."""
+
+
+def frequency_cap_exempt(*, client_id: int, message_type: str) -> bool:
+    """Whether the 10-a-day cap (R-CMP-03) spares this client's messages of `message_type`:
+    staff may exempt a client's service messages approved for round-the-clock sending (codes,
+    bank confirmations, taxi). Staff's per-client flag decides; until it exists nobody is exempt."""
+    return False
+
+
+def frequency_cap_detail(cap: int | None = None) -> str:
+    """What the client reads about a message refused by the cap."""
+    return (f"The recipient already gets {cap or daily_cap()} messages from this account on that day: "
+            "no more can be sent to them until the next day (Kyiv time).")
+
+
+def over_daily_cap(*, client_id: int, message_type: str, phones: list[str], at: datetime) -> set[str]:
+    """Of `phones` (distinct recipients of one send going at `at`), those for whom this send
+    would be the 11th or later message of `client_id` on `at`'s Kyiv day (R-CMP-03). One query;
+    none when the client is exempt."""
+    if frequency_cap_exempt(client_id=client_id, message_type=message_type):
+        return set()
+    cap = daily_cap()
+    if len(phones) > _MANY:
+        return phones_at_cap(client_id=client_id, at=at, cap=cap) & set(phones)
+    counts = daily_counts(client_id=client_id, phones=phones, at=at)
+    return {phone for phone, n in counts.items() if n >= cap}
+
+
+_MANY = 1000  # beyond this many recipients, ask for those at the cap rather than send the list
+
+
+def phones_at_cap(*, client_id: int, at: datetime, cap: int) -> set[str]:
+    """The recipients who already have `cap` or more messages of `client_id` on `at`'s Kyiv day
+    (R-CMP-03): for a campaign, whose 100,000 numbers are cheaper to intersect here than to send."""
+    start, end = kyiv_day_bounds(at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT recipient FROM {Message._meta.db_table} "
+            "WHERE client_id = %s AND send_at >= %s AND send_at < %s AND NOT (status = ANY(%s)) "
+            "GROUP BY recipient HAVING count(*) >= %s",
+            [client_id, start, end, list(NOT_COUNTED), cap])
+        return {phone for (phone,) in cursor.fetchall()}

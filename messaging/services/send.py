@@ -37,7 +37,7 @@ from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
 from ..models import Message, MessageType
 from ..routing import Router
 from ..status import Status
-from .prepare import Prepared, check_text, message_type_check_value, prepare_rows
+from .prepare import Prepared, check_text, message_type_check_value, prepare_rows, schedule_reason_of
 from .webhooks import callback_url_check
 
 log = logging.getLogger("smsportal.messaging")
@@ -51,6 +51,8 @@ class SendResult:
     messages: list[Message]
     total_price: Money
     created: bool = True
+    schedule_reason: str | None = None  # OUTSIDE_SENDING_HOURS: the send waits for the window (R-CMP-07)
+    notice: str = ""  # what the client reads about it
 
 
 def route_for(recipient: str):
@@ -86,20 +88,26 @@ def sender_check(*, client: Client, sender: str, versions: Versions | None = Non
 def messages_build(*, client: Client, prepared: Prepared, sender: str, batch_id, status: str, send_at, ttl: int,
                    campaign=None, is_bulk=False) -> list[tuple]:
     """The rows of the messages to store, in `MESSAGE_COLUMNS` order (tuples: a campaign makes
-    100,000 of them, and model instances would cost seconds)."""
+    100,000 of them, and model instances would cost seconds). Rows held for staff (R-CMP-02) are
+    `pending_review` with their reason in error_code / error_detail (priced: their price is held
+    with the rest); refused rows (stop list, content, the daily cap…) are `refused`, uncharged,
+    with their own reason code and client-facing detail."""
     now = timezone.now()
     send_at = send_at or now
     valid_until = send_at + timedelta(seconds=ttl)
     campaign_id = campaign.pk if campaign else None
     message_type = prepared.message_type
+    held = Status.PENDING_REVIEW
     rows = [(uuid.uuid4(), client.pk, batch_id, campaign_id, sender, r.recipient.phone, r.text, r.encoding,
-             r.segments, r.price, "UAH", status, r.route.pk, is_bulk, send_at, valid_until, r.recipient.operator,
-             "", "", now, now, None, message_type) for r in prepared.rows]
+             r.segments, r.price, "UAH", status if r.review is None else held, r.route.pk, is_bulk, send_at,
+             valid_until, r.recipient.operator, "" if r.review is None else r.review[0][:32],
+             "" if r.review is None else r.review[1][:300], now, now, None, message_type) for r in prepared.rows]
     body = prepared.rows[0].text if prepared.rows else ""
     for refused in prepared.refused:
-        rows.append((uuid.uuid4(), client.pk, batch_id, campaign_id, sender, refused["value"], body, "", 0,
-                     Decimal("0"), "UAH", Status.REFUSED, None, is_bulk, send_at, None, "", "opted_out",
-                     refused["reason"], now, now, now, message_type))
+        rows.append((uuid.uuid4(), client.pk, batch_id, campaign_id, sender, refused["value"],
+                     refused.get("text") or body, "", 0, Decimal("0"), "UAH", Status.REFUSED, None, is_bulk, send_at,
+                     None, "", refused.get("code", "opted_out")[:32], refused["reason"][:300], now, now, now,
+                     message_type))
     return rows
 
 
@@ -208,7 +216,14 @@ def _batch_stored(client: Client, batch_id) -> SendResult | None:
     existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
     if not existing:
         return None
-    return SendResult(messages=existing, total_price=sum((m.price for m in existing), Money(0, "UAH")), created=False)
+    return _replayed(existing)
+
+
+def _replayed(existing: list[Message]) -> SendResult:
+    """The answer to a send already stored under its idempotency key, as it was first given."""
+    reason, notice = schedule_reason_of(existing[0])
+    return SendResult(messages=existing, total_price=sum((m.price for m in existing), Money(0, "UAH")), created=False,
+                      schedule_reason=reason, notice=notice)
 
 
 def message_send(*, client: Client, sender: str, recipients, text: str, idempotency_key: str | None = None,
@@ -223,8 +238,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         batch_id = uuid.uuid5(client.public_id, idempotency_key[:200])
         existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
         if existing:
-            total = sum((m.price for m in existing), Money(0, "UAH"))
-            return SendResult(messages=existing, total_price=total, created=False)
+            return _replayed(existing)
     else:
         batch_id = uuid.uuid4()
     versions = Versions(client.pk)  # for the cached price lists, routes, names… (smsportal.cache)
@@ -243,7 +257,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
             f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given); "
             "use a campaign for more.")
     prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type,
-                            versions=versions)
+                            versions=versions, send_at=send_at)
     if prepared.invalid:
         shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
         more = " …" if len(prepared.invalid) > 5 else ""
@@ -251,11 +265,13 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                                 extra={"invalid": prepared.invalid[:100]})
 
     now = timezone.now()
+    send_at = prepared.send_at  # the wanted time, or the next opening of the sending window (R-CMP-07)
     is_bulk = len(prepared.rows) > settings.SMSPORTAL_BULK_THRESHOLD
-    scheduled = is_bulk or (send_at is not None and send_at > now)
+    scheduled = is_bulk or send_at > now
     rows = messages_build(client=client, prepared=prepared, sender=sender, batch_id=batch_id,
-                          status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at or now,
+                          status=Status.SCHEDULED if scheduled else Status.QUEUED, send_at=send_at,
                           ttl=ttl, is_bulk=is_bulk)
+    woken = sorted({r.route.pk for r in prepared.rows if r.review is None}) if not scheduled else []
     for then_commit in (True, False):  # see hold_open: HoldNotCommitted rolls back, then again
         try:
             with transaction.atomic():
@@ -267,9 +283,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
                 commit_without_waiting_for_disk()
                 client_lock_for_send(client)  # a block meanwhile wins, or waits and cancels these (R-ACC-06)
                 messages = messages_insert_returning(rows, callback_url=callback_url)
-                if not scheduled:
-                    for route_id in sorted({r.route.pk for r in prepared.rows}):
-                        connector_wake(route_id)
+                for route_id in woken:
+                    connector_wake(route_id)
                 if prepared.total > 0:
                     # Reserved now, captured per message when it reaches the operator, released if
                     # it never does (messaging.services.money). Nothing may follow it here.
@@ -279,7 +294,8 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
         except HoldNotCommitted:
             continue
     log.info("accepted %s message(s) for client %s, batch %s", len(messages), client.pk, batch_id)
-    return SendResult(messages=messages, total_price=prepared.total_money)
+    return SendResult(messages=messages, total_price=prepared.total_money, schedule_reason=prepared.schedule_reason,
+                      notice=prepared.notice)
 
 
 def system_client() -> Client:

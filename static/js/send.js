@@ -104,6 +104,32 @@
     estInvalid.textContent = bad ? plural(bad, "number", "numbers") + " cannot be sent: " +
       body.invalid.concat(body.refused).slice(0, 3).map(function (e) { return e.value + " (" + e.reason + ")"; })
         .join(", ") : "";
+    showCompliance(body);
+  }
+  // What compliance would do with the send: the text refused or held for review, recipients
+  // skipped (opted out, over the daily cap) and the sending hours' notice.
+  var estCompliance = document.getElementById("est-compliance");
+  var COMPLIANCE_CODES = {content_refused: "hint-danger", pending_review: "hint-warning",
+                          outside_sending_hours: "hint-info", frequency_cap: "hint-warning"};
+  function showCompliance(body) {
+    if (!estCompliance) return;
+    estCompliance.textContent = "";
+    (body.warnings || []).forEach(function (w) {
+      if (!COMPLIANCE_CODES[w.code]) return;
+      var p = document.createElement("p");
+      p.className = "hint " + COMPLIANCE_CODES[w.code];
+      p.setAttribute("data-code", w.code);
+      p.textContent = w.detail;
+      estCompliance.appendChild(p);
+    });
+    if (body.opted_out) {
+      var note = document.createElement("p");
+      note.className = "hint hint-warning";
+      note.setAttribute("data-code", "opted_out");
+      note.textContent = plural(body.opted_out, "recipient", "recipients") + " opted out: they are skipped.";
+      estCompliance.appendChild(note);
+    }
+    estCompliance.hidden = !estCompliance.childNodes.length;
   }
   function askServer() {
     if (!config.estimateUrl || !detail || !window.fetch) return;

@@ -194,7 +194,7 @@ def test_r_cmp_07_the_calendar_is_cached_per_process_with_one_version_query(djan
 
 @pytest.mark.django_db
 def test_r_cmp_07_exempt_service_messages_go_at_once_advertising_waits_for_the_window():
-    client = make_client()
+    client = make_client(round_the_clock=False)
     staff = User.objects.create_superuser("staff@example.com", "x-pass-2026")
     night = kyiv(2026, 12, 2, 23, 30)
     # Not exempt yet: both types wait for the morning, with the reason.
@@ -209,7 +209,7 @@ def test_r_cmp_07_exempt_service_messages_go_at_once_advertising_waits_for_the_w
     noon = kyiv(2026, 12, 2, 12, 0)
     assert send_time_for(client=client, message_type=MessageType.ADVERTISING, at=noon) == (noon, None)
     # Another client's exemption is not this one's.
-    other = make_client(name="Other LLC")
+    other = make_client(name="Other LLC", round_the_clock=False)
     assert send_time_for(client=other.pk, message_type=MessageType.SERVICE, at=night)[1] == OUTSIDE_SENDING_HOURS
     # Revoked: service messages wait again (the cache saw the change).
     assert sending_hours_exemption_revoke(client=client, actor=staff)
@@ -218,7 +218,7 @@ def test_r_cmp_07_exempt_service_messages_go_at_once_advertising_waits_for_the_w
 
 @pytest.mark.django_db
 def test_r_cmp_07_exemption_grant_is_idempotent_and_audited():
-    client = make_client()
+    client = make_client(round_the_clock=False)
     first = sending_hours_exemption_grant(client=client, note="taxi")
     again = sending_hours_exemption_grant(client=client, note="something else")
     assert again.pk == first.pk and again.note == "taxi"
@@ -228,7 +228,7 @@ def test_r_cmp_07_exemption_grant_is_idempotent_and_audited():
 
 @pytest.mark.django_db
 def test_r_cmp_07_advertising_is_never_exempt():
-    client = make_client()
+    client = make_client(round_the_clock=False)
     with pytest.raises(ExemptionNotAllowed) as exc:
         sending_hours_exemption_grant(client=client, message_type=MessageType.ADVERTISING)
     assert exc.value.code == "exemption_not_allowed"
@@ -240,7 +240,7 @@ def test_r_cmp_07_advertising_is_never_exempt():
 
 @pytest.mark.django_db
 def test_r_cmp_07_send_time_for_a_batch_needs_no_query(django_assert_num_queries):
-    client = make_client()
+    client = make_client(round_the_clock=False)
     sending_hours_exemption_grant(client=client)
     versions = Versions(client.pk)
     calendar = sending_calendar_get(versions=versions)
@@ -255,7 +255,7 @@ def test_r_cmp_07_send_time_for_a_batch_needs_no_query(django_assert_num_queries
 
 @pytest.mark.django_db
 def test_r_cmp_07_send_time_for_defaults_to_now():
-    client = make_client()
+    client = make_client(round_the_clock=False)
     with time_machine.travel(kyiv(2026, 12, 5, 19, 15), tick=False):  # Saturday evening
         send_at, reason = send_time_for(client=client, message_type=MessageType.ADVERTISING)
     assert (send_at, reason) == (kyiv(2026, 12, 6, 11, 0), OUTSIDE_SENDING_HOURS)
@@ -310,7 +310,7 @@ def staff_browser(db):
 
 @pytest.mark.django_db
 def test_r_cmp_07_staff_grant_and_revoke_exemptions_and_edit_the_calendar_in_admin(staff_browser):
-    client = make_client()
+    client = make_client(round_the_clock=False)
     r = staff_browser.post("/admin/compliance/sendinghoursexemption/add/",
                            {"client": client.pk, "message_type": MessageType.ADVERTISING, "note": "promo"})
     assert r.status_code == 200 and "Only service messages" in r.content.decode()
@@ -335,7 +335,8 @@ def test_r_cmp_07_staff_grant_and_revoke_exemptions_and_edit_the_calendar_in_adm
 
 @pytest.mark.django_db
 def test_r_cmp_07_exemptions_of_one_client_never_answer_for_another_through_shared_counters():
-    exempt, other = make_client(name="Bank LLC"), make_client(name="Shop LLC")
+    exempt = make_client(name="Bank LLC", round_the_clock=False)
+    other = make_client(name="Shop LLC", round_the_clock=False)
     sending_hours_exemption_grant(client=exempt)
     night = kyiv(2026, 12, 2, 23, 0)
     wrong = Versions(exempt.pk)  # a caller passing the counters it read for the other client

@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.services import client_create
 from billing.models import Tariff
 from billing.services import wallet_topup
+from compliance.services import sending_hours_exemption_grant
 from messaging.models import Route
 from senders.models import SenderName
 
@@ -30,10 +31,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
 
 
-def make_client(*, name="Acme LLC", balance: Decimal | int = 0, email=None):
-    """A client with an owner user and `balance` UAH topped up through the ledger."""
+def make_client(*, name="Acme LLC", balance: Decimal | int = 0, email=None, round_the_clock: bool = True):
+    """A client with an owner user and `balance` UAH topped up through the ledger. With
+    `round_the_clock` (the default) staff approved its service messages for round-the-clock
+    sending (R-CMP-07), so a test sends them `queued` at any hour; advertising keeps the window."""
     user = UserFactory(**({"email": email} if email else {}))
     client = client_create(name=name, owner=user)
+    if round_the_clock:
+        sending_hours_exemption_grant(client=client, note="tests")
     if balance:
         wallet_topup(client=client, amount=Decimal(balance), key=f"test-topup-{client.pk}")
     client.refresh_from_db()

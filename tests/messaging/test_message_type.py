@@ -1,6 +1,6 @@
 """Message type (service / advertising) end to end: priced by it (R-BILL-07), advertising only
 with a signed contract (R-CMP-11), on the API, the estimate, campaigns (COPY path) and the website."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from billing.services import wallet_topup
 from compliance.services import ContractRequired, message_type_check
 from messaging.models import Campaign, Message
 from senders.models import NationalRegistration
+from smsportal.kyiv import KYIV
 from tests.billing.factories import make_tariff
 from tests.factories import SenderNameFactory
 
@@ -22,6 +23,16 @@ from .test_web_campaigns import confirm, review_url, step1
 pytestmark = pytest.mark.django_db
 
 KYIVSTAR, VODAFONE, POLAND = "+380671234567", "+380501234567", "+48601234567"
+# Advertising names the company and carries a contact phone (R-CMP-04), or screening refuses it.
+AD = "Acme LLC: sale -20% today, call 0441234567"
+AD_TWO_PARTS = (AD + " ").ljust(161, "A")
+
+
+@pytest.fixture(autouse=True)
+def business_hours(time_machine):
+    """Advertising keeps the sending hours (R-CMP-07): these tests price and store it at noon on a
+    Kyiv business day, whenever they run."""
+    time_machine.move_to(datetime(2026, 12, 8, 12, 0, tzinfo=KYIV), tick=True)
 TWO_PARTS = "A" * 161
 
 
@@ -44,7 +55,7 @@ def signed(client_account):
 
 
 def _send(api, **body):
-    payload = {"sender": "TestShop", "recipients": [KYIVSTAR], "text": "Sale -20% today"} | body
+    payload = {"sender": "TestShop", "recipients": [KYIVSTAR], "text": AD} | body
     return api.post("/api/v1/messages/", payload, format="json")
 
 
@@ -58,7 +69,7 @@ def _nothing_stored_or_held(client):
 # --- pricing (R-BILL-07) ------------------------------------------------------------------------
 
 def test_r_bill_07_advertising_send_priced_at_advertising_rate(api, typed_prices, signed):
-    r = _send(api, type="advertising", recipients=[KYIVSTAR, VODAFONE, POLAND], text=TWO_PARTS)
+    r = _send(api, type="advertising", recipients=[KYIVSTAR, VODAFONE, POLAND], text=AD_TWO_PARTS)
     assert r.status_code == 201, r.content
     body = r.json()
     assert {m["recipient"]: (m["type"], m["price"]["amount"]) for m in body["messages"]} == {
@@ -88,7 +99,7 @@ def test_r_bill_07_advertising_campaign_priced_at_advertising_rate_through_copy(
     """600 rows: the COPY path (messages_insert) stores the type of every message."""
     wallet_topup(client=api.account, amount=Decimal(1000), key="test-topup-copy")
     phones = [f"+38067{n:07d}" for n in range(1_000_000, 1_000_600)]
-    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Sale", "type": "advertising",
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": AD, "type": "advertising",
                                         "recipients": phones + [POLAND]}, format="json")
     assert r.status_code == 201, r.content
     body = r.json()
@@ -122,7 +133,7 @@ def test_r_cmp_11_advertising_needs_signed_contract(api, typed_prices):
     r = _send(api, type="advertising")
     assert r.status_code == 403
     assert r.json()["code"] == "contract_required" and "contract" in r.json()["detail"]
-    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Sale", "type": "advertising",
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": AD, "type": "advertising",
                                         "recipients": [KYIVSTAR]}, format="json")
     assert r.status_code == 403 and r.json()["code"] == "contract_required"
     assert not Campaign.objects.filter(client=client).exists()
@@ -148,7 +159,7 @@ def test_r_cmp_11_group_campaign_refused_before_it_exists(api, typed_prices):
 
     group = ContactGroup.objects.create(client=api.account, name="Loyal")
     Contact.objects.create(group=group, phone=KYIVSTAR)
-    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": "Sale", "type": "advertising",
+    r = api.post("/api/v1/campaigns/", {"sender": "TestShop", "text": AD, "type": "advertising",
                                         "group": group.pk}, format="json")
     assert r.status_code == 403 and r.json()["code"] == "contract_required"
     assert not Campaign.objects.exists()
@@ -202,7 +213,7 @@ def test_r_bill_07_api_estimate_prices_by_type_and_warns_without_contract(api, t
 
 def test_r_bill_07_send_form_live_estimate_prices_by_type(web, typed_prices):
     url = reverse("message_send_estimate")
-    data = {"text": "Sale", "recipients": f"{KYIVSTAR}\n{VODAFONE}", "sender": "TestShop"}
+    data = {"text": AD, "recipients": f"{KYIVSTAR}\n{VODAFONE}", "sender": "TestShop"}
     r = web.post(url, data | {"message_type": "advertising"})
     assert r.status_code == 200
     assert r.json()["total_price"]["amount"] == "2.2470" and r.json()["type"] == "advertising"
@@ -226,7 +237,7 @@ def test_send_page_offers_the_type_and_its_flat_prices(web, typed_prices):
 def _send_form(web, **data):
     import uuid
 
-    form = {"sender": "TestShop", "recipients": KYIVSTAR, "text": "Sale", "token": str(uuid.uuid4())} | data
+    form = {"sender": "TestShop", "recipients": KYIVSTAR, "text": AD, "token": str(uuid.uuid4())} | data
     return web.post(reverse("message_send"), form)
 
 
@@ -257,7 +268,7 @@ def test_r_cmp_11_campaign_form_advertising_without_contract_is_a_form_error(web
 
 def test_r_bill_07_campaign_form_advertising_reviewed_and_priced(web, typed_prices, signed,
                                                                 django_capture_on_commit_callbacks):
-    url = review_url(step1(web, numbers=f"{KYIVSTAR}\n{POLAND}", message_type="advertising"))
+    url = review_url(step1(web, numbers=f"{KYIVSTAR}\n{POLAND}", message_type="advertising", text=AD))
     r = web.get(url)
     assert r.context["estimate"]["cost"] == Decimal("3.62")  # 1.1235 + 2.5003, shown to kopecks
     assert "Advertising" in r.content.decode()
