@@ -16,6 +16,7 @@ from compliance.services import content_screen
 from messaging.services import campaign_cancel
 from messaging.services.review import (SPOT_CHECK_DAYS, SPOT_CHECK_PER_CLIENT, ReviewError, message_block,
                                        spot_check_message_get, spot_check_sample)
+from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
 
 from . import services
@@ -45,10 +46,11 @@ def spot_checks_view(request, *, model_admin):
     per_client = _int(request.GET.get("n"), SPOT_CHECK_PER_CLIENT, 1, 50)
     client_id = _int(request.GET.get("client"), None, 1, 2**63 - 1) if request.GET.get("client") else None
     rows = []
+    versions = Versions()  # the screening rules' counters, read once for the page
     for item in spot_check_sample(days=days, per_client=per_client, client_id=client_id):
         m = item.message
         verdict = content_screen(client=m.client, text=m.text, message_type=m.message_type, sender=m.sender,
-                                 with_spans=True, approved=False)
+                                 with_spans=True, approved=False, versions=versions)
         rows.append({"item": item, "verdict": verdict,
                      "highlighted": mark_safe(highlight_html(m.text, verdict.findings))})
     context = {**model_admin.admin_site.each_context(request), "title": "Spot checks of recent texts", "opts": opts,

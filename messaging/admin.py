@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from accounts.admin import ReadOnlyAdmin
 from compliance.screening import highlight_html
 from compliance.services import content_screen
-
+from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
 
 from .models import (Campaign, Contact, ContactGroup, InboundMessage, Message, MessagePart, OperatorPrefix,
@@ -171,12 +171,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 REVIEW_PAGE = 100
 
 
-def _review_item_view(item) -> dict:
+def _review_item_view(item, versions) -> dict:
     """What the queue shows of one item: the text with the matched words marked, as the rules
     see it now (whatever was approved before)."""
     head = item.message
     verdict = content_screen(client=head.client, text=head.text, message_type=head.message_type,
-                             sender=head.sender, with_spans=True, approved=False)
+                             sender=head.sender, with_spans=True, approved=False, versions=versions)
     return {"item": item, "verdict": verdict, "highlighted": mark_safe(highlight_html(head.text, verdict.findings)),
             "category": verdict.category or "", "reason": head.error_code or verdict.reason,
             "detail": head.error_detail or verdict.detail}
@@ -212,9 +212,10 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         except ValueError:
             page = 0
         items = review_items(limit=REVIEW_PAGE, offset=page * REVIEW_PAGE)
+        versions = Versions()  # the screening rules' counters, read once for the page
         total = review_items_count()
         context = {**self.admin_site.each_context(request), "title": "Review queue", "opts": self.opts,
-                   "rows": [_review_item_view(i) for i in items], "total": total, "page": page,
+                   "rows": [_review_item_view(i, versions) for i in items], "total": total, "page": page,
                    "has_next": (page + 1) * REVIEW_PAGE < total, "can_decide": self.has_change_permission(request)}
         return TemplateResponse(request, "admin/messaging/review_queue.html", context)
 

@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from accounts.services import audit_record, clients_lock_active
@@ -33,7 +33,7 @@ from compliance.services import approved_text_remember
 
 from ..exceptions import MessagingError
 from ..models import Message
-from ..status import FINAL, Status
+from ..status import Status
 from .dispatch.expiry import REVIEW_EXPIRED, REVIEW_EXPIRED_DETAIL
 from .send import connector_wake
 from .transitions import messages_release, messages_transition
@@ -142,15 +142,20 @@ def review_approve(*, message_id, actor=None, now=None) -> ReviewDecision:
         active = bool(clients_lock_active([client.pk]))
         rows = _item_lock(head)
         approved_text_remember(client=client, text=head.text, actor=actor)
-        dead = [pk for pk, _send_at, valid_until, _route in rows if valid_until is not None and valid_until <= now]
-        alive = [r for r in rows if r[0] not in set(dead)]
-        due = [pk for pk, send_at, _v, _r in alive if active and (send_at is None or send_at <= now)]
-        later = [r[0] for r in alive if r[0] not in set(due)]
+        dead, due, later = [], [], []
+        for pk, send_at, valid_until, _route in rows:
+            if valid_until is not None and valid_until <= now:
+                dead.append(pk)  # its lifetime ended while it was held
+            elif active and (send_at is None or send_at <= now):
+                due.append(pk)
+            else:
+                later.append(pk)  # its time is later, or the account may not send now
         expired = messages_transition(ids=dead, new=Status.EXPIRED, now=now, refund=True, error_code=REVIEW_EXPIRED,
                                       error_detail=REVIEW_EXPIRED_DETAIL)
         queued, refused = messages_release(ids=due, now=now)
         scheduled = messages_transition(ids=later, new=Status.SCHEDULED, now=now)
-        routes = {route for pk, _s, _v, route in rows if route and pk in set(queued)}
+        went = set(queued)
+        routes = {route for pk, _s, _v, route in rows if route and pk in went}
         for route_id in sorted(routes):
             connector_wake(route_id)
         decision = ReviewDecision("approved", client, head.text, queued=len(queued), scheduled=len(scheduled),
@@ -268,5 +273,5 @@ def message_block(*, message_id, actor=None, reason: str = "", now=None) -> int:
         audit_record(code="messaging.message.blocked", actor=actor, client=head.client,
                      target=f"message:{head.public_id}",
                      details={"text": head.text[:500], "reason": reason[:300], "cancelled": len(cancelled),
-                              "already_gone": head.status in FINAL or head.status not in WAITING})
+                              "its_message_gone": head.status not in WAITING})
     return len(cancelled)

@@ -262,3 +262,19 @@ def test_bad_item_ids_are_a_message_not_an_error(staff, client_account):
     r = staff.post(QUEUE, {"action": "approve", "items": ["abc", "999999"]}, follow=True)
     assert r.status_code == 200 and "No such review item" in r.content.decode()
     assert staff.post(QUEUE, {"action": "nonsense", "items": ["1"]}).status_code == 302
+
+
+def test_queue_page_costs_the_same_queries_for_more_items(staff, client_account):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        _held_send(client_account, f"Кредит готівкою під {i}% на 30 днів", [A, B])
+    staff.get(QUEUE)  # the screening rules compiled
+    with CaptureQueriesContext(connection) as three:
+        assert staff.get(QUEUE).status_code == 200
+    for i in range(3, 9):
+        _held_send(client_account, f"Кредит готівкою під {i}% на 30 днів", [A])
+    with CaptureQueriesContext(connection) as nine:
+        assert staff.get(QUEUE).content.decode().count('name="items"') == 9
+    assert len(nine) == len(three)
