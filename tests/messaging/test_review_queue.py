@@ -278,3 +278,18 @@ def test_queue_page_costs_the_same_queries_for_more_items(staff, client_account)
     with CaptureQueriesContext(connection) as nine:
         assert staff.get(QUEUE).content.decode().count('name="items"') == 9
     assert len(nine) == len(three)
+
+
+def test_r_acc_06_approving_for_a_blocked_account_waits_for_the_unblock(client_account):
+    from accounts.services import client_unblock
+    from lifecycle.services import client_block
+
+    at = timezone.now() + datetime.timedelta(minutes=5)
+    ids = _held_send(client_account, CREDIT, [A], send_at=at)
+    client_block(client=client_account, reason="Checking documents.", notify=False)
+    decision = review_approve(message_id=ids[0], now=at + datetime.timedelta(seconds=1))
+    assert (decision.queued, decision.scheduled) == (0, 1)
+    assert Message.objects.get(pk=ids[0]).status == Status.SCHEDULED
+    assert messages_release_due(now=at + datetime.timedelta(seconds=2)) == 0  # the release job skips it too
+    client_unblock(client=client_account, note="Documents fine.")
+    assert messages_release_due(now=at + datetime.timedelta(seconds=3)) == 1
