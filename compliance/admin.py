@@ -8,9 +8,10 @@ from django.utils.safestring import mark_safe
 from accounts.models import Client
 from smsportal.message_types import MessageType
 
-from .content import content_config_delete, content_config_save, content_config_snapshot, content_screen
+from .content import (approved_text_forget, content_config_delete, content_config_save, content_config_snapshot,
+                      content_screen)
 from .hours import SendingCalendar
-from .models import AllowListEntry, Brand, CalendarDay, ContentRule, LinkDomain, SendingHoursExemption
+from .models import AllowListEntry, ApprovedText, Brand, CalendarDay, ContentRule, LinkDomain, SendingHoursExemption
 from .screening import highlight_html
 from .services import sending_hours_exemption_grant, sending_hours_exemption_revoke
 
@@ -166,3 +167,33 @@ class AllowListEntryAdmin(ContentConfigAdmin):
     search_fields = ("value", "notes", "client__name")
     autocomplete_fields = ("client",)
     fields = ("kind", "value", "client", "active", "notes", "created_at", "updated_at", "history")
+
+
+@admin.register(ApprovedText)
+class ApprovedTextAdmin(admin.ModelAdmin):
+    """Texts staff approved in the review queue (R-CMP-02): each passes screening at once for its
+    client. Made by approving in the review queue, never edited here; deleting one withdraws the
+    approval (audited), so the text is held for review again."""
+
+    list_display = ("client", "text_short", "approved_by", "created_at")
+    list_select_related = ("client", "approved_by")
+    search_fields = ("client__name", "text")
+    fields = ("client", "text", "key", "approved_by", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Text")
+    def text_short(self, obj):
+        return obj.text[:100]
+
+    def delete_model(self, request, obj):
+        approved_text_forget(client=obj.client, text=obj.text, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("client"):
+            self.delete_model(request, obj)

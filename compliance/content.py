@@ -19,7 +19,7 @@ from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
 from smsportal.message_types import MessageType
 
-from .screening import Engine, Verdict
+from .screening import PASS, Engine, Verdict, text_key
 
 log = logging.getLogger("smsportal.compliance")
 
@@ -63,20 +63,77 @@ def content_engine_get(*, versions: Versions | None = None) -> Engine:
 
 def content_screen(*, client: Client | None, text: str, message_type: str = MessageType.SERVICE,
                    sender: str | None = None, channel: str = "sms", versions: Versions | None = None,
-                   with_spans: bool = True) -> Verdict:
+                   with_spans: bool = True, approved: bool = True) -> Verdict:
     """The verdict on one text (pass / refuse / review, reason code, category, matched spans):
     prohibited content (R-CMP-01) and review categories (R-CMP-02), links (shorteners, brands on
     domains not theirs), operator mentions (R-CMP-10), messengers in Viber texts, and for
     advertising (R-CMP-04, 11) the company's name (the client's name or the sender name) and a
-    contact phone. `with_spans=False` skips locating the matched words (faster bulk refusals)."""
+    contact phone. `with_spans=False` skips locating the matched words (faster bulk refusals).
+    A text staff approved for this client before passes instead of review (one query, only for a
+    text that would be held); `approved=False` gives the rules' verdict alone (the review queue)."""
     engine = content_engine_get(versions=versions)
     names = []
     if client is not None:
         names += [client.name, getattr(client, "legal_name", "") or ""]
     if sender:
         names.append(sender)
-    return engine.screen(text, client_id=client.pk if client is not None else 0, message_type=message_type,
-                         company_names=[n for n in names if n], channel=channel, with_spans=with_spans)
+    verdict = engine.screen(text, client_id=client.pk if client is not None else 0, message_type=message_type,
+                            company_names=[n for n in names if n], channel=channel, with_spans=with_spans)
+    if approved and client is not None and verdict.needs_review and approved_keys(client=client, texts=[text]):
+        return APPROVED
+    return verdict
+
+
+# A held text staff approved for this client before (R-CMP-02): it passes.
+APPROVED = Verdict(PASS, reason="approved_text")
+
+
+def approved_keys(*, client: Client, texts) -> set[str]:
+    """The keys (`text_key`) of `texts` staff approved for `client`, in one query."""
+    from .models import ApprovedText
+    keys = {text_key(t) for t in texts}
+    if not keys or client is None or client.pk is None:
+        return set()
+    return set(ApprovedText.objects.filter(client_id=client.pk, key__in=keys).values_list("key", flat=True))
+
+
+def approved_text_remember(*, client: Client, text: str, actor=None):
+    """Staff approved `text` for `client` in the review queue: the same text (however spelled)
+    passes screening at once from now on instead of being held (R-CMP-02). Idempotent: the first
+    approval stays (who and when); audited `compliance.text.approved` when new."""
+    from django.db import IntegrityError, transaction
+
+    from accounts.services import audit_record
+
+    from .models import ApprovedText
+    key = text_key(text)
+    existing = ApprovedText.objects.filter(client=client, key=key).first()
+    if existing is not None:
+        return existing
+    approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            row = ApprovedText.objects.create(client=client, key=key, text=text, approved_by=approved_by)
+            audit_record(code="compliance.text.approved", actor=actor, client=client,
+                         target=f"approvedtext:{row.pk} {text[:100]}", details={"text": text[:500]})
+    except IntegrityError:  # approved at the same moment by another staff member
+        return ApprovedText.objects.get(client=client, key=key)
+    return row
+
+
+def approved_text_forget(*, client: Client, text: str, actor=None) -> bool:
+    """The approval of `text` for `client` is withdrawn: it is held for review again. Audited."""
+    from django.db import transaction
+
+    from accounts.services import audit_record
+
+    from .models import ApprovedText
+    with transaction.atomic():
+        deleted = ApprovedText.objects.filter(client=client, key=text_key(text)).delete()[0]
+        if deleted:
+            audit_record(code="compliance.text.approval_withdrawn", actor=actor, client=client,
+                         target=text[:100], details={"text": text[:500]})
+    return bool(deleted)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,20 +194,30 @@ def _plain(value):
 
 def content_screen_many(*, client: Client | None, texts, message_type: str = MessageType.SERVICE,
                         sender: str | None = None, channel: str = "sms", versions: Versions | None = None,
-                        with_spans: bool = True) -> list[Verdict]:
+                        with_spans: bool = True, approved: bool = True) -> list[Verdict]:
     """`content_screen` of many texts of one send (one text to many recipients, or personalized
-    texts): the rules version is read once and a text that repeats is screened once."""
+    texts): the rules version is read once and a text that repeats is screened once. Texts staff
+    approved for this client before pass instead of review: one query for every held text of the
+    send (`approved=False`: the rules' verdicts alone)."""
     engine = content_engine_get(versions=versions)
     names = [n for n in ([client.name, getattr(client, "legal_name", "")] if client is not None else []) + [sender] if n]
     client_id = client.pk if client is not None else 0
     done: dict[str, Verdict] = {}
-    out = []
+    out, order = [], []
     for text in texts:
         verdict = done.get(text)
         if verdict is None:
             verdict = done[text] = engine.screen(text, client_id=client_id, message_type=message_type,
                                                  company_names=names, channel=channel, with_spans=with_spans)
         out.append(verdict)
+        order.append(text)
+    held = [text for text, verdict in done.items() if verdict.needs_review]
+    if held and client is not None and approved:
+        # Texts staff approved for this client before pass (R-CMP-02): one query for the whole send.
+        keys = approved_keys(client=client, texts=held)
+        if keys:
+            passing = {text for text in held if text_key(text) in keys}
+            out = [APPROVED if text in passing else verdict for text, verdict in zip(order, out)]
     return out
 
 

@@ -251,3 +251,24 @@ class AllowListEntry(models.Model):
 
     def __str__(self):
         return f"{self.value} ({self.get_kind_display()})"
+
+
+class ApprovedText(models.Model):
+    """A text staff approved for one client in the review queue (R-CMP-02): the same text, however
+    it is spelled (case, look-alikes, spacing: `compliance.screening.text_key`), passes at once
+    next time instead of being held again. Only texts held for review: a refused text is never
+    let through by it."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="approved_texts")
+    key = models.TextField(help_text="The text's normalized key (compliance.screening.text_key).")
+    text = models.TextField(help_text="The text as staff saw it when they approved it.")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="approved_text_unique")]
+
+    def __str__(self):
+        return f"{self.client}: {self.text[:60]}"

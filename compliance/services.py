@@ -16,6 +16,7 @@ from .content import (  # noqa: F401 (content screening, R-CMP-01/02/04/10/11)
     content_screen,
     content_screen_many,
 )
+from .content import approved_text_forget, approved_text_remember  # noqa: F401 (approved texts, R-CMP-02)
 from .models import CalendarDay, OptOut, SendingHoursExemption
 
 log = logging.getLogger("smsportal.compliance")

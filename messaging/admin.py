@@ -1,15 +1,22 @@
 from django.contrib import admin
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.safestring import mark_safe
 
 from accounts.admin import ReadOnlyAdmin
-
-from django.contrib import messages as flash
-
+from compliance.screening import highlight_html
+from compliance.services import content_screen
+from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
 
 from .models import (Campaign, Contact, ContactGroup, InboundMessage, Message, MessagePart, OperatorPrefix,
-                     ReceiptInbox, Route, WebhookDelivery, WebhookEndpoint, WebhookEvent)
+                     ReceiptInbox, ReviewQueue, Route, WebhookDelivery, WebhookEndpoint, WebhookEvent)
 from .selectors import campaign_counts
 from .services import campaign_cancel
+from .services.review import ReviewError, review_items, review_items_count, reviews_decide
 
 
 @admin.register(Route)
@@ -157,3 +164,83 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("url", "client__name", "error")
     list_select_related = ("client",)
     show_full_result_count = False
+
+
+# --- the content review queue (R-CMP-02) ---------------------------------------------------------
+
+REVIEW_PAGE = 100
+
+
+def _review_item_view(item, versions) -> dict:
+    """What the queue shows of one item: the text with the matched words marked, as the rules
+    see it now (whatever was approved before)."""
+    head = item.message
+    verdict = content_screen(client=head.client, text=head.text, message_type=head.message_type,
+                             sender=head.sender, with_spans=True, approved=False, versions=versions)
+    return {"item": item, "verdict": verdict, "highlighted": mark_safe(highlight_html(head.text, verdict.findings)),
+            "category": verdict.category or "", "reason": head.error_code or verdict.reason,
+            "detail": head.error_detail or verdict.detail}
+
+
+@admin.register(ReviewQueue)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """Messages held for content review, one item per client and text, oldest first. Approve (the
+    text passes at once next time; the messages go out and are charged when sent) or refuse with
+    a reason the client sees (their reservation released), one item or several at once.
+    Viewing needs the queue's view permission, deciding its change permission."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [path("", self.admin_site.admin_view(self.queue_view), name="%s_%s_changelist" % info)]
+
+    def queue_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            self._decide(request)
+            return redirect(request.get_full_path())
+        try:
+            page = max(int(request.GET.get("p", 0)), 0)
+        except ValueError:
+            page = 0
+        items = review_items(limit=REVIEW_PAGE, offset=page * REVIEW_PAGE)
+        versions = Versions()  # the screening rules' counters, read once for the page
+        total = review_items_count()
+        context = {**self.admin_site.each_context(request), "title": "Review queue", "opts": self.opts,
+                   "rows": [_review_item_view(i, versions) for i in items], "total": total, "page": page,
+                   "has_next": (page + 1) * REVIEW_PAGE < total, "can_decide": self.has_change_permission(request)}
+        return TemplateResponse(request, "admin/messaging/review_queue.html", context)
+
+    def _decide(self, request):
+        post = request.POST
+        if one := post.get("approve_one"):
+            action, ids, reason = "approve", [one], ""
+        elif one := post.get("refuse_one"):
+            action, ids, reason = "refuse", [one], post.get(f"reason_{one}", "") or post.get("reason", "")
+        else:
+            action, ids, reason = post.get("action", ""), post.getlist("items"), post.get("reason", "")
+        if not ids:
+            self.message_user(request, "Choose at least one item.", flash.WARNING)
+            return
+        try:
+            done, failed = reviews_decide(message_ids=ids, action=action, actor=request.user, reason=reason)
+        except ReviewError as exc:
+            self.message_user(request, exc.detail, flash.ERROR)
+            return
+        for d in done:
+            if d.action == "approved":
+                parts = [f"{d.queued} sent on", f"{d.scheduled} scheduled"] + \
+                    ([f"{d.refused} opted out"] if d.refused else []) + ([f"{d.expired} expired"] if d.expired else [])
+                self.message_user(request, f"Approved for {d.client}: {', '.join(parts)}.", flash.SUCCESS)
+            else:
+                self.message_user(request, f"Refused for {d.client}: {d.refused} message(s).", flash.SUCCESS)
+        for item_id, why in failed:
+            self.message_user(request, f"Item {item_id}: {why}", flash.WARNING)

@@ -459,3 +459,14 @@ class BindHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.route_id}/{self.process}/{self.bind} {'up' if self.bound_since else 'down'}"
+
+
+class ReviewQueue(Message):
+    """The staff review queue in admin (R-CMP-02): messages held for review, one item per client
+    and text (messaging.services.review). A proxy: its own admin page and permissions
+    (view to see the queue, change to decide)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review queue"
+        verbose_name_plural = "review queue"

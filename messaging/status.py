@@ -26,7 +26,9 @@ RECEIPT_OUTCOMES = frozenset({Status.DELIVERED, Status.UNDELIVERED, Status.EXPIR
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.SCHEDULED: frozenset({Status.QUEUED, Status.PENDING_REVIEW, Status.CANCELLED, Status.REFUSED}),
-    Status.PENDING_REVIEW: frozenset({Status.SCHEDULED, Status.QUEUED, Status.REFUSED, Status.CANCELLED}),
+    # EXPIRED: held for review past its lifetime (never sent: its hold is released, not captured).
+    Status.PENDING_REVIEW: frozenset({Status.SCHEDULED, Status.QUEUED, Status.REFUSED, Status.CANCELLED,
+                                      Status.EXPIRED}),
     # REFUSED: its recipient opted out after accept, seen when its connector claims it (R-CMP-05).
     Status.QUEUED: frozenset({Status.SUBMITTING, Status.CANCELLED, Status.EXPIRED, Status.FAILED, Status.REFUSED}),
     # A receipt can beat its submit_sm_resp, so SUBMITTING may jump to a receipt outcome.

@@ -67,3 +67,12 @@ def idempotency_keys_purge_task() -> int:
     from .services.idempotency import idempotency_keys_purge  # noqa: PLC0415
 
     return idempotency_keys_purge()
+
+
+@shared_task(name="messaging.held_expire", ignore_result=True)
+def messages_expire_held_task() -> int:
+    """Every 5 minutes: messages held for content review whose lifetime ended expire, uncharged
+    (their share of the hold released)."""
+    from .services.dispatch.expiry import messages_expire_held  # noqa: PLC0415
+
+    return messages_expire_held()

@@ -89,3 +89,24 @@ def messages_submitted_sweep(*, now=None, limit: int = 10_000) -> int:
                .exclude(parts__status__in=[Status.QUEUED, Status.SUBMITTING])
                .filter(parts__isnull=False).values_list("pk", flat=True).distinct()[:limit])
     return messages_set_submitted(message_ids=ids, now=now, only_complete=True)
+
+
+# A message held for staff review whose lifetime ran out (R-CMP-02): never sent, never charged.
+REVIEW_EXPIRED = "review_expired"
+REVIEW_EXPIRED_DETAIL = "Its lifetime ended while it waited for the content review; it was not sent or charged."
+
+
+def messages_expire_held(*, now=None, limit: int = 10_000) -> int:
+    """Messages held for review (PENDING_REVIEW) whose lifetime ended before staff decided become
+    EXPIRED `review_expired`, their share of the hold released (nothing was sent), their
+    `expired` events written. Returns how many expired."""
+    now = now or timezone.now()
+    total = 0
+    while ids := list(Message.objects.filter(status=Status.PENDING_REVIEW, valid_until__lt=now)
+                      .order_by("pk").values_list("pk", flat=True)[:limit]):
+        moved = messages_transition(ids=ids, new=Status.EXPIRED, now=now, refund=True, error_code=REVIEW_EXPIRED,
+                                    error_detail=REVIEW_EXPIRED_DETAIL)
+        total += len(moved)
+        if len(ids) < limit or not moved:
+            break
+    return total
