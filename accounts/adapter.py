@@ -64,6 +64,16 @@ class AccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine client IP address")
         return ip
 
+    def save_user(self, request, user, form, commit=True):
+        """A new login keeps the language its sign-up page was in (emails and SMS follow it)."""
+        from django.conf import settings  # noqa: PLC0415
+        from django.utils import translation  # noqa: PLC0415
+
+        language = translation.get_language() or ""
+        if not user.language and language in dict(settings.LANGUAGES):
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
+
     # ---- R-ACC-03: wrong passwords in a row --------------------------------------------------
     def authenticate(self, request, **credentials):
         user = super().authenticate(request, **credentials)

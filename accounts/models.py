@@ -128,6 +128,9 @@ class User(AbstractUser):
     # R-ACC-01: the primary communication method, verified by an SMS code at sign-up (E.164).
     phone = models.CharField("mobile phone", max_length=20, blank=True, db_index=True)
     phone_verified = models.BooleanField(default=False)
+    # The language of the website, emails and system SMS for this login (settings.LANGUAGES);
+    # empty until chosen: the browser's language then, and Ukrainian for notices.
+    language = models.CharField("language", max_length=8, blank=True, choices=settings.LANGUAGES)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

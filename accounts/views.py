@@ -376,3 +376,22 @@ def password_reset_phone_code(request):
             return redirect("account_login")
     return render(request, "account/password_reset_phone_code.html", {"form": form, "masked": state["phone"]},
                   status=400 if form.is_bound and form.errors else 200)
+
+
+# ---- Language (the switch in the header and on the profile page) ----------------------------
+
+@require_POST
+def language_set(request):
+    """Django's `set_language` (the cookie, then back to `next`), and for a logged-in user the
+    choice is kept on the login (User.language): it follows them to other browsers, and their
+    emails and system SMS use it."""
+    from django.conf import settings  # noqa: PLC0415
+    from django.views.i18n import set_language  # noqa: PLC0415
+
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
+from accounts.views import language_set
 from smsportal import health, metrics
 from smsportal.errors import NotFound
 
@@ -43,5 +44,7 @@ urlpatterns = [
     path("accounts/phone/change/", reauthentication_required(allauth_views.change_phone, allow_get=True),
          name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
+    # The language switch: Django's set_language, which also keeps a logged-in user's choice.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("", include("smsportal.web_urls")),
 ]
