@@ -94,16 +94,26 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         from .notify import sms_send  # noqa: PLC0415
 
+        from django.utils import translation  # noqa: PLC0415
+        from django.utils.translation import gettext as _  # noqa: PLC0415
+
+        from .notify import in_language, user_language  # noqa: PLC0415
+
         minutes = account_settings.PHONE_VERIFICATION_TIMEOUT // 60
-        sms_send(phone, f"smsportal code: {code}. Valid {minutes} minutes. Do not tell it to anyone.")
+        with in_language(user_language(user, translation.get_language())):
+            text = _("smsportal code: %(code)s. Valid %(minutes)s minutes. Do not tell it to anyone.") % {
+                "code": code, "minutes": minutes}
+        sms_send(phone, text)
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         """Someone gave this phone (at verification, "use a different phone") while it is the
         verified phone of another login (R-ACC-02). Its owner is told instead of a code."""
         from .notify import sms_send  # noqa: PLC0415
 
-        sms_send(phone, "smsportal: this phone already belongs to an account, so no code was sent. Log in, or "
-                        "reset the password by phone on the login page.")
+        from django.utils.translation import gettext as _  # noqa: PLC0415
+
+        sms_send(phone, _("smsportal: this phone already belongs to an account, so no code was sent. Log in, or "
+                          "reset the password by phone on the login page."))
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone

@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from .models import Client, User
@@ -20,6 +21,27 @@ def client_primary_phone(client: Client) -> str:
     owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True, phone_verified=True)
              .exclude(phone="").order_by("date_joined", "id").first())
     return owner.phone if owner else ""
+
+
+def user_language(user, default: str | None = None) -> str:
+    """The language of a login's emails and system SMS: its own choice, else `default` (the
+    page's language when there is one), else the website's default (Ukrainian)."""
+    language = getattr(user, "language", "") or ""
+    if language in dict(settings.LANGUAGES):
+        return language
+    return default or settings.LANGUAGE_CODE
+
+
+def client_language(client: Client) -> str:
+    """The language of notices to a client (blocks, moderation decisions): its first owner's."""
+    owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True)
+             .order_by("date_joined", "id").first())
+    return user_language(owner)
+
+
+def in_language(language: str):
+    """`with in_language(client_language(client)): text = _("…")` — a notice's texts in its reader's language."""
+    return translation.override(language)
 
 
 def client_emails(client: Client) -> list[str]:

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from smsportal.errors import ApplicationError
 
@@ -54,7 +55,12 @@ def password_reset_code_send(*, phone: str) -> str:
         PhoneCode.objects.create(user=user, phone=phone, purpose=PhoneCode.Purpose.PASSWORD_RESET,
                                  code_hash=_hash(code), token=token, expires_at=timezone.now() + CODE_TTL)
         audit_record(code="accounts.password_reset.code_sent", actor=None, client=user.client, target=user.email)
-    sms_send(phone, f"smsportal password reset code: {code}. Valid 10 minutes. If you did not ask, ignore it.")
+    from ..notify import in_language, user_language  # noqa: PLC0415
+
+    with in_language(user_language(user, translation.get_language())):
+        text = _("smsportal password reset code: %(code)s. Valid 10 minutes. If you did not ask, ignore it.") % {
+            "code": code}
+    sms_send(phone, text)
     return token
 
 
@@ -91,6 +97,10 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
         audit_record(code="accounts.password_reset.by_phone", actor=user, client=user.client, target=user.email)
     from ..notify import sms_send  # noqa: PLC0415
 
-    transaction.on_commit(lambda: sms_send(pc.phone, "smsportal: your password was reset with a code sent to this "
-                                                     "phone. If it was not you, contact support now."))
+    from ..notify import in_language, user_language  # noqa: PLC0415
+
+    with in_language(user_language(user, translation.get_language())):
+        text = _("smsportal: your password was reset with a code sent to this phone. If it was not you, contact "
+                 "support now.")
+    transaction.on_commit(lambda: sms_send(pc.phone, text))
     return user

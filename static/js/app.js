@@ -14,7 +14,7 @@
     if (!isFinite(n)) return "";
     var text = places == null ? String(Math.abs(n)) : Math.abs(n).toFixed(places);
     var parts = text.split(".");
-    return (n < 0 ? "\u2212" : "") + groupDigits(parts[0]) + (parts[1] ? separators().decimal + parts[1] : "");
+    return (n < 0 ? "-" : "") + groupDigits(parts[0]) + (parts[1] ? separators().decimal + parts[1] : "");
   }
   var TEXTS = {
     uk: { copied: "Скопійовано", pressCtrlC: "Натисніть Ctrl+C", currency: "грн" },
