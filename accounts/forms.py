@@ -47,7 +47,7 @@ class SignupForm(forms.Form):
         label=_("EDRPOU or RNOKPP"), max_length=10, required=True,
         help_text=_("EDRPOU (8 digits) of a company, or RNOKPP (10 digits) of an entrepreneur."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
-                                      "placeholder": "e.g. 14360570"}))
+                                      "placeholder": _("e.g. 14360570")}))
 
     def clean_tax_code(self):
         from .services import tax_code_problem  # noqa: PLC0415

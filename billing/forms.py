@@ -25,4 +25,4 @@ class InvoiceCreateForm(forms.Form):
     amount = forms.IntegerField(
         label=_("Amount, UAH"), min_value=1, max_value=10_000_000,
         help_text=_("Whole hryvnias, without kopecks."),
-        widget=forms.NumberInput(attrs={"placeholder": "e.g. 1000", "step": "1", "min": "1", "inputmode": "numeric"}))
+        widget=forms.NumberInput(attrs={"placeholder": _("e.g. 1000"), "step": "1", "min": "1", "inputmode": "numeric"}))
