@@ -13,6 +13,7 @@ from allauth.core.internal import ratelimit as rl
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from smsportal.http import client_ip
 
@@ -61,7 +62,7 @@ class AccountAdapter(DefaultAccountAdapter):
         behind the proxy the per-IP limit counts each client, not the proxy."""
         ip = client_ip(request)
         if not ip:
-            raise PermissionDenied("Unable to determine client IP address")
+            raise PermissionDenied(gettext("Unable to determine client IP address"))
         return ip
 
     def save_user(self, request, user, form, commit=True):

@@ -3,14 +3,15 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 def lock_message(until) -> str:
     local = timezone.localtime(until)
     minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
-    return (f"Too many wrong passwords in a row: this login is locked for a while. It unlocks by itself at "
-            f"{local:%H:%M} (in about {minutes} min). Forgot the password? Reset it below.")
+    return gettext("Too many wrong passwords in a row: this login is locked for a while. It unlocks by itself at "
+                   "%(time)s (in about %(minutes)s min). Forgot the password? Reset it below.") % {
+        "time": f"{local:%H:%M}", "minutes": minutes}
 
 
 class LoginForm(AllauthLoginForm):

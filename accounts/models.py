@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 
 
 class UserManager(BaseUserManager):
@@ -11,7 +12,7 @@ class UserManager(BaseUserManager):
 
     def _create_user(self, email, password, **extra):
         if not email:
-            raise ValueError("An email address is required.")
+            raise ValueError(gettext("An email address is required."))
         user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)

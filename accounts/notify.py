@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from .models import Client, User
+from .selectors import client_language_get, user_language_get
 
 log = logging.getLogger("smsportal.accounts")
 
@@ -23,20 +24,9 @@ def client_primary_phone(client: Client) -> str:
     return owner.phone if owner else ""
 
 
-def user_language(user, default: str | None = None) -> str:
-    """The language of a login's emails and system SMS: its own choice, else `default` (the
-    page's language when there is one), else the website's default (Ukrainian)."""
-    language = getattr(user, "language", "") or ""
-    if language in dict(settings.LANGUAGES):
-        return language
-    return default or settings.LANGUAGE_CODE
-
-
-def client_language(client: Client) -> str:
-    """The language of notices to a client (blocks, moderation decisions): its first owner's."""
-    owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True)
-             .order_by("date_joined", "id").first())
-    return user_language(owner)
+# The reader's language (accounts.selectors): notices are written in it.
+user_language = user_language_get
+client_language = client_language_get
 
 
 def in_language(language: str):

@@ -44,7 +44,7 @@ def ua_mobile_field(**kwargs):
 
     class _Field(forms.CharField):
         def __init__(self, **kw):
-            kw.setdefault("label", "Mobile phone")
+            kw.setdefault("label", _("Mobile phone"))
             kw.setdefault("max_length", 30)
             kw.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
                                                            "placeholder": "067 123 45 67"}))

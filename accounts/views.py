@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -66,7 +67,7 @@ def api_key_list(request):
 def _key_or_404(client, prefix: str) -> ApiKey:
     key = ApiKey.objects.filter(client=client, prefix=prefix).only("pk", "name", "prefix").first()
     if key is None:
-        raise Http404("No such API key.")
+        raise Http404(gettext("No such API key."))
     return key
 
 
@@ -329,8 +330,8 @@ def _phone_reset_rate_consume(request, phone: str) -> None:
 
     if not rl.consume(request, app="allauth.account", action="reset_password_phone", config=PHONE_RESET_RATES,
                       key=phone):
-        raise PhoneCodeError("Too many codes were requested for this phone or from your network in the last "
-                             "hour. Try again later, or reset the password by email.", code="too_many_codes")
+        raise PhoneCodeError(gettext("Too many codes were requested for this phone or from your network in the "
+                                     "last hour. Try again later, or reset the password by email."), code="too_many_codes")
 
 
 def password_reset_phone(request):

@@ -35,11 +35,11 @@ class LegalDetailsForm(forms.ModelForm):
             "vat_number": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 12}),
         }
         help_texts = {
-            "legal_name": "As in the state register, e.g. “Kvitka Flowers LLC” or “FOP Ivanenko Olena Petrivna”.",
-            "signatory_position": "e.g. Director, or Entrepreneur.",
-            "postal_address": "Where we post signed acts and invoices.",
-            "documents_email": "Where we email closing documents.",
-            "edi_provider": "e.g. M.E.Doc, Vchasno, Dubidoc.",
+            "legal_name": _("As in the state register, e.g. “Kvitka Flowers LLC” or “FOP Ivanenko Olena Petrivna”."),
+            "signatory_position": _("e.g. Director, or Entrepreneur."),
+            "postal_address": _("Where we post signed acts and invoices."),
+            "documents_email": _("Where we email closing documents."),
+            "edi_provider": _("e.g. M.E.Doc, Vchasno, Dubidoc."),
         }
 
     def __init__(self, *args, **kwargs):

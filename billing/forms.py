@@ -6,7 +6,7 @@ from smsportal.boundary import FormDateField
 
 from .models import LedgerEntry
 
-KIND_CHOICES = [("", "All kinds"), *LedgerEntry.Kind.choices]
+KIND_CHOICES = [("", _("All kinds")), *LedgerEntry.Kind.choices]
 
 
 class StatementFilterForm(forms.Form):

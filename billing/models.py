@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
@@ -57,7 +58,7 @@ class BillingConfig(models.Model):
 
     def clean(self):
         if self.registration_bonus.amount < 0 or self.penalty_per_message.amount < 0:
-            raise ValidationError("Amounts cannot be negative.")
+            raise ValidationError(gettext("Amounts cannot be negative."))
 
 
 class Wallet(models.Model):

@@ -12,6 +12,7 @@ the apps, which calls `client_block_open` and then each app's own service in one
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
 from smsportal.kyiv import kyiv_day_end
@@ -74,15 +75,15 @@ def client_block_open(*, client: Client, reason: str, actor=None, kind: str = Cl
     block (`lifecycle.services.client_block`)."""
     reason = (reason or "").strip()
     if not reason:
-        raise BlockError("A block needs a reason the client will see.", code="reason_required")
+        raise BlockError(gettext("A block needs a reason the client will see."), code="reason_required")
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.is_system:
-            raise BlockError("The system account cannot be blocked.")
+            raise BlockError(gettext("The system account cannot be blocked."))
         if client.status == Client.Status.TERMINATED:
-            raise BlockError("The account is terminated.")
+            raise BlockError(gettext("The account is terminated."))
         if ClientBlock.objects.filter(client=client, lifted_at__isnull=True).exists():
-            raise BlockError(f"{client.name} is already blocked.")
+            raise BlockError(gettext("%(name)s is already blocked.") % {"name": client.name})
         now = timezone.now()
         block = ClientBlock.objects.create(
             client=client, kind=kind, reason=reason, blocked_at=now,
@@ -100,19 +101,19 @@ def block_explanation_submit(*, client: Client, text: str, actor=None) -> Client
     """The client's written explanation, within 2 calendar days of the block (T 3.3.7)."""
     text = (text or "").strip()
     if len(text) < 10:
-        raise BlockError("Write a few sentences: what happened and what you have done about it.",
+        raise BlockError(gettext("Write a few sentences: what happened and what you have done about it."),
                          code="explanation_too_short")
     with transaction.atomic():
         block = ClientBlock.objects.select_for_update().filter(client=client, lifted_at__isnull=True).first()
         if block is None:
-            raise NotFound("The account is not blocked.")
+            raise NotFound(gettext("The account is not blocked."))
         if block.kind != ClientBlock.Kind.STAFF or block.explanation_due_at is None:
-            raise BlockError("Contact support to verify the owner; this block has no explanation form.")
+            raise BlockError(gettext("Contact support to verify the owner; this block has no explanation form."))
         if block.explanation:
-            raise BlockError("Your explanation was already sent; staff will answer by email.")
+            raise BlockError(gettext("Your explanation was already sent; staff will answer by email."))
         if timezone.now() > block.explanation_due_at:
-            raise BlockError(f"The time for a written explanation ended on "
-                             f"{timezone.localtime(block.explanation_due_at):%d.%m.%Y %H:%M}. Contact support.",
+            raise BlockError(gettext("The time for a written explanation ended on %(localtime)s. Contact support.") % {
+                "localtime": f"{timezone.localtime(block.explanation_due_at):%d.%m.%Y %H:%M}"},
                              code="explanation_late")
         block.explanation = text[:10000]
         block.explanation_at = timezone.now()
@@ -130,9 +131,9 @@ def client_unblock(*, client: Client, actor=None, note: str = "") -> Client:
         client = Client.objects.select_for_update().get(pk=client.pk)
         block = ClientBlock.objects.select_for_update().filter(client=client, lifted_at__isnull=True).first()
         if block is None and client.status not in (Client.Status.BLOCKED, Client.Status.DORMANT):
-            raise BlockError(f"{client.name} is not blocked.")
+            raise BlockError(gettext("%(name)s is not blocked.") % {"name": client.name})
         if (block and block.kind == ClientBlock.Kind.DORMANT or client.status == Client.Status.DORMANT) and not note:
-            raise BlockError("Say how the owner was verified (document, call to the primary phone…).",
+            raise BlockError(gettext("Say how the owner was verified (document, call to the primary phone…)."),
                              code="verification_required")
         if block:
             block.lifted_at = timezone.now()

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -46,8 +47,8 @@ def password_reset_code_send(*, phone: str) -> str:
     since = timezone.now() - timedelta(hours=1)
     if PhoneCode.objects.filter(phone=phone, purpose=PhoneCode.Purpose.PASSWORD_RESET, created_at__gte=since).count() \
             >= MAX_PER_HOUR:
-        raise PhoneCodeError("Too many codes were sent to this phone in the last hour. Try again later, or reset "
-                             "the password by email.", code="too_many_codes")
+        raise PhoneCodeError(gettext("Too many codes were sent to this phone in the last hour. Try again later, or "
+                                     "reset the password by email."), code="too_many_codes")
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         PhoneCode.objects.filter(user=user, purpose=PhoneCode.Purpose.PASSWORD_RESET, used_at__isnull=True).update(
@@ -72,7 +73,7 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
         pc = PhoneCode.objects.select_for_update().select_related("user").filter(
             token=token or "-", purpose=PhoneCode.Purpose.PASSWORD_RESET).first()
         if pc is None or pc.used_at is not None or pc.expires_at <= timezone.now() or pc.attempts >= MAX_ATTEMPTS:
-            raise PhoneCodeError("This code has expired or was used up. Request a new one.", code="code_expired")
+            raise PhoneCodeError(gettext("This code has expired or was used up. Request a new one."), code="code_expired")
         if not hmac.compare_digest(pc.code_hash, _hash(code)):
             pc.attempts += 1
             pc.save(update_fields=["attempts"])  # committed: the attempt counts even though we refuse
@@ -84,7 +85,7 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
     with transaction.atomic():
         pc = PhoneCode.objects.select_for_update().select_related("user").get(pk=pc.pk)
         if pc.used_at is not None:
-            raise PhoneCodeError("This code has expired or was used up. Request a new one.", code="code_expired")
+            raise PhoneCodeError(gettext("This code has expired or was used up. Request a new one."), code="code_expired")
         user = pc.user
         try:
             validate_password(password, user)

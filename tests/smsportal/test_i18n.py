@@ -137,6 +137,9 @@ def rich_web(client, tariff, route):
     ("account_profile", "Реквізити", "Legal details"),
     ("invoice_list", "Ваші рахунки", "Your invoices"),
     ("billing_statement", "Виписка", "Statement"),
+    ("billing_prices", "Тип повідомлення", "Message type"),
+    ("api_key_list", "Як користуватися API", "Using the API"),
+    ("account_team", "Запросити колегу", "Invite a colleague"),
 ])
 def test_portal_pages_in_ukrainian_and_english(rich_web, url_name, uk_text, en_text):
     uk = rich_web.get(reverse(url_name), HTTP_ACCEPT_LANGUAGE="uk")
@@ -224,6 +227,29 @@ def test_verification_code_sms_in_the_users_language(rich_web):
     AccountAdapter().send_verification_code_sms(user, "+380671234567", "654321")
     assert SENT[0][1].startswith("smsportal: код 123456.")
     assert SENT[1][1].startswith("smsportal code: 654321.")
+
+
+# ---- the API: English codes, details in the request's or the key owner's language -------------
+
+@pytest.mark.django_db
+def test_api_detail_follows_accept_language_then_the_key_owners_language(client_account):
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_create
+
+    owner = client_account.users.first()
+    _key, raw = api_key_create(client=client_account, name="shop", created_by=owner)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    url = "/api/v1/invoices/NOPE-1/"
+    english = api.get(url)
+    assert english.status_code == 404
+    assert english.json() == {"code": "not_found", "detail": "No invoice with this number."}
+
+    owner.language = "uk"
+    owner.save(update_fields=["language"])
+    assert api.get(url).json() == {"code": "not_found", "detail": "Рахунку з таким номером немає."}
+    assert api.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["detail"] == "No invoice with this number."
 
 
 # ---- the catalogue ---------------------------------------------------------------------------
