@@ -237,8 +237,9 @@ class PriceRow:
         if self.channel == Channel.VIBER:
             return "Viber"
         if self.country == "UA":
-            return f"Ukraine, {UaOperator(self.operator).label}" if self.operator else "Ukraine, other operators"
-        return country_name(self.country) if self.country else "Other countries"
+            return (gettext("Ukraine, %(operator)s") % {"operator": UaOperator(self.operator).label} if self.operator
+                    else gettext("Ukraine, other operators"))
+        return country_name(self.country) if self.country else gettext("Other countries")
 
     @property
     def discounted(self) -> bool:
