@@ -13,6 +13,7 @@ from allauth.core.internal import ratelimit as rl
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from smsportal.http import client_ip
 
@@ -61,8 +62,18 @@ class AccountAdapter(DefaultAccountAdapter):
         behind the proxy the per-IP limit counts each client, not the proxy."""
         ip = client_ip(request)
         if not ip:
-            raise PermissionDenied("Unable to determine client IP address")
+            raise PermissionDenied(gettext("Unable to determine client IP address"))
         return ip
+
+    def save_user(self, request, user, form, commit=True):
+        """A new login keeps the language its sign-up page was in (emails and SMS follow it)."""
+        from django.conf import settings  # noqa: PLC0415
+        from django.utils import translation  # noqa: PLC0415
+
+        language = translation.get_language() or ""
+        if not user.language and language in dict(settings.LANGUAGES):
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
 
     # ---- R-ACC-03: wrong passwords in a row --------------------------------------------------
     def authenticate(self, request, **credentials):
@@ -84,16 +95,26 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         from .notify import sms_send  # noqa: PLC0415
 
+        from django.utils import translation  # noqa: PLC0415
+        from django.utils.translation import gettext as _  # noqa: PLC0415
+
+        from .notify import in_language, user_language  # noqa: PLC0415
+
         minutes = account_settings.PHONE_VERIFICATION_TIMEOUT // 60
-        sms_send(phone, f"smsportal code: {code}. Valid {minutes} minutes. Do not tell it to anyone.")
+        with in_language(user_language(user, translation.get_language())):
+            text = _("smsportal code: %(code)s. Valid %(minutes)s minutes. Do not tell it to anyone.") % {
+                "code": code, "minutes": minutes}
+        sms_send(phone, text)
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         """Someone gave this phone (at verification, "use a different phone") while it is the
         verified phone of another login (R-ACC-02). Its owner is told instead of a code."""
         from .notify import sms_send  # noqa: PLC0415
 
-        sms_send(phone, "smsportal: this phone already belongs to an account, so no code was sent. Log in, or "
-                        "reset the password by phone on the login page.")
+        from django.utils.translation import gettext as _  # noqa: PLC0415
+
+        sms_send(phone, _("smsportal: this phone already belongs to an account, so no code was sent. Log in, or "
+                          "reset the password by phone on the login page."))
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone

@@ -3,13 +3,15 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 def lock_message(until) -> str:
     local = timezone.localtime(until)
     minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
-    return (f"Too many wrong passwords in a row: this login is locked for a while. It unlocks by itself at "
-            f"{local:%H:%M} (in about {minutes} min). Forgot the password? Reset it below.")
+    return gettext("Too many wrong passwords in a row: this login is locked for a while. It unlocks by itself at "
+                   "%(time)s (in about %(minutes)s min). Forgot the password? Reset it below.") % {
+        "time": f"{local:%H:%M}", "minutes": minutes}
 
 
 class LoginForm(AllauthLoginForm):
@@ -19,7 +21,7 @@ class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "remember" in self.fields:
-            self.fields["remember"].label = "Remember me"
+            self.fields["remember"].label = _("Remember me")
 
     def clean(self):
         from .adapter import login_locked_until  # noqa: PLC0415
@@ -39,14 +41,14 @@ class SignupForm(forms.Form):
     """Extra sign-up fields (allauth calls `signup` after it created the user). allauth adds the
     `phone` field (ACCOUNT_SIGNUP_FIELDS) and verifies it by SMS before the first login."""
 
-    company = forms.CharField(label="Company name", max_length=200,
-                              widget=forms.TextInput(attrs={"placeholder": "e.g. Kvitka Flowers LLC",
+    company = forms.CharField(label=_("Company name"), max_length=200,
+                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Kvitka Flowers LLC"),
                                                             "autocomplete": "organization"}))
     tax_code = forms.CharField(
-        label="EDRPOU or RNOKPP", max_length=10, required=True,
-        help_text="EDRPOU (8 digits) of a company, or RNOKPP (10 digits) of an entrepreneur.",
+        label=_("EDRPOU or RNOKPP"), max_length=10, required=True,
+        help_text=_("EDRPOU (8 digits) of a company, or RNOKPP (10 digits) of an entrepreneur."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
-                                      "placeholder": "e.g. 14360570"}))
+                                      "placeholder": _("e.g. 14360570")}))
 
     def clean_tax_code(self):
         from .services import tax_code_problem  # noqa: PLC0415
@@ -63,8 +65,8 @@ class SignupForm(forms.Form):
         if getattr(self, "account_already_exists", False) and "email" in self.fields:
             # allauth would pretend to sign up and wait for a code that never comes; one login per
             # email is no secret here (a phone or code of another account is refused by name too).
-            self.add_error("email", "An account with this email already exists. Log in, or reset the password "
-                                    "by phone or email if you forgot it.")
+            self.add_error("email", _("An account with this email already exists. Log in, or reset the password "
+                                    "by phone or email if you forgot it."))
             self.account_already_exists = False
         try:
             self.review_flag = signup_duplicates(phone=data.get("phone") or "", tax_code=data.get("tax_code") or "")

@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 
 
 class UserManager(BaseUserManager):
@@ -10,7 +12,7 @@ class UserManager(BaseUserManager):
 
     def _create_user(self, email, password, **extra):
         if not email:
-            raise ValueError("An email address is required.")
+            raise ValueError(gettext("An email address is required."))
         user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -31,55 +33,55 @@ class Client(models.Model):
     """The organization that owns the wallet, sender names, messages and API keys."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        BLOCKED = "blocked", "Blocked"
-        DORMANT = "dormant", "Dormant"
-        TERMINATED = "terminated", "Terminated"
+        ACTIVE = "active", _("Active")
+        BLOCKED = "blocked", _("Blocked")
+        DORMANT = "dormant", _("Dormant")
+        TERMINATED = "terminated", _("Terminated")
 
     class LegalForm(models.TextChoices):
-        LEGAL_ENTITY = "legal_entity", "Legal entity (EDRPOU)"
-        ENTREPRENEUR = "entrepreneur", "Individual entrepreneur (RNOKPP)"
+        LEGAL_ENTITY = "legal_entity", _("Legal entity (EDRPOU)")
+        ENTREPRENEUR = "entrepreneur", _("Individual entrepreneur (RNOKPP)")
 
     class Contract(models.TextChoices):
-        NONE = "none", "Not requested"
-        REQUESTED = "requested", "Requested"
-        SIGNED = "signed", "Signed"
+        NONE = "none", _("Not requested")
+        REQUESTED = "requested", _("Requested")
+        SIGNED = "signed", _("Signed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField("company name", max_length=200)
+    name = models.CharField(_("company name"), max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
-    is_system = models.BooleanField(default=False, help_text="The provider's own account: one-time codes and "
-                                                               "notices to clients, never charged.")
+    is_system = models.BooleanField(default=False, help_text=_("The provider's own account: one-time codes and "
+                                                               "notices to clients, never charged."))
 
     # R-ACC-10: legal details for the contract and closing documents.
     legal_form = models.CharField(max_length=16, choices=LegalForm.choices, blank=True)
-    legal_name = models.CharField("full legal name", max_length=300, blank=True)
-    tax_code = models.CharField("EDRPOU / RNOKPP", max_length=10, blank=True, db_index=True,
-                                help_text="EDRPOU (8 digits) of a legal entity or RNOKPP (10 digits) of an entrepreneur.")
-    vat_payer = models.BooleanField("VAT payer", default=False)
-    vat_number = models.CharField("VAT payer number (IPN)", max_length=12, blank=True)
-    signatory_name = models.CharField("signatory", max_length=200, blank=True)
-    signatory_position = models.CharField("signatory's position", max_length=200, blank=True)
-    postal_address = models.TextField("postal address for closing documents", blank=True)
-    documents_email = models.EmailField("email for closing documents", blank=True)
-    edi_capable = models.BooleanField("exchanges documents by EDI", default=False)
-    edi_provider = models.CharField("EDI service", max_length=100, blank=True)
+    legal_name = models.CharField(_("full legal name"), max_length=300, blank=True)
+    tax_code = models.CharField(_("EDRPOU / RNOKPP"), max_length=10, blank=True, db_index=True,
+                                help_text=_("EDRPOU (8 digits) of a legal entity or RNOKPP (10 digits) of an entrepreneur."))
+    vat_payer = models.BooleanField(_("VAT payer"), default=False)
+    vat_number = models.CharField(_("VAT payer number (IPN)"), max_length=12, blank=True)
+    signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
+    signatory_position = models.CharField(_("signatory's position"), max_length=200, blank=True)
+    postal_address = models.TextField(_("postal address for closing documents"), blank=True)
+    documents_email = models.EmailField(_("email for closing documents"), blank=True)
+    edi_capable = models.BooleanField(_("exchanges documents by EDI"), default=False)
+    edi_provider = models.CharField(_("EDI service"), max_length=100, blank=True)
     contract_status = models.CharField(max_length=16, choices=Contract.choices, default=Contract.NONE)
     contract_requested_at = models.DateTimeField(null=True, blank=True)
     contract_signed_at = models.DateTimeField(null=True, blank=True)
     contract_number = models.CharField(max_length=50, blank=True)
 
     # Staff flags (R-ACC-10, R-BILL-06, R-CMP-07, R-VIB-01).
-    pay_for_delivered = models.BooleanField("pays only for delivered SMS", default=False,
-                                            help_text="Needs a signed contract (R-BILL-06).")
-    round_the_clock_approved = models.BooleanField("round-the-clock sending approved", default=False,
-                                                   help_text="Service messages outside 09:00–20:00 (R-CMP-07).")
-    viber_enabled = models.BooleanField("Viber enabled", default=False, help_text="Needs a signed contract (R-VIB-01).")
+    pay_for_delivered = models.BooleanField(_("pays only for delivered SMS"), default=False,
+                                            help_text=_("Needs a signed contract (R-BILL-06)."))
+    round_the_clock_approved = models.BooleanField(_("round-the-clock sending approved"), default=False,
+                                                   help_text=_("Service messages outside 09:00–20:00 (R-CMP-07)."))
+    viber_enabled = models.BooleanField(_("Viber enabled"), default=False, help_text=_("Needs a signed contract (R-VIB-01)."))
 
     # R-ACC-02: a sign-up that shares a phone or legal code with another account, when allowed.
     review_flag = models.CharField(max_length=300, blank=True,
-                                   help_text="Why staff should look at this account (e.g. a possible second account).")
+                                   help_text=_("Why staff should look at this account (e.g. a possible second account)."))
 
     # R-ACC-08: termination (notice by the client, or staff) and destruction of personal data a year later.
     termination_requested_at = models.DateTimeField(null=True, blank=True)
@@ -117,17 +119,20 @@ class User(AbstractUser):
     """A login. Clients' users belong to one `Client`; staff users belong to none."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MEMBER = "member", "Member"
-        VIEWER = "viewer", "Viewer"
+        OWNER = "owner", _("Owner")
+        MEMBER = "member", _("Member")
+        VIEWER = "viewer", _("Viewer")
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
     # R-ACC-01: the primary communication method, verified by an SMS code at sign-up (E.164).
-    phone = models.CharField("mobile phone", max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
     phone_verified = models.BooleanField(default=False)
+    # The language of the website, emails and system SMS for this login (settings.LANGUAGES);
+    # empty until chosen: the browser's language then, and Ukrainian for notices.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -152,12 +157,12 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    allowed_ips = models.TextField("allowed IP addresses", blank=True,
-                                   help_text="Optional: one address or network (CIDR) per line; empty allows any.")
+    allowed_ips = models.TextField(_("allowed IP addresses"), blank=True,
+                                   help_text=_("Optional: one address or network (CIDR) per line; empty allows any."))
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -189,8 +194,8 @@ class ClientBlock(models.Model):
     explanation within 2 calendar days, and who lifted it."""
 
     class Kind(models.TextChoices):
-        STAFF = "staff", "Blocked by staff"
-        DORMANT = "dormant", "Dormant (3 years without use of funds)"
+        STAFF = "staff", _("Blocked by staff")
+        DORMANT = "dormant", _("Dormant (3 years without use of funds)")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="blocks")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STAFF)
@@ -225,17 +230,17 @@ class AccountsSettings(models.Model):
     """Staff settings of the accounts app (one row)."""
 
     class Duplicates(models.TextChoices):
-        REFUSE = "refuse", "Refuse a second account"
-        FLAG = "flag", "Allow it, flagged for staff"
+        REFUSE = "refuse", _("Refuse a second account")
+        FLAG = "flag", _("Allow it, flagged for staff")
 
     duplicate_signups = models.CharField(
         "second account with the same phone or legal code", max_length=8, choices=Duplicates.choices,
-        default=Duplicates.REFUSE, help_text="R-ACC-02: one person, one account.")
+        default=Duplicates.REFUSE, help_text=_("R-ACC-02: one person, one account."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "accounts settings"
-        verbose_name_plural = "accounts settings"
+        verbose_name = _("accounts settings")
+        verbose_name_plural = _("accounts settings")
         ordering = ["id"]
 
     def __str__(self):
@@ -246,13 +251,13 @@ class PhoneCode(models.Model):
     """A one-time code sent by SMS (R-ACC-05 password reset): stored hashed, expires, 3 tries."""
 
     class Purpose(models.TextChoices):
-        PASSWORD_RESET = "password_reset", "Password reset"
+        PASSWORD_RESET = "password_reset", _("Password reset")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_codes")
     phone = models.CharField(max_length=20)
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     code_hash = models.CharField(max_length=64)
-    token = models.CharField(max_length=64, unique=True, help_text="Identifies the attempt in the browser.")
+    token = models.CharField(max_length=64, unique=True, help_text=_("Identifies the attempt in the browser."))
     attempts = models.PositiveSmallIntegerField(default=0)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

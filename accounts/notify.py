@@ -8,9 +8,11 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from .models import Client, User
+from .selectors import client_language_get, user_language_get
 
 log = logging.getLogger("smsportal.accounts")
 
@@ -20,6 +22,16 @@ def client_primary_phone(client: Client) -> str:
     owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True, phone_verified=True)
              .exclude(phone="").order_by("date_joined", "id").first())
     return owner.phone if owner else ""
+
+
+# The reader's language (accounts.selectors): notices are written in it.
+user_language = user_language_get
+client_language = client_language_get
+
+
+def in_language(language: str):
+    """`with in_language(client_language(client)): text = _("…")` — a notice's texts in its reader's language."""
+    return translation.override(language)
 
 
 def client_emails(client: Client) -> list[str]:

@@ -2,6 +2,7 @@
 platform's one phone parser (smsportal.phones), as every recipient of a send is."""
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from smsportal.phones import Recipient, parse_recipient
 
@@ -10,14 +11,14 @@ def phone_normalize(value: str) -> str:
     """`+380671234567` for 067 123 45 67, 380671234567, +38 (067) 123-45-67; ValidationError otherwise."""
     raw = (value or "").strip()
     if not raw:
-        raise ValidationError("Enter your mobile phone number.", code="required")
+        raise ValidationError(_("Enter your mobile phone number."), code="required")
     result = parse_recipient(raw)
     if not isinstance(result, Recipient):
         if result == "not a phone number":
-            raise ValidationError("Enter a mobile phone number, e.g. 067 123 45 67.", code="invalid")
-        raise ValidationError("This is not a valid mobile number: we send the code by SMS.", code="invalid")
+            raise ValidationError(_("Enter a mobile phone number, e.g. 067 123 45 67."), code="invalid")
+        raise ValidationError(_("This is not a valid mobile number: we send the code by SMS."), code="invalid")
     if result.country != "UA":
-        raise ValidationError("Use a Ukrainian mobile number (+380…).", code="not_ukrainian")
+        raise ValidationError(_("Use a Ukrainian mobile number (+380…)."), code="not_ukrainian")
     return result.phone
 
 
@@ -43,7 +44,7 @@ def ua_mobile_field(**kwargs):
 
     class _Field(forms.CharField):
         def __init__(self, **kw):
-            kw.setdefault("label", "Mobile phone")
+            kw.setdefault("label", _("Mobile phone"))
             kw.setdefault("max_length", 30)
             kw.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
                                                            "placeholder": "067 123 45 67"}))

@@ -5,11 +5,16 @@ from django.dispatch import receiver
 
 
 def _notify(user) -> None:
-    from .notify import sms_send  # noqa: PLC0415
+    from django.utils import translation  # noqa: PLC0415
+    from django.utils.translation import gettext as _  # noqa: PLC0415
+
+    from .notify import in_language, sms_send, user_language  # noqa: PLC0415
 
     if getattr(user, "phone_verified", False) and user.phone:
-        sms_send(user.phone, "smsportal: the password of your login was changed. If it was not you, reset it by "
-                             "phone on the login page now and contact support.")
+        with in_language(user_language(user, translation.get_language())):
+            text = _("smsportal: the password of your login was changed. If it was not you, reset it by phone on "
+                     "the login page now and contact support.")
+        sms_send(user.phone, text)
 
 
 @receiver(password_changed)

@@ -26,3 +26,22 @@ def team_for_client(client: Client):
 def user_get(*, email: str) -> User | None:
     """The login with this email (any case), with its client."""
     return User.objects.filter(email__iexact=(email or "").strip()).select_related("client").first()
+
+
+def user_language_get(user, default: str | None = None) -> str:
+    """The language of a login's emails and system SMS: its own choice (User.language), else
+    `default` (the page's language when there is one), else the website's default (Ukrainian)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    language = getattr(user, "language", "") or ""
+    if language in dict(settings.LANGUAGES):
+        return language
+    return default or settings.LANGUAGE_CODE
+
+
+def client_language_get(client: Client) -> str:
+    """The language of notices to a client (blocks, moderation decisions, termination): its
+    first owner's."""
+    owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True)
+             .order_by("date_joined", "id").first())
+    return user_language_get(owner)

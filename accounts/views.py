@@ -6,7 +6,9 @@ Views are thin: form → service → message → redirect. Reads go through sele
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -47,7 +49,7 @@ def api_key_list(request):
             else:
                 # The raw key crosses one redirect in the session, is shown once, then forgotten.
                 request.session[NEW_KEY_SESSION] = {"name": key.name, "prefix": key.prefix, "raw": raw}
-                messages.success(request, f"API key “{key.name}” created.")
+                messages.success(request, _("API key “%(name)s” created.") % {"name": key.name})
                 return redirect("api_key_list")
     else:
         form = ApiKeyCreateForm()
@@ -65,7 +67,7 @@ def api_key_list(request):
 def _key_or_404(client, prefix: str) -> ApiKey:
     key = ApiKey.objects.filter(client=client, prefix=prefix).only("pk", "name", "prefix").first()
     if key is None:
-        raise Http404("No such API key.")
+        raise Http404(gettext("No such API key."))
     return key
 
 
@@ -79,7 +81,7 @@ def api_key_revoke_view(request, prefix: str):
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"API key “{key.name}” ({prefix}…) revoked. Requests using it are refused from now on.")
+        messages.success(request, _("API key “%(name)s” (%(prefix)s…) revoked. Requests using it are refused from now on.") % {"name": key.name, "prefix": prefix})
     return redirect("api_key_list")
 
 
@@ -94,8 +96,8 @@ def api_key_regenerate_view(request, prefix: str):
         messages.error(request, exc.detail)
     else:
         request.session[NEW_KEY_SESSION] = {"name": new.name, "prefix": new.prefix, "raw": raw}
-        messages.success(request, f"API key “{key.name}” replaced: the old key ({prefix}…) no longer works. "
-                                  "Put the new one into your software.")
+        messages.success(request, _("API key “%(name)s” replaced: the old key (%(prefix)s…) no longer works. "
+                                    "Put the new one into your software.") % {"name": key.name, "prefix": prefix})
     return redirect("api_key_list")
 
 
@@ -112,7 +114,7 @@ def api_key_ips_view(request, prefix: str):
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"Allowed addresses of “{key.name}” saved.")
+            messages.success(request, _("Allowed addresses of “%(name)s” saved.") % {"name": key.name})
     return redirect("api_key_list")
 
 
@@ -135,7 +137,7 @@ def account_profile(request):
             except ApplicationError as exc:
                 form_error_from(form, exc, getattr(exc, "field", None))
             else:
-                messages.success(request, "Company details saved.")
+                messages.success(request, _("Company details saved."))
                 return redirect("account_profile")
     else:
         form = LegalDetailsForm(instance=client)
@@ -157,8 +159,8 @@ def account_contract_request(request):
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, "Contract requested. We will prepare it and send it for signing "
-                                  "(by EDI if you use it, otherwise to the postal address).")
+        messages.success(request, _("Contract requested. We will prepare it and send it for signing "
+                                    "(by EDI if you use it, otherwise to the postal address)."))
     return redirect("account_profile")
 
 
@@ -172,11 +174,11 @@ def account_termination(request):
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, "Termination cancelled: the account stays open.")
+            messages.success(request, _("Termination cancelled: the account stays open."))
         return redirect("account_profile")
     form = TerminationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Tick the box to confirm the termination.")
+        messages.error(request, _("Tick the box to confirm the termination."))
         return redirect("account_profile")
     try:
         client = client_termination_request(client=client, actor=request.user, reason=form.cleaned_data["reason"])
@@ -185,8 +187,8 @@ def account_termination(request):
     else:
         from django.utils import timezone  # noqa: PLC0415
 
-        messages.warning(request, f"Notice received: the account stops on "
-                                  f"{timezone.localtime(client.terminates_at):%d.%m.%Y %H:%M}. You can cancel until then.")
+        messages.warning(request, _("Notice received: the account stops on %(when)s. You can cancel until then.")
+                         % {"when": f"{timezone.localtime(client.terminates_at):%d.%m.%Y %H:%M}"})
     return redirect("account_profile")
 
 
@@ -209,7 +211,7 @@ def account_block(request):
             except ApplicationError as exc:
                 form_error_from(form, exc, "text")
             else:
-                messages.success(request, "Explanation sent. Staff will review it and answer by email.")
+                messages.success(request, _("Explanation sent. Staff will review it and answer by email."))
                 return redirect("account_block")
     else:
         form = ExplanationForm()
@@ -246,28 +248,28 @@ def account_team(request):
                     invitation_create(client=client, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
                                       actor=request.user, accept_url=lambda t: request.build_absolute_uri(
                                           f"/invite/{t}/"))
-                    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                    messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
                     return redirect("account_team")
             elif action == "role":
                 member = team_role_set(client=client, user_id=int(request.POST.get("user", 0)),
                                        role=request.POST.get("role", ""), actor=request.user)
-                messages.success(request, f"{member.email} is now {member.get_role_display().lower()}."
+                messages.success(request, _("%(email)s is now %(role)s.") % {"email": member.email, "role": member.get_role_display().lower()}
                                           + _keys_note(member))
                 return redirect("account_team")
             elif action == "remove":
                 member = team_member_remove(client=client, user_id=int(request.POST.get("user", 0)), actor=request.user)
-                messages.success(request, f"{member.email} can no longer log in." + _keys_note(member))
+                messages.success(request, _("%(email)s can no longer log in.") % {"email": member.email} + _keys_note(member))
                 return redirect("account_team")
             elif action == "revoke":
                 invitation_revoke(client=client, invitation_id=int(request.POST.get("invitation", 0)),
                                   actor=request.user)
-                messages.success(request, "Invitation withdrawn.")
+                messages.success(request, _("Invitation withdrawn."))
                 return redirect("account_team")
         except (ApplicationError, ValueError) as exc:
             if action == "invite":
                 form_error_from(form, exc, "email")
             else:
-                messages.error(request, getattr(exc, "detail", "Invalid request."))
+                messages.error(request, getattr(exc, "detail", _("Invalid request.")))
                 return redirect("account_team")
     from django.utils import timezone  # noqa: PLC0415
 
@@ -281,8 +283,9 @@ def account_team(request):
 
 def _keys_note(member) -> str:
     n = getattr(member, "keys_revoked", 0)
-    return (f" {n} API key{'s' if n > 1 else ''} they created stopped working: create new ones on the API keys "
-            "page.") if n else ""
+    return (" " + ngettext("%(n)s API key they created stopped working: create new ones on the API keys page.",
+                           "%(n)s API keys they created stopped working: create new ones on the API keys page.",
+                           n) % {"n": n}) if n else ""
 
 
 def invitation_accept_view(request, token: str):
@@ -304,7 +307,7 @@ def invitation_accept_view(request, token: str):
             form_error_from(form, exc, "password1" if exc.code == "weak_password" else None)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {inv.client.name}.")
+            messages.success(request, _("Welcome to %(company)s.") % {"company": inv.client.name})
             return redirect("dashboard")
     return render(request, "account/account_invitation.html", {"invitation": inv, "form": form},
                   status=400 if form.is_bound and form.errors else 200)
@@ -327,8 +330,8 @@ def _phone_reset_rate_consume(request, phone: str) -> None:
 
     if not rl.consume(request, app="allauth.account", action="reset_password_phone", config=PHONE_RESET_RATES,
                       key=phone):
-        raise PhoneCodeError("Too many codes were requested for this phone or from your network in the last "
-                             "hour. Try again later, or reset the password by email.", code="too_many_codes")
+        raise PhoneCodeError(gettext("Too many codes were requested for this phone or from your network in the "
+                                     "last hour. Try again later, or reset the password by email."), code="too_many_codes")
 
 
 def password_reset_phone(request):
@@ -372,7 +375,26 @@ def password_reset_phone_code(request):
         else:
             request.session.pop(PHONE_RESET_SESSION, None)
             login_failures_clear(request, user.email)
-            messages.success(request, "Password changed. Log in with the new one.")
+            messages.success(request, _("Password changed. Log in with the new one."))
             return redirect("account_login")
     return render(request, "account/password_reset_phone_code.html", {"form": form, "masked": state["phone"]},
                   status=400 if form.is_bound and form.errors else 200)
+
+
+# ---- Language (the switch in the header and on the profile page) ----------------------------
+
+@require_POST
+def language_set(request):
+    """Django's `set_language` (the cookie, then back to `next`), and for a logged-in user the
+    choice is kept on the login (User.language): it follows them to other browsers, and their
+    emails and system SMS use it."""
+    from django.conf import settings  # noqa: PLC0415
+    from django.views.i18n import set_language  # noqa: PLC0415
+
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response

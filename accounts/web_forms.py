@@ -1,24 +1,25 @@
 """Website forms of the accounts app (shape only; the services hold the rules)."""
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Client, User
 
 
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
-        label="Key name", max_length=100,
-        help_text="What uses this key, e.g. “Shop backend” or “CRM”. Only for you to tell keys apart.",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Shop backend", "autocomplete": "off"}),
+        label=_("Key name"), max_length=100,
+        help_text=_("What uses this key, e.g. “Shop backend” or “CRM”. Only for you to tell keys apart."),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Shop backend"), "autocomplete": "off"}),
     )
     allowed_ips = forms.CharField(
-        label="Allowed IP addresses", required=False,
-        help_text="Optional. One address or network per line (e.g. 203.0.113.7 or 203.0.113.0/24); requests from "
-                  "elsewhere are refused. Empty: any address.",
+        label=_("Allowed IP addresses"), required=False,
+        help_text=_("Optional. One address or network per line (e.g. 203.0.113.7 or 203.0.113.0/24); requests from "
+                  "elsewhere are refused. Empty: any address."),
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "203.0.113.7", "class": "mono"}))
 
 
 class ApiKeyIpsForm(forms.Form):
-    allowed_ips = forms.CharField(label="Allowed IP addresses", required=False,
+    allowed_ips = forms.CharField(label=_("Allowed IP addresses"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2, "class": "mono"}))
 
 
@@ -34,11 +35,11 @@ class LegalDetailsForm(forms.ModelForm):
             "vat_number": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 12}),
         }
         help_texts = {
-            "legal_name": "As in the state register, e.g. “Kvitka Flowers LLC” or “FOP Ivanenko Olena Petrivna”.",
-            "signatory_position": "e.g. Director, or Entrepreneur.",
-            "postal_address": "Where we post signed acts and invoices.",
-            "documents_email": "Where we email closing documents.",
-            "edi_provider": "e.g. M.E.Doc, Vchasno, Dubidoc.",
+            "legal_name": _("As in the state register, e.g. “Kvitka Flowers LLC” or “FOP Ivanenko Olena Petrivna”."),
+            "signatory_position": _("e.g. Director, or Entrepreneur."),
+            "postal_address": _("Where we post signed acts and invoices."),
+            "documents_email": _("Where we email closing documents."),
+            "edi_provider": _("e.g. M.E.Doc, Vchasno, Dubidoc."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -48,20 +49,20 @@ class LegalDetailsForm(forms.ModelForm):
 
 
 class ExplanationForm(forms.Form):
-    text = forms.CharField(label="Your explanation", max_length=10000,
+    text = forms.CharField(label=_("Your explanation"), max_length=10000,
                            widget=forms.Textarea(attrs={"rows": 6}),
-                           help_text="What happened, and what you have done so it does not happen again.")
+                           help_text=_("What happened, and what you have done so it does not happen again."))
 
 
 class TerminationForm(forms.Form):
-    reason = forms.CharField(label="Why are you leaving? (optional)", required=False, max_length=300,
+    reason = forms.CharField(label=_("Why are you leaving? (optional)"), required=False, max_length=300,
                              widget=forms.TextInput())
-    confirm = forms.BooleanField(label="I understand the account stops sending on the termination date.")
+    confirm = forms.BooleanField(label=_("I understand the account stops sending on the termination date."))
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"placeholder": "colleague@company.ua"}))
-    role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"placeholder": _("colleague@company.ua")}))
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices, initial=User.Role.MEMBER)
 
 
 class _PasswordTwiceForm(forms.Form):
@@ -70,23 +71,23 @@ class _PasswordTwiceForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "You must type the same password each time.")
+            self.add_error("password2", _("You must type the same password each time."))
         return data
 
 
 class InvitationAcceptForm(_PasswordTwiceForm):
-    first_name = forms.CharField(label="First name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
-    password1 = forms.CharField(label="Password", strip=False,
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password1 = forms.CharField(label=_("Password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text="At least 8 characters, not too common, not only digits.")
-    password2 = forms.CharField(label="Password (again)", strip=False,
+                                help_text=_("At least 8 characters, not too common, not only digits."))
+    password2 = forms.CharField(label=_("Password (again)"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
 
 class PhoneResetRequestForm(forms.Form):
-    phone = forms.CharField(label="Mobile phone", max_length=30,
-                            help_text="The primary phone of your account. We send a 6-digit code by SMS.",
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30,
+                            help_text=_("The primary phone of your account. We send a 6-digit code by SMS."),
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
                                                           "placeholder": "067 123 45 67"}))
 
@@ -97,11 +98,11 @@ class PhoneResetRequestForm(forms.Form):
 
 
 class PhoneResetCodeForm(_PasswordTwiceForm):
-    code = forms.CharField(label="Code from the SMS", max_length=12,
+    code = forms.CharField(label=_("Code from the SMS"), max_length=12,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
                                                          "placeholder": "123456"}))
-    password1 = forms.CharField(label="New password", strip=False,
+    password1 = forms.CharField(label=_("New password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text="At least 8 characters, not too common, not only digits.")
-    password2 = forms.CharField(label="New password (again)", strip=False,
+                                help_text=_("At least 8 characters, not too common, not only digits."))
+    password2 = forms.CharField(label=_("New password (again)"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from smsportal.errors import ApplicationError
 
 
@@ -8,7 +10,7 @@ class BillingError(ApplicationError):
 class InsufficientFunds(BillingError):
     code = "insufficient_funds"
     status = 402
-    default_detail = "The balance cannot pay for this send. Top up your wallet."
+    default_detail = _("The balance cannot pay for this send. Top up your wallet.")
 
 
 class OverdraftOverdue(InsufficientFunds):
@@ -17,7 +19,7 @@ class OverdraftOverdue(InsufficientFunds):
 
     code = "overdraft_overdue"
     status = 402
-    default_detail = "Your overdraft is overdue; sending is stopped until the debt is paid. Top up your wallet."
+    default_detail = _("Your overdraft is overdue; sending is stopped until the debt is paid. Top up your wallet.")
 
 
 class InvalidAmount(BillingError):
@@ -27,19 +29,19 @@ class InvalidAmount(BillingError):
 class NoTariff(BillingError):
     code = "no_tariff"
     status = 503
-    default_detail = "No price list is in force; sending is unavailable. Please contact support."
+    default_detail = _("No price list is in force; sending is unavailable. Please contact support.")
 
 
 class NoPrice(BillingError):
     code = "no_price"
     status = 503
-    default_detail = "This service has no price in the price list in force. Please contact support."
+    default_detail = _("This service has no price in the price list in force. Please contact support.")
 
 
 class NoExchangeRate(BillingError):
     code = "no_exchange_rate"
     status = 503
-    default_detail = "No EUR/UAH exchange rate is loaded; Viber prices cannot be converted. Please contact support."
+    default_detail = _("No EUR/UAH exchange rate is loaded; Viber prices cannot be converted. Please contact support.")
 
 
 class HoldError(BillingError):
@@ -66,7 +68,7 @@ class HoldShort(HoldError):
 class InvoiceNotFound(BillingError):
     code = "invoice_not_found"
     status = 404
-    default_detail = "No invoice with this number."
+    default_detail = _("No invoice with this number.")
 
 
 class InvoiceConflict(BillingError):
@@ -77,7 +79,7 @@ class InvoiceConflict(BillingError):
 class SignatureInvalid(BillingError):
     code = "signature_invalid"
     status = 403
-    default_detail = "The X-Signature header does not match the request body."
+    default_detail = _("The X-Signature header does not match the request body.")
 
 
 class PaymentCallbackNotConfigured(BillingError):
@@ -92,4 +94,4 @@ class PaymentCallbackNotConfigured(BillingError):
 
 class ReasonRequired(BillingError):
     code = "reason_required"
-    default_detail = "Give a reason: it is recorded with this action."
+    default_detail = _("Give a reason: it is recorded with this action.")

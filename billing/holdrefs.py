@@ -6,6 +6,7 @@ one's `Outcome` (`SettleItem`), and billing alone decides what that means for th
 release, refund or nothing (`billing.services.hold_settle`). No other app composes a hold's key,
 parses one back, or reads the ledger to find out what a hold still reserves.
 """
+from django.utils.translation import gettext
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,7 +36,7 @@ class HoldRef:
 
     def __post_init__(self):
         if self.kind not in self.KINDS:
-            raise ValueError(f"A hold pays for a send or a campaign, not '{self.kind}'.")
+            raise ValueError(gettext("A hold pays for a send or a campaign, not '%(kind)s'.") % {"kind": self.kind})
         if not isinstance(self.id, uuid.UUID):
             object.__setattr__(self, "id", uuid.UUID(str(self.id)))
 

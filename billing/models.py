@@ -14,6 +14,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
@@ -31,32 +33,32 @@ class BillingConfig(models.Model):
 
     registration_bonus = MoneyField(
         default=ZERO_UAH, **MONEY,
-        help_text="Credited once to every new client's wallet as a bonus (R-BILL-05). It is the provider's "
-                  "money: spent first, never refunded. 0 turns the bonus off.")
+        help_text=_("Credited once to every new client's wallet as a bonus (R-BILL-05). It is the provider's "
+                  "money: spent first, never refunded. 0 turns the bonus off."))
     provider_name = models.CharField(max_length=200, default="smsportal LLC")
     provider_requisites = models.TextField(
         default="EDRPOU 00000000\nIBAN UA00 000000 00000 0000000000000\nJSC \"Bank\", MFO 000000\n"
                 "1 Khreshchatyk St., Kyiv, 01001, Ukraine",
-        help_text="Printed on every invoice: legal code, IBAN, bank, address.")
-    invoice_prefix = models.CharField(max_length=8, default="SP", help_text="Invoice numbers look like SP-2026-000123.")
-    invoice_due_days = models.PositiveSmallIntegerField(default=5, help_text="Days to pay, printed on invoices.")
+        help_text=_("Printed on every invoice: legal code, IBAN, bank, address."))
+    invoice_prefix = models.CharField(max_length=8, default="SP", help_text=_("Invoice numbers look like SP-2026-000123."))
+    invoice_due_days = models.PositiveSmallIntegerField(default=5, help_text=_("Days to pay, printed on invoices."))
     penalty_per_message = MoneyField(default=Money(Decimal("100"), "UAH"), **MONEY,
-                                     help_text="Default penalty per violating message (R-BILL-11, T 6.14).")
+                                     help_text=_("Default penalty per violating message (R-BILL-11, T 6.14)."))
     overdraft_repay_days = models.PositiveSmallIntegerField(
-        default=10, help_text="Calendar days to repay an overdraft before sending stops (R-BILL-09, T 5.5).")
+        default=10, help_text=_("Calendar days to repay an overdraft before sending stops (R-BILL-09, T 5.5)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "billing settings"
-        verbose_name_plural = "billing settings"
+        verbose_name = _("billing settings")
+        verbose_name_plural = _("billing settings")
 
     def __str__(self):
         return "Billing settings"
 
     def clean(self):
         if self.registration_bonus.amount < 0 or self.penalty_per_message.amount < 0:
-            raise ValidationError("Amounts cannot be negative.")
+            raise ValidationError(gettext("Amounts cannot be negative."))
 
 
 class Wallet(models.Model):
@@ -72,11 +74,11 @@ class Wallet(models.Model):
     bonus = MoneyField(default=Decimal("0"), **MONEY)
     held = MoneyField(default=Decimal("0"), **MONEY)
     overdraft_limit = MoneyField(default=Decimal("0"), **MONEY,
-                                 help_text="Approved by staff (R-BILL-09); 0 = no overdraft.")
+                                 help_text=_("Approved by staff (R-BILL-09); 0 = no overdraft."))
     overdraft_approved_at = models.DateTimeField(null=True, blank=True)
     overdraft_approved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
                                               related_name="+")
-    negative_since = models.DateTimeField(null=True, blank=True, help_text="When the balance last went below zero.")
+    negative_since = models.DateTimeField(null=True, blank=True, help_text=_("When the balance last went below zero."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,17 +114,17 @@ class LedgerEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TOPUP = "topup", "Top-up"
-        BONUS = "bonus", "Bonus"
-        CHARGE = "charge", "Charge"
-        REFUND = "refund", "Refund"
-        PENALTY = "penalty", "Penalty"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        REPRICE = "reprice", "Re-pricing"
-        PAYOUT = "payout", "Payout"
-        HOLD = "hold", "Hold"
-        CAPTURE = "capture", "Capture"
-        RELEASE = "release", "Release"
+        TOPUP = "topup", _("Top-up")
+        BONUS = "bonus", _("Bonus")
+        CHARGE = "charge", _("Charge")
+        REFUND = "refund", _("Refund")
+        PENALTY = "penalty", _("Penalty")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        REPRICE = "reprice", _("Re-pricing")
+        PAYOUT = "payout", _("Payout")
+        HOLD = "hold", _("Hold")
+        CAPTURE = "capture", _("Capture")
+        RELEASE = "release", _("Release")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
@@ -133,7 +135,7 @@ class LedgerEntry(models.Model):
     balance_after = MoneyField(**MONEY)
     available_after = MoneyField(default=Decimal("0"), **MONEY)
     related = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="followups",
-                                help_text="The charge a refund returns, the hold a capture or release settles.")
+                                help_text=_("The charge a refund returns, the hold a capture or release settles."))
     idempotency_key = models.CharField(max_length=120)
     description = models.CharField(max_length=300, blank=True)
     details = models.JSONField(default=dict, blank=True)
@@ -142,7 +144,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.UniqueConstraint(fields=["wallet", "idempotency_key"], name="ledger_entry_idempotent"),
             # R-BILL-14: a charge or a hold never spends beyond the balance plus the approved overdraft.
@@ -159,22 +161,22 @@ class LedgerEntry(models.Model):
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    VIBER = "viber", "Viber"
+    SMS = "sms", _("SMS")
+    VIBER = "viber", _("Viber")
 
 
 MessageType = TariffMessageType  # a tariff line's type: the types of a text and Viber chat sessions
 
 
 class SenderClass(models.TextChoices):
-    NATIONAL = "national", "National sender name"
-    INTERNATIONAL = "international", "International sender name"
+    NATIONAL = "national", _("National sender name")
+    INTERNATIONAL = "international", _("International sender name")
 
 
 class UaOperator(models.TextChoices):
-    KYIVSTAR = "kyivstar", "Kyivstar"
-    VODAFONE = "vodafone", "Vodafone"
-    LIFECELL = "lifecell", "lifecell"
+    KYIVSTAR = "kyivstar", _("Kyivstar")
+    VODAFONE = "vodafone", _("Vodafone")
+    LIFECELL = "lifecell", _("lifecell")
 
 
 class Tariff(models.Model):
@@ -186,17 +188,17 @@ class Tariff(models.Model):
     valid_from = models.DateTimeField()
     sms_segment_price = MoneyField(
         "default price of one SMS segment", **MONEY,
-        help_text="Charged when no line of this list matches the destination.")
-    notes = models.TextField(blank=True, help_text="The announcement shown to clients with the list.")
+        help_text=_("Charged when no line of this list matches the destination."))
+    notes = models.TextField(blank=True, help_text=_("The announcement shown to clients with the list."))
     viber_sender_fee = MoneyField(
         "Viber sender-name registration fee", **MONEY, null=True, blank=True,
-        help_text="Charged when a client requests a Viber sender name, refunded if it is refused (R-SND-07). "
-                  "Empty: the SMSPORTAL_VIBER_SENDER_FEE setting.")
+        help_text=_("Charged when a client requests a Viber sender name, refunded if it is refused (R-SND-07). "
+                  "Empty: the SMSPORTAL_VIBER_SENDER_FEE setting."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-valid_from", "-id"]
-        verbose_name = "price list"
+        verbose_name = _("price list")
 
     def __str__(self):
         return f"{self.name} (from {timezone.localtime(self.valid_from):%Y-%m-%d})"
@@ -219,7 +221,7 @@ class TopupStep(models.Model):
 
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="steps")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    min_amount = MoneyField("top-up from", **MONEY)
+    min_amount = MoneyField(_("top-up from"), **MONEY)
 
     class Meta:
         ordering = ["tariff", "number"]
@@ -245,19 +247,19 @@ class TariffPrice(models.Model):
     SMS lines are UAH per segment; Viber lines are EUR per message (R-BILL-08)."""
 
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="prices")
-    step = models.PositiveSmallIntegerField(default=1, help_text="1 = regular price; 2+ = grace-period prices.")
+    step = models.PositiveSmallIntegerField(default=1, help_text=_("1 = regular price; 2+ = grace-period prices."))
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.SMS)
     country = models.CharField(max_length=2, blank=True,
-                               help_text="ISO code (UA, PL …); blank = every country without its own line.")
+                               help_text=_("ISO code (UA, PL …); blank = every country without its own line."))
     operator = models.CharField(max_length=16, blank=True, choices=UaOperator.choices,
-                                help_text="Ukrainian operator; blank = the other operators of the country.")
+                                help_text=_("Ukrainian operator; blank = the other operators of the country."))
     message_type = models.CharField(max_length=16, blank=True, choices=MessageType.choices)
     sender_class = models.CharField(max_length=16, blank=True, choices=SenderClass.choices)
     price = MoneyField(**MONEY)
 
     class Meta:
         ordering = ["tariff", "channel", "step", "country", "operator", "message_type", "sender_class"]
-        verbose_name = "price"
+        verbose_name = _("price")
         constraints = [
             models.UniqueConstraint(fields=["tariff", "step", "channel", "country", "operator", "message_type",
                                             "sender_class"], name="tariff_price_line_unique"),
@@ -304,10 +306,10 @@ class GracePeriod(models.Model):
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="grace_periods")
     topup = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="grace_period")
     tariff = models.ForeignKey(Tariff, null=True, on_delete=models.SET_NULL, related_name="+",
-                               help_text="The price list whose steps the top-up reached.")
+                               help_text=_("The price list whose steps the top-up reached."))
     step = models.PositiveSmallIntegerField()
     starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(help_text="Exclusive: midnight (Kyiv) after the last valid day.")
+    ends_at = models.DateTimeField(help_text=_("Exclusive: midnight (Kyiv) after the last valid day."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -336,13 +338,13 @@ class Invoice(models.Model):
     the wallet exactly once."""
 
     class Status(models.TextChoices):
-        ISSUED = "issued", "Awaiting payment"
-        PAID = "paid", "Paid"
-        CANCELLED = "cancelled", "Cancelled"
+        ISSUED = "issued", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class PaidVia(models.TextChoices):
-        STAFF = "staff", "Bank transfer (staff)"
-        CALLBACK = "callback", "Payment system"
+        STAFF = "staff", _("Bank transfer (staff)")
+        CALLBACK = "callback", _("Payment system")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(max_length=32, unique=True)
@@ -424,7 +426,7 @@ class BaseRate(models.Model):
 
     class Meta:
         ordering = ["-effective_from", "-id"]
-        verbose_name = "base exchange rate"
+        verbose_name = _("base exchange rate")
         constraints = [
             models.UniqueConstraint(fields=["currency", "effective_from"], name="base_rate_one_per_day"),
             models.CheckConstraint(condition=Q(rate__gt=0), name="base_rate_positive"),

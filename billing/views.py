@@ -9,11 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import SEND_ROLES, client_required, require_role
 from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
-from smsportal.money import money_plain, table_places
+from smsportal.money import money_plain, money_text, table_places
 
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, StatementFilterForm
@@ -158,9 +159,9 @@ def invoice_list(request):
             except ApplicationError as exc:
                 form.add_error("amount", exc.detail)
             else:
-                messages.success(request, f"Invoice {invoice.number} for {invoice.amount.amount:,.0f} UAH created. "
-                                          "Print it or pay it by bank transfer; the wallet is credited when the "
-                                          "payment arrives.")
+                messages.success(request, _("Invoice %(number)s for %(amount)s UAH created. Print it or pay it by bank "
+                                            "transfer; the wallet is credited when the payment arrives.")
+                                 % {"number": invoice.number, "amount": money_text(invoice.amount, 0)})
                 return redirect("invoice_detail", public_id=invoice.public_id)
     else:
         form = InvoiceCreateForm()

@@ -5,6 +5,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 
@@ -21,16 +22,16 @@ def _proof_path(instance, filename):
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    VIBER = "viber", "Viber"
+    SMS = "sms", _("SMS")
+    VIBER = "viber", _("Viber")
 
 
 class Operator(models.TextChoices):
     """Ukrainian mobile operators that keep national sender-name lists (R-SND-05)."""
 
-    KYIVSTAR = "kyivstar", "Kyivstar"
-    VODAFONE = "vodafone", "Vodafone"
-    LIFECELL = "lifecell", "lifecell"
+    KYIVSTAR = "kyivstar", _("Kyivstar")
+    VODAFONE = "vodafone", _("Vodafone")
+    LIFECELL = "lifecell", _("lifecell")
 
 
 class SenderName(models.Model):
@@ -42,10 +43,10 @@ class SenderName(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending moderation"
-        SUBMITTED = "submitted", "Submitted to Viber"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending moderation")
+        SUBMITTED = "submitted", _("Submitted to Viber")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sender_names")
@@ -58,17 +59,17 @@ class SenderName(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     # R-SND-03: a well-known brand needs proof of the right to use it.
-    brand = models.CharField(max_length=100, blank=True, help_text="The well-known brand this name matched.")
+    brand = models.CharField(max_length=100, blank=True, help_text=_("The well-known brand this name matched."))
     proof = models.FileField(storage=private_storage, upload_to=_proof_path, blank=True,
-                             help_text="A letter or agreement granting the right to use the brand (staff only).")
+                             help_text=_("A letter or agreement granting the right to use the brand (staff only)."))
     proof_content_type = models.CharField(max_length=50, blank=True)
 
     # R-SND-05: what operators need to register a national name (the client fills them).
-    company_name = models.CharField("company that sends", max_length=200, blank=True)
-    company_code = models.CharField("EDRPOU / tax number of that company", max_length=10, blank=True)
+    company_name = models.CharField(_("company that sends"), max_length=200, blank=True)
+    company_code = models.CharField(_("EDRPOU / tax number of that company"), max_length=10, blank=True)
     website = models.CharField(max_length=200, blank=True)
-    purpose = models.TextField("what the messages are about", blank=True)
-    sample_text = models.TextField("a typical message", blank=True)
+    purpose = models.TextField(_("what the messages are about"), blank=True)
+    sample_text = models.TextField(_("a typical message"), blank=True)
     description_updated_at = models.DateTimeField(null=True, blank=True)
 
     # Staff: keep it international whatever operators say (R-SND-06), with the reason.
@@ -104,13 +105,13 @@ class NationalRegistration(models.Model):
     """An operator's decision on one SMS name: national with that operator, or international."""
 
     class Status(models.TextChoices):
-        NATIONAL = "national", "National"
-        INTERNATIONAL = "international", "International"
+        NATIONAL = "national", _("National")
+        INTERNATIONAL = "international", _("International")
 
     sender = models.ForeignKey(SenderName, on_delete=models.CASCADE, related_name="registrations")
     operator = models.CharField(max_length=16, choices=Operator.choices)
     status = models.CharField(max_length=16, choices=Status.choices)
-    source = models.CharField(max_length=100, blank=True, help_text="Staff, or the weekly list file it came from.")
+    source = models.CharField(max_length=100, blank=True, help_text=_("Staff, or the weekly list file it came from."))
     decided_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -127,20 +128,20 @@ class NameWord(models.Model):
     """Words the sender-name rules look for (R-SND-02, 03, 06). Data staff extend in admin."""
 
     class Kind(models.TextChoices):
-        OPERATOR = "operator", "Mobile operator (refused)"
-        OBSCENE = "obscene", "Obscene word (refused)"
-        GENERIC = "generic", "Generic word (refused unless a proven brand)"
-        FIRST_NAME = "first_name", "Personal first name (refused unless allowed for the company)"
-        BRAND = "brand", "Well-known brand (needs proof)"
-        NEVER_NATIONAL = "never_national", "Never national (payment systems, social networks, OTT, foreign banks…)"
+        OPERATOR = "operator", _("Mobile operator (refused)")
+        OBSCENE = "obscene", _("Obscene word (refused)")
+        GENERIC = "generic", _("Generic word (refused unless a proven brand)")
+        FIRST_NAME = "first_name", _("Personal first name (refused unless allowed for the company)")
+        BRAND = "brand", _("Well-known brand (needs proof)")
+        NEVER_NATIONAL = "never_national", _("Never national (payment systems, social networks, OTT, foreign banks…)")
 
     kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
-    word = models.CharField(max_length=60, help_text="Any letter case; Cyrillic allowed. Look-alike spellings "
-                                                     "(0 for o, Cyrillic а for Latin a, …) are matched automatically.")
-    match_anywhere = models.BooleanField(default=False, help_text="Also refuse names that merely contain it "
+    word = models.CharField(max_length=60, help_text=_("Any letter case; Cyrillic allowed. Look-alike spellings "
+                                                     "(0 for o, Cyrillic а for Latin a, …) are matched automatically."))
+    match_anywhere = models.BooleanField(default=False, help_text=_("Also refuse names that merely contain it "
                                                                   "(e.g. 'MyKyivstar'); off: only the whole name "
-                                                                  "or one of its words.")
-    language = models.CharField(max_length=8, blank=True, help_text="uk, ru, en… (for obscene words).")
+                                                                  "or one of its words."))
+    language = models.CharField(max_length=8, blank=True, help_text=_("uk, ru, en… (for obscene words)."))
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -157,7 +158,7 @@ class FirstNameAllowance(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="first_name_allowances")
     name = models.CharField(max_length=20)
-    note = models.CharField(max_length=200, blank=True, help_text="Why: e.g. the company is 'Katerina LLC'.")
+    note = models.CharField(max_length=200, blank=True, help_text=_("Why: e.g. the company is 'Katerina LLC'."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Client, User
+from accounts.selectors import client_language_get
 from accounts.services import audit_record, client_assert_can_send
 from smsportal.errors import ApplicationError, NotFound
 
@@ -59,7 +61,7 @@ class SenderNameInvalid(ApplicationError):
 class SenderNameTaken(ApplicationError):
     code = "sender_name_taken"
     status = 409
-    default_detail = "This sender name is already registered."
+    default_detail = gettext_lazy("This sender name is already registered.")
 
 
 class SenderNotApproved(ApplicationError):
@@ -81,15 +83,15 @@ class NationalListInvalid(ApplicationError):
 def proof_check(upload) -> str:
     """The content type of an uploaded proof document, or SenderNameInvalid (R-SND-03)."""
     if upload.size > proof_max_bytes():
-        raise SenderNameInvalid(f"The document is {upload.size / 1048576:.1f} MB; the limit is "
-                                f"{proof_max_bytes() // 1048576} MB.", reason="proof_invalid")
+        raise SenderNameInvalid(gettext("The document is %(size_1048576)s MB; the limit is %(proof_max_bytes)s MB.") % {
+            "size_1048576": f"{upload.size / 1048576:.1f}", "proof_max_bytes": proof_max_bytes() // 1048576}, reason="proof_invalid")
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     for magic, (content_type, _ext) in PROOF_TYPES.items():
         if head.startswith(magic):
             return content_type
-    raise SenderNameInvalid("The document must be a PDF, PNG or JPEG file.", reason="proof_invalid")
+    raise SenderNameInvalid(gettext("The document must be a PDF, PNG or JPEG file."), reason="proof_invalid")
 
 
 def _owner_of_same_name(name: str, *, client: Client) -> SenderName | None:
@@ -119,17 +121,19 @@ def sender_name_request(*, client: Client, name: str, actor=None, channel: str =
     transaction that stores the request, and refunded if staff reject it."""
     name = (name or "").strip()
     if channel not in Channel.values:
-        raise SenderNameInvalid("The channel is 'sms' or 'viber'.", reason="format")
+        raise SenderNameInvalid(gettext("The channel is 'sms' or 'viber'."), reason="format")
     client_assert_can_send(client)
     problem = sender_name_problem(name) if channel == Channel.SMS else viber_name_problem(name)
     if problem:
         raise SenderNameInvalid(problem, reason="format")
     if SenderName.objects.filter(client=client, channel=channel, name__iexact=name).exclude(
             status=SenderName.Status.REJECTED).exists():
-        raise SenderNameTaken(f"The sender name '{name}' is already registered for your account.")
+        raise SenderNameTaken(gettext("The sender name '%(name)s' is already registered for your account.") % {
+            "name": name})
     if _owner_of_same_name(name, client=client):
-        raise SenderNameTaken(f"The sender name '{name}' is already registered by another company: one sender "
-                              "name serves one company.")
+        raise SenderNameTaken(gettext("The sender name '%(name)s' is already registered by another company: one "
+                                      "sender name serves one company.") % {
+            "name": name})
     lists = word_lists_load()
     allowed = frozenset(s for n in FirstNameAllowance.objects.filter(client=client).values_list("name", flat=True)
                         for s in skeletons(n))
@@ -138,8 +142,10 @@ def sender_name_request(*, client: Client, name: str, actor=None, channel: str =
         raise SenderNameInvalid(refusal.detail, reason=refusal.reason)
     brand = brand_of(name, lists=lists) or ""
     if brand and proof is None:
-        raise SenderNameInvalid(f"'{name}' is a well-known brand ({brand}). Attach a letter or agreement from the "
-                                "brand owner that gives your company the right to use it (PDF, PNG or JPEG).",
+        raise SenderNameInvalid(gettext("'%(name)s' is a well-known brand (%(brand)s). Attach a letter or "
+                                        "agreement from the brand owner that gives your company the right to use "
+                                        "it (PDF, PNG or JPEG).") % {
+            "name": name, "brand": brand},
                                 reason="brand_proof_required")
     content_type = proof_check(proof) if proof is not None else ""
     try:
@@ -156,7 +162,7 @@ def sender_name_request(*, client: Client, name: str, actor=None, channel: str =
             audit_record(code="senders.name.requested", actor=actor, client=client, target=name,
                          details={"channel": channel, "brand": brand, "proof": bool(proof)})
     except IntegrityError:
-        raise SenderNameTaken(f"The sender name '{name}' is already registered.") from None
+        raise SenderNameTaken(gettext("The sender name '%(name)s' is already registered.") % {"name": name}) from None
     return sender
 
 
@@ -175,9 +181,9 @@ def sender_description_update(*, client: Client, public_id, data: dict, actor=No
     with transaction.atomic():
         sender = SenderName.objects.select_for_update().filter(client=client, public_id=public_id).first()
         if sender is None:
-            raise NotFound("No such sender name.")
+            raise NotFound(gettext("No such sender name."))
         if sender.channel != Channel.SMS:
-            raise SenderStateError("Only SMS names can be national.")
+            raise SenderStateError(gettext("Only SMS names can be national."))
         for field, value in _description(data).items():
             setattr(sender, field, value)
         sender.description_updated_at = timezone.now()
@@ -195,15 +201,19 @@ def _notify_client(sender: SenderName) -> None:
                   .values_list("email", flat=True))
     if not emails:
         return
-    if sender.status == SenderName.Status.APPROVED:
-        subject = f"Sender name {sender.name} approved"
-        body = f"Your sender name '{sender.name}' is approved: you can send with it now."
-    elif sender.status == SenderName.Status.REJECTED:
-        subject = f"Sender name {sender.name} rejected"
-        body = f"Your sender name '{sender.name}' was rejected.\n\nReason: {sender.rejection_reason}"
-    else:
-        subject = f"Sender name {sender.name}: {sender.get_status_display().lower()}"
-        body = f"Your sender name '{sender.name}' is now: {sender.get_status_display()}."
+    with translation.override(client_language_get(sender.client)):
+        names = {"name": sender.name}
+        if sender.status == SenderName.Status.APPROVED:
+            subject = gettext("Sender name %(name)s approved") % names
+            body = gettext("Your sender name '%(name)s' is approved: you can send with it now.") % names
+        elif sender.status == SenderName.Status.REJECTED:
+            subject = gettext("Sender name %(name)s rejected") % names
+            body = (gettext("Your sender name '%(name)s' was rejected.") % names + "\n\n"
+                    + gettext("Reason: %(reason)s") % {"reason": sender.rejection_reason})
+        else:
+            status = str(sender.get_status_display())
+            subject = gettext("Sender name %(name)s: %(status)s") % {**names, "status": status.lower()}
+            body = gettext("Your sender name '%(name)s' is now: %(status)s.") % {**names, "status": status}
     prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
     try:
         send_mail(prefix + subject, body, None, emails)
@@ -216,15 +226,16 @@ def _decide(*, sender_id: int, status: str, actor, reason: str = "", allowed_fro
         with transaction.atomic():
             sender = SenderName.objects.select_for_update().select_related("client").filter(pk=sender_id).first()
             if sender is None:
-                raise NotFound("No such sender name.")
+                raise NotFound(gettext("No such sender name."))
             if sender.status == status and status != SenderName.Status.REJECTED:
                 return sender
             if sender.status not in allowed_from:
-                raise SenderStateError(f"'{sender.name}' is {sender.get_status_display().lower()}; it cannot become "
-                                       f"{SenderName.Status(status).label.lower()} now.")
+                raise SenderStateError(gettext("'%(name)s' is %(get_status_display)s; it cannot become %(status)s "
+                                               "now.") % {
+                    "name": sender.name, "get_status_display": sender.get_status_display().lower(), "status": SenderName.Status(status).label.lower()})
             if (status == SenderName.Status.APPROVED and sender.channel == Channel.VIBER
                     and sender.status == SenderName.Status.REJECTED):
-                raise SenderStateError("A rejected Viber name was refunded: the client requests it again.")
+                raise SenderStateError(gettext("A rejected Viber name was refunded: the client requests it again."))
             previous = sender.status
             sender.status = status
             sender.rejection_reason = reason
@@ -237,7 +248,7 @@ def _decide(*, sender_id: int, status: str, actor, reason: str = "", allowed_fro
                          details={"reason": reason} if reason else {})
             transaction.on_commit(lambda: _notify_client(sender))
     except IntegrityError:
-        raise SenderNameTaken("Another company holds this name now: it cannot be approved.") from None
+        raise SenderNameTaken(gettext("Another company holds this name now: it cannot be approved.")) from None
     return sender
 
 
@@ -267,7 +278,7 @@ def sender_name_approve(*, sender_id: int, actor=None) -> SenderName:
 def sender_name_reject(*, sender_id: int, reason: str, actor=None) -> SenderName:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("A rejection needs a reason the client will see.", code="reason_required")
+        raise ApplicationError(gettext("A rejection needs a reason the client will see."), code="reason_required")
     return _decide(sender_id=sender_id, status=S.REJECTED, actor=actor, reason=reason,
                    allowed_from=(S.PENDING, S.SUBMITTED, S.APPROVED))
 
@@ -276,7 +287,7 @@ def viber_sender_submit(*, sender_id: int, actor=None) -> SenderName:
     """Staff sent the Viber name to Viber for registration (R-SND-07)."""
     sender = SenderName.objects.filter(pk=sender_id).only("channel").first()
     if sender is not None and sender.channel != Channel.VIBER:
-        raise SenderStateError("Only Viber names are submitted to Viber.")
+        raise SenderStateError(gettext("Only Viber names are submitted to Viber."))
     return _decide(sender_id=sender_id, status=S.SUBMITTED, actor=actor, allowed_from=(S.PENDING,))
 
 
@@ -284,7 +295,7 @@ def first_name_allow(*, client: Client, name: str, note: str = "", actor=None) -
     """Staff allow a personal first name for a company of that name (R-SND-02)."""
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("Enter the name to allow.", code="invalid")
+        raise ApplicationError(gettext("Enter the name to allow."), code="invalid")
     allowance, _ = FirstNameAllowance.objects.get_or_create(
         client=client, name=name, defaults={"note": note, "created_by": actor if getattr(actor, "pk", None) else None})
     audit_record(code="senders.first_name.allowed", actor=actor, client=client, target=name, details={"note": note})
@@ -313,13 +324,14 @@ def sender_national_set(*, sender_id: int, operator: str, national: bool, actor=
     """Records an operator's decision on an SMS name (R-SND-05). National only when nothing of
     R-SND-06 keeps it international."""
     if operator not in Operator.values:
-        raise ApplicationError(f"Unknown operator '{operator}'.", code="invalid_operator")
+        raise ApplicationError(gettext("Unknown operator '%(operator)s'.") % {"operator": operator}, code="invalid_operator")
     with transaction.atomic():
         sender = SenderName.objects.select_for_update().filter(pk=sender_id).first()
         if sender is None:
-            raise NotFound("No such sender name.")
+            raise NotFound(gettext("No such sender name."))
         if national and (reasons := national_block_reasons(sender)):
-            raise SenderStateError(f"'{sender.name}' cannot be national: {'; '.join(reasons)}.")
+            raise SenderStateError(gettext("'%(name)s' cannot be national: %(join)s.") % {
+                "name": sender.name, "join": '; '.join(reasons)})
         status = NationalRegistration.Status.NATIONAL if national else NationalRegistration.Status.INTERNATIONAL
         reg, _ = NationalRegistration.objects.update_or_create(
             sender=sender, operator=operator,
@@ -334,7 +346,7 @@ def sender_international_force(*, sender_id: int, reason: str, actor=None) -> Se
     with transaction.atomic():
         sender = SenderName.objects.select_for_update().filter(pk=sender_id).first()
         if sender is None:
-            raise NotFound("No such sender name.")
+            raise NotFound(gettext("No such sender name."))
         sender.international_reason = (reason or "").strip()[:300]
         sender.save(update_fields=["international_reason", "updated_at"])
         if sender.international_reason:
@@ -359,7 +371,7 @@ def national_list_import(*, data: bytes | str, actor=None, filename: str = "") -
     reader = csv.DictReader(io.StringIO(text))
     headers = {h.strip().lower() for h in (reader.fieldnames or [])}
     if not {"name", "operator", "status"} <= headers:
-        raise NationalListInvalid("The file needs the columns name, operator and status.")
+        raise NationalListInvalid(gettext("The file needs the columns name, operator and status."))
     source = f"list {filename or 'upload'} {timezone.localdate():%Y-%m-%d}"
     result = {"national": 0, "international": 0, "unchanged": 0, "problems": []}
     rows = []
@@ -368,8 +380,9 @@ def national_list_import(*, data: bytes | str, actor=None, filename: str = "") -
         operator = _OPERATOR_ALIASES.get(row["operator"].lower())
         status = row["status"].lower()
         if operator is None or status not in ("national", "international"):
-            raise NationalListInvalid(f"Line {lineno}: operator must be kyivstar, vodafone or lifecell and status "
-                                      f"national or international.")
+            raise NationalListInvalid(gettext("Line %(lineno)s: operator must be kyivstar, vodafone or lifecell "
+                                              "and status national or international.") % {
+                "lineno": lineno})
         rows.append((lineno, row["name"], operator, status))
     with transaction.atomic():
         for lineno, name, operator, status in rows:

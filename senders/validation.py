@@ -7,6 +7,7 @@ folded to letters (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, 8→b, @→a, $→s
 (l/y→i, w→v, c/q→k) and doubled letters collapsed. `K1EVSTAR`, `Кyivstar` and `kyivvstar` all
 have the skeleton of `Kyivstar`.
 """
+from django.utils.translation import gettext
 import re
 from dataclasses import dataclass, field
 
@@ -153,30 +154,32 @@ def _every_token_in(name: str, words: list[Word]) -> str | None:
 def sender_name_problem(name: str) -> str | None:
     """Why `name` cannot be an SMS sender name by its format, or None (R-SND-01)."""
     if not name or not name.strip():
-        return "Enter a sender name."
+        return gettext("Enter a sender name.")
     if name != name.strip():
-        return "A sender name cannot start or end with a space."
+        return gettext("A sender name cannot start or end with a space.")
     if len(name) > MAX_LENGTH:
-        return f"A sender name has at most {MAX_LENGTH} characters ({len(name)} given)."
+        return gettext("A sender name has at most %(max_length)s characters (%(len)s given).") % {
+            "max_length": MAX_LENGTH, "len": len(name)}
     if not _ALLOWED.match(name):
         bad = sorted({c for c in name if not re.match(r"[A-Za-z0-9 .&-]", c)})
-        return ("Only Latin letters, digits, spaces and . & - are allowed; not: "
-                + " ".join(repr(c) for c in bad) + ".")
+        return gettext("Only Latin letters, digits, spaces and . & - are allowed; not: %(chars)s.") % {
+            "chars": " ".join(repr(c) for c in bad)}
     if "  " in name:
-        return "A sender name cannot contain two spaces in a row."
+        return gettext("A sender name cannot contain two spaces in a row.")
     return None
 
 
 def viber_name_problem(name: str) -> str | None:
     """Why `name` cannot be a Viber sender name by its format, or None (R-SND-07)."""
     if not name or not name.strip():
-        return "Enter a sender name."
+        return gettext("Enter a sender name.")
     if len(name) > VIBER_MAX_LENGTH:
-        return f"A Viber sender name has at most {VIBER_MAX_LENGTH} characters ({len(name)} given)."
+        return gettext("A Viber sender name has at most %(viber_max_length)s characters (%(len)s given).") % {
+            "viber_max_length": VIBER_MAX_LENGTH, "len": len(name)}
     if not _VIBER_ALLOWED.match(name):
-        return "A Viber sender name has only Latin or Cyrillic letters and digits (no spaces or symbols)."
+        return gettext("A Viber sender name has only Latin or Cyrillic letters and digits (no spaces or symbols).")
     if not re.search(r"[^\d]", name):
-        return "A Viber sender name needs at least one letter."
+        return gettext("A Viber sender name needs at least one letter.")
     return None
 
 
@@ -234,12 +237,16 @@ def unintelligible(name: str) -> bool:
 def phone_or_short_code(name: str) -> Refusal | None:
     compact = re.sub(r"[\s.&\-+()]", "", name)
     if re.search(r"\d{7,}", compact):
-        return Refusal("phone_number", f"'{name}' looks like a phone number; a sender name must identify your "
-                                       "company, not a number.")
+        return Refusal("phone_number", gettext("'%(name)s' looks like a phone number; a sender name must identify "
+                                               "your company, not a number.") % {
+            "name": name})
     if compact.isdigit():
         if 3 <= len(compact) <= 6:
-            return Refusal("short_code", f"'{name}' looks like a short code; digit-only names are not accepted.")
-        return Refusal("unintelligible", f"'{name}' has no letters and cannot identify a sender.")
+            return Refusal("short_code", gettext("'%(name)s' looks like a short code; digit-only names are not "
+                                                 "accepted.") % {
+                "name": name})
+        return Refusal("unintelligible", gettext("'%(name)s' has no letters and cannot identify a sender.") % {
+            "name": name})
     return None
 
 
@@ -253,20 +260,25 @@ def content_refusal(name: str, *, lists: WordLists, channel: str = "sms", has_pr
     if refusal := phone_or_short_code(name):
         return refusal
     if word := find_word(name, lists.get(K.OPERATOR), fuzzy=True):
-        return Refusal("operator", f"'{name}' uses or imitates the name of a mobile operator ({word}); operators' "
-                                   "names and their derivatives are not allowed.")
+        return Refusal("operator", gettext("'%(name)s' uses or imitates the name of a mobile operator (%(word)s); "
+                                           "operators' names and their derivatives are not allowed.") % {
+            "name": name, "word": word})
     if find_word(name, lists.get(K.OBSCENE)):
-        return Refusal("obscene", f"'{name}' contains an obscene or offensive word.")
+        return Refusal("obscene", gettext("'%(name)s' contains an obscene or offensive word.") % {"name": name})
     if not has_proof and _every_token_in(name, lists.get(K.GENERIC)):
-        return Refusal("generic", f"'{name}' is a generic word (like SMS or Info) and cannot identify your "
-                                  "company. If it is your registered brand, attach the trademark certificate.")
+        return Refusal("generic", gettext("'%(name)s' is a generic word (like SMS or Info) and cannot identify "
+                                          "your company. If it is your registered brand, attach the trademark "
+                                          "certificate.") % {"name": name})
     if _every_token_in(name, lists.get(K.FIRST_NAME)):
         if not (skeletons(name) & allowed_first_names):
-            return Refusal("first_name", f"'{name}' is a personal first name. It is allowed only when it is your "
-                                         "company's name: contact support to have it allowed for your company.")
+            return Refusal("first_name", gettext("'%(name)s' is a personal first name. It is allowed only when it "
+                                                 "is your company's name: contact support to have it allowed for "
+                                                 "your company.") % {
+                "name": name})
     if channel == "sms" and unintelligible(name):
-        return Refusal("unintelligible", f"'{name}' looks like a meaningless string; a sender name must be a "
-                                         "readable name of your company or brand.")
+        return Refusal("unintelligible", gettext("'%(name)s' looks like a meaningless string; a sender name must "
+                                                 "be a readable name of your company or brand.") % {
+            "name": name})
     return None
 
 
@@ -287,14 +299,16 @@ def never_national_reasons(name: str, *, lists: WordLists) -> list[str]:
     K = NameWord.Kind
     reasons = []
     if word := find_word(name, lists.get(K.NEVER_NATIONAL), fuzzy=True):
-        reasons.append(f"'{word}' is on the never-national list (international payment systems, social networks, "
-                       "OTT apps, foreign banks and airlines, SMS gateways, foreign operators, generic terms)")
+        reasons.append(gettext("'%(word)s' is on the never-national list (international payment systems, social "
+                               "networks, OTT apps, foreign banks and airlines, SMS gateways, foreign operators, "
+                               "generic terms)") % {"word": word})
     compact = re.sub(r"[\s.&\-]", "", name)
     if compact.isdigit():
-        reasons.append("digits only")
+        reasons.append(gettext("digits only"))
     if unintelligible(name):
-        reasons.append("has no meaningful content")
+        reasons.append(gettext("has no meaningful content"))
     m = _FOREIGN_DOMAIN.search(name)
     if m and m.group(1).lower() != "ua":
-        reasons.append(f"a web resource in a foreign domain zone (.{m.group(1).lower()})")
+        reasons.append(gettext("a web resource in a foreign domain zone (.%(group)s)") % {
+            "group": m.group(1).lower()})
     return reasons

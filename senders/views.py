@@ -3,9 +3,12 @@ description for national registration. Thin: form → service → message → re
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
 
 from accounts.permissions import SEND_ROLES, require_role, user_can_send
 from smsportal.errors import ApplicationError
+from smsportal.money import money_text
 
 from .forms import SenderCreateForm, SenderDescriptionForm
 from .models import Channel, Operator
@@ -28,10 +31,10 @@ def sender_list(request):
                 field = "proof" if getattr(exc, "reason", "") in ("brand_proof_required", "proof_invalid") else "name"
                 form.add_error(field, exc.detail)
             else:
-                note = (f" The registration fee of {viber_sender_fee():.2f} UAH was charged; it is refunded if the "
-                        "name is refused.") if sender.channel == Channel.VIBER else ""
-                messages.success(request, f"Sender name “{sender.name}” sent for moderation. Staff usually decide "
-                                          f"within 2 business hours.{note}")
+                note = (" " + _("The registration fee of %(fee)s UAH was charged; it is refunded if the name is refused.")
+                        % {"fee": money_text(viber_sender_fee())}) if sender.channel == Channel.VIBER else ""
+                messages.success(request, _("Sender name “%(name)s” sent for moderation. Staff usually decide within 2 "
+                                            "business hours.") % {"name": sender.name} + note)
                 return redirect("sender_detail", public_id=sender.public_id)
     else:
         form = SenderCreateForm()
@@ -58,8 +61,8 @@ def sender_detail(request, public_id):
             except ApplicationError as exc:
                 form.add_error(None, exc.detail)
             else:
-                messages.success(request, "Description saved." if sender.description_complete else
-                                 "Description saved. Fill every field to apply for a national name.")
+                messages.success(request, _("Description saved.") if sender.description_complete else
+                                 _("Description saved. Fill every field to apply for a national name."))
                 return redirect("sender_detail", public_id=sender.public_id)
     else:
         form = SenderDescriptionForm(initial={f: getattr(sender, f) for f in sender.DESCRIPTION_FIELDS})

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # after auth and LocaleMiddleware: the user's own language wins
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -209,7 +210,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="smsportal <noreply@smsportal.local>")
 
 # --- i18n -----------------------------------------------------------------------------------
-LANGUAGE_CODE = "en"
+# Ukrainian first, English second. A visitor's language: the user's own choice (User.language,
+# accounts.middleware.UserLanguageMiddleware), else the language cookie set by the switch in the
+# header, else the browser's Accept-Language (LocaleMiddleware), else Ukrainian.
+LANGUAGE_CODE = "uk"
+LANGUAGES = [("uk", "Українська"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 FORMAT_MODULE_PATH = ["smsportal.formats"]  # dates as 01.12.2026 20:04 everywhere, the admin too
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True

@@ -12,6 +12,10 @@ os.environ.setdefault("SMSPORTAL_ENCRYPTION_KEYS", "dGVzdC1lbmNyeXB0aW9uLWtleS1z
 
 from .settings import *  # noqa: E402,F403
 
+# The suite reads English: most tests assert the English texts. Production's default is Ukrainian
+# (settings.LANGUAGE_CODE); tests of Ukrainian ask for it (Accept-Language: uk,
+# translation.override("uk") or the user's language).
+LANGUAGE_CODE = "en"
 CELERY_TASK_ALWAYS_EAGER = True  # unit tests; end-to-end tests run a real worker instead
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

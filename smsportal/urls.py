@@ -2,16 +2,18 @@ from allauth.account import views as allauth_views
 from allauth.account.decorators import reauthentication_required, secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
+from accounts.views import language_set
 from smsportal import health, metrics
 from smsportal.errors import NotFound
 
-admin.site.site_header = "smsportal staff"
-admin.site.site_title = "smsportal staff"
-admin.site.index_title = "Operations"
+admin.site.site_header = gettext_lazy("smsportal staff")
+admin.site.site_title = gettext_lazy("smsportal staff")
+admin.site.index_title = gettext_lazy("Operations")
 # The lists (sender queue, messages, wallets) need the width more than a second copy of the index.
 admin.site.enable_nav_sidebar = False
 admin.site.login = secure_admin_login(admin.site.login)
@@ -44,5 +46,7 @@ urlpatterns = [
          name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
     path("compliance/", include("lifecycle.urls")),
+    # The language switch: Django's set_language, which also keeps a logged-in user's choice.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("", include("smsportal.web_urls")),
 ]

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
 
@@ -33,10 +34,13 @@ def allowed_ips_parse(text: str) -> list:
         try:
             networks.append(ipaddress.ip_network(item.strip(), strict=False))
         except ValueError:
-            raise ApplicationError(f"'{item}' is not an IP address or network (e.g. 203.0.113.7 or 203.0.113.0/24).",
+            raise ApplicationError(gettext("'%(item)s' is not an IP address or network (e.g. 203.0.113.7 or "
+                                           "203.0.113.0/24).") % {
+                "item": item},
                                    code="invalid_ip") from None
     if len(networks) > MAX_NETWORKS:
-        raise ApplicationError(f"At most {MAX_NETWORKS} addresses or networks per key.", code="invalid_ip")
+        raise ApplicationError(gettext("At most %(max_networks)s addresses or networks per key.") % {
+            "max_networks": MAX_NETWORKS}, code="invalid_ip")
     return networks
 
 
@@ -62,7 +66,7 @@ def api_key_revoke(*, client: Client, key_id: int, actor: User | None = None) ->
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().filter(client=client, pk=key_id).first()
         if key is None:
-            raise NotFound("No such API key.")
+            raise NotFound(gettext("No such API key."))
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
@@ -76,9 +80,9 @@ def api_key_regenerate(*, client: Client, key_id: int, actor: User | None = None
     with transaction.atomic():
         old = ApiKey.objects.select_for_update().filter(client=client, pk=key_id).first()
         if old is None:
-            raise NotFound("No such API key.")
+            raise NotFound(gettext("No such API key."))
         if old.revoked_at is not None:
-            raise ApplicationError("This key is already revoked; create a new one.", code="key_revoked")
+            raise ApplicationError(gettext("This key is already revoked; create a new one."), code="key_revoked")
         old.revoked_at = timezone.now()
         old.save(update_fields=["revoked_at"])
         key, raw = api_key_create(client=client, name=old.name, created_by=actor, allowed_ips=old.allowed_ips)
@@ -92,7 +96,7 @@ def api_key_ips_set(*, client: Client, key_id: int, allowed_ips: str, actor: Use
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().filter(client=client, pk=key_id, revoked_at__isnull=True).first()
         if key is None:
-            raise NotFound("No such active API key.")
+            raise NotFound(gettext("No such active API key."))
         key.allowed_ips = allowed
         key.save(update_fields=["allowed_ips"])
         audit_record(code="accounts.api_key.ips_set", actor=actor, client=client, target=key.prefix,
@@ -117,13 +121,14 @@ def api_key_authenticate(raw: str, *, ip: str | None = None) -> ApiKey | None:
     minute). A key with an allow-list refuses other addresses (ApiKeyIpRefused, 403)."""
     if not raw or not raw.startswith(API_KEY_PREFIX):
         return None
-    key = (ApiKey.objects.select_related("client")
+    key = (ApiKey.objects.select_related("client", "created_by")
            .filter(key_hash=_hash_key(raw), revoked_at__isnull=True).first())
     if key is None:
         return None
     if ip is not None and not api_key_ip_allowed(key, ip):
-        raise ApiKeyIpRefused(f"This API key is not allowed from {ip}; add the address to the key's allowed list "
-                              "on the API keys page.")
+        raise ApiKeyIpRefused(gettext("This API key is not allowed from %(ip)s; add the address to the key's "
+                                      "allowed list on the API keys page.") % {
+            "ip": ip})
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

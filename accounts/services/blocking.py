@@ -11,6 +11,8 @@ the apps, which calls `client_block_open` and then each app's own service in one
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
 from smsportal.kyiv import kyiv_day_end
@@ -35,25 +37,31 @@ def explanation_deadline(blocked_at):
 
 
 def _notify_block(block_id: int) -> None:
-    from ..notify import client_emails, client_primary_phone, email_send, sms_send  # noqa: PLC0415
+    from ..notify import client_emails, client_language, client_primary_phone, email_send, in_language, sms_send  # noqa: PLC0415,E501
 
     block = ClientBlock.objects.select_related("client").get(pk=block_id)
     client = block.client
+    with in_language(client_language(client)):
+        _notify_block_send(block, client, client_emails, client_primary_phone, email_send, sms_send)
+
+
+def _notify_block_send(block, client, client_emails, client_primary_phone, email_send, sms_send) -> None:
     due = timezone.localtime(block.explanation_due_at) if block.explanation_due_at else None
     short = block.reason if len(block.reason) <= 90 else block.reason[:87] + "..."
     if block.kind == ClientBlock.Kind.DORMANT:
-        sms = "smsportal: your account is blocked after 3 years without use. Contact support to verify the owner."
+        sms = _("smsportal: your account is blocked after 3 years without use. Contact support to verify the owner.")
     else:
-        sms = f"smsportal: your account is blocked. Reason: {short}"
+        sms = _("smsportal: your account is blocked. Reason: %(reason)s") % {"reason": short}
         if due:
-            sms += f" Explain in your account by {due:%d.%m %H:%M}."
-    body = (f"Your account {client.name} was blocked on {timezone.localtime(block.blocked_at):%d.%m.%Y %H:%M}.\n\n"
-            f"Reason: {block.reason}\n\n")
+            sms += " " + _("Explain in your account by %(due)s.") % {"due": f"{due:%d.%m %H:%M}"}
+    body = (_("Your account %(company)s was blocked on %(when)s.")
+            % {"company": client.name, "when": f"{timezone.localtime(block.blocked_at):%d.%m.%Y %H:%M}"} + "\n\n"
+            + _("Reason: %(reason)s") % {"reason": block.reason} + "\n\n")
     if due:
-        body += (f"You can still log in and see your data, but you cannot send. You can send us a written "
-                 f"explanation on the website until {due:%d.%m.%Y %H:%M} (Kyiv time).\n")
+        body += _("You can still log in and see your data, but you cannot send. You can send us a written "
+                  "explanation on the website until %(due)s (Kyiv time).") % {"due": f"{due:%d.%m.%Y %H:%M}"} + "\n"
     sent_sms = sms_send(client_primary_phone(client), sms)
-    sent_mail = email_send(client_emails(client), f"Account {client.name} blocked", body)
+    sent_mail = email_send(client_emails(client), _("Account %(company)s blocked") % {"company": client.name}, body)
     ClientBlock.objects.filter(pk=block.pk).update(notified_sms=sent_sms, notified_email=sent_mail)
     audit_record(code="accounts.client.block_notified", client=client, target=str(client.public_id),
                  details={"sms": sent_sms, "email": sent_mail})
@@ -67,15 +75,15 @@ def client_block_open(*, client: Client, reason: str, actor=None, kind: str = Cl
     block (`lifecycle.services.client_block`)."""
     reason = (reason or "").strip()
     if not reason:
-        raise BlockError("A block needs a reason the client will see.", code="reason_required")
+        raise BlockError(gettext("A block needs a reason the client will see."), code="reason_required")
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.is_system:
-            raise BlockError("The system account cannot be blocked.")
+            raise BlockError(gettext("The system account cannot be blocked."))
         if client.status == Client.Status.TERMINATED:
-            raise BlockError("The account is terminated.")
+            raise BlockError(gettext("The account is terminated."))
         if ClientBlock.objects.filter(client=client, lifted_at__isnull=True).exists():
-            raise BlockError(f"{client.name} is already blocked.")
+            raise BlockError(gettext("%(name)s is already blocked.") % {"name": client.name})
         now = timezone.now()
         block = ClientBlock.objects.create(
             client=client, kind=kind, reason=reason, blocked_at=now,
@@ -93,19 +101,19 @@ def block_explanation_submit(*, client: Client, text: str, actor=None) -> Client
     """The client's written explanation, within 2 calendar days of the block (T 3.3.7)."""
     text = (text or "").strip()
     if len(text) < 10:
-        raise BlockError("Write a few sentences: what happened and what you have done about it.",
+        raise BlockError(gettext("Write a few sentences: what happened and what you have done about it."),
                          code="explanation_too_short")
     with transaction.atomic():
         block = ClientBlock.objects.select_for_update().filter(client=client, lifted_at__isnull=True).first()
         if block is None:
-            raise NotFound("The account is not blocked.")
+            raise NotFound(gettext("The account is not blocked."))
         if block.kind != ClientBlock.Kind.STAFF or block.explanation_due_at is None:
-            raise BlockError("Contact support to verify the owner; this block has no explanation form.")
+            raise BlockError(gettext("Contact support to verify the owner; this block has no explanation form."))
         if block.explanation:
-            raise BlockError("Your explanation was already sent; staff will answer by email.")
+            raise BlockError(gettext("Your explanation was already sent; staff will answer by email."))
         if timezone.now() > block.explanation_due_at:
-            raise BlockError(f"The time for a written explanation ended on "
-                             f"{timezone.localtime(block.explanation_due_at):%d.%m.%Y %H:%M}. Contact support.",
+            raise BlockError(gettext("The time for a written explanation ended on %(localtime)s. Contact support.") % {
+                "localtime": f"{timezone.localtime(block.explanation_due_at):%d.%m.%Y %H:%M}"},
                              code="explanation_late")
         block.explanation = text[:10000]
         block.explanation_at = timezone.now()
@@ -123,9 +131,9 @@ def client_unblock(*, client: Client, actor=None, note: str = "") -> Client:
         client = Client.objects.select_for_update().get(pk=client.pk)
         block = ClientBlock.objects.select_for_update().filter(client=client, lifted_at__isnull=True).first()
         if block is None and client.status not in (Client.Status.BLOCKED, Client.Status.DORMANT):
-            raise BlockError(f"{client.name} is not blocked.")
+            raise BlockError(gettext("%(name)s is not blocked.") % {"name": client.name})
         if (block and block.kind == ClientBlock.Kind.DORMANT or client.status == Client.Status.DORMANT) and not note:
-            raise BlockError("Say how the owner was verified (document, call to the primary phone…).",
+            raise BlockError(gettext("Say how the owner was verified (document, call to the primary phone…)."),
                              code="verification_required")
         if block:
             block.lifted_at = timezone.now()
@@ -137,8 +145,12 @@ def client_unblock(*, client: Client, actor=None, note: str = "") -> Client:
         client.save(update_fields=["status", "status_reason", "updated_at"])
         audit_record(code="accounts.client.unblocked", actor=actor, client=client, target=str(client.public_id),
                      details={"note": note, "kind": block.kind if block else ""})
-    from ..notify import client_emails, email_send  # noqa: PLC0415
+    from ..notify import client_emails, client_language, email_send, in_language  # noqa: PLC0415
 
-    transaction.on_commit(lambda: email_send(client_emails(client), f"Account {client.name} unblocked",
-                                             "Your account is active again: you can send messages."))
+    def _unblocked_notice():
+        with in_language(client_language(client)):
+            email_send(client_emails(client), _("Account %(company)s unblocked") % {"company": client.name},
+                       _("Your account is active again: you can send messages."))
+
+    transaction.on_commit(_unblocked_notice)
     return client

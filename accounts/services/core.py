@@ -1,5 +1,6 @@
 """Accounts core: audit records, clients, the can-send check."""
 from django.db import connection, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from smsportal.errors import ApplicationError
 
@@ -10,7 +11,7 @@ from ..signals import client_created
 class AccountBlocked(ApplicationError):
     code = "account_blocked"
     status = 403
-    default_detail = "This account is blocked and cannot send."
+    default_detail = gettext_lazy("This account is blocked and cannot send.")
 
 
 def audit_record(*, code: str, actor=None, client=None, target: str = "", details: dict | None = None) -> AuditEvent:
@@ -54,7 +55,8 @@ def user_create(*, email: str, password: str, first_name: str = "", last_name: s
 def client_assert_can_send(client: Client) -> None:
     if not client.can_send:
         reason = f" Reason: {client.status_reason}" if client.status_reason else ""
-        raise AccountBlocked(f"This account is {client.get_status_display().lower()} and cannot send.{reason}")
+        raise AccountBlocked(gettext("This account is %(get_status_display)s and cannot send.%(reason)s") % {
+            "get_status_display": client.get_status_display().lower(), "reason": reason})
 
 
 def client_lock_for_send(client: Client) -> Client:

@@ -4,6 +4,7 @@ import re
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -83,20 +84,20 @@ def client_legal_update(*, client: Client, data: dict, actor=None) -> Client:
         if problem := tax_code_problem(values["tax_code"], values.get("legal_form", client.legal_form)):
             raise LegalDetailsInvalid(problem, field="tax_code")
     if values.get("vat_payer") and not re.fullmatch(r"\d{10,12}", values.get("vat_number", client.vat_number) or ""):
-        raise LegalDetailsInvalid("A VAT payer gives the VAT payer number (IPN): 10 or 12 digits.", field="vat_number")
+        raise LegalDetailsInvalid(gettext("A VAT payer gives the VAT payer number (IPN): 10 or 12 digits."), field="vat_number")
     if values.get("documents_email"):
         try:
             validate_email(values["documents_email"])
         except Exception:  # noqa: BLE001
-            raise LegalDetailsInvalid("Enter a valid email address.", field="documents_email") from None
+            raise LegalDetailsInvalid(gettext("Enter a valid email address."), field="documents_email") from None
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.contract_signed and not getattr(actor, "is_staff", False):
             frozen = [f for f in ("legal_form", "legal_name", "tax_code", "vat_payer", "vat_number")
                       if f in values and values[f] != getattr(client, f)]
             if frozen:
-                raise LegalDetailsInvalid("The contract is signed: ask support to change the company's legal name, "
-                                          "code or VAT status.", field=frozen[0])
+                raise LegalDetailsInvalid(gettext("The contract is signed: ask support to change the company's "
+                                                  "legal name, code or VAT status."), field=frozen[0])
         changed = {f: v for f, v in values.items() if getattr(client, f) != v}
         for f, v in changed.items():
             setattr(client, f, v)
@@ -117,7 +118,7 @@ def client_contract_request(*, client: Client, actor=None) -> Client:
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.contract_signed:
-            raise ApplicationError("The contract is already signed.", code="contract_signed")
+            raise ApplicationError(gettext("The contract is already signed."), code="contract_signed")
         if missing := contract_missing_fields(client):
             raise LegalDetailsInvalid("Fill these details first: " + ", ".join(missing) + ".")
         client.contract_status = Client.Contract.REQUESTED
@@ -146,13 +147,13 @@ def client_flags_set(*, client: Client, actor=None, **flags) -> Client:
     need a signed contract (R-BILL-06, R-VIB-01)."""
     unknown = set(flags) - set(FLAGS)
     if unknown:
-        raise ApplicationError(f"Unknown flag(s): {', '.join(sorted(unknown))}.", code="invalid")
+        raise ApplicationError(gettext("Unknown flag(s): %(join)s.") % {"join": ', '.join(sorted(unknown))}, code="invalid")
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         needing = [f for f in FLAGS_NEED_CONTRACT if flags.get(f) and not getattr(client, f)]
         if needing and not client.contract_signed:
             labels = ", ".join(str(Client._meta.get_field(f).verbose_name) for f in needing)
-            raise ApplicationError(f"{labels}: needs a signed contract.", code="contract_required")
+            raise ApplicationError(gettext("%(labels)s: needs a signed contract.") % {"labels": labels}, code="contract_required")
         changed = {f: bool(v) for f, v in flags.items() if getattr(client, f) != bool(v)}
         for f, v in changed.items():
             setattr(client, f, v)

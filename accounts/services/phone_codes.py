@@ -13,7 +13,9 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -45,8 +47,8 @@ def password_reset_code_send(*, phone: str) -> str:
     since = timezone.now() - timedelta(hours=1)
     if PhoneCode.objects.filter(phone=phone, purpose=PhoneCode.Purpose.PASSWORD_RESET, created_at__gte=since).count() \
             >= MAX_PER_HOUR:
-        raise PhoneCodeError("Too many codes were sent to this phone in the last hour. Try again later, or reset "
-                             "the password by email.", code="too_many_codes")
+        raise PhoneCodeError(gettext("Too many codes were sent to this phone in the last hour. Try again later, or "
+                                     "reset the password by email."), code="too_many_codes")
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         PhoneCode.objects.filter(user=user, purpose=PhoneCode.Purpose.PASSWORD_RESET, used_at__isnull=True).update(
@@ -54,7 +56,12 @@ def password_reset_code_send(*, phone: str) -> str:
         PhoneCode.objects.create(user=user, phone=phone, purpose=PhoneCode.Purpose.PASSWORD_RESET,
                                  code_hash=_hash(code), token=token, expires_at=timezone.now() + CODE_TTL)
         audit_record(code="accounts.password_reset.code_sent", actor=None, client=user.client, target=user.email)
-    sms_send(phone, f"smsportal password reset code: {code}. Valid 10 minutes. If you did not ask, ignore it.")
+    from ..notify import in_language, user_language  # noqa: PLC0415
+
+    with in_language(user_language(user, translation.get_language())):
+        text = _("smsportal password reset code: %(code)s. Valid 10 minutes. If you did not ask, ignore it.") % {
+            "code": code}
+    sms_send(phone, text)
     return token
 
 
@@ -66,7 +73,7 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
         pc = PhoneCode.objects.select_for_update().select_related("user").filter(
             token=token or "-", purpose=PhoneCode.Purpose.PASSWORD_RESET).first()
         if pc is None or pc.used_at is not None or pc.expires_at <= timezone.now() or pc.attempts >= MAX_ATTEMPTS:
-            raise PhoneCodeError("This code has expired or was used up. Request a new one.", code="code_expired")
+            raise PhoneCodeError(gettext("This code has expired or was used up. Request a new one."), code="code_expired")
         if not hmac.compare_digest(pc.code_hash, _hash(code)):
             pc.attempts += 1
             pc.save(update_fields=["attempts"])  # committed: the attempt counts even though we refuse
@@ -78,7 +85,7 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
     with transaction.atomic():
         pc = PhoneCode.objects.select_for_update().select_related("user").get(pk=pc.pk)
         if pc.used_at is not None:
-            raise PhoneCodeError("This code has expired or was used up. Request a new one.", code="code_expired")
+            raise PhoneCodeError(gettext("This code has expired or was used up. Request a new one."), code="code_expired")
         user = pc.user
         try:
             validate_password(password, user)
@@ -91,6 +98,10 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
         audit_record(code="accounts.password_reset.by_phone", actor=user, client=user.client, target=user.email)
     from ..notify import sms_send  # noqa: PLC0415
 
-    transaction.on_commit(lambda: sms_send(pc.phone, "smsportal: your password was reset with a code sent to this "
-                                                     "phone. If it was not you, contact support now."))
+    from ..notify import in_language, user_language  # noqa: PLC0415
+
+    with in_language(user_language(user, translation.get_language())):
+        text = _("smsportal: your password was reset with a code sent to this phone. If it was not you, contact "
+                 "support now.")
+    transaction.on_commit(lambda: sms_send(pc.phone, text))
     return user

@@ -1,5 +1,6 @@
 """One person, one account (R-ACC-02): a sign-up whose phone or legal-entity code another account
 already uses is refused, or, when staff allow it (AccountsSettings), accepted and flagged."""
+from django.utils.translation import gettext
 from smsportal.errors import ApplicationError
 
 from ..models import AccountsSettings, Client, User
@@ -27,10 +28,11 @@ def signup_duplicates(*, phone: str = "", tax_code: str = "") -> str:
         return ""
     if accounts_settings_get().duplicate_signups == AccountsSettings.Duplicates.REFUSE:
         field, _ = reasons[0]
-        what = "mobile phone" if field == "phone" else "EDRPOU/RNOKPP code"
-        raise DuplicateAccount(f"An account with this {what} already exists: one person or company has one account. "
-                               "Log in to it (forgot the password? reset it by phone), or ask its owner to invite "
-                               "you to the team.", field=field)
+        what = gettext("mobile phone") if field == "phone" else gettext("EDRPOU/RNOKPP code")
+        raise DuplicateAccount(gettext("An account with this %(what)s already exists: one person or company has "
+                                       "one account. Log in to it (forgot the password? reset it by phone), or ask "
+                                       "its owner to invite you to the team.") % {
+            "what": what}, field=field)
     return "Possible second account: " + "; ".join(r for _, r in reasons)
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
 
@@ -29,10 +30,10 @@ def invitation_create(*, client: Client, email: str, role: str, actor=None, acce
     """Returns the invitation and its raw token (only in the emailed link)."""
     email = (email or "").strip().lower()
     if role not in User.Role.values:
-        raise TeamError("Unknown role.", code="invalid_role")
+        raise TeamError(gettext("Unknown role."), code="invalid_role")
     if User.objects.filter(email__iexact=email).exists():
-        raise TeamError(f"{email} already has a login. One login belongs to one company; ask them to use another "
-                        "email address.", code="email_taken")
+        raise TeamError(gettext("%(email)s already has a login. One login belongs to one company; ask them to use "
+                                "another email address.") % {"email": email}, code="email_taken")
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         Invitation.objects.filter(client=client, email=email, accepted_at__isnull=True,
@@ -45,11 +46,12 @@ def invitation_create(*, client: Client, email: str, role: str, actor=None, acce
         from ..notify import email_send  # noqa: PLC0415
 
         link = accept_url(token)
-        who = getattr(actor, "email", "A colleague")
-        transaction.on_commit(lambda: email_send(
-            [email], f"Join {client.name} on smsportal",
-            f"{who} invites you to the smsportal account of {client.name} as {User.Role(role).label.lower()}.\n\n"
-            f"Accept within {INVITATION_DAYS} days: {link}\n"))
+        who = getattr(actor, "email", None) or gettext("A colleague")
+        subject = gettext("Join %(company)s on smsportal") % {"company": client.name}
+        body = (gettext("%(who)s invites you to the smsportal account of %(company)s as %(role)s.")
+                % {"who": who, "company": client.name, "role": User.Role(role).label.lower()} + "\n\n"
+                + gettext("Accept within %(days)s days: %(link)s") % {"days": INVITATION_DAYS, "link": link} + "\n")
+        transaction.on_commit(lambda: email_send([email], subject, body))
     return inv, token
 
 
@@ -65,11 +67,11 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
     with transaction.atomic():
         inv = Invitation.objects.select_for_update().select_related("client").filter(token_hash=_hash(token)).first()
         if inv is None or not inv.is_open:
-            raise NotFound("This invitation is no longer valid: ask for a new one.")
+            raise NotFound(gettext("This invitation is no longer valid: ask for a new one."))
         if inv.client.status == Client.Status.TERMINATED:
-            raise TeamError("The company's account is terminated.")
+            raise TeamError(gettext("The company's account is terminated."))
         if User.objects.filter(email__iexact=inv.email).exists():
-            raise TeamError(f"{inv.email} already has a login.", code="email_taken")
+            raise TeamError(gettext("%(email)s already has a login.") % {"email": inv.email}, code="email_taken")
         user = User(email=inv.email, client=inv.client, role=inv.role, first_name=first_name.strip()[:150],
                     last_name=last_name.strip()[:150])
         try:
@@ -109,13 +111,13 @@ def _member_keys_revoke(member: User, *, actor, why: str) -> int:
 
 def team_role_set(*, client: Client, user_id: int, role: str, actor=None) -> User:
     if role not in User.Role.values:
-        raise TeamError("Unknown role.", code="invalid_role")
+        raise TeamError(gettext("Unknown role."), code="invalid_role")
     with transaction.atomic():
         member = User.objects.select_for_update().filter(client=client, pk=user_id).first()
         if member is None:
-            raise NotFound("No such login in your team.")
+            raise NotFound(gettext("No such login in your team."))
         if member.role == User.Role.OWNER and role != User.Role.OWNER and not _owners_left(client, without=member):
-            raise TeamError("The account needs at least one owner.", code="last_owner")
+            raise TeamError(gettext("The account needs at least one owner."), code="last_owner")
         member.role = role
         member.save(update_fields=["role"])
         audit_record(code="accounts.team.role_set", actor=actor, client=client, target=member.email,
@@ -131,9 +133,9 @@ def team_member_remove(*, client: Client, user_id: int, actor=None) -> User:
     with transaction.atomic():
         member = User.objects.select_for_update().filter(client=client, pk=user_id).first()
         if member is None:
-            raise NotFound("No such login in your team.")
+            raise NotFound(gettext("No such login in your team."))
         if member.role == User.Role.OWNER and not _owners_left(client, without=member):
-            raise TeamError("The account needs at least one owner.", code="last_owner")
+            raise TeamError(gettext("The account needs at least one owner."), code="last_owner")
         member.is_active = False
         member.save(update_fields=["is_active"])
         audit_record(code="accounts.team.removed", actor=actor, client=client, target=member.email)
@@ -145,5 +147,5 @@ def invitation_revoke(*, client: Client, invitation_id: int, actor=None) -> None
     n = Invitation.objects.filter(client=client, pk=invitation_id, accepted_at__isnull=True,
                                   revoked_at__isnull=True).update(revoked_at=timezone.now())
     if not n:
-        raise NotFound("No such open invitation.")
+        raise NotFound(gettext("No such open invitation."))
     audit_record(code="accounts.team.invitation_revoked", actor=actor, client=client, target=str(invitation_id))

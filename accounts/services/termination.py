@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -34,10 +35,10 @@ def client_termination_request(*, client: Client, actor=None, reason: str = "") 
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.status == Client.Status.TERMINATED:
-            raise TerminationError("The account is already terminated.")
+            raise TerminationError(gettext("The account is already terminated."))
         if client.terminates_at:
-            raise TerminationError(f"Termination is already scheduled for "
-                                   f"{timezone.localtime(client.terminates_at):%d.%m.%Y}.")
+            raise TerminationError(gettext("Termination is already scheduled for %(localtime)s.") % {
+                "localtime": f"{timezone.localtime(client.terminates_at):%d.%m.%Y}"})
         now = timezone.now()
         client.termination_requested_at = now
         client.terminates_at = now + timedelta(days=NOTICE_DAYS)
@@ -45,14 +46,16 @@ def client_termination_request(*, client: Client, actor=None, reason: str = "") 
         client.save(update_fields=["termination_requested_at", "terminates_at", "termination_reason", "updated_at"])
         audit_record(code="accounts.client.termination_requested", actor=actor, client=client,
                      target=str(client.public_id), details={"terminates_at": client.terminates_at.isoformat()})
-    from ..notify import client_emails, email_send  # noqa: PLC0415
+    from ..notify import client_emails, client_language, email_send, in_language  # noqa: PLC0415
 
     when = timezone.localtime(client.terminates_at)
-    transaction.on_commit(lambda: email_send(
-        client_emails(client), f"Termination of {client.name} on {when:%d.%m.%Y}",
-        f"We received your notice. The account stops on {when:%d.%m.%Y %H:%M} (Kyiv). You can cancel it in your "
-        f"account until then. Your personal data and recipient lists are kept for 1 year after termination and then "
-        f"destroyed. The unused balance (minus the bonus) is refunded on request."))
+    with in_language(client_language(client)):
+        subject = gettext("Termination of %(company)s on %(date)s") % {"company": client.name, "date": f"{when:%d.%m.%Y}"}
+        body = gettext(
+            "We received your notice. The account stops on %(when)s (Kyiv). You can cancel it in your account until "
+            "then. Your personal data and recipient lists are kept for 1 year after termination and then destroyed. "
+            "The unused balance (minus the bonus) is refunded on request.") % {"when": f"{when:%d.%m.%Y %H:%M}"}
+    transaction.on_commit(lambda: email_send(client_emails(client), subject, body))
     return client
 
 
@@ -60,7 +63,7 @@ def client_termination_cancel(*, client: Client, actor=None) -> Client:
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.status == Client.Status.TERMINATED or not client.terminates_at:
-            raise TerminationError("No termination is scheduled.")
+            raise TerminationError(gettext("No termination is scheduled."))
         client.terminates_at = None
         client.termination_requested_at = None
         client.termination_reason = ""
@@ -91,14 +94,14 @@ def client_termination_record(*, client: Client, reason: str, actor=None, at=Non
     holds the client row locked from here on (`lifecycle.services.client_terminate`)."""
     reason = (reason or "").strip()
     if not reason:
-        raise TerminationError("Give the reason for the termination.", code="reason_required")
+        raise TerminationError(gettext("Give the reason for the termination."), code="reason_required")
     now = timezone.now()
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
         if client.status == Client.Status.TERMINATED:
-            raise TerminationError("The account is already terminated.")
+            raise TerminationError(gettext("The account is already terminated."))
         if client.is_system:
-            raise TerminationError("The system account cannot be terminated.")
+            raise TerminationError(gettext("The system account cannot be terminated."))
         client.termination_reason = reason[:300]
         if at and at > now:
             client.terminates_at = at

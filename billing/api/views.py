@@ -1,5 +1,6 @@
 """Billing endpoints of the integrator API (/api/v1/): balance, transactions, invoices, prices, and
 the payment system's signed callback. Errors are JSON `{"code", "detail"}` (smsportal.api)."""
+from django.utils.translation import gettext
 import math
 
 from drf_spectacular.types import OpenApiTypes
@@ -62,7 +63,7 @@ class TransactionListApi(APIView):
         count = qs.count()
         pages = max(1, math.ceil(count / size))
         if page > pages:
-            raise NotFound(f"No page {page}: there are {pages}.")
+            raise NotFound(gettext("No page %(page)s: there are %(pages)s.") % {"page": page, "pages": pages})
         rows = list(qs[(page - 1) * size: page * size])
 
         def link(n):
@@ -103,7 +104,7 @@ class InvoiceDetailApi(APIView):
     def get(self, request, number):
         invoice = invoice_get(client=request.user.client, number=number)
         if invoice is None:
-            raise NotFound("No invoice with this number.")
+            raise NotFound(gettext("No invoice with this number."))
         return Response(invoice_json(invoice, request))
 
 

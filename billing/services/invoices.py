@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from djmoney.money import Money
 
 from accounts.models import Client
@@ -70,13 +71,14 @@ def invoice_issue(*, client: Client, amount, actor=None) -> Invoice:
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
-        raise InvalidAmount("The amount is a whole number of hryvnias.") from None
+        raise InvalidAmount(gettext("The amount is a whole number of hryvnias.")) from None
     if amount < 1 or amount != amount.to_integral_value():
-        raise InvalidAmount("An invoice is for a whole number of hryvnias (at least 1), without kopecks.")
+        raise InvalidAmount(gettext("An invoice is for a whole number of hryvnias (at least 1), without kopecks."))
     if amount > INVOICE_MAX:
-        raise InvalidAmount(f"An invoice is for at most {INVOICE_MAX:,.0f} UAH.")
+        raise InvalidAmount(gettext("An invoice is for at most %(invoice_max)s UAH.") % {
+            "invoice_max": money_text(INVOICE_MAX, 0)})
     if client.status == Client.Status.TERMINATED:
-        raise BillingError("This account is terminated; it cannot be topped up.", code="account_terminated")
+        raise BillingError(gettext("This account is terminated; it cannot be topped up."), code="account_terminated")
     config = billing_config_get()
     today = kyiv_date()
     with transaction.atomic():
@@ -103,18 +105,20 @@ def invoice_mark_paid(*, number: str, via: str, reference: str = "", actor=None,
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().select_related("client").filter(number=number).first()
         if invoice is None:
-            raise InvoiceNotFound(f"No invoice {number}.")
+            raise InvoiceNotFound(gettext("No invoice %(number)s.") % {"number": number})
         if amount is not None and Decimal(amount) != invoice.amount.amount:
             raise InvoiceConflict(
-                f"Invoice {number} is for {money_text(invoice.amount)} UAH, not {money_text(Decimal(amount))}.",
+                gettext("Invoice %(number)s is for %(money_text)s UAH, not %(money_text2)s.") % {
+                    "number": number, "money_text": money_text(invoice.amount), "money_text2": money_text(Decimal(amount))},
                 code="amount_mismatch")
         if invoice.status == Invoice.Status.PAID:
             if via == Invoice.PaidVia.CALLBACK and reference and reference != invoice.payment_reference:
-                raise InvoiceConflict(f"Invoice {number} is already paid by another payment.",
+                raise InvoiceConflict(gettext("Invoice %(number)s is already paid by another payment.") % {
+                    "number": number},
                                       code="invoice_already_paid")
             return invoice, False
         if invoice.status == Invoice.Status.CANCELLED:
-            raise InvoiceConflict(f"Invoice {number} is cancelled.", code="invoice_cancelled")
+            raise InvoiceConflict(gettext("Invoice %(number)s is cancelled.") % {"number": number}, code="invoice_cancelled")
         entry = wallet_topup(client=invoice.client, amount=invoice.amount.amount, key=f"invoice:{number}",
                              actor=actor, description=f"Payment of invoice {number}")
         invoice.status = Invoice.Status.PAID
@@ -134,9 +138,9 @@ def invoice_cancel(*, number: str, reason: str, actor=None) -> Invoice:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().filter(number=number).first()
         if invoice is None:
-            raise InvoiceNotFound(f"No invoice {number}.")
+            raise InvoiceNotFound(gettext("No invoice %(number)s.") % {"number": number})
         if invoice.status == Invoice.Status.PAID:
-            raise InvoiceConflict(f"Invoice {number} is paid; it cannot be cancelled.", code="invoice_paid")
+            raise InvoiceConflict(gettext("Invoice %(number)s is paid; it cannot be cancelled.") % {"number": number}, code="invoice_paid")
         if invoice.status != Invoice.Status.CANCELLED:
             invoice.status = Invoice.Status.CANCELLED
             invoice.save(update_fields=["status"])
@@ -168,23 +172,23 @@ def payment_callback_apply(*, body: bytes, signature: str) -> tuple[Invoice, boo
     try:
         data = json_loads(body, parse_float=Decimal, parse_int=Decimal)
     except UnstorableTextError as exc:  # a lone surrogate or a NUL: PostgreSQL could not store the text
-        raise BillingError(f"The body is not valid JSON: {exc}", code="invalid") from None
+        raise BillingError(gettext("The body is not valid JSON: %(exc)s") % {"exc": exc}, code="invalid") from None
     except (ValueError, RecursionError):  # RecursionError: nested too deep
-        raise BillingError("The body is not JSON.", code="invalid") from None
+        raise BillingError(gettext("The body is not JSON."), code="invalid") from None
     if not isinstance(data, dict):
-        raise BillingError("The body is a JSON object.", code="invalid")
+        raise BillingError(gettext("The body is a JSON object."), code="invalid")
     number, payment_id, amount = data.get("invoice_number"), data.get("payment_id"), data.get("amount")
     if not isinstance(number, str) or not number.strip():
-        raise BillingError("invoice_number: a string is required.", code="invalid")
+        raise BillingError(gettext("invoice_number: a string is required."), code="invalid")
     if payment_id is None or not str(payment_id).strip():
-        raise BillingError("payment_id: required.", code="invalid")
+        raise BillingError(gettext("payment_id: required."), code="invalid")
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
-        raise BillingError("amount: a decimal number is required.", code="invalid") from None
+        raise BillingError(gettext("amount: a decimal number is required."), code="invalid") from None
     # adjusted(): the exponent, no arithmetic (abs(Decimal("1e999999999")) overflows); 1e12 and more
     # is beyond any invoice and broke the mismatch message (a 500).
     if not amount.is_finite() or amount.adjusted() >= AMOUNT_DIGITS:
-        raise BillingError("amount: a decimal number is required.", code="invalid")
+        raise BillingError(gettext("amount: a decimal number is required."), code="invalid")
     return invoice_mark_paid(number=number.strip(), via=Invoice.PaidVia.CALLBACK,
                              reference=f"{str(payment_id).strip()[:100]}", amount=amount)

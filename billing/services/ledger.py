@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from djmoney.money import Money
 
 from accounts.models import Client
@@ -112,7 +113,7 @@ def bonus_credit(*, client: Client, amount: Decimal, key: str = "registration-bo
     """Credits provider's money, tracked as bonus: spent first, never refunded. Idempotent."""
     amount = Decimal(amount)
     if amount <= 0:
-        raise InvalidAmount("A bonus is a positive amount.")
+        raise InvalidAmount(gettext("A bonus is a positive amount."))
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         if existing := _existing(wallet.pk, key):
@@ -131,7 +132,7 @@ def wallet_topup(*, client: Client, amount: Decimal, key: str, actor=None, descr
 
     amount = Decimal(amount)
     if amount <= 0 or amount != amount.to_integral_value():
-        raise InvalidAmount("A top-up is a positive whole number of hryvnias, without kopecks.")
+        raise InvalidAmount(gettext("A top-up is a positive whole number of hryvnias, without kopecks."))
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         if existing := _existing(wallet.pk, key):
@@ -161,8 +162,9 @@ def wallet_is_overdue(wallet: Wallet, at=None) -> bool:
 def _assert_not_overdue(wallet: Wallet) -> None:
     if wallet_is_overdue(wallet):
         raise OverdraftOverdue(
-            f"The debt of {money_text(-wallet.balance.amount)} UAH was due by {overdraft_due_date(wallet):%d.%m.%Y}; "
-            "sending is stopped until it is paid. Top up your wallet.",
+            gettext("The debt of %(money_text)s UAH was due by %(overdraft_due_date)s; sending is stopped until it "
+                    "is paid. Top up your wallet.") % {
+                "money_text": money_text(-wallet.balance.amount), "overdraft_due_date": f"{overdraft_due_date(wallet):%d.%m.%Y}"},
             extra={"balance": {"amount": _text(wallet.balance.amount), "currency": CURRENCY},
                    "due": overdraft_due_date(wallet).isoformat()})
 
@@ -214,7 +216,7 @@ def wallet_charge(*, client: Client, amount: Decimal, key: str, description: str
     """
     amount = Decimal(amount)
     if amount < 0:
-        raise InvalidAmount("A charge cannot be negative.")
+        raise InvalidAmount(gettext("A charge cannot be negative."))
     wallet = _locked_wallet(client.pk)
     if existing := _existing(wallet.pk, key):
         return existing
@@ -286,7 +288,7 @@ def wallet_hold(*, client: Client, amount: Decimal, key: str, description: str,
     HoldNotCommitted is raised and the caller's transaction rolls back."""
     amount = Decimal(amount)
     if amount <= 0:
-        raise InvalidAmount("A hold is a positive amount.")
+        raise InvalidAmount(gettext("A hold is a positive amount."))
     commit = then_commit and len(connection.atomic_blocks) == 1 and not connection.savepoint_ids
     if entry := _hold_pg(client.pk, amount, key, description, details, commit=commit):
         return entry
@@ -395,7 +397,7 @@ def hold_remaining(hold: LedgerEntry) -> Decimal:
 def _hold_get(wallet: Wallet, hold_key: str) -> LedgerEntry:
     hold = LedgerEntry.objects.filter(wallet=wallet, idempotency_key=hold_key, kind=Kind.HOLD).first()
     if hold is None:
-        raise HoldError(f"No hold '{hold_key}' on this wallet.", code="hold_not_found")
+        raise HoldError(gettext("No hold '%(hold_key)s' on this wallet.") % {"hold_key": hold_key}, code="hold_not_found")
     return hold
 
 
@@ -406,7 +408,7 @@ def wallet_capture(*, client: Client, hold_key: str, amount: Decimal, key: str,
     `holds_settle`: the same rules and posting as a batch."""
     amount = Decimal(amount)
     if amount < 0:
-        raise InvalidAmount("A capture cannot be negative.")
+        raise InvalidAmount(gettext("A capture cannot be negative."))
     return _hold_move(client, hold_key, Kind.CAPTURE, amount, key, description)
 
 
@@ -427,9 +429,11 @@ def _hold_move(client: Client, hold_key: str, kind: str, amount: Decimal | None,
         remaining = hold_remaining(hold)
         amount = remaining if amount is None else Decimal(amount)
         if amount < 0 or amount > remaining:
-            verb = ", less than" if kind == Kind.CAPTURE else "; cannot release"
-            raise HoldError(f"The hold '{hold_key}' reserves {money_text(remaining)} UAH{verb} "
-                            f"{money_text(amount)} UAH.", code="hold_exceeded")
+            text = (gettext("The hold '%(hold_key)s' reserves %(reserved)s UAH, less than %(amount)s UAH.")
+                    if kind == Kind.CAPTURE else
+                    gettext("The hold '%(hold_key)s' reserves %(reserved)s UAH; cannot release %(amount)s UAH."))
+            raise HoldError(text % {"hold_key": hold_key, "reserved": money_text(remaining), "amount": money_text(amount)},
+                            code="hold_exceeded")
         if amount == 0:
             return None
         if not description:

@@ -18,6 +18,7 @@ from functools import lru_cache
 import phonenumbers
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from djmoney.money import Money
 from phonenumbers import carrier, geocoder
 
@@ -119,7 +120,8 @@ def unit_price(*, client: Client | None, channel: str, tariff: Tariff, country: 
     elif channel == Channel.SMS:
         regular = tariff.sms_segment_price.amount
     else:
-        raise NoPrice(f"The price list '{tariff.name}' has no Viber price for {message_type} messages.")
+        raise NoPrice(gettext("The price list '%(name)s' has no Viber price for %(message_type)s messages.") % {
+            "name": tariff.name, "message_type": message_type})
     result = UnitPrice(amount=regular, currency="UAH" if channel == Channel.SMS else "EUR", regular=regular)
     for period in grace:
         line = best.get(period.step)
@@ -235,8 +237,9 @@ class PriceRow:
         if self.channel == Channel.VIBER:
             return "Viber"
         if self.country == "UA":
-            return f"Ukraine, {UaOperator(self.operator).label}" if self.operator else "Ukraine, other operators"
-        return country_name(self.country) if self.country else "Other countries"
+            return (gettext("Ukraine, %(operator)s") % {"operator": UaOperator(self.operator).label} if self.operator
+                    else gettext("Ukraine, other operators"))
+        return country_name(self.country) if self.country else gettext("Other countries")
 
     @property
     def discounted(self) -> bool:

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from djmoney.money import Money
 
 from accounts.services import audit_record
@@ -77,15 +78,15 @@ def nbu_rates_parse(text: str | bytes, currencies=("EUR",)) -> list[tuple[str, d
     try:
         data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     except (ValueError, TypeError) as exc:
-        raise RatesFileInvalid(f"Not NBU JSON: {exc}") from None
+        raise RatesFileInvalid(gettext("Not NBU JSON: %(exc)s") % {"exc": exc}) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        raise RatesFileInvalid("NBU JSON is a list of rates.")
+        raise RatesFileInvalid(gettext("NBU JSON is a list of rates."))
     out = []
     for n, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise RatesFileInvalid(f"Item {n} is not an object.")
+            raise RatesFileInvalid(gettext("Item %(n)s is not an object.") % {"n": n})
         currency = str(item.get("cc", "")).upper()
         if currency not in currencies:
             continue
@@ -93,9 +94,10 @@ def nbu_rates_parse(text: str | bytes, currencies=("EUR",)) -> list[tuple[str, d
             day = datetime.strptime(str(item["exchangedate"]), "%d.%m.%Y").date()
             rate = Decimal(str(item["rate"]))
         except (KeyError, ValueError, InvalidOperation):
-            raise RatesFileInvalid(f"Item {n}: needs 'exchangedate' (dd.mm.yyyy) and a numeric 'rate'.") from None
+            raise RatesFileInvalid(gettext("Item %(n)s: needs 'exchangedate' (dd.mm.yyyy) and a numeric 'rate'.") % {
+                "n": n}) from None
         if rate <= 0:
-            raise RatesFileInvalid(f"Item {n}: the rate must be positive.")
+            raise RatesFileInvalid(gettext("Item %(n)s: the rate must be positive.") % {"n": n})
         out.append((currency, day, rate.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)))
     return out
 
@@ -125,11 +127,12 @@ def base_rate_set(*, reason: str, actor=None, rate: Decimal | None = None, effec
     if rate is None:
         official = _nbu_rate(currency, effective_from)
         if official is None:
-            raise NoExchangeRate(f"No NBU {currency} rate on or before {effective_from:%d.%m.%Y} is loaded.")
+            raise NoExchangeRate(gettext("No NBU %(currency)s rate on or before %(effective_from)s is loaded.") % {
+                "currency": currency, "effective_from": f"{effective_from:%d.%m.%Y}"})
         rate = official.rate
     rate = Decimal(rate)
     if rate <= 0:
-        raise BillingError("A rate is positive.", code="invalid_rate")
+        raise BillingError(gettext("A rate is positive."), code="invalid_rate")
     with transaction.atomic():
         base, _ = BaseRate.objects.update_or_create(
             currency=currency, effective_from=effective_from,

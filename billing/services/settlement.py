@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from djmoney.money import Money
 
 from accounts.models import Client
@@ -46,7 +47,7 @@ def wallet_overdraft_set(*, client: Client, limit, reason: str, actor=None) -> W
     reason = _reason(reason)
     limit = Decimal(limit)
     if limit < 0:
-        raise InvalidAmount("An overdraft limit cannot be negative.")
+        raise InvalidAmount(gettext("An overdraft limit cannot be negative."))
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         old = wallet.overdraft_limit.amount
@@ -64,7 +65,7 @@ def wallet_adjust(*, client: Client, amount, reason: str, key: str, actor=None) 
     reason = _reason(reason)
     amount = Decimal(amount)
     if amount == 0:
-        raise InvalidAmount("An adjustment is a non-zero amount.")
+        raise InvalidAmount(gettext("An adjustment is a non-zero amount."))
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         if existing := _existing(wallet.pk, key):
@@ -84,11 +85,11 @@ def wallet_penalty(*, client: Client, reason: str, key: str, actor=None, message
     reason = _reason(reason)
     if amount is None:
         if messages < 1:
-            raise InvalidAmount("A penalty is for at least one message.")
+            raise InvalidAmount(gettext("A penalty is for at least one message."))
         amount = billing_config_get().penalty_per_message.amount * messages
     amount = Decimal(amount)
     if amount <= 0:
-        raise InvalidAmount("A penalty is a positive amount.")
+        raise InvalidAmount(gettext("A penalty is a positive amount."))
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         if existing := _existing(wallet.pk, key):
@@ -133,7 +134,7 @@ def wallet_payout(*, client: Client, reference: str, reason: str, key: str, acto
     reason = _reason(reason)
     reference = (reference or "").strip()
     if not reference:
-        raise BillingError("Give the payment reference of the transfer.", code="reference_required")
+        raise BillingError(gettext("Give the payment reference of the transfer."), code="reference_required")
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         if existing := _existing(wallet.pk, key):
@@ -141,10 +142,12 @@ def wallet_payout(*, client: Client, reference: str, reason: str, key: str, acto
         refundable = wallet_refundable(wallet)
         amount = refundable if amount is None else Decimal(amount)
         if amount <= 0:
-            raise InvalidAmount("Nothing is refundable: the balance is only the unspent bonus or held money.")
+            raise InvalidAmount(gettext("Nothing is refundable: the balance is only the unspent bonus or held "
+                                        "money."))
         if amount > refundable:
-            raise InvalidAmount(f"At most {money_text(refundable)} UAH is refundable (balance minus the unspent bonus "
-                                "and held money).")
+            raise InvalidAmount(gettext("At most %(money_text)s UAH is refundable (balance minus the unspent bonus "
+                                        "and held money).") % {
+                "money_text": money_text(refundable)})
         entry = _post(wallet=wallet, kind=Kind.PAYOUT, amount=-amount, key=key, actor=actor,
                       description=f"Refund paid out ({reference}): {reason}",
                       details={"reason": reason, "reference": reference})
@@ -178,7 +181,7 @@ def reprice_viber_messages(*, client: Client, items: list[RepriceItem], reason: 
     reason = _reason(reason)
     ids = [str(i.message_id) for i in items]
     if len(set(ids)) != len(ids):
-        raise BillingError("Each message is re-priced once: the list has duplicates.", code="duplicate_messages")
+        raise BillingError(gettext("Each message is re-priced once: the list has duplicates."), code="duplicate_messages")
     with transaction.atomic():
         wallet = _locked_wallet(client.pk)
         done = set(RepricedMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True))

@@ -2,6 +2,28 @@
 (function () {
   "use strict";
 
+  // Numbers and money as the server writes them in the page's language (<html lang>):
+  // 1,234.56 in English, 1 234,56 in Ukrainian (a no-break space), like smsportal.money.
+  var lang = (document.documentElement.lang || "uk").slice(0, 2);
+  var SEPARATORS = { uk: { group: "\u00a0", decimal: "," }, en: { group: ",", decimal: "." } };
+  function separators() { return SEPARATORS[lang] || SEPARATORS.uk; }
+  // `digits`: a string of digits (whole part); `fraction`: its decimals ("" for none).
+  function groupDigits(digits) { return digits.replace(/\B(?=(\d{3})+(?!\d))/g, separators().group); }
+  function formatNumber(value, places) {
+    var n = Number(value);
+    if (!isFinite(n)) return "";
+    var text = places == null ? String(Math.abs(n)) : Math.abs(n).toFixed(places);
+    var parts = text.split(".");
+    return (n < 0 ? "-" : "") + groupDigits(parts[0]) + (parts[1] ? separators().decimal + parts[1] : "");
+  }
+  var TEXTS = {
+    uk: { copied: "Скопійовано", pressCtrlC: "Натисніть Ctrl+C", currency: "грн" },
+    en: { copied: "Copied", pressCtrlC: "Press Ctrl+C", currency: "UAH" },
+  };
+  function text(key) { return (TEXTS[lang] || TEXTS.uk)[key]; }
+  // For the page scripts (send, campaigns): SmsPortal.formatNumber(1234.5, 2) → "1 234,50" in uk.
+  window.SmsPortal = { lang: lang, separators: separators, groupDigits: groupDigits, formatNumber: formatNumber, text: text };
+
   // Dismissable flash banners.
   document.addEventListener("click", function (event) {
     var close = event.target.closest("[data-dismiss]");
@@ -32,7 +54,7 @@
     if (!input) return;
     var label = button.textContent;
     function done(ok) {
-      button.textContent = ok ? "Copied" : "Press Ctrl+C";
+      button.textContent = ok ? text("copied") : text("pressCtrlC");
       window.setTimeout(function () { button.textContent = label; }, 2000);
     }
     input.focus();
