@@ -185,18 +185,40 @@ class _ServiceWrites(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        model = OptOut
+        fields = ("client", "phone", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "client" in self.fields:
+            self.fields["client"].required = True
+            self.fields["client"].help_text = "For every client: the global stop list."
+
+    def clean_phone(self):
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, e.g. +380671234567.")
+        return phone
+
+
 @admin.register(OptOut)
 class OptOutAdmin(_ServiceWrites):
     """One client's stop list (STOP replies, the client's and staff's entries). Staff may add a
     number for a client (e.g. a recipient's request that reached us about that client) and remove
     any entry (audited)."""
 
-    list_display = ("phone", "client", "source", "note", "created_at")
+    form = OptOutForm
+    list_display = ("phone", "client", "source", "note", "resumed_at", "created_at")
     list_filter = ("source",)
     search_fields = ("phone", "client__name", "note")
     autocomplete_fields = ("client",)
-    fields = ("client", "phone", "source", "note", "created_at")
-    readonly_fields = ("source", "created_at")
+    fields = ("client", "phone", "source", "note", "resumed_at", "created_by", "created_at")
+    readonly_fields = ("source", "resumed_at", "created_by", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(client__isnull=False)
 
     def save_model(self, request, obj, form, change):
         entry, _created = stop_list_add(client=obj.client, phone=obj.phone, note=obj.note, actor=request.user,
@@ -208,6 +230,9 @@ class OptOutAdmin(_ServiceWrites):
 
 
 class GlobalOptOutForm(forms.ModelForm):
+    source = forms.ChoiceField(choices=[(s.value, s.label) for s in (OptOut.Source.PROVIDER, OptOut.Source.OPERATOR,
+                                                                    OptOut.Source.STAFF)])
+
     class Meta:
         model = GlobalOptOut
         fields = ("phone", "source", "note")
@@ -228,6 +253,7 @@ class GlobalOptOutAdmin(_ServiceWrites):
     list_display = ("phone", "source", "note", "created_by", "created_at")
     list_filter = ("source",)
     search_fields = ("phone", "note")
+    fields = ("phone", "source", "note", "created_by", "created_at")
     readonly_fields = ("created_by", "created_at")
 
     def save_model(self, request, obj, form, change):

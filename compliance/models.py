@@ -11,25 +11,65 @@ from smsportal.message_types import MessageType
 
 class OptOut(models.Model):
     """A recipient who asked one client to stop (reply STOP/СТОП, a request to the client or to
-    us). The compliance stop list builds on it (R-CMP-05)."""
+    us), or, with no client, one on the global stop list (the recipient asked us, an operator did,
+    or staff block the number): nothing goes to it from any client (GlobalOptOut). The stop lists
+    (R-CMP-05) are this one table, so a send's check is one probe of its phone index.
+
+    `resumed_at`: when a valid SMS consent given after the opt-out was recorded (T 3.2.2.1:
+    messages resume only after new consent); kept by the consent services. Empty: stopped."""
 
     class Source(models.TextChoices):
         REPLY = "reply", "Reply STOP"
         CLIENT = "client", "Entered by the client"
         STAFF = "staff", "Entered by staff"
+        PROVIDER = "provider", "The recipient asked us"
+        OPERATOR = "operator", "Asked by a mobile operator"
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="opt_outs")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="opt_outs", null=True, blank=True,
+                               help_text="Empty: the global stop list (every client).")
     phone = models.CharField(max_length=20, help_text="E.164")
     source = models.CharField(max_length=8, choices=Source.choices)
     note = models.CharField(max_length=300, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                      help_text="A valid SMS consent given after the opt-out was recorded.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["client", "phone"], name="opt_out_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "phone"], name="opt_out_unique"),
+            models.UniqueConstraint(fields=["phone"], condition=models.Q(client__isnull=True),
+                                    name="opt_out_global_unique"),
+        ]
+        # The check of a send (compliance.selectors.opted_out_sql): the client's and the global
+        # entry of one phone in one probe; only stopped numbers (not resumed by a consent) are in it.
+        indexes = [models.Index(fields=["phone", "client"], condition=models.Q(resumed_at__isnull=True),
+                                name="opt_out_stopped_idx")]
 
     def __str__(self):
+        if self.client_id is None:
+            return f"{self.phone} (global stop list)"
         return f"{self.phone} opted out of {self.client}"
+
+
+class GlobalOptOutManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(client__isnull=True)
+
+
+class GlobalOptOut(OptOut):
+    """The global stop list: recipients who asked us (the provider), or whom staff block; nothing
+    goes to these numbers from any client (R-CMP-05, T 3.2.2.2). Staff keep it in admin."""
+
+    objects = GlobalOptOutManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-created_at", "-id"]
+        verbose_name = "global stop-list entry"
+        verbose_name_plural = "global stop list"
 
 
 class CalendarDay(models.Model):
@@ -267,31 +307,6 @@ def private_storage():
 def _consent_proof_path(instance, filename):
     ext = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:5]
     return f"consent_proofs/{uuid.uuid4().hex}.{ext}"
-
-
-class GlobalOptOut(models.Model):
-    """A recipient who asked us (the provider) to stop, or whom staff block: nothing goes to this
-    number from any client (R-CMP-05, T 3.2.2.2). Staff keep the list in admin."""
-
-    class Source(models.TextChoices):
-        RECIPIENT = "recipient", "The recipient asked us"
-        OPERATOR = "operator", "Asked by a mobile operator"
-        STAFF = "staff", "Staff decision"
-
-    phone = models.CharField(max_length=20, unique=True, help_text="E.164")
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.RECIPIENT)
-    note = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "global stop-list entry"
-        verbose_name_plural = "global stop list"
-
-    def __str__(self):
-        return f"{self.phone} (global stop list)"
 
 
 class Consent(models.Model):

@@ -2,13 +2,14 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import models
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from accounts.models import AuditEvent, Client
 from smsportal.cache import VersionedCache, Versions
 from smsportal.message_types import MessageType
 
-from .models import ComplianceSettings, Consent, GlobalOptOut, OptOut
+from .models import ComplianceSettings, Consent, OptOut
 
 CHANNELS = ("sms", "viber")
 
@@ -28,13 +29,17 @@ def _later_consent(channel: str):
 def stopped_phones(*, client: Client, channel: str = "sms") -> set[str]:
     """Phones of this client's stop list that get nothing on `channel`: opted out, and no valid
     consent for the channel recorded after the opt-out (R-CMP-05, T 3.2.2.1)."""
-    return set(OptOut.objects.filter(client=client).annotate(resumed=_later_consent(channel))
-               .filter(resumed=False).values_list("phone", flat=True))
+    qs = OptOut.objects.filter(client=client)
+    if channel == "sms":  # kept on the row by the consent services
+        qs = qs.filter(resumed_at__isnull=True)
+    else:
+        qs = qs.annotate(resumed=_later_consent(channel)).filter(resumed=False)
+    return set(qs.values_list("phone", flat=True))
 
 
 def global_opted_out_phones() -> set[str]:
     """Phones on the global stop list: nothing goes to them from any client."""
-    return set(GlobalOptOut.objects.values_list("phone", flat=True))
+    return set(OptOut.objects.filter(client__isnull=True).values_list("phone", flat=True))
 
 
 _OPTED_OUT = VersionedCache(maxsize=1024)
@@ -43,13 +48,16 @@ _CONSENTS = VersionedCache(maxsize=256)
 
 
 def global_opted_out_phones_cached(*, versions: Versions | None = None) -> frozenset[str]:
-    """`global_opted_out_phones` from the process's cache ("globaloptouts" counter)."""
+    """`global_opted_out_phones` from the process's cache: a change of the global list moves the
+    "optouts" counter of client 0, which every client's key holds (smsportal.cache)."""
     versions = versions or Versions()
-    return _GLOBAL.get(versions.key("globaloptouts"), lambda: frozenset(global_opted_out_phones()))
+    return _GLOBAL.get(versions.key("optouts"), lambda: frozenset(global_opted_out_phones()))
 
 
 def _stopped_cached(client: Client, versions: Versions, channel: str) -> frozenset[str]:
-    key = (versions.key("optouts", per_client=True), versions.key("consents", per_client=True), channel)
+    key = versions.key("optouts", per_client=True)
+    if channel != "sms":  # the consents of other channels are read, not kept on the stop list's rows
+        key = (key, versions.key("consents", per_client=True), channel)
     return _OPTED_OUT.get(key, lambda: frozenset(stopped_phones(client=client, channel=channel)))
 
 
@@ -69,20 +77,17 @@ def opted_out_sql(*, client: str, phone: str) -> str:
     """An SQL condition, true when the phone in column `phone` may not receive an SMS of the
     client in column `client` because of a stop list (R-CMP-05): for the set-based statements that
     check the stop lists again when a message leaves for its connector. True when the number is on
-    the client's stop list with no valid SMS consent recorded after the opt-out (T 3.2.2.1), or on
-    the global stop list.
+    the client's stop list with no valid SMS consent recorded after the opt-out (`resumed_at`,
+    T 3.2.2.1), or on the global stop list (the same table, no client).
 
-    One probe of the (client, phone) unique index per row, and one of the global list's phone
-    index (COALESCE stops at the first that answers): scalar subqueries (at most one row each, by
-    those indexes), never an EXISTS at the top, which PostgreSQL may run as a hash of the whole
-    table, read again by every statement. The consent probe inside runs only for a number that
-    is on the stop list (rare), by the consent (client, phone) index."""
+    One probe of the (phone, client) index per row, by the phone alone (the client's entry and
+    the global one are neighbours there; an OR of the two would be two probes and a bitmap):
+    a scalar subquery (at most one row, LIMIT 1),
+    never an EXISTS, which PostgreSQL may run as a hash of the whole table, read again by every
+    statement."""
     return (f"coalesce((SELECT true FROM {OptOut._meta.db_table} AS stop "
-            f"WHERE stop.client_id = {client} AND stop.phone = {phone} AND NOT EXISTS ("
-            f"SELECT 1 FROM {Consent._meta.db_table} AS consent WHERE consent.client_id = stop.client_id "
-            f"AND consent.phone = stop.phone AND consent.sms AND consent.withdrawn_at IS NULL "
-            f"AND consent.given_at > stop.created_at)), "
-            f"(SELECT true FROM {GlobalOptOut._meta.db_table} AS everyone WHERE everyone.phone = {phone}), false)")
+            f"WHERE stop.phone = {phone} AND coalesce(stop.client_id, {client}) = {client} "
+            f"AND stop.resumed_at IS NULL LIMIT 1), false)")
 
 
 # --- consent -------------------------------------------------------------------------------------
@@ -142,7 +147,8 @@ def consent_get(*, client: Client, consent_id) -> Consent | None:
 def stop_list_for_client(*, client: Client, search: str = "") -> QuerySet[OptOut]:
     """The client's stop list, newest first (R-CMP-12: only its own), with `resumed` (a valid
     SMS consent recorded after the opt-out)."""
-    qs = OptOut.objects.filter(client=client).annotate(resumed=_later_consent("sms"))
+    qs = OptOut.objects.filter(client=client).annotate(
+        resumed=ExpressionWrapper(Q(resumed_at__isnull=False), output_field=models.BooleanField()))
     if search := (search or "").strip():
         digits = "".join(ch for ch in search if ch.isdigit())
         q = Q(note__icontains=search)
@@ -162,7 +168,7 @@ def consent_proof(*, client: Client, phone: str) -> dict:
     global stop-list entry and the audited changes of both lists and consents for that number."""
     consents = list(Consent.objects.filter(client=client, phone=phone).order_by("given_at", "id"))
     opt_out = OptOut.objects.filter(client=client, phone=phone).first()
-    everyone = GlobalOptOut.objects.filter(phone=phone).first()
+    everyone = OptOut.objects.filter(client__isnull=True, phone=phone).first()
     events = (AuditEvent.objects.filter(client=client, target=phone, code__startswith="compliance.")
               .order_by("created_at", "id"))
 
@@ -175,8 +181,8 @@ def consent_proof(*, client: Client, phone: str) -> dict:
         "consents": [{"id": c.pk, "name": c.name, "channels": c.channels, "company": c.company, "source": c.source,
                       "proof_text": c.proof_text, "proof_file": bool(c.proof_file), "given_at": when(c.given_at),
                       "withdrawn_at": when(c.withdrawn_at), "recorded_at": when(c.created_at)} for c in consents],
-        "opt_out": ({"source": opt_out.source, "note": opt_out.note, "opted_out_at": when(opt_out.created_at)}
-                    if opt_out else None),
+        "opt_out": ({"source": opt_out.source, "note": opt_out.note, "opted_out_at": when(opt_out.created_at),
+                     "resumed_by_consent_at": when(opt_out.resumed_at)} if opt_out else None),
         "global_opt_out": {"opted_out_at": when(everyone.created_at)} if everyone else None,
         "events": [{"at": when(e.created_at), "event": e.code, "details": e.details} for e in events],
     }

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -21,7 +21,7 @@ from .content import (  # noqa: F401 (content screening, R-CMP-01/02/04/10/11)
     content_screen,
     content_screen_many,
 )
-from .models import CalendarDay, ComplianceSettings, Consent, GlobalOptOut, OptOut, SendingHoursExemption
+from .models import CalendarDay, ComplianceSettings, Consent, OptOut, SendingHoursExemption
 
 log = logging.getLogger("smsportal.compliance")
 
@@ -173,14 +173,11 @@ def stop_list_add(*, client: Client, phone: str, note: str = "", actor=None,
         if existing:
             return existing, False
         entry = opt_out_record(client=client, phone=phone, source=source, note=note)
+        if getattr(actor, "pk", None) and entry.created_by_id is None:
+            OptOut.objects.filter(pk=entry.pk).update(created_by=actor)
         audit_record(code="compliance.stop_list.added", actor=actor, client=client, target=phone,
                      details={"source": source, "note": note[:300]})
     return entry, True
-
-
-def _consent_after(client_id: int, phone: str, since: datetime, channel: str = "sms") -> bool:
-    return Consent.objects.filter(client_id=client_id, phone=phone, withdrawn_at__isnull=True, given_at__gt=since,
-                                  **{channel: True}).exists()
 
 
 def stop_list_remove(*, client: Client, phone: str, actor=None, staff: bool = False) -> None:
@@ -194,8 +191,7 @@ def stop_list_remove(*, client: Client, phone: str, actor=None, staff: bool = Fa
         entry = OptOut.objects.select_for_update().filter(client=client, phone=phone).first()
         if entry is None:
             raise NotFound("This number is not on your stop list.")
-        if (not staff and entry.source != OptOut.Source.CLIENT
-                and not _consent_after(client.pk, phone, entry.created_at)):
+        if not staff and entry.source != OptOut.Source.CLIENT and entry.resumed_at is None:
             raise ConsentRequired()
         entry.delete()
         audit_record(code="compliance.stop_list.removed", actor=actor, client=client, target=phone,
@@ -301,26 +297,50 @@ def stop_list_import(*, client: Client, upload, actor=None) -> ImportReport:
     return report
 
 
-def global_opt_out_add(*, phone: str, source: str = GlobalOptOut.Source.RECIPIENT, note: str = "",
-                       actor=None) -> tuple[GlobalOptOut, bool]:
-    """Puts `phone` on the global stop list: nothing goes to it from any client (R-CMP-05, T 3.2.2.2)."""
+def global_opt_out_add(*, phone: str, source: str = OptOut.Source.PROVIDER, note: str = "",
+                       actor=None) -> tuple[OptOut, bool]:
+    """Puts `phone` on the global stop list: nothing goes to it from any client (R-CMP-05, T 3.2.2.2).
+    No consent a client records lifts it; only staff remove it. Returns (entry, created)."""
     phone = _phone(phone)
-    with transaction.atomic():
-        entry, created = GlobalOptOut.objects.get_or_create(
-            phone=phone, defaults={"source": source, "note": note[:300], "created_by": actor})
-        if created:
-            audit_record(code="compliance.global_stop_list.added", actor=actor, target=phone,
-                         details={"source": source, "note": note[:300]})
+    if source not in OptOut.Source.values:
+        raise StopListError(f"Unknown source: {source!r}.", code="invalid_source")
+    actor_user = actor if getattr(actor, "pk", None) else None
+    try:
+        with transaction.atomic():
+            entry, created = OptOut.objects.get_or_create(
+                client=None, phone=phone, defaults={"source": source, "note": note[:300], "created_by": actor_user})
+            if created:
+                audit_record(code="compliance.global_stop_list.added", actor=actor, target=phone,
+                             details={"source": source, "note": note[:300]})
+    except IntegrityError:  # added at the same moment by another request
+        return OptOut.objects.get(client=None, phone=phone), False
     return entry, created
 
 
 def global_opt_out_remove(*, phone: str, actor=None) -> bool:
-    phone = _phone(phone)
+    """Takes `phone` off the global stop list (staff only). Whether it was there."""
     with transaction.atomic():
-        deleted = GlobalOptOut.objects.filter(phone=phone).delete()[0]
+        deleted = OptOut.objects.filter(client=None, phone=phone).delete()[0]
         if deleted:
             audit_record(code="compliance.global_stop_list.removed", actor=actor, target=phone)
     return bool(deleted)
+
+
+def _resumed_sync(client_id: int, phones) -> None:
+    """Keeps `OptOut.resumed_at` of the client's stop-list entries of `phones` right after their
+    consents changed: the earliest valid SMS consent given after the opt-out, else empty (T 3.2.2.1).
+    One statement; the "optouts" cache counter moves with it (the table's trigger)."""
+    phones = list(set(phones))
+    if not phones:
+        return
+    table, consents = OptOut._meta.db_table, Consent._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} AS stop SET resumed_at = r.first FROM ("
+            f"  SELECT o.id, (SELECT min(c.given_at) FROM {consents} AS c WHERE c.client_id = o.client_id "
+            f"    AND c.phone = o.phone AND c.sms AND c.withdrawn_at IS NULL AND c.given_at > o.created_at) AS first "
+            f"  FROM {table} AS o WHERE o.client_id = %s AND o.phone = ANY(%s::text[])) AS r "
+            f"WHERE stop.id = r.id AND stop.resumed_at IS DISTINCT FROM r.first", [client_id, phones])
 
 
 # --- consent (R-CMP-06) ------------------------------------------------------------------------------
@@ -363,6 +383,7 @@ def consent_record(*, client: Client, phone: str, given_at=None, name: str = "",
         if proof_file is not None:
             consent.proof_file.save(getattr(proof_file, "name", "") or "proof", proof_file, save=False)
         consent.save()
+        _resumed_sync(client.pk, [phone])
         audit_record(code="compliance.consent.recorded", actor=actor, client=client, target=phone,
                      details={"consent": consent.pk, "channels": consent.channels, "given_at": given_at.isoformat(),
                               "source": consent.source})
@@ -379,6 +400,7 @@ def consent_withdraw(*, client: Client, consent_id, actor=None, at=None) -> Cons
         if consent.withdrawn_at is None:
             consent.withdrawn_at = _aware(at) if at else timezone.now()
             consent.save(update_fields=["withdrawn_at"])
+            _resumed_sync(client.pk, [consent.phone])
             audit_record(code="compliance.consent.withdrawn", actor=actor, client=client, target=consent.phone,
                          details={"consent": consent.pk, "withdrawn_at": consent.withdrawn_at.isoformat()})
     return consent
@@ -455,6 +477,7 @@ def consents_import(*, client: Client, upload, actor=None) -> ImportReport:
                            given_at=given_at, created_by=actor if getattr(actor, "pk", None) else None))
     with transaction.atomic():
         Consent.objects.bulk_create(new, batch_size=5000)
+        _resumed_sync(client.pk, [c.phone for c in new])
         report.added = len(new)
         audit_record(code="compliance.consent.imported", actor=actor, client=client,
                      details={k: v for k, v in report.as_dict().items() if k != "errors"})
@@ -485,6 +508,7 @@ def recipient_compliance_data_erase(*, client: Client, phone: str, actor=None) -
     for consent in consents.exclude(proof_file=""):
         consent.proof_file.delete(save=False)
     deleted = consents.delete()[0]
+    _resumed_sync(client.pk, [phone])
     _entry, stopped = stop_list_add(client=client, phone=phone, note="Personal data erased at the recipient's request",
                                     actor=actor)
     return {"consents": deleted, "stop_list_added": stopped}

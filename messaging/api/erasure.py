@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import IsOwnerOrMember
+from compliance.api import api_actor
 from smsportal.api_schema import ERRORS
 
 from ..services.erasure import recipient_erase
@@ -29,4 +30,4 @@ class RecipientEraseApi(APIView):
 
     @extend_schema(operation_id="recipients_erase", request=None, responses={200: ErasureOutput, **ERRORS})
     def post(self, request, phone):
-        return Response(recipient_erase(client=request.user.client, phone=phone, actor=request.user))
+        return Response(recipient_erase(client=request.user.client, phone=phone, actor=api_actor(request)))
