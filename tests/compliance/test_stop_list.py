@@ -226,3 +226,15 @@ def test_r_cmp_12_another_clients_stop_list_is_invisible(api, web):
     assert OptOut.objects.filter(client=other, phone=PHONE).exists()
     # and the other client's stop does not stop this client's sends
     assert recipient_gate(client=api.account).refusal(PHONE) is None
+
+
+@pytest.mark.parametrize("text", ["STOP", "стоп!", "ВІДПИСАТИСЬ", "відписатися", "ОТПИСАТЬСЯ.", " Stop "])
+def test_r_cmp_05_stop_words_are_stop_replies(text):
+    from messaging.services import is_stop_reply
+    assert is_stop_reply(text)
+
+
+@pytest.mark.parametrize("text", ["stop by our shop", "не відписуйтесь", "stopp"])
+def test_r_cmp_05_other_replies_are_not(text):
+    from messaging.services import is_stop_reply
+    assert not is_stop_reply(text)
