@@ -58,6 +58,7 @@ def stop_list(request):
         "nav": "stop_list", "page": page, "rows": list(page.object_list), "q": q,
         "query": "&".join(filter(None, [query])), "add_form": StopListAddForm(), "import_form": CsvUploadForm(),
         "erase_form": EraseForm(), "report": request.session.pop(STOP_LIST_REPORT, None),
+        "can_change": request.user.role in SEND_ROLES,
     })
 
 
@@ -152,7 +153,7 @@ def consent_list(request):
         "import_form": CsvUploadForm(), "proof_form": PhoneForm(),
         "settings_form": ConsentSettingsForm(initial={
             "require_consent": compliance_settings_get(client=client).require_consent}),
-        "report": request.session.pop(CONSENT_REPORT, None),
+        "report": request.session.pop(CONSENT_REPORT, None), "can_change": request.user.role in SEND_ROLES,
     }, status=400 if form.is_bound and form.errors else 200)
 
 

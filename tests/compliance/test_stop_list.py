@@ -112,7 +112,7 @@ def test_r_cmp_05_web_add_search_remove_export(web):
     assert r.status_code == 302
     assert OptOut.objects.get(client=web.account).source == "client"
     page = web.get(reverse("stop_list"), {"q": "4567"})
-    assert page.status_code == 200 and PHONE.encode() in page.content
+    assert page.status_code == 200 and PHONE.encode() in page.content and b"Add a number" in page.content
     assert PHONE.encode() not in web.get(reverse("stop_list"), {"q": "999"}).content
 
     export = web.get(reverse("stop_list_export"))
@@ -162,7 +162,9 @@ def test_r_cmp_05_viewer_cannot_change_the_list(client, client_account):
     from tests.factories import UserFactory
     viewer = UserFactory(client=client_account, role="viewer")
     client.force_login(viewer)
-    assert client.get(reverse("stop_list")).status_code == 200
+    page = client.get(reverse("stop_list"))
+    assert page.status_code == 200 and b"Add a number" not in page.content  # not offered
+    assert b"Record a consent" not in client.get(reverse("consent_list")).content
     assert client.post(reverse("stop_list_add"), {"phone": PHONE}).status_code == 403
     assert not OptOut.objects.exists()
 
