@@ -2,6 +2,7 @@
 consents; a switch makes every send need one; Viber advertising always does; a number that opted
 out is sent to again only after a consent given after the opt-out; one click exports the proof."""
 import datetime
+import os
 import io
 import json
 
@@ -226,3 +227,22 @@ def test_r_cmp_12_another_clients_consents_are_invisible(api, web):
     # another client's consent does not let this client send where consent is required
     compliance_settings_set(client=api.account, require_consent=True)
     assert recipient_gate(client=api.account).refusal(PHONE)[0] == "no_consent"
+
+
+def test_r_acc_08_destroying_a_clients_data_deletes_its_consents_and_keeps_the_global_list(client_account,
+                                                                                          settings, tmp_path):
+    from compliance.services import global_opt_out_add, opt_outs_personal_data_destroy
+    settings.MEDIA_ROOT = tmp_path
+    consent = consent_record(client=client_account, phone=PHONE,
+                             proof_file=SimpleUploadedFile("scan.png", b"\x89PNG proof"))
+    path = consent.proof_file.path
+    opt_out_record(client=client_account, phone=OTHER)
+    global_opt_out_add(phone=OTHER)
+    other = make_client(name="Other LLC")
+    consent_record(client=other, phone=PHONE)
+
+    assert opt_outs_personal_data_destroy(client=client_account) == 1
+    assert not Consent.objects.filter(client=client_account).exists()
+    assert not os.path.exists(path)
+    assert Consent.objects.filter(client=other).count() == 1
+    assert OptOut.objects.filter(client=None, phone=OTHER).exists()
