@@ -2,9 +2,9 @@
 consents; a switch makes every send need one; Viber advertising always does; a number that opted
 out is sent to again only after a consent given after the opt-out; one click exports the proof."""
 import datetime
-import os
 import io
 import json
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
