@@ -38,14 +38,14 @@ class _WritesByOwnersAndMembers:
         return [IsClientUser()] if self.request.method in ("GET", "HEAD", "OPTIONS") else [IsOwnerOrMember()]
 
 
-class PageInput(serializers.Serializer):
+class ListPageInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Search")
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
 
 
 def _page(request, qs, to_json) -> dict:
-    params = PageInput(data=request.query_params)
+    params = ListPageInput(data=request.query_params)
     params.is_valid(raise_exception=True)
     size, page = params.validated_data["page_size"], params.validated_data["page"]
     count = qs.count()
@@ -67,7 +67,7 @@ def _search(request) -> str:
     return str(request.query_params.get("q", ""))[:100]
 
 
-class ImportOutput(serializers.Serializer):
+class CsvImportOutput(serializers.Serializer):
     rows = serializers.IntegerField()
     added = serializers.IntegerField()
     existing = serializers.IntegerField()
@@ -75,7 +75,7 @@ class ImportOutput(serializers.Serializer):
     errors = serializers.ListField(child=serializers.DictField())
 
 
-class FileInput(serializers.Serializer):
+class CsvFileInput(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8 or Windows-1251), up to 10 MB and 100,000 rows.")
 
 
@@ -112,7 +112,7 @@ def stop_entry_json(e) -> dict:
 class StopListApi(_WritesByOwnersAndMembers, APIView):
     """GET /api/v1/stop-list/ · POST /api/v1/stop-list/ (add one number)."""
 
-    @extend_schema(operation_id="stop_list_list", parameters=[PageInput], responses={200: StopListPageOutput, **ERRORS},
+    @extend_schema(operation_id="stop_list_list", parameters=[ListPageInput], responses={200: StopListPageOutput, **ERRORS},
                    description="Your stop list, newest first; `q` searches numbers and notes.")
     def get(self, request):
         qs = stop_list_for_client(client=request.user.client, search=_search(request))
@@ -144,10 +144,10 @@ class StopListImportApi(_WritesByOwnersAndMembers, APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="stop_list_import", request={"multipart/form-data": FileInput},
-                   responses={200: ImportOutput, **ERRORS})
+    @extend_schema(operation_id="stop_list_import", request={"multipart/form-data": CsvFileInput},
+                   responses={200: CsvImportOutput, **ERRORS})
     def post(self, request):
-        data = FileInput(data=request.data)
+        data = CsvFileInput(data=request.data)
         data.is_valid(raise_exception=True)
         report = stop_list_import(client=request.user.client, upload=data.validated_data["file"], actor=api_actor(request))
         return Response(report.as_dict())
@@ -212,7 +212,7 @@ class ConsentListApi(_WritesByOwnersAndMembers, APIView):
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="consents_list", parameters=[PageInput], responses={200: ConsentPageOutput, **ERRORS})
+    @extend_schema(operation_id="consents_list", parameters=[ListPageInput], responses={200: ConsentPageOutput, **ERRORS})
     def get(self, request):
         qs = consents_for_client(client=request.user.client, search=_search(request))
         return Response(_page(request, qs, consent_json))
@@ -244,12 +244,12 @@ class ConsentImportApi(_WritesByOwnersAndMembers, APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="consents_import", request={"multipart/form-data": FileInput},
-                   responses={200: ImportOutput, **ERRORS},
+    @extend_schema(operation_id="consents_import", request={"multipart/form-data": CsvFileInput},
+                   responses={200: CsvImportOutput, **ERRORS},
                    description="Columns: phone, name, channels (sms, viber or \"sms viber\"), company, source, proof, "
                                "given_at (YYYY-MM-DD, DD.MM.YYYY or ISO). A first row naming the columns sets their order.")
     def post(self, request):
-        data = FileInput(data=request.data)
+        data = CsvFileInput(data=request.data)
         data.is_valid(raise_exception=True)
         report = consents_import(client=request.user.client, upload=data.validated_data["file"], actor=api_actor(request))
         return Response(report.as_dict())
