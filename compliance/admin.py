@@ -7,13 +7,16 @@ from django.utils.safestring import mark_safe
 
 from accounts.models import Client
 from smsportal.message_types import MessageType
+from smsportal.phones import normalize_phone
 
 from .content import (approved_text_forget, content_config_delete, content_config_save, content_config_snapshot,
                       content_screen)
 from .hours import SendingCalendar
-from .models import AllowListEntry, ApprovedText, Brand, CalendarDay, ContentRule, LinkDomain, SendingHoursExemption
+from .models import (AllowListEntry, ApprovedText, Brand, CalendarDay, ComplianceSettings, Consent, ContentRule, GlobalOptOut,
+                     LinkDomain, OptOut, SendingHoursExemption)
 from .screening import highlight_html
-from .services import sending_hours_exemption_grant, sending_hours_exemption_revoke
+from .services import (compliance_settings_set, global_opt_out_add, global_opt_out_remove,
+                       sending_hours_exemption_grant, sending_hours_exemption_revoke, stop_list_add, stop_list_remove)
 
 # --- Sending hours (R-CMP-07) ---------------------------------------------------------------
 
@@ -197,3 +200,128 @@ class ApprovedTextAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset.select_related("client"):
             self.delete_model(request, obj)
+
+
+# --- stop lists and consents (R-CMP-05, 06) ---------------------------------------------------------
+
+
+class _ServiceWrites(admin.ModelAdmin):
+    """Entries are added or removed (through the services, audited), never edited."""
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        model = OptOut
+        fields = ("client", "phone", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "client" in self.fields:
+            self.fields["client"].required = True
+            self.fields["client"].help_text = "For every client: the global stop list."
+
+    def clean_phone(self):
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, e.g. +380671234567.")
+        return phone
+
+
+@admin.register(OptOut)
+class OptOutAdmin(_ServiceWrites):
+    """One client's stop list (STOP replies, the client's and staff's entries). Staff may add a
+    number for a client (e.g. a recipient's request that reached us about that client) and remove
+    any entry (audited)."""
+
+    form = OptOutForm
+    list_display = ("phone", "client", "source", "note", "resumed_at", "created_at")
+    list_filter = ("source",)
+    search_fields = ("phone", "client__name", "note")
+    autocomplete_fields = ("client",)
+    fields = ("client", "phone", "source", "note", "resumed_at", "created_by", "created_at")
+    readonly_fields = ("source", "resumed_at", "created_by", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(client__isnull=False)
+
+    def save_model(self, request, obj, form, change):
+        entry, _created = stop_list_add(client=obj.client, phone=obj.phone, note=obj.note, actor=request.user,
+                                        source=OptOut.Source.STAFF)
+        obj.pk = entry.pk
+
+    def delete_model(self, request, obj):
+        stop_list_remove(client=obj.client, phone=obj.phone, actor=request.user, staff=True)
+
+
+class GlobalOptOutForm(forms.ModelForm):
+    source = forms.ChoiceField(choices=[(s.value, s.label) for s in (OptOut.Source.PROVIDER, OptOut.Source.OPERATOR,
+                                                                    OptOut.Source.STAFF)])
+
+    class Meta:
+        model = GlobalOptOut
+        fields = ("phone", "source", "note")
+
+    def clean_phone(self):
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, e.g. +380671234567.")
+        return phone
+
+
+@admin.register(GlobalOptOut)
+class GlobalOptOutAdmin(_ServiceWrites):
+    """The global stop list: recipients who asked us, or whom staff block. Nothing goes to them
+    from any client."""
+
+    form = GlobalOptOutForm
+    list_display = ("phone", "source", "note", "created_by", "created_at")
+    list_filter = ("source",)
+    search_fields = ("phone", "note")
+    fields = ("phone", "source", "note", "created_by", "created_at")
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        entry, _created = global_opt_out_add(phone=obj.phone, source=obj.source, note=obj.note, actor=request.user)
+        obj.pk = entry.pk
+
+    def delete_model(self, request, obj):
+        global_opt_out_remove(phone=obj.phone, actor=request.user)
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """Clients' consent records (their recipients' personal data): for answering a complaint or a
+    regulator; clients record and withdraw them on the website."""
+
+    list_display = ("phone", "client", "name", "sms", "viber", "company", "given_at", "withdrawn_at")
+    list_filter = ("sms", "viber")
+    search_fields = ("phone", "client__name", "name")
+    date_hierarchy = "given_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ComplianceSettings)
+class ComplianceSettingsAdmin(admin.ModelAdmin):
+    list_display = ("client", "require_consent", "updated_at")
+    list_filter = ("require_consent",)
+    search_fields = ("client__name",)
+    autocomplete_fields = ("client",)
+
+    def save_model(self, request, obj, form, change):
+        row = compliance_settings_set(client=obj.client, require_consent=obj.require_consent, actor=request.user)
+        obj.pk = row.pk

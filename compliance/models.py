@@ -1,4 +1,7 @@
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -8,25 +11,65 @@ from smsportal.message_types import MessageType
 
 class OptOut(models.Model):
     """A recipient who asked one client to stop (reply STOP/СТОП, a request to the client or to
-    us). The compliance stop list builds on it (R-CMP-05)."""
+    us), or, with no client, one on the global stop list (the recipient asked us, an operator did,
+    or staff block the number): nothing goes to it from any client (GlobalOptOut). The stop lists
+    (R-CMP-05) are this one table, so a send's check is one probe of its phone index.
+
+    `resumed_at`: when a valid SMS consent given after the opt-out was recorded (T 3.2.2.1:
+    messages resume only after new consent); kept by the consent services. Empty: stopped."""
 
     class Source(models.TextChoices):
         REPLY = "reply", "Reply STOP"
         CLIENT = "client", "Entered by the client"
         STAFF = "staff", "Entered by staff"
+        PROVIDER = "provider", "The recipient asked us"
+        OPERATOR = "operator", "Asked by a mobile operator"
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="opt_outs")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="opt_outs", null=True, blank=True,
+                               help_text="Empty: the global stop list (every client).")
     phone = models.CharField(max_length=20, help_text="E.164")
     source = models.CharField(max_length=8, choices=Source.choices)
     note = models.CharField(max_length=300, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                      help_text="A valid SMS consent given after the opt-out was recorded.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["client", "phone"], name="opt_out_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "phone"], name="opt_out_unique"),
+            models.UniqueConstraint(fields=["phone"], condition=models.Q(client__isnull=True),
+                                    name="opt_out_global_unique"),
+        ]
+        # The check of a send (compliance.selectors.opted_out_sql): the client's and the global
+        # entry of one phone in one probe; only stopped numbers (not resumed by a consent) are in it.
+        indexes = [models.Index(fields=["phone", "client"], condition=models.Q(resumed_at__isnull=True),
+                                name="opt_out_stopped_idx")]
 
     def __str__(self):
+        if self.client_id is None:
+            return f"{self.phone} (global stop list)"
         return f"{self.phone} opted out of {self.client}"
+
+
+class GlobalOptOutManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(client__isnull=True)
+
+
+class GlobalOptOut(OptOut):
+    """The global stop list: recipients who asked us (the provider), or whom staff block; nothing
+    goes to these numbers from any client (R-CMP-05, T 3.2.2.2). Staff keep it in admin."""
+
+    objects = GlobalOptOutManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-created_at", "-id"]
+        verbose_name = "global stop-list entry"
+        verbose_name_plural = "global stop list"
 
 
 class CalendarDay(models.Model):
@@ -272,3 +315,72 @@ class ApprovedText(models.Model):
 
     def __str__(self):
         return f"{self.client}: {self.text[:60]}"
+
+
+# --- stop lists and consent (R-CMP-05, 06, 12, 13) ---------------------------------------------
+
+def private_storage():
+    """Consent proofs (personal data of the client's recipients): under MEDIA_ROOT/private, with
+    no public URL; the client downloads its own through a login-checked view."""
+    return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+
+
+def _consent_proof_path(instance, filename):
+    ext = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:5]
+    return f"consent_proofs/{uuid.uuid4().hex}.{ext}"
+
+
+class Consent(models.Model):
+    """One recipient's consent to one client's messages (R-CMP-06, T 3.2.1, 4.9): who, for which
+    channels (Viber consent is its own), given to which company, how (source and proof), when, and
+    when it was withdrawn. A consent given after an opt-out lets messages resume (T 3.2.2.1)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    phone = models.CharField(max_length=20, help_text="E.164")
+    name = models.CharField(max_length=200, blank=True)
+    sms = models.BooleanField(default=True, help_text="Consent to SMS")
+    viber = models.BooleanField(default=False, help_text="Consent to Viber messages")
+    company = models.CharField(max_length=200, blank=True, help_text="The company the consent was given to")
+    source = models.CharField(max_length=200, blank=True, help_text="How it was given: web form, paper, call…")
+    proof_text = models.TextField(blank=True, help_text="The wording agreed to, a form's record, a call note")
+    proof_file = models.FileField(storage=private_storage, upload_to=_consent_proof_path, blank=True,
+                                  max_length=200)
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        indexes = [models.Index(fields=["client", "phone"], name="consent_client_phone_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(sms=True) | models.Q(viber=True),
+                                              name="consent_some_channel")]
+
+    def __str__(self):
+        return f"{self.phone} consented to {self.client}"
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c, on in (("sms", self.sms), ("viber", self.viber)) if on]
+
+    @property
+    def valid(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class ComplianceSettings(models.Model):
+    """One client's compliance switches: `require_consent` makes every send skip recipients
+    without a valid consent for the channel (`no_consent`). Viber advertising always needs one."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="compliance_settings")
+    require_consent = models.BooleanField(default=False, help_text="Send only to recipients with a recorded "
+                                                                   "consent for the channel")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client_id"]
+        verbose_name_plural = "compliance settings"
+
+    def __str__(self):
+        return f"Compliance settings of {self.client}"

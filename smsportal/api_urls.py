@@ -61,3 +61,43 @@ urlpatterns += [
     path("webhook/", WebhookApi.as_view(), name="api-webhook"),
     path("webhook/secret/", WebhookSecretApi.as_view(), name="api-webhook-secret"),
 ]
+
+# The stop list and the consent registry (R-CMP-05, 06), and the erasure of one recipient's data
+# (R-CMP-13). Writes take `Idempotency-Key` (its table lives in messaging, above compliance: applied here).
+from compliance import api as compliance_api  # noqa: E402
+from messaging.api.erasure import RecipientEraseApi  # noqa: E402
+
+
+class StopListApi(IdempotentPostMixin, compliance_api.StopListApi):
+    idempotency_endpoint = "stop-list.add"
+
+
+class StopListImportApi(IdempotentPostMixin, compliance_api.StopListImportApi):
+    idempotency_endpoint = "stop-list.import"
+
+
+class ConsentListApi(IdempotentPostMixin, compliance_api.ConsentListApi):
+    idempotency_endpoint = "consents.create"
+
+
+class ConsentImportApi(IdempotentPostMixin, compliance_api.ConsentImportApi):
+    idempotency_endpoint = "consents.import"
+
+
+class RecipientEraseIdempotentApi(IdempotentPostMixin, RecipientEraseApi):
+    idempotency_endpoint = "recipients.erase"
+
+
+urlpatterns += [
+    path("stop-list/", StopListApi.as_view(), name="api-stop-list"),
+    path("stop-list/import/", StopListImportApi.as_view(), name="api-stop-list-import"),
+    path("stop-list/export.csv", compliance_api.StopListExportApi.as_view(), name="api-stop-list-export"),
+    path("stop-list/<text:phone>/", compliance_api.StopListEntryApi.as_view(), name="api-stop-list-entry"),
+    path("consents/", ConsentListApi.as_view(), name="api-consents"),
+    path("consents/import/", ConsentImportApi.as_view(), name="api-consents-import"),
+    path("consents/proof/", compliance_api.ConsentProofApi.as_view(), name="api-consents-proof"),
+    path("consents/settings/", compliance_api.ComplianceSettingsApi.as_view(), name="api-consents-settings"),
+    path("consents/<text:consent_id>/withdraw/", compliance_api.ConsentWithdrawApi.as_view(),
+         name="api-consent-withdraw"),
+    path("recipients/<text:phone>/erase/", RecipientEraseIdempotentApi.as_view(), name="api-recipient-erase"),
+]

@@ -76,3 +76,12 @@ urlpatterns += [  # R-ACC-05: password reset through the primary phone (allauth'
 from messaging.web_statistics import message_statistics_view  # noqa: E402
 
 urlpatterns += [path("statistics/", message_statistics_view, name="message_statistics")]
+
+# The stop list and the consent registry (R-CMP-05, 06), and the erasure of one recipient's data
+# (R-CMP-13: the form is on the stop-list page; the work spans messages and contacts).
+from messaging.web_erasure import recipient_erase_view  # noqa: E402
+
+urlpatterns += [
+    path("", include("compliance.urls")),
+    path("stop-list/erase/", recipient_erase_view, name="recipient_erase"),
+]

@@ -18,8 +18,9 @@ from ..models import InboundMessage, InboundPart
 
 log = logging.getLogger("smsportal.messaging")
 
-# "STOP", "stop!", " Стоп. ", "«СТОП»": the word alone, any case, any punctuation around it.
-_STOP = re.compile(r"^[\W_]*(stop|стоп)[\W_]*$", re.IGNORECASE)
+# "STOP", "stop!", " Стоп. ", "«СТОП»", "Відписатись", "ОТПИСАТЬСЯ": the word alone, any case, any
+# punctuation around it (R-CMP-05: STOP / СТОП / ВІДПИСАТИСЬ / ОТПИСАТЬСЯ).
+_STOP = re.compile(r"^[\W_]*(stop|стоп|unsubscribe|в[іi]дписатис[ья]|отписаться)[\W_]*$", re.IGNORECASE)
 
 
 def is_stop_reply(text: str) -> bool:

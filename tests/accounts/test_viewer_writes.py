@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from accounts.services import api_key_create
 from billing.models import Invoice
 from billing.services import invoice_issue
+from compliance.services import consent_record, opt_out_record
 from messaging.models import Contact, Message
 from messaging.services import campaign_accept, campaign_create, contact_group_create, contacts_import
 from smsportal import web_urls
@@ -50,6 +51,14 @@ WRITES = {
     "account_block": ((), {"text": "explanation"}),
     "account_team": ((), {"action": "invite", "email": "new@example.com", "role": "owner"}),
     "invoice_list": ((), {"amount": "1500"}),  # viewers issued invoices before
+    "stop_list_add": ((), {"phone": "+380501112233"}),
+    "stop_list_remove": ((), {"phone": PHONE}),
+    "stop_list_import": ((), {}),
+    "recipient_erase": ((), {"phone": PHONE, "confirm": "on"}),
+    "consent_list": ((), {"phone": "+380501112233", "sms": "on"}),
+    "consent_import": ((), {}),
+    "consent_settings": ((), {"require_consent": "on"}),
+    "consent_withdraw": (("consent",), {}),
 }
 # Routes that only read: a POST (if the view takes one at all) must change nothing.
 READS = {
@@ -57,6 +66,7 @@ READS = {
     "campaign_list": (), "campaign_detail": ("campaign",), "campaign_progress": ("campaign",),
     "campaign_errors_csv": ("campaign",), "billing_overview": (), "billing_statement": (),
     "billing_statement_csv": (), "billing_prices": (), "invoice_detail": ("invoice",), "message_statistics": (),
+    "stop_list": (), "stop_list_export": (), "consent_proof": (), "consent_proof_file": ("consent",),
 }
 # Routes for anyone (not a client's data): an invitation link and password reset by phone.
 PUBLIC = {"invitation_accept", "account_reset_password_phone", "account_reset_password_phone_code"}
@@ -81,6 +91,7 @@ def website_objects(client_account) -> dict:
                                                         send_at=None), rows=[PHONE])
     group = contact_group_create(client=client_account, name="VIP")
     contacts_import(client=client_account, group_id=group.pk, rows=[PHONE])
+    opt_out_record(client=client_account, phone="+380501234567", source="client")
     key, _raw = api_key_create(client=client_account, name="k", created_by=owner)
     return {
         "key": key.prefix, "token": "0" * 16, "campaign": campaign.public_id, "group": group.pk,
@@ -88,6 +99,7 @@ def website_objects(client_account) -> dict:
         "sender": SenderNameFactory(client=client_account, name="Other", approved=True).public_id,
         "message": Message.objects.first().public_id,
         "invoice": invoice_issue(client=client_account, amount=100, actor=owner).public_id,
+        "consent": consent_record(client=client_account, phone=PHONE).pk,
     }
 
 

@@ -42,7 +42,10 @@ def _seed(api: APIClient, sender: str) -> dict:
     campaign = api.post("/api/v1/campaigns/", {**ok, "send_at": "2030-01-01T00:00:00Z"}, format="json").json()["id"]
     group = api.post("/api/v1/contact-groups/", {"name": "g", "contacts": [PHONE]}, format="json").json()["id"]
     invoice = api.post("/api/v1/invoices/", {"amount": "10"}, format="json").json()["number"]
-    return {"message_id": message, "campaign_id": campaign, "group_id": str(group), "number": invoice}
+    api.post("/api/v1/stop-list/", {"phone": PHONE}, format="json")
+    consent = api.post("/api/v1/consents/", {"phone": PHONE}, format="json").json()["id"]
+    return {"message_id": message, "campaign_id": campaign, "group_id": str(group), "number": invoice,
+            "consent_id": str(consent), "phone": PHONE}
 
 
 @pytest.fixture
