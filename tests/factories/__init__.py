@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.services import client_create
 from billing.models import Tariff
 from billing.services import wallet_topup
+from compliance.models import SendingHoursExemption
 from messaging.models import Route
 from senders.models import SenderName
 
@@ -30,10 +31,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
 
 
-def make_client(*, name="Acme LLC", balance: Decimal | int = 0, email=None):
-    """A client with an owner user and `balance` UAH topped up through the ledger."""
+def make_client(*, name="Acme LLC", balance: Decimal | int = 0, email=None, round_the_clock: bool = False):
+    """A client with an owner user and `balance` UAH topped up through the ledger;
+    `round_the_clock`: its service messages may go outside the sending hours (R-CMP-07), so that
+    what a test sends goes at any hour, as the demo client's do."""
     user = UserFactory(**({"email": email} if email else {}))
     client = client_create(name=name, owner=user)
+    if round_the_clock:
+        SendingHoursExemption.objects.create(client=client, message_type="service", note="tests")
     if balance:
         wallet_topup(client=client, amount=Decimal(balance), key=f"test-topup-{client.pk}")
     client.refresh_from_db()
