@@ -114,15 +114,15 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
 # once can pass the 10-a-day cap together, and the sending window can close, after a send was
 # accepted: each message not gone out yet is judged again when it is released and when its
 # connector claims it. Its verdict, computed in the statement that moves it:
-GO, STOPPED, CAPPED, HELD = 0, 1, 2, 3
+GO, STOPPED, CAPPED, OUT_OF_HOURS = 0, 1, 2, 3
 OPTED_OUT = "opted_out"
 OPTED_OUT_DETAIL = "The recipient opted out (STOP) before it was sent."
 FREQUENCY_CAP = "frequency_cap"
 # Refused (final, the hold share released, a `refused` event): (error code, detail) by verdict.
 REFUSALS = {STOPPED: (OPTED_OUT, OPTED_OUT_DETAIL),
-            CAPPED: (FREQUENCY_CAP, "The recipient already had the daily limit of messages from you that day.")}
-# HELD: the window is closed and the client's messages of that type are not exempt: SCHEDULED
-# for the next opening (`send_at`; its lifetime moves by as much), reason OUTSIDE_SENDING_HOURS.
+            CAPPED: (FREQUENCY_CAP, "The recipient already had {cap} messages from you that day (the daily limit).")}
+# OUT_OF_HOURS: the window is closed and the client's messages of that type are not exempt:
+# SCHEDULED for the next opening (`send_at`; its lifetime moves by as much), reason OUTSIDE_SENDING_HOURS.
 
 
 def _verdict_sql(s: str) -> str:
@@ -138,7 +138,8 @@ def _verdict_sql(s: str) -> str:
               f"OFFSET %(cap_offset)s LIMIT 1) IS NOT NULL")
     service = f"{s}.message_type = %(service)s"
     return (f"CASE WHEN {opted_out_sql(client=f'{s}.client_id', phone=f'{s}.recipient')} THEN {STOPPED} "
-            f"WHEN %(closed)s AND NOT ({service} AND {s}.client_id = ANY(%(hours_exempt)s::bigint[])) THEN {HELD} "
+            f"WHEN %(closed)s AND NOT ({service} AND {s}.client_id = ANY(%(hours_exempt)s::bigint[])) "
+            f"THEN {OUT_OF_HOURS} "
             f"WHEN NOT ({service} AND {s}.client_id = ANY(%(cap_exempt)s::bigint[])) AND {capped} THEN {CAPPED} "
             f"ELSE {GO} END")
 
@@ -146,15 +147,15 @@ def _verdict_sql(s: str) -> str:
 def _set_verdict_sql(v: str) -> str:
     """What a statement writes for the verdict in column `v`: %(go)s when it goes, SCHEDULED at
     the next opening when held, REFUSED (final) with its reason when refused."""
-    return (f"status = CASE {v} WHEN {GO} THEN %(go)s WHEN {HELD} THEN %(scheduled)s ELSE %(refused)s END, "
+    return (f"status = CASE {v} WHEN {GO} THEN %(go)s WHEN {OUT_OF_HOURS} THEN %(scheduled)s ELSE %(refused)s END, "
             f"updated_at = %(now)s, done_at = CASE WHEN {v} IN ({STOPPED}, {CAPPED}) THEN %(now)s ELSE m.done_at END, "
             f"error_code = CASE {v} WHEN {STOPPED} THEN %(stop_code)s WHEN {CAPPED} THEN %(cap_code)s "
-            f"WHEN {HELD} THEN %(held_code)s ELSE m.error_code END, "
+            f"WHEN {OUT_OF_HOURS} THEN %(held_code)s ELSE m.error_code END, "
             f"error_detail = CASE {v} WHEN {STOPPED} THEN %(stop_detail)s WHEN {CAPPED} THEN %(cap_detail)s "
-            f"WHEN {HELD} THEN %(held_detail)s ELSE m.error_detail END, "
-            f"send_at = CASE WHEN {v} = {HELD} THEN %(opening)s ELSE m.send_at END, "
-            f"valid_until = CASE WHEN {v} = {HELD} THEN m.valid_until + (%(opening)s - coalesce(m.send_at, %(now)s)) "
-            f"ELSE m.valid_until END")
+            f"WHEN {OUT_OF_HOURS} THEN %(held_detail)s ELSE m.error_detail END, "
+            f"send_at = CASE WHEN {v} = {OUT_OF_HOURS} THEN %(opening)s ELSE m.send_at END, "
+            f"valid_until = CASE WHEN {v} = {OUT_OF_HOURS} "
+            f"THEN m.valid_until + (%(opening)s - coalesce(m.send_at, %(now)s)) ELSE m.valid_until END")
 
 
 def _gate_params(now, go: str) -> dict:
@@ -171,7 +172,7 @@ def _gate_params(now, go: str) -> dict:
             "hours_exempt": sorted(sending_hours_exempt_clients(versions)) if closed else [],
             "cap_exempt": sorted(frequency_cap_exempt_clients(versions)), "opening": opening,
             "stop_code": OPTED_OUT, "stop_detail": OPTED_OUT_DETAIL, "cap_code": FREQUENCY_CAP,
-            "cap_detail": REFUSALS[CAPPED][1], "held_code": OUTSIDE_SENDING_HOURS,
+            "cap_detail": REFUSALS[CAPPED][1].format(cap=cap), "held_code": OUTSIDE_SENDING_HOURS,
             "held_detail": sending_hours_notice(opening)[:300]}
 
 
@@ -211,11 +212,11 @@ def messages_release(*, ids, now=None) -> Released:
         if refused:
             _refused_write(refused, now)
         webhook_events_record(message_ids=queued, status=Status.QUEUED, now=now)
-    return Released(queued, [m[0] for m in refused], [m[0] for m in moved if m[-1] == HELD])
+    return Released(queued, [m[0] for m in refused], [m[0] for m in moved if m[-1] == OUT_OF_HOURS])
 
 
 _SQL_HOLD_QUEUED = (
-    f"UPDATE {_MESSAGE} AS m SET {_set_verdict_sql(str(HELD))} "
+    f"UPDATE {_MESSAGE} AS m SET {_set_verdict_sql(str(OUT_OF_HOURS))} "
     f"FROM (SELECT s.id FROM {_MESSAGE} AS s WHERE s.status = %(queued)s "
     f"      AND NOT (s.message_type = %(service)s AND s.client_id = ANY(%(hours_exempt)s::bigint[])) "
     f"      ORDER BY s.id LIMIT %(limit)s FOR UPDATE OF s SKIP LOCKED) AS o WHERE m.id = o.id RETURNING m.id")

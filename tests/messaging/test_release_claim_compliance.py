@@ -199,7 +199,7 @@ def test_r_cmp_03_cap_rechecked_at_claim(client_account, route):
     assert sorted(p.message_id for p in parts) == ids[:10]
     m = Message.objects.get(pk=ids[10])
     assert (m.status, m.error_code) == (Status.REFUSED, "frequency_cap") and m.done_at is not None
-    assert "daily limit" in m.error_detail
+    assert "already had 10 messages from you that day" in m.error_detail
     assert not m.parts.exists()
     [event] = WebhookEvent.objects.all()
     assert (event.event, event.payload["error_code"], event.payload["recipient"]) == ("refused", "frequency_cap", PHONE)
