@@ -45,7 +45,7 @@ from smsportal.message_types import MessageType
 
 from ..models import Message, MessagePart
 from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
-from .frequency import NOT_COUNTED, daily_cap
+from .frequency import NOT_COUNTED, daily_cap, kyiv_day_bounds
 from .money import messages_capture, messages_settle
 from .webhooks import webhook_events_record, webhook_events_submitted
 
@@ -131,11 +131,15 @@ def _verdict_sql(s: str) -> str:
     caches), then the cap (one probe of the (client, recipient, send_at) index, reading at most
     `cap` entries; skipped for exempt clients' service messages): at least `cap` counted messages
     to the same recipient with a smaller id on the Kyiv day of its `send_at`."""
+    # The Kyiv day of its send_at: today's bounds are parameters (a time zone conversion costs
+    # more than the probe itself); other days are computed.
+    today = f"{s}.send_at >= %(today)s AND {s}.send_at < %(tomorrow)s"
     day = f"date_trunc('day', {s}.send_at AT TIME ZONE %(tz)s)"
+    start = f"(CASE WHEN {today} THEN %(today)s ELSE {day} AT TIME ZONE %(tz)s END)"
+    end = f"(CASE WHEN {today} THEN %(tomorrow)s ELSE ({day} + interval '1 day') AT TIME ZONE %(tz)s END)"
     capped = (f"(SELECT 1 FROM {_MESSAGE} AS c WHERE c.client_id = {s}.client_id AND c.recipient = {s}.recipient "
-              f"AND c.send_at >= ({day} AT TIME ZONE %(tz)s) AND c.send_at < (({day} + interval '1 day') "
-              f"AT TIME ZONE %(tz)s) AND c.id < {s}.id AND c.status <> ALL(%(not_counted)s::text[]) "
-              f"OFFSET %(cap_offset)s LIMIT 1) IS NOT NULL")
+              f"AND c.send_at >= {start} AND c.send_at < {end} AND c.id < {s}.id "
+              f"AND c.status <> ALL(%(not_counted)s::text[]) OFFSET %(cap_offset)s LIMIT 1) IS NOT NULL")
     service = f"{s}.message_type = %(service)s"
     return (f"CASE WHEN {opted_out_sql(client=f'{s}.client_id', phone=f'{s}.recipient')} THEN {STOPPED} "
             f"WHEN %(closed)s AND NOT ({service} AND {s}.client_id = ANY(%(hours_exempt)s::bigint[])) "
@@ -166,7 +170,8 @@ def _gate_params(now, go: str) -> dict:
     closed = not calendar.is_open(now)
     opening = calendar.next_opening(now) if closed else now
     cap = daily_cap()
-    return {"now": now, "go": go, "scheduled": Status.SCHEDULED, "refused": Status.REFUSED,
+    today, tomorrow = kyiv_day_bounds(now)
+    return {"now": now, "today": today, "tomorrow": tomorrow, "go": go, "scheduled": Status.SCHEDULED, "refused": Status.REFUSED,
             "tz": KYIV.key, "not_counted": [str(s) for s in NOT_COUNTED], "cap_offset": max(cap - 1, 0),
             "service": MessageType.SERVICE, "closed": closed,
             "hours_exempt": sorted(sending_hours_exempt_clients(versions)) if closed else [],

@@ -272,3 +272,17 @@ def test_r_cmp_03_cap_exemption_needs_staff_and_a_round_the_clock_exemption(clie
     assert frequency_cap_exempt(client_id=shop.pk, message_type=MessageType.SERVICE)
     assert sending_hours_exemption_cap_set(client=shop, exempt=False)
     assert not frequency_cap_exempt(client_id=shop.pk, message_type=MessageType.SERVICE)
+
+
+def test_r_cmp_03_the_day_counted_is_the_day_of_the_messages_send_at(client_account, route):
+    """Messages meant for an earlier day released only now (their client was blocked meanwhile,
+    say) are counted on that day: ten delivered today to the same number do not refuse them, the
+    11th of that day is refused."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _accepted_together(client_account, route, [10], status=Status.DELIVERED, send_at=now - datetime.timedelta(
+        seconds=1))
+    late = _accepted_together(client_account, route, [11], status=Status.SCHEDULED,
+                              send_at=now - datetime.timedelta(days=2))
+    assert messages_release_due(now=now) == 10
+    assert Message.objects.get(pk=late[10]).error_code == "frequency_cap"
+    assert Message.objects.filter(pk__in=late[:10], status=Status.QUEUED).count() == 10
