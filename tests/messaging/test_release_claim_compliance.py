@@ -216,8 +216,8 @@ def test_r_cmp_03_cap_rechecked_by_the_pipelined_claim_one_batch_at_a_time(clien
     """The claim that comes with a bind's flush, in small batches: the 11th is refused whichever
     batch it falls in; another recipient and another day are not counted."""
     ids = _accepted_together(client_account, route, [11])
-    yesterday = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
-    _accepted_together(client_account, route, [10], status=Status.DELIVERED, send_at=yesterday)
+    earlier = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)
+    _accepted_together(client_account, route, [10], status=Status.DELIVERED, send_at=earlier)
     [other] = _accepted_together(client_account, route, [1], phone=OTHER)
     claimed = []
     for _ in range(5):
