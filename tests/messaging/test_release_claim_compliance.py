@@ -286,3 +286,25 @@ def test_r_cmp_03_the_day_counted_is_the_day_of_the_messages_send_at(client_acco
     assert messages_release_due(now=now) == 10
     assert Message.objects.get(pk=late[10]).error_code == "frequency_cap"
     assert Message.objects.filter(pk__in=late[:10], status=Status.QUEUED).count() == 10
+
+
+def test_r_cmp_03_staff_exempt_service_messages_from_the_cap_in_admin(admin_client, client_account, shop):
+    """The round-the-clock exemption's admin shows the cap exemption, grants it with a new
+    exemption or by an action on existing ones, audited."""
+    from accounts.models import AuditEvent
+    from compliance.models import SendingHoursExemption
+
+    url = "/admin/compliance/sendinghoursexemption/"
+    page = admin_client.get(url).content.decode()
+    assert "Frequency cap exempt" in page and "Exempt from the 10-a-day cap too" in page
+    [exemption] = SendingHoursExemption.objects.filter(client=client_account)
+    r = admin_client.post(url, {"action": "cap_exempt", "_selected_action": [exemption.pk]})
+    assert r.status_code == 302
+    assert frequency_cap_exempt(client_id=client_account.pk, message_type=MessageType.SERVICE)
+    assert AuditEvent.objects.filter(code="compliance.frequency_cap.exempted", client=client_account).exists()
+
+    r = admin_client.post(url + "add/", {"client": shop.pk, "message_type": MessageType.SERVICE,
+                                         "frequency_cap_exempt": "on", "note": "OTP codes"})
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    assert SendingHoursExemption.objects.get(client=shop).frequency_cap_exempt
+    assert shop.pk in sending_hours_exempt_clients() and shop.pk in frequency_cap_exempt_clients()
