@@ -18,6 +18,7 @@ from accounts.services import api_key_create, client_create
 from compliance.services import sending_hours_exemption_grant
 from billing.models import Tariff
 from billing.services import wallet_hold, wallet_topup
+from compliance.services import sending_hours_exemption_grant
 from messaging.models import Message, MessagePart, ReceiptInbox, Route
 from senders.models import SenderName
 from senders.services import sender_name_approve
@@ -49,6 +50,9 @@ def seed() -> Seeded:
                               sms_segment_price=Money(Decimal("0.85"), "UAH"))
         sender = SenderName.objects.create(client=client, name=SENDER)
         sender_name_approve(sender_id=sender.pk, actor=staff)
+        # its service messages go round the clock (R-CMP-07), as the demo client's: a run at night
+        # measures the same path as by day (the 10-a-day cap is still checked)
+        sending_hours_exemption_grant(client=client, granted_by=staff, note="bench")
         route = Route.objects.create(name=ROUTE, host="127.0.0.1", port=1, system_id="smsportal", password="secret",
                                      tps_limit=0, window_size=50, is_active=True)
         # Its service messages go round the clock (R-CMP-07): the benches send at any hour.

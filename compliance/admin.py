@@ -16,6 +16,7 @@ from .models import (AllowListEntry, ApprovedText, Brand, CalendarDay, Complianc
                      LinkDomain, OptOut, SendingHoursExemption)
 from .screening import highlight_html
 from .services import (compliance_settings_set, global_opt_out_add, global_opt_out_remove,
+                       sending_hours_exemption_cap_set,
                        sending_hours_exemption_grant, sending_hours_exemption_revoke, stop_list_add, stop_list_remove)
 
 # --- Sending hours (R-CMP-07) ---------------------------------------------------------------
@@ -47,12 +48,13 @@ class SendingHoursExemptionAdmin(admin.ModelAdmin):
     """Round-the-clock sending of one client's service messages (codes, bank confirmations,
     taxi). Granted or revoked, never edited: who granted it and when stay the evidence."""
 
-    list_display = ("client", "message_type", "note", "granted_by", "created_at")
-    list_filter = ("message_type",)
+    list_display = ("client", "message_type", "frequency_cap_exempt", "note", "granted_by", "created_at")
+    list_filter = ("message_type", "frequency_cap_exempt")
     search_fields = ("client__name", "note")
     autocomplete_fields = ("client",)
-    fields = ("client", "message_type", "note", "granted_by", "created_at")
+    fields = ("client", "message_type", "frequency_cap_exempt", "note", "granted_by", "created_at")
     readonly_fields = ("granted_by", "created_at")
+    actions = ("cap_exempt", "cap_apply")
 
     def has_change_permission(self, request, obj=None):
         return obj is None
@@ -60,7 +62,22 @@ class SendingHoursExemptionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         exemption = sending_hours_exemption_grant(client=obj.client, message_type=obj.message_type,
                                                   granted_by=request.user, note=obj.note)
+        if obj.frequency_cap_exempt:
+            sending_hours_exemption_cap_set(client=obj.client, exempt=True, actor=request.user)
         obj.pk = exemption.pk
+
+    @admin.action(description="Exempt from the 10-a-day cap too")
+    def cap_exempt(self, request, queryset):
+        self._cap_set(request, queryset, True)
+
+    @admin.action(description="Apply the 10-a-day cap again")
+    def cap_apply(self, request, queryset):
+        self._cap_set(request, queryset, False)
+
+    def _cap_set(self, request, queryset, exempt: bool):
+        changed = sum(sending_hours_exemption_cap_set(client=obj.client, exempt=exempt, actor=request.user)
+                      for obj in queryset.select_related("client"))
+        self.message_user(request, f"{changed} exemption(s) changed.")
 
     def delete_model(self, request, obj):
         sending_hours_exemption_revoke(client=obj.client, message_type=obj.message_type, actor=request.user)

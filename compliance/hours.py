@@ -32,6 +32,7 @@ from django.utils import timezone
 from accounts.models import Client
 from smsportal.cache import VersionedCache, Versions
 from smsportal.kyiv import KYIV
+from smsportal.message_types import MessageType
 
 from .models import CalendarDay, SendingHoursExemption
 
@@ -132,6 +133,44 @@ def sending_hours_exempt_types(*, client_id: int, versions: Versions | None = No
         versions = Versions(client_id)
     return _EXEMPT_TYPES.get((versions.key("hoursexempt", per_client=True), client_id), lambda: frozenset(
         SendingHoursExemption.objects.filter(client_id=client_id).values_list("message_type", flat=True)))
+
+
+_EXEMPT_CLIENTS = VersionedCache(maxsize=8)
+
+
+def _exempt_clients(versions: Versions | None) -> tuple[frozenset[int], frozenset[int]]:
+    """(clients with a round-the-clock exemption of their service messages, those of them whose
+    service messages also skip the 10-a-day cap), from the process's cache: loaded again when
+    the whole "hoursexempt" scope moved (any exemption added, changed or removed; compliance
+    migration 0006). A small table: one row per exempt client."""
+    versions = versions or Versions()
+
+    def load():
+        rows = list(SendingHoursExemption.objects.filter(message_type=MessageType.SERVICE).values_list(
+            "client_id", "frequency_cap_exempt"))
+        return frozenset(c for c, _cap in rows), frozenset(c for c, cap in rows if cap)
+
+    return _EXEMPT_CLIENTS.get(versions.key("hoursexempt"), load)
+
+
+def sending_hours_exempt_clients(versions: Versions | None = None) -> frozenset[int]:
+    """Every client whose service messages staff approved for round-the-clock sending (R-CMP-07),
+    for the set-based checks of the minute job and the connector's claim. No query when
+    `versions` is given and the process has seen it; else one (the counters)."""
+    return _exempt_clients(versions)[0]
+
+
+def frequency_cap_exempt_clients(versions: Versions | None = None) -> frozenset[int]:
+    """Every client whose service messages staff exempted from the 10-a-day cap too (R-CMP-03:
+    round-the-clock service messages such as one-time codes), cached as
+    `sending_hours_exempt_clients`."""
+    return _exempt_clients(versions)[1]
+
+
+def frequency_cap_exempt(*, client_id: int, message_type: str, versions: Versions | None = None) -> bool:
+    """Whether `client_id`'s messages of `message_type` skip the 10-a-day cap (R-CMP-03): only
+    service messages, and only where staff said so."""
+    return message_type == MessageType.SERVICE and client_id in frequency_cap_exempt_clients(versions)
 
 
 def _calendar(calendar: SendingCalendar | None) -> SendingCalendar:

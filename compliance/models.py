@@ -103,6 +103,9 @@ class SendingHoursExemption(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sending_hours_exemptions")
     message_type = models.CharField(max_length=16, choices=MessageType.choices, default=MessageType.SERVICE)
     note = models.CharField(max_length=300, blank=True, help_text="What the client sends, e.g. OTP codes")
+    frequency_cap_exempt = models.BooleanField(
+        default=False, help_text="These service messages may also go more than the daily cap (10) a day to one "
+                                 "recipient (R-CMP-03), e.g. one-time codes.")
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -105,6 +105,20 @@ def sending_hours_exemption_grant(*, client: Client, message_type: str = Message
     return exemption
 
 
+def sending_hours_exemption_cap_set(*, client: Client, exempt: bool, actor=None) -> bool:
+    """Staff exempt `client`'s service messages approved for round-the-clock sending from the
+    10-a-day cap too (R-CMP-03: one-time codes), or take that back. Only on an existing
+    round-the-clock exemption. Whether anything changed (audited when it did)."""
+    with transaction.atomic():
+        changed = SendingHoursExemption.objects.filter(
+            client=client, message_type=MessageType.SERVICE).exclude(frequency_cap_exempt=exempt).update(
+            frequency_cap_exempt=exempt)
+        if changed:
+            audit_record(code="compliance.frequency_cap." + ("exempted" if exempt else "exemption_revoked"),
+                         actor=actor, client=client, target=MessageType.SERVICE)
+    return bool(changed)
+
+
 def sending_hours_exemption_revoke(*, client: Client, message_type: str = MessageType.SERVICE,
                                    actor=None) -> bool:
     """`client`'s messages of `message_type` keep the sending window again. Whether a grant went."""

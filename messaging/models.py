@@ -231,6 +231,8 @@ class Message(models.Model):
             models.Index(fields=["client", "-created_at"], name="message_client_recent_idx"),
             models.Index(fields=["status", "send_at"], name="message_due_idx"),
             models.Index(fields=["campaign", "status"], name="message_campaign_status_idx"),
+            # the 10-a-day cap (R-CMP-03): a client's messages to one recipient on one day
+            models.Index(fields=["client", "recipient", "send_at"], name="message_frequency_idx"),
         ]
 
     def __str__(self):

@@ -29,8 +29,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # EXPIRED: held for review past its lifetime (never sent: its hold is released, not captured).
     Status.PENDING_REVIEW: frozenset({Status.SCHEDULED, Status.QUEUED, Status.REFUSED, Status.CANCELLED,
                                       Status.EXPIRED}),
-    # REFUSED: its recipient opted out after accept, seen when its connector claims it (R-CMP-05).
-    Status.QUEUED: frozenset({Status.SUBMITTING, Status.CANCELLED, Status.EXPIRED, Status.FAILED, Status.REFUSED}),
+    # REFUSED: its recipient opted out after accept, or the 10-a-day cap was reached meanwhile,
+    # seen when its connector claims it (R-CMP-05, 03). SCHEDULED: the sending window closed
+    # before it went (R-CMP-07): it waits for the next opening.
+    Status.QUEUED: frozenset({Status.SUBMITTING, Status.CANCELLED, Status.EXPIRED, Status.FAILED, Status.REFUSED,
+                              Status.SCHEDULED}),
     # A receipt can beat its submit_sm_resp, so SUBMITTING may jump to a receipt outcome.
     Status.SUBMITTING: frozenset({Status.SUBMITTED, Status.QUEUED, Status.FAILED, Status.EXPIRED} | RECEIPT_OUTCOMES),
     Status.SUBMITTED: RECEIPT_OUTCOMES,

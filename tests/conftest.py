@@ -18,8 +18,9 @@ def route(db):
 
 @pytest.fixture
 def client_account(db, tariff, route):
-    """A client with 100 UAH, an approved sender 'TestShop' and a route; the usual sender."""
-    client = make_client(name="Acme LLC", balance=100)
+    """A client with 100 UAH, an approved sender 'TestShop' and a route; the usual sender. Its
+    service messages go round the clock (R-CMP-07), as the demo client's: tests pass at any hour."""
+    client = make_client(name="Acme LLC", balance=100, round_the_clock=True)
     SenderNameFactory(client=client, name="TestShop", approved=True)
     return client
 

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
+from compliance.hours import frequency_cap_exempt as _compliance_frequency_cap_exempt
+from smsportal.cache import Versions
 from smsportal.kyiv import kyiv_date, kyiv_midnight
 
 from ..models import Message
@@ -18,6 +20,13 @@ NOT_COUNTED = (Status.REFUSED, Status.CANCELLED, Status.FAILED)
 
 def daily_cap() -> int:
     return settings.SMSPORTAL_DAILY_CAP
+
+
+def frequency_cap_exempt(*, client_id: int, message_type: str, versions: Versions | None = None) -> bool:
+    """Whether staff exempted `client_id`'s messages of `message_type` from the cap: service
+    messages approved for round-the-clock sending (compliance.hours; cached, no query when
+    `versions` is given and the process has seen it)."""
+    return _compliance_frequency_cap_exempt(client_id=client_id, message_type=message_type, versions=versions)
 
 
 def kyiv_day_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -43,13 +52,6 @@ def daily_counts(*, client_id: int, phones, at: datetime) -> dict[str, int]:
 
 FREQUENCY_CAP = "frequency_cap"
 """The reason code of a message refused by the 10-a-day cap."""
-
-
-def frequency_cap_exempt(*, client_id: int, message_type: str) -> bool:
-    """Whether the 10-a-day cap (R-CMP-03) spares this client's messages of `message_type`:
-    staff may exempt a client's service messages approved for round-the-clock sending (codes,
-    bank confirmations, taxi). Staff's per-client flag decides; until it exists nobody is exempt."""
-    return False
 
 
 def frequency_cap_detail(cap: int | None = None) -> str:

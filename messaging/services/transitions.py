@@ -11,8 +11,10 @@ webhook events are made of, in the same transaction:
   of a blocked or terminated account, refusals, failures, expiry, receipt outcomes). One `UPDATE … FROM (SELECT … FOR UPDATE) … RETURNING`; what it
   returns goes to billing (`messages_settle`) and to the webhook outbox.
 - `messages_release`: scheduled and bulk messages whose time has come, QUEUED, or REFUSED
-  `opted_out` where the recipient is on the stop list by now (R-CMP-05; the claim below checks
-  it once more).
+  `opted_out` where the recipient is on the stop list by now (R-CMP-05) or `frequency_cap` where
+  the day's cap was reached meanwhile (R-CMP-03), or left SCHEDULED for the next opening of the
+  sending window (R-CMP-07); the claim below checks all three once more, and
+  `messages_hold_for_window` sends QUEUED messages back to SCHEDULED while the window is closed.
 - the connector's hot path, set-based and pipelined: claims (`messages_claim_fresh_rows`,
   `parts_claim_retries`), accepted parts and the messages they complete (`connector_results_write`,
   `parts_set_submitted`, `messages_set_submitted`: captured through `messages_capture`, `submitted`
@@ -27,15 +29,23 @@ insert them. Parts have no table of their own: a part's status follows its messa
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
+from compliance.hours import (OUTSIDE_SENDING_HOURS, frequency_cap_exempt_clients, sending_calendar_get,
+                              sending_hours_exempt_clients, sending_hours_notice)
 from compliance.selectors import opted_out_sql
+from smsportal.cache import Versions
 from smsportal.db import raw_cursor
+from smsportal.kyiv import KYIV
+from smsportal.message_types import MessageType
 
 from ..models import Message, MessagePart
 from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
+from .frequency import NOT_COUNTED, daily_cap, kyiv_day_bounds
 from .money import messages_capture, messages_settle
 from .webhooks import webhook_events_record, webhook_events_submitted
 
@@ -98,65 +108,157 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
                                         now=now, refund=refund)]
 
 
-# --- the stop list, checked again when a message leaves for its connector (R-CMP-05) -----------
+# --- checks made again when a message leaves for its connector (R-CMP-05, 03, 07) ---------------
 
-# A recipient can reply STOP (or staff or the client can enter a block) after a send was
-# accepted: a message not gone out yet is refused when it is released or claimed.
+# A recipient can reply STOP (or staff or the client can enter a block), two sends accepted at
+# once can pass the 10-a-day cap together, and the sending window can close, after a send was
+# accepted: each message not gone out yet is judged again when it is released and when its
+# connector claims it. Its verdict, computed in the statement that moves it:
+GO, STOPPED, CAPPED, OUT_OF_HOURS = 0, 1, 2, 3
 OPTED_OUT = "opted_out"
 OPTED_OUT_DETAIL = "The recipient opted out (STOP) before it was sent."
-# Sets written with the new status: a final one when the recipient opted out (`stop`).
-_SET_STOPPED = ("updated_at = %(now)s, done_at = CASE WHEN {stop} THEN %(now)s ELSE m.done_at END, "
-                "error_code = CASE WHEN {stop} THEN %(code)s ELSE m.error_code END, "
-                "error_detail = CASE WHEN {stop} THEN %(detail)s ELSE m.error_detail END")
+FREQUENCY_CAP = "frequency_cap"
+# Refused (final, the hold share released, a `refused` event): (error code, detail) by verdict.
+REFUSALS = {STOPPED: (OPTED_OUT, OPTED_OUT_DETAIL),
+            CAPPED: (FREQUENCY_CAP, "The recipient already had {cap} messages from you that day (the daily limit).")}
+# OUT_OF_HOURS: the window is closed and the client's messages of that type are not exempt:
+# SCHEDULED for the next opening (`send_at`; its lifetime moves by as much), reason OUTSIDE_SENDING_HOURS.
+
+
+def _verdict_sql(s: str) -> str:
+    """The verdict of the message row `s`: stop list first (one probe of its unique index), then
+    the window (no query: `closed` and the exempt clients are parameters, from the process's
+    caches), then the cap (one probe of the (client, recipient, send_at) index, reading at most
+    `cap` entries; skipped for exempt clients' service messages): at least `cap` counted messages
+    to the same recipient with a smaller id on the Kyiv day of its `send_at`."""
+    # The Kyiv day of its send_at: today's bounds are parameters (a time zone conversion costs
+    # more than the probe itself); other days are computed.
+    today = f"{s}.send_at >= %(today)s AND {s}.send_at < %(tomorrow)s"
+    day = f"date_trunc('day', {s}.send_at AT TIME ZONE %(tz)s)"
+    start = f"(CASE WHEN {today} THEN %(today)s ELSE {day} AT TIME ZONE %(tz)s END)"
+    end = f"(CASE WHEN {today} THEN %(tomorrow)s ELSE ({day} + interval '1 day') AT TIME ZONE %(tz)s END)"
+    capped = (f"(SELECT 1 FROM {_MESSAGE} AS c WHERE c.client_id = {s}.client_id AND c.recipient = {s}.recipient "
+              f"AND c.send_at >= {start} AND c.send_at < {end} AND c.id < {s}.id "
+              f"AND c.status <> ALL(%(not_counted)s::text[]) OFFSET %(cap_offset)s LIMIT 1) IS NOT NULL")
+    service = f"{s}.message_type = %(service)s"
+    return (f"CASE WHEN {opted_out_sql(client=f'{s}.client_id', phone=f'{s}.recipient')} THEN {STOPPED} "
+            f"WHEN %(closed)s AND NOT ({service} AND {s}.client_id = ANY(%(hours_exempt)s::bigint[])) "
+            f"THEN {OUT_OF_HOURS} "
+            f"WHEN NOT ({service} AND {s}.client_id = ANY(%(cap_exempt)s::bigint[])) AND {capped} THEN {CAPPED} "
+            f"ELSE {GO} END")
+
+
+def _set_verdict_sql(v: str) -> str:
+    """What a statement writes for the verdict in column `v`: %(go)s when it goes, SCHEDULED at
+    the next opening when held, REFUSED (final) with its reason when refused."""
+    return (f"status = CASE {v} WHEN {GO} THEN %(go)s WHEN {OUT_OF_HOURS} THEN %(scheduled)s ELSE %(refused)s END, "
+            f"updated_at = %(now)s, done_at = CASE WHEN {v} IN ({STOPPED}, {CAPPED}) THEN %(now)s ELSE m.done_at END, "
+            f"error_code = CASE {v} WHEN {STOPPED} THEN %(stop_code)s WHEN {CAPPED} THEN %(cap_code)s "
+            f"WHEN {OUT_OF_HOURS} THEN %(held_code)s ELSE m.error_code END, "
+            f"error_detail = CASE {v} WHEN {STOPPED} THEN %(stop_detail)s WHEN {CAPPED} THEN %(cap_detail)s "
+            f"WHEN {OUT_OF_HOURS} THEN %(held_detail)s ELSE m.error_detail END, "
+            f"send_at = CASE WHEN {v} = {OUT_OF_HOURS} THEN %(opening)s ELSE m.send_at END, "
+            f"valid_until = CASE WHEN {v} = {OUT_OF_HOURS} "
+            f"THEN m.valid_until + (%(opening)s - coalesce(m.send_at, %(now)s)) ELSE m.valid_until END")
+
+
+def _gate_params(now, go: str) -> dict:
+    """The parameters of `_verdict_sql` and `_set_verdict_sql` at `now`: one query (the cache
+    counters), none per message."""
+    versions = Versions()
+    calendar = sending_calendar_get(versions=versions)
+    closed = not calendar.is_open(now)
+    opening = calendar.next_opening(now) if closed else now
+    cap = daily_cap()
+    today, tomorrow = kyiv_day_bounds(now)
+    return {"now": now, "today": today, "tomorrow": tomorrow, "go": go, "scheduled": Status.SCHEDULED, "refused": Status.REFUSED,
+            "tz": KYIV.key, "not_counted": [str(s) for s in NOT_COUNTED], "cap_offset": max(cap - 1, 0),
+            "service": MessageType.SERVICE, "closed": closed,
+            "hours_exempt": sorted(sending_hours_exempt_clients(versions)) if closed else [],
+            "cap_exempt": sorted(frequency_cap_exempt_clients(versions)), "opening": opening,
+            "stop_code": OPTED_OUT, "stop_detail": OPTED_OUT_DETAIL, "cap_code": FREQUENCY_CAP,
+            "cap_detail": REFUSALS[CAPPED][1].format(cap=cap), "held_code": OUTSIDE_SENDING_HOURS,
+            "held_detail": sending_hours_notice(opening)[:300]}
+
+
 _RELEASE_SOURCES = [str(s) for s in sources_for(Status.QUEUED) if s in sources_for(Status.REFUSED)]
+_SQL_RELEASE = (
+    f"UPDATE {_MESSAGE} AS m SET {_set_verdict_sql('o.verdict')} "
+    f"FROM (SELECT s.id, s.status, {_verdict_sql('s')} AS verdict "
+    f"      FROM {_MESSAGE} AS s WHERE s.id = ANY(%(ids)s::bigint[]) AND s.status = ANY(%(sources)s::text[]) "
+    f"      ORDER BY s.id FOR UPDATE OF s) AS o WHERE m.id = o.id" + _RETURNING_MOVED + ", o.verdict")
 
 
-def messages_release(*, ids, now=None) -> tuple[list[int], list[int]]:
+class Released(NamedTuple):
+    queued: list[int]
+    refused: list[int]
+    held: list[int]  # still SCHEDULED, for the next opening of the sending window
+
+
+def messages_release(*, ids, now=None) -> Released:
     """Scheduled messages whose time has come go to their connectors (QUEUED) in one statement,
-    except those whose recipient is on their client's stop list by now: REFUSED `opted_out`
-    (R-CMP-05), their share of the hold released and their `refused` events written. Returns
-    (ids queued, ids refused)."""
+    each judged again (`_verdict_sql`): REFUSED `opted_out` where the recipient is on its
+    client's stop list by now (R-CMP-05), REFUSED `frequency_cap` where the recipient already
+    has the day's cap of the client's messages with a smaller id (R-CMP-03) — their share of the
+    hold released and their `refused` events written — and still SCHEDULED, for the next
+    opening, where the sending window is closed and the client is not exempt for their type
+    (R-CMP-07)."""
     now = now or timezone.now()
     ids = sorted(set(ids))
     if not ids:
-        return [], []
-    sql = (f"UPDATE {_MESSAGE} AS m SET status = CASE WHEN o.stop THEN %(refused)s ELSE %(queued)s END, "
-           + _SET_STOPPED.format(stop="o.stop") +
-           f" FROM (SELECT s.id, s.status, {opted_out_sql(client='s.client_id', phone='s.recipient')} AS stop "
-           f"      FROM {_MESSAGE} AS s WHERE s.id = ANY(%(ids)s::bigint[]) AND s.status = ANY(%(sources)s::text[]) "
-           f"      ORDER BY s.id FOR UPDATE OF s) AS o WHERE m.id = o.id" + _RETURNING_MOVED + ", o.stop")
+        return Released([], [], [])
+    params = _gate_params(now, Status.QUEUED) | {"ids": ids, "sources": _RELEASE_SOURCES}
     with transaction.atomic():
         with raw_cursor() as cur:
-            cur.execute(sql, {"refused": Status.REFUSED, "queued": Status.QUEUED, "now": now, "code": OPTED_OUT,
-                              "detail": OPTED_OUT_DETAIL, "ids": ids, "sources": _RELEASE_SOURCES})
+            cur.execute(_SQL_RELEASE, params)
             moved = sorted(cur.fetchall())
-        refused = [m[:-1] for m in moved if m[-1]]
-        queued = [m[0] for m in moved if not m[-1]]
+        refused = [m[:-1] for m in moved if m[-1] in REFUSALS]
+        queued = [m[0] for m in moved if m[-1] == GO]
         if refused:
             _refused_write(refused, now)
         webhook_events_record(message_ids=queued, status=Status.QUEUED, now=now)
-    return queued, [m[0] for m in refused]
+    return Released(queued, [m[0] for m in refused], [m[0] for m in moved if m[-1] == OUT_OF_HOURS])
+
+
+_SQL_HOLD_QUEUED = (
+    f"UPDATE {_MESSAGE} AS m SET {_set_verdict_sql(str(OUT_OF_HOURS))} "
+    f"FROM (SELECT s.id FROM {_MESSAGE} AS s WHERE s.status = %(queued)s "
+    f"      AND NOT (s.message_type = %(service)s AND s.client_id = ANY(%(hours_exempt)s::bigint[])) "
+    f"      ORDER BY s.id LIMIT %(limit)s FOR UPDATE OF s SKIP LOCKED) AS o WHERE m.id = o.id RETURNING m.id")
+
+
+def messages_hold_for_window(*, now=None, limit: int = 50_000) -> list[int]:
+    """While the sending window is closed (R-CMP-07), QUEUED messages whose client is not exempt
+    for their type go back to SCHEDULED for the next opening (reason OUTSIDE_SENDING_HOURS; their
+    lifetime moves by as much): what was queued before the window closed and not claimed by
+    then (the claim leaves them too). Nothing when the window is open. Returns their ids."""
+    now = now or timezone.now()
+    params = _gate_params(now, Status.QUEUED)
+    if not params["closed"]:
+        return []
+    with raw_cursor() as cur:
+        cur.execute(_SQL_HOLD_QUEUED, params | {"queued": Status.QUEUED, "limit": limit})
+        return sorted(r[0] for r in cur.fetchall())
 
 
 def _refused_write(moving, now) -> None:
-    """What messages refused because their recipient opted out mean: their share of the hold is
-    released (never sent) and their `refused` events written."""
+    """What messages refused when they left (opted out, over the cap) mean: their share of the
+    hold is released (never sent) and their `refused` events written."""
     messages_settle(moving, new=Status.REFUSED, refund=True)
     webhook_events_record(message_ids=[m[0] for m in moving], status=Status.REFUSED, now=now)
 
 
-def _claim_refusals(rows, now) -> list[tuple]:
-    """The claim rows (`messages_claim_fresh_rows`) without those of the messages the claim
-    refused because their recipient opted out after accept (seq 0), whose money and events are
-    written here."""
-    refused = [r[0] for r in rows if r[6] == 0]
-    if not refused:
-        return rows
-    with raw_cursor() as cur:
-        cur.execute(f"SELECT id, client_id, batch_id, campaign_id, price, %s, recipient FROM {_MESSAGE} "
-                    f"WHERE id = ANY(%s::bigint[]) ORDER BY id", [Status.QUEUED, refused])
-        _refused_write(cur.fetchall(), now)
-    return [r for r in rows if r[6] != 0]
+def _claim_verdicts(rows, now) -> list[tuple]:
+    """The claim rows (`messages_claim_fresh_rows`, with their verdict last) of the messages that
+    go, without the verdict; the money and events of those the claim refused are written here
+    (those it held for the window need none: still only held)."""
+    refused = sorted({r[0] for r in rows if r[7] in REFUSALS})
+    if refused:
+        with raw_cursor() as cur:
+            cur.execute(f"SELECT id, client_id, batch_id, campaign_id, price, %s, recipient FROM {_MESSAGE} "
+                        f"WHERE id = ANY(%s::bigint[]) ORDER BY id", [Status.QUEUED, refused])
+            _refused_write(cur.fetchall(), now)
+    return [r[:7] for r in rows if r[7] == GO]
 
 
 # --- claims (QUEUED → SUBMITTING) ---------------------------------------------------------------
@@ -164,20 +266,20 @@ def _claim_refusals(rows, now) -> list[tuple]:
 # Claims QUEUED messages of a route and writes their part rows in one statement: `segments`
 # (computed at accept by the same split as the payloads) says how many; messages already past
 # their lifetime get none (the caller expires them). Returns one row per part (part id NULL for
-# those). A message whose recipient opted out after accept is REFUSED instead (R-CMP-05; one
-# probe of the stop list's index per message), its row with seq 0 (`_claim_refusals`).
+# those), with the message's verdict last (`_verdict_sql`): one whose recipient opted out or is
+# over the day's cap since accept is REFUSED instead (R-CMP-05, 03), one the closed window
+# holds goes back to SCHEDULED for the next opening (R-CMP-07); neither gets parts.
 _SQL_CLAIM_FRESH = (
-    f"WITH c AS (UPDATE {_MESSAGE} AS m SET status = CASE WHEN q.stop THEN %(refused)s ELSE %(submitting)s END, "
-    + _SET_STOPPED.format(stop="q.stop") +
-    f"  FROM (SELECT s.id, {opted_out_sql(client='s.client_id', phone='s.recipient')} AS stop "
+    f"WITH c AS (UPDATE {_MESSAGE} AS m SET {_set_verdict_sql('q.verdict')} "
+    f"  FROM (SELECT s.id, {_verdict_sql('s')} AS verdict "
     f"        FROM {_MESSAGE} AS s WHERE s.route_id = %(route)s AND s.status = %(queued)s ORDER BY s.id "
     f"        LIMIT %(limit)s FOR UPDATE OF s SKIP LOCKED) AS q "
-    f"  WHERE m.id = q.id RETURNING m.id, m.sender, m.recipient, m.text, m.valid_until, m.segments, q.stop), "
+    f"  WHERE m.id = q.id RETURNING m.id, m.sender, m.recipient, m.text, m.valid_until, m.segments, q.verdict), "
     f"p AS (INSERT INTO {_PART} (message_id, seq, route_id, status, error_code, attempts, created_at, submitted_at) "
-    f"  SELECT c.id, s, %(route)s, %(submitting)s, '', 1, %(now)s, %(now)s "
+    f"  SELECT c.id, s, %(route)s, %(go)s, '', 1, %(now)s, %(now)s "
     f"  FROM c CROSS JOIN LATERAL generate_series(1, greatest(c.segments, 1)) AS s "
-    f"  WHERE NOT c.stop AND (c.valid_until IS NULL OR c.valid_until > %(now)s) RETURNING id, message_id, seq) "
-    f"SELECT c.id, c.sender, c.recipient, c.text, c.valid_until, p.id, CASE WHEN c.stop THEN 0 ELSE p.seq END "
+    f"  WHERE c.verdict = {GO} AND (c.valid_until IS NULL OR c.valid_until > %(now)s) RETURNING id, message_id, seq) "
+    f"SELECT c.id, c.sender, c.recipient, c.text, c.valid_until, p.id, p.seq, c.verdict "
     f"FROM c LEFT JOIN p ON p.message_id = c.id ORDER BY c.id, p.seq")
 _SQL_PARTS_INSERT = (
     f"INSERT INTO {_PART} (message_id, seq, route_id, status, error_code, attempts, created_at, submitted_at) "
@@ -186,19 +288,19 @@ _SQL_PARTS_INSERT = (
 
 
 def _claim_fresh_params(route_id: int, limit: int, now) -> dict:
-    return {"submitting": Status.SUBMITTING, "queued": Status.QUEUED, "now": now, "route": route_id,
-            "limit": limit, "refused": Status.REFUSED, "code": OPTED_OUT, "detail": OPTED_OUT_DETAIL}
+    return _gate_params(now, Status.SUBMITTING) | {"queued": Status.QUEUED, "route": route_id, "limit": limit}
 
 
 def messages_claim_fresh_rows(*, route_id: int, limit: int, now) -> list[tuple]:
     """Rows (message id, sender, recipient, text, valid_until, part id, seq) of up to `limit`
     QUEUED messages of a route, now SUBMITTING under `SKIP LOCKED` (part id and seq None where
     the parts are still to write: `parts_insert_claimed`). No money moves and no event is
-    written: the message is still only held. Messages whose recipient opted out meanwhile are
-    REFUSED instead, and left out (R-CMP-05)."""
+    written: the message is still only held. Messages whose recipient opted out or reached the
+    day's cap meanwhile are REFUSED instead, those the closed sending window holds SCHEDULED
+    again; both are left out (R-CMP-05, 03, 07)."""
     with raw_cursor() as cur:
         cur.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, limit, now))
-        return _claim_refusals(cur.fetchall(), now)
+        return _claim_verdicts(cur.fetchall(), now)
 
 
 def parts_insert_claimed(*, route_id: int, keys, now) -> dict[tuple[int, int], int]:
@@ -298,6 +400,8 @@ def connector_results_write(*, route_id: int, rows, complete, fresh: int, now, n
     conn = connection.connection
     accepted = claim = None
     paid = []  # cursors returning the messages now SUBMITTED, whose price is captured
+    # before the pipeline: the claim's parameters read the cache counters (one query)
+    claim_params = _claim_fresh_params(route_id, fresh, now) if fresh > 0 else None
     with conn.pipeline():
         if rows:
             accepted = psycopg.Cursor(conn)
@@ -314,11 +418,11 @@ def connector_results_write(*, route_id: int, rows, complete, fresh: int, now, n
             psycopg.Cursor(conn).execute(sql, params)
         if fresh > 0:
             claim = psycopg.Cursor(conn)
-            claim.execute(_SQL_CLAIM_FRESH, _claim_fresh_params(route_id, fresh, now))
+            claim.execute(_SQL_CLAIM_FRESH, claim_params)
     stored = {r[0] for r in accepted.fetchall()} if accepted is not None else set()
     if paid:
         _paid([row for cur in paid for row in cur.fetchall()], now)
-    return stored, (_claim_refusals(claim.fetchall(), now) if claim is not None else [])
+    return stored, (_claim_verdicts(claim.fetchall(), now) if claim is not None else [])
 
 
 # --- receipts ---------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_r_bill_14_flush_with_a_short_hold_keeps_smsc_results_stops_the_hold_and
     short_send = message_send(client=client_account, sender="TestShop", text="Hi",
                               recipients=["+380671000001", "+380671000002"]).messages
     Message.objects.filter(pk=short_send[1].pk).update(price=Decimal("5.00"))  # 0.85 + 5.00 > the 1.70 held
-    other = make_client(name="Other LLC", balance=10)
+    other = make_client(name="Other LLC", balance=10, round_the_clock=True)
     SenderNameFactory(client=other, name="OtherShop", approved=True)
     message_send(client=other, sender="OtherShop", text="Hi", recipients=["+380671000003"])
 

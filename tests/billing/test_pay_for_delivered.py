@@ -91,7 +91,7 @@ def test_r_bill_06_refunded_once_whatever_arrives_later(client_account, route):
 
 def test_r_bill_06_foreign_numbers_and_other_clients_pay_for_every_sms(client_account, route):
     _pays_for_delivered(client_account)
-    regular = make_client(name="Regular LLC", balance=10)
+    regular = make_client(name="Regular LLC", balance=10, round_the_clock=True)
     SenderNameFactory(client=regular, name="TestShop2", approved=True)
     ids = _submitted(client_account, route, ["+48512345678"])
     message_send(client=regular, sender="TestShop2", recipients=["+380671112233"], text="Hi")

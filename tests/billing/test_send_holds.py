@@ -88,7 +88,7 @@ def test_r_bill_14_campaign_uses_one_hold_captured_per_flush_batch(client_accoun
 
 
 def test_one_flush_captures_per_hold_and_locks_each_wallet_once(client_account, route, monkeypatch):
-    other = make_client(name="Other LLC", balance=50)
+    other = make_client(name="Other LLC", balance=50, round_the_clock=True)
     SenderNameFactory(client=other, name="OtherShop", approved=True)
     _send(client_account, 2, start=1000001)
     _send(client_account, 1, start=1000101)  # a second send: a second hold of the same wallet
@@ -179,7 +179,7 @@ def test_r_bill_14_fifty_concurrent_api_sends_exactly_ten_succeed(tariff, route)
     from accounts.services import api_key_create
     from billing.services import wallet_overdraft_set
 
-    client = make_client(name="Race LLC", balance=10)
+    client = make_client(name="Race LLC", balance=10, round_the_clock=True)
     SenderNameFactory(client=client, name="RaceShop", approved=True)
     wallet_overdraft_set(client=client, limit=Decimal("7"), reason="contract 14/2026")
     _key, raw = api_key_create(client=client, name="race")

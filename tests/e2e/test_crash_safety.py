@@ -37,7 +37,7 @@ def test_r_msg_04_sigkill_mid_campaign_every_part_sent_at_most_once_and_in_doubt
     sim = SmscSimulator(SimulatorConfig(port=0, receipt_delay=0.0, redeliver_unacked=True)).start()
     try:
         Route.objects.filter(pk=route.pk).update(port=sim.port, tps_limit=600, window_size=40)
-        client = make_client(name="Crash Test LLC", balance=10_000)
+        client = make_client(name="Crash Test LLC", balance=10_000, round_the_clock=True)
         SenderNameFactory(client=client, name="CrashShop", approved=True)
         ids = _queue(client, 1000001, 1000, SHORT) + _queue(client, 2000001, 1000, SHORT) \
             + _queue(client, 3000001, 1000, LONG)

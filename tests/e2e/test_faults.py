@@ -82,7 +82,7 @@ def _kill(proc) -> None:
 def _campaign(route, smsc: Smsc) -> Campaign:
     """A client with money, and a campaign of N one-part messages accepted for the route."""
     Route.objects.filter(pk=route.pk).update(port=smsc.port, tps_limit=TPS, window_size=10)
-    client = make_client(name="Fault Test LLC", balance=1000)
+    client = make_client(name="Fault Test LLC", balance=1000, round_the_clock=True)
     SenderNameFactory(client=client, name="FaultShop", approved=True)
     campaign = campaign_create(client=client, sender="FaultShop", text=TEXT, name="Faults")
     campaign = campaign_accept(campaign=campaign, rows=[f"+38067{5000001 + i:07d}" for i in range(N)])

@@ -44,7 +44,7 @@ def test_two_connector_processes_on_one_route_send_each_part_once_and_charge_it_
 
     sim._on_submit = counted
     Route.objects.filter(pk=route.pk).update(port=sim.port, tps_limit=0, window_size=10, binds=1)
-    client = make_client(name="Two Connectors LLC", balance=2000)
+    client = make_client(name="Two Connectors LLC", balance=2000, round_the_clock=True)
     SenderNameFactory(client=client, name="TwoShop", approved=True)
 
     worker = live.worker()

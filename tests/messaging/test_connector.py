@@ -63,7 +63,7 @@ def sim(make_sim):
 
 @pytest.fixture
 def shop(tariff, route):
-    client = make_client(name="Shop LLC", balance=2000)
+    client = make_client(name="Shop LLC", balance=2000, round_the_clock=True)
     SenderNameFactory(client=client, name="TestShop", approved=True)
     return client
 

@@ -40,7 +40,7 @@ def _deliver_receipts(route, messages, prefix="s", stat="DELIVRD"):
 
 @pytest.fixture
 def other_client(db, tariff):
-    client = make_client(name="Beta LLC", balance=100)
+    client = make_client(name="Beta LLC", balance=100, round_the_clock=True)
     SenderNameFactory(client=client, name="BetaShop", approved=True)
     return client
 
