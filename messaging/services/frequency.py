@@ -60,11 +60,12 @@ def frequency_cap_detail(cap: int | None = None) -> str:
             "no more can be sent to them until the next day (Kyiv time).")
 
 
-def over_daily_cap(*, client_id: int, message_type: str, phones: list[str], at: datetime) -> set[str]:
+def over_daily_cap(*, client_id: int, message_type: str, phones: list[str], at: datetime,
+                   versions: Versions | None = None) -> set[str]:
     """Of `phones` (distinct recipients of one send going at `at`), those for whom this send
     would be the 11th or later message of `client_id` on `at`'s Kyiv day (R-CMP-03). One query;
     none when the client is exempt."""
-    if frequency_cap_exempt(client_id=client_id, message_type=message_type):
+    if frequency_cap_exempt(client_id=client_id, message_type=message_type, versions=versions):
         return set()
     cap = daily_cap()
     if len(phones) > _MANY:

@@ -205,7 +205,7 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
                                                  sender_class=class_cache[parsed.operator]).amount
         out.rows.append(PreparedRow(n, parsed, body, seg.encoding, seg.count, price, router.route_for(parsed)))
     _screen_rows(out, client=client, sender=sender, has_vars=has_vars, versions=versions)
-    _cap_rows(out, client=client)
+    _cap_rows(out, client=client, versions=versions)
     out.total = sum((r.price for r in out.rows), Decimal("0"))
     counts: dict[str, int] = {}
     for r in out.refused:
@@ -255,13 +255,13 @@ def _screen_rows(out: Prepared, *, client: Client, sender: str, has_vars: bool, 
     out.rows = kept
 
 
-def _cap_rows(out: Prepared, *, client: Client) -> None:
+def _cap_rows(out: Prepared, *, client: Client, versions: Versions | None = None) -> None:
     """The 10-a-day cap (R-CMP-03) on the Kyiv day the messages go: the recipients who already
     have as many leave `rows`, refused `frequency_cap`."""
     if not out.rows:
         return
     over = over_daily_cap(client_id=client.pk, message_type=out.message_type,
-                          phones=[r.recipient.phone for r in out.rows], at=out.send_at)
+                          phones=[r.recipient.phone for r in out.rows], at=out.send_at, versions=versions)
     if not over:
         return
     detail = frequency_cap_detail()

@@ -152,8 +152,10 @@ def review_approve(*, message_id, actor=None, now=None) -> ReviewDecision:
                 later.append(pk)  # its time is later, or the account may not send now
         expired = messages_transition(ids=dead, new=Status.EXPIRED, now=now, refund=True, error_code=REVIEW_EXPIRED,
                                       error_detail=REVIEW_EXPIRED_DETAIL)
-        queued, refused = messages_release(ids=due, now=now)
-        scheduled = messages_transition(ids=later, new=Status.SCHEDULED, now=now)
+        # Due ones are judged again as they leave (stop list, 10 a day, sending window: those held
+        # for the window wait SCHEDULED for its next opening).
+        queued, refused, held = messages_release(ids=due, now=now)
+        scheduled = [*messages_transition(ids=later, new=Status.SCHEDULED, now=now), *held]
         went = set(queued)
         routes = {route for pk, _s, _v, route in rows if route and pk in went}
         for route_id in sorted(routes):
