@@ -4,6 +4,8 @@ exempt a client's service messages round the clock."""
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 
 import pytest
+
+from compliance.hours import frequency_cap_exempt
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -277,6 +279,10 @@ def test_r_cmp_07_demo_client_sends_service_round_the_clock_and_advertising_in_t
     assert send_time_for(client=client, message_type=MessageType.SERVICE, at=night) == (night, None)
     assert send_time_for(client=client, message_type=MessageType.ADVERTISING, at=night) == (
         kyiv(2026, 12, 2, 9, 0), OUTSIDE_SENDING_HOURS)
+    # R-CMP-03: its service messages are spared the 10-a-day cap (the tour repeats to one number),
+    # its advertising is not.
+    assert frequency_cap_exempt(client_id=client.pk, message_type=MessageType.SERVICE)
+    assert not frequency_cap_exempt(client_id=client.pk, message_type=MessageType.ADVERTISING)
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from accounts.services import (client_contract_request, client_contract_sign, cl
                                user_create)
 from billing.exceptions import NoTariff
 from billing.services import tariff_current, wallet_topup
-from compliance.services import sending_hours_exemption_grant
+from compliance.services import sending_hours_exemption_cap_set, sending_hours_exemption_grant
 from messaging.models import Route
 from senders.selectors import sender_names_for_client
 from senders.services import sender_name_approve, sender_name_request
@@ -51,6 +51,9 @@ class Command(BaseCommand):
         # Service messages go at any hour (R-CMP-07); advertising keeps the legal sending hours,
         # so at night an advertising SMS is scheduled for the morning, with the reason.
         sending_hours_exemption_grant(client=client, granted_by=staff, note="Demo: order codes and notices")
+        # Its service messages (codes, notices) are spared the 10-a-day cap too, so the tour and
+        # the API examples can be repeated to one number; advertising keeps the cap.
+        sending_hours_exemption_cap_set(client=client, exempt=True, actor=staff)
 
         try:
             tariff_current()
