@@ -86,7 +86,7 @@ def reset_messages() -> None:
     """Empties the message tables between benchmarks (each starts from the same state)."""
     with connection.cursor() as c:
         c.execute("TRUNCATE messaging_receiptinbox, messaging_messagepart, messaging_message, "
-                  "messaging_inboundmessage, messaging_campaign RESTART IDENTITY")
+                  "messaging_inboundmessage, messaging_campaign, lifecycle_complaint_messages RESTART IDENTITY")
 
 
 def analyze() -> None:
