@@ -125,7 +125,7 @@ class SendingHoursExemption(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.client}: {self.get_message_type_display()} round the clock"
+        return _("%(client)s: %(type)s round the clock") % {"client": self.client, "type": self.get_message_type_display()}
 
     def clean(self):
         if self.message_type != MessageType.SERVICE:
@@ -378,7 +378,7 @@ class Consent(models.Model):
                                               name="consent_some_channel")]
 
     def __str__(self):
-        return f"{self.phone} consented to {self.client}"
+        return _("%(phone)s consented to %(client)s") % {"phone": self.phone, "client": self.client}
 
     @property
     def channels(self) -> list[str]:
@@ -404,4 +404,4 @@ class ComplianceSettings(models.Model):
         verbose_name_plural = _("compliance settings")
 
     def __str__(self):
-        return f"Compliance settings of {self.client}"
+        return _("Compliance settings of %(client)s") % {"client": self.client}

@@ -82,7 +82,7 @@ class Complaint(models.Model):
         ]
 
     def __str__(self):
-        return f"Complaint {str(self.public_id)[:8]} ({self.get_source_display().lower()})"
+        return _("Complaint %(id)s (%(source)s)") % {"id": str(self.public_id)[:8], "source": str(self.get_source_display()).lower()}
 
     @property
     def is_resolved(self) -> bool:
