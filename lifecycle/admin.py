@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ClientAdmin as AccountsClientAdmin
@@ -169,8 +169,8 @@ class ComplaintAdmin(admin.ModelAdmin):
             complaint_dismiss(complaint=complaint, note=data["note"], actor=request.user)
             return gettext("%(complaint)s dismissed; the client is told by email.") % {"complaint": complaint}
 
-        return self._decide(request, complaint_id, form_class=DecisionForm, title=gettext("Dismiss"),
-                            submit=gettext("Dismiss"),
+        return self._decide(request, complaint_id, form_class=DecisionForm, title=pgettext("complaint", "Dismiss"),
+                            submit=pgettext("complaint", "Dismiss"),
                             intro=gettext("The complaint is unfounded: nothing is charged, the account stays as it is."),
                             perform=perform)
 
