@@ -126,12 +126,12 @@ class ContentConfigAdmin(admin.ModelAdmin):
 
 
 class ContentTryForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
-    message_type = forms.ChoiceField(choices=MessageType.choices, initial=MessageType.SERVICE)
-    channel = forms.ChoiceField(choices=[("sms", "SMS"), ("viber", "Viber")], initial="sms")
-    client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), required=False,
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    message_type = forms.ChoiceField(label=_("Message type"), choices=MessageType.choices, initial=MessageType.SERVICE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("sms", "SMS"), ("viber", "Viber")], initial="sms")
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.order_by("name"), required=False,
                                     help_text=_("Whose name advertising must carry, and whose allow-list applies."))
-    sender = forms.CharField(required=False, help_text=_("The sender name (advertising may name it instead)."))
+    sender = forms.CharField(label=_("Sender"), required=False, help_text=_("The sender name (advertising may name it instead)."))
 
 
 @admin.register(ContentRule)
