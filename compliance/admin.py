@@ -2,8 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from smsportal.message_types import MessageType
@@ -33,11 +36,11 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ("note",)
 
-    @admin.display(description="Weekday")
+    @admin.display(description=_("Weekday"))
     def weekday(self, obj):
-        return obj.date.strftime("%A")
+        return date_format(obj.date, "l")
 
-    @admin.display(description="Without this row")
+    @admin.display(description=_("Without this row"))
     def calendar_default(self, obj):
         rest = SendingCalendar().is_rest_day(obj.date)
         return (CalendarDay.Kind.HOLIDAY if rest else CalendarDay.Kind.BUSINESS).label
@@ -66,18 +69,18 @@ class SendingHoursExemptionAdmin(admin.ModelAdmin):
             sending_hours_exemption_cap_set(client=obj.client, exempt=True, actor=request.user)
         obj.pk = exemption.pk
 
-    @admin.action(description="Exempt from the 10-a-day cap too")
+    @admin.action(description=_("Exempt from the 10-a-day cap too"))
     def cap_exempt(self, request, queryset):
         self._cap_set(request, queryset, True)
 
-    @admin.action(description="Apply the 10-a-day cap again")
+    @admin.action(description=_("Apply the 10-a-day cap again"))
     def cap_apply(self, request, queryset):
         self._cap_set(request, queryset, False)
 
     def _cap_set(self, request, queryset, exempt: bool):
         changed = sum(sending_hours_exemption_cap_set(client=obj.client, exempt=exempt, actor=request.user)
                       for obj in queryset.select_related("client"))
-        self.message_user(request, f"{changed} exemption(s) changed.")
+        self.message_user(request, gettext("%(n)s exemption(s) changed.") % {"n": changed})
 
     def delete_model(self, request, obj):
         sending_hours_exemption_revoke(client=obj.client, message_type=obj.message_type, actor=request.user)
@@ -108,7 +111,7 @@ class ContentConfigAdmin(admin.ModelAdmin):
         for obj in queryset:
             content_config_delete(obj=obj, actor=request.user)
 
-    @admin.display(description="History (audit)")
+    @admin.display(description=_("History (audit)"))
     def history(self, obj):
         from accounts.models import AuditEvent
         if obj is None or obj.pk is None:
@@ -123,12 +126,12 @@ class ContentConfigAdmin(admin.ModelAdmin):
 
 
 class ContentTryForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
-    message_type = forms.ChoiceField(choices=MessageType.choices, initial=MessageType.SERVICE)
-    channel = forms.ChoiceField(choices=[("sms", "SMS"), ("viber", "Viber")], initial="sms")
-    client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), required=False,
-                                    help_text="Whose name advertising must carry, and whose allow-list applies.")
-    sender = forms.CharField(required=False, help_text="The sender name (advertising may name it instead).")
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    message_type = forms.ChoiceField(label=_("Message type"), choices=MessageType.choices, initial=MessageType.SERVICE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("sms", "SMS"), ("viber", "Viber")], initial="sms")
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.order_by("name"), required=False,
+                                    help_text=_("Whose name advertising must carry, and whose allow-list applies."))
+    sender = forms.CharField(label=_("Sender"), required=False, help_text=_("The sender name (advertising may name it instead)."))
 
 
 @admin.register(ContentRule)
@@ -148,7 +151,7 @@ class ContentRuleAdmin(ContentConfigAdmin):
 
     def try_view(self, request):
         form = ContentTryForm(request.POST or None)
-        context = {**self.admin_site.each_context(request), "title": "Try a text against the screening rules",
+        context = {**self.admin_site.each_context(request), "title": gettext("Try a text against the screening rules"),
                    "form": form, "opts": self.model._meta}
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -166,7 +169,7 @@ class BrandAdmin(ContentConfigAdmin):
     fields = ("kind", "name", "aliases", "link_tokens", "domains", "active", "notes", "created_at", "updated_at",
               "history")
 
-    @admin.display(description="Domains")
+    @admin.display(description=_("Domains"))
     def domains_short(self, obj):
         return ", ".join(obj.domain_list())
 
@@ -207,7 +210,7 @@ class ApprovedTextAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Text")
+    @admin.display(description=_("Text"))
     def text_short(self, obj):
         return obj.text[:100]
 
@@ -242,12 +245,12 @@ class OptOutForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "client" in self.fields:
             self.fields["client"].required = True
-            self.fields["client"].help_text = "For every client: the global stop list."
+            self.fields["client"].help_text = gettext("For every client: the global stop list.")
 
     def clean_phone(self):
         phone = normalize_phone(self.cleaned_data["phone"])
         if not phone:
-            raise forms.ValidationError("Enter a phone number, e.g. +380671234567.")
+            raise forms.ValidationError(gettext("Enter a phone number, e.g. +380671234567."))
         return phone
 
 
@@ -288,7 +291,7 @@ class GlobalOptOutForm(forms.ModelForm):
     def clean_phone(self):
         phone = normalize_phone(self.cleaned_data["phone"])
         if not phone:
-            raise forms.ValidationError("Enter a phone number, e.g. +380671234567.")
+            raise forms.ValidationError(gettext("Enter a phone number, e.g. +380671234567."))
         return phone
 
 

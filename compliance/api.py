@@ -5,6 +5,7 @@ import math
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -51,7 +52,7 @@ def _page(request, qs, to_json) -> dict:
     count = qs.count()
     pages = max(1, math.ceil(count / size))
     if page > pages:
-        raise NotFound(f"No page {page}: there are {pages}.")
+        raise NotFound(gettext("No page %(page)s: there are %(pages)s.") % {"page": page, "pages": pages})
 
     def link(n):
         query = request.query_params.copy()
@@ -234,7 +235,7 @@ class ConsentWithdrawApi(_WritesByOwnersAndMembers, APIView):
     @extend_schema(operation_id="consents_withdraw", request=None, responses={200: ConsentOutput, **ERRORS})
     def post(self, request, consent_id):
         if consent_get(client=request.user.client, consent_id=consent_id) is None:
-            raise NotFound("No consent with this id.")
+            raise NotFound(gettext("No consent with this id."))
         consent = consent_withdraw(client=request.user.client, consent_id=consent_id, actor=api_actor(request))
         return Response(consent_json(consent))
 
@@ -263,7 +264,7 @@ class ConsentProofApi(APIView):
     def get(self, request):
         phone = normalize_phone(str(request.query_params.get("phone", ""))[:32])
         if not phone:
-            raise serializers.ValidationError({"phone": ["Enter a phone number, e.g. +380671234567."]})
+            raise serializers.ValidationError({"phone": [gettext("Enter a phone number, e.g. +380671234567.")]})
         return Response(consent_proof(client=request.user.client, phone=phone))
 
 

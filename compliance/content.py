@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import Client
 from smsportal.cache import Versions
 from smsportal.errors import ApplicationError
@@ -227,7 +229,7 @@ class ContentRefused(ApplicationError):
 
     code = "content_refused"
     status = 400
-    default_detail = "The text contains content that may not be sent."
+    default_detail = _("The text contains content that may not be sent.")
 
     @classmethod
     def from_verdict(cls, verdict: Verdict) -> "ContentRefused":

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Client
 from smsportal.cache import VersionedCache, Versions
@@ -220,5 +221,6 @@ def send_time_for(*, client: Client | int, message_type: str, at: datetime | Non
 def sending_hours_notice(send_at: datetime) -> str:
     """What the client reads about a message held for the window (website notice, API detail)."""
     local = send_at.astimezone(KYIV)
-    return (f"Scheduled for {local:%H:%M} on {local:%d.%m.%Y} (Kyiv time): messages go out 09:00–20:00 "
-            f"on business days and 11:00–18:00 on weekends and public holidays.")
+    return gettext("Scheduled for %(time)s on %(date)s (Kyiv time): messages go out 09:00–20:00 "
+                   "on business days and 11:00–18:00 on weekends and public holidays.") % {
+        "time": f"{local:%H:%M}", "date": f"{local:%d.%m.%Y}"}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from smsportal.message_types import MessageType
@@ -19,24 +20,26 @@ class OptOut(models.Model):
     messages resume only after new consent); kept by the consent services. Empty: stopped."""
 
     class Source(models.TextChoices):
-        REPLY = "reply", "Reply STOP"
-        CLIENT = "client", "Entered by the client"
-        STAFF = "staff", "Entered by staff"
-        PROVIDER = "provider", "The recipient asked us"
-        OPERATOR = "operator", "Asked by a mobile operator"
+        REPLY = "reply", _("Reply STOP")
+        CLIENT = "client", _("Entered by the client")
+        STAFF = "staff", _("Entered by staff")
+        PROVIDER = "provider", _("The recipient asked us")
+        OPERATOR = "operator", _("Asked by a mobile operator")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="opt_outs", null=True, blank=True,
-                               help_text="Empty: the global stop list (every client).")
-    phone = models.CharField(max_length=20, help_text="E.164")
-    source = models.CharField(max_length=8, choices=Source.choices)
-    note = models.CharField(max_length=300, blank=True)
-    resumed_at = models.DateTimeField(null=True, blank=True, editable=False,
-                                      help_text="A valid SMS consent given after the opt-out was recorded.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="opt_outs", null=True, blank=True,
+                               help_text=_("Empty: the global stop list (every client)."))
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    resumed_at = models.DateTimeField(_("resumed at"), null=True, blank=True, editable=False,
+                                      help_text=_("A valid SMS consent given after the opt-out was recorded."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("opt out")
+        verbose_name_plural = _("opt outs")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["client", "phone"], name="opt_out_unique"),
@@ -68,8 +71,8 @@ class GlobalOptOut(OptOut):
     class Meta:
         proxy = True
         ordering = ["-created_at", "-id"]
-        verbose_name = "global stop-list entry"
-        verbose_name_plural = "global stop list"
+        verbose_name = _("global stop-list entry")
+        verbose_name_plural = _("global stop list")
 
 
 class CalendarDay(models.Model):
@@ -78,18 +81,19 @@ class CalendarDay(models.Model):
     `holidays` calendar say. Days with no row follow the weekday and `holidays` (compliance.hours)."""
 
     class Kind(models.TextChoices):
-        BUSINESS = "business", "Business day (09:00–20:00)"
-        HOLIDAY = "holiday", "Weekend or public holiday (11:00–18:00)"
+        BUSINESS = "business", _("Business day (09:00–20:00)")
+        HOLIDAY = "holiday", _("Weekend or public holiday (11:00–18:00)")
 
-    date = models.DateField(unique=True, help_text="Kyiv calendar day")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    note = models.CharField(max_length=300, blank=True, help_text="Why, e.g. the government decree")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    date = models.DateField(_("date"), unique=True, help_text=_("Kyiv calendar day"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("Why, e.g. the government decree"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name_plural = _("sending calendar days")
         ordering = ["-date"]
-        verbose_name = "sending calendar day"
+        verbose_name = _("sending calendar day")
 
     def __str__(self):
         return f"{self.date}: {self.get_kind_display()}"
@@ -100,17 +104,19 @@ class SendingHoursExemption(models.Model):
     bank confirmations, registration codes, taxi). Only service messages may be exempt: the
     rule allows no exemption for advertising, and the database refuses one."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sending_hours_exemptions")
-    message_type = models.CharField(max_length=16, choices=MessageType.choices, default=MessageType.SERVICE)
-    note = models.CharField(max_length=300, blank=True, help_text="What the client sends, e.g. OTP codes")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="sending_hours_exemptions")
+    message_type = models.CharField(_("message type"), max_length=16, choices=MessageType.choices, default=MessageType.SERVICE)
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("What the client sends, e.g. OTP codes"))
     frequency_cap_exempt = models.BooleanField(
-        default=False, help_text="These service messages may also go more than the daily cap (10) a day to one "
-                                 "recipient (R-CMP-03), e.g. one-time codes.")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        _("frequency cap exempt"), default=False, help_text=_("These service messages may also go more than the daily cap (10) a day to one "
+                                 "recipient (R-CMP-03), e.g. one-time codes."))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("sending hours exemption")
+        verbose_name_plural = _("sending hours exemptions")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["client", "message_type"], name="sending_hours_exemption_unique"),
@@ -119,7 +125,7 @@ class SendingHoursExemption(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.client}: {self.get_message_type_display()} round the clock"
+        return _("%(client)s: %(type)s round the clock") % {"client": self.client, "type": self.get_message_type_display()}
 
     def clean(self):
         if self.message_type != MessageType.SERVICE:
@@ -133,57 +139,59 @@ class ContentRule(models.Model):
     audited and seen by the next screening (compliance.screening rebuilds its matcher)."""
 
     class Action(models.TextChoices):
-        REFUSE = "refuse", "Refuse"
-        REVIEW = "review", "Hold for review"
+        REFUSE = "refuse", _("Refuse")
+        REVIEW = "review", _("Hold for review")
 
     class MatchMode(models.TextChoices):
-        WORD_START = "word_start", "Word start (stem: казин → казино, казиноо)"
-        WHOLE_WORD = "whole_word", "Whole word or phrase only"
-        ANYWHERE = "anywhere", "Anywhere, also inside words"
-        REGEX = "regex", "Regular expressions (on the lowercased text)"
+        WORD_START = "word_start", _("Word start (stem: казин → казино, казиноо)")
+        WHOLE_WORD = "whole_word", _("Whole word or phrase only")
+        ANYWHERE = "anywhere", _("Anywhere, also inside words")
+        REGEX = "regex", _("Regular expressions (on the lowercased text)")
 
     class Category(models.TextChoices):
         # R-CMP-01: refused
-        SPAM = "spam", "Spam"
-        FRAUD = "fraud", "Fraud, phishing, malware"
-        NIGERIAN = "nigerian", "Advance-fee (\"Nigerian\") letters"
-        ALCOHOL = "alcohol", "Alcohol"
-        TOBACCO = "tobacco", "Tobacco and e-cigarettes"
-        DRUGS = "drugs", "Drugs"
-        WEAPONS = "weapons", "Weapons"
-        GAMBLING = "gambling", "Gambling"
-        CRYPTO = "crypto", "Crypto and currency markets"
-        ESOTERIC = "esoteric", "Fortune-telling, numerology, healing"
-        ADULT = "adult", "Erotic or pornographic"
-        POLITICS = "politics", "Political content"
-        RELIGION = "religion", "Religious content"
-        OBSCENE = "obscene", "Obscene language"
-        THREATS = "threats", "Threats"
-        DISCRIMINATION = "discrimination", "Discrimination"
-        OPERATOR = "operator", "Operator mention or impersonation"
-        MESSENGERS = "messengers", "Other messaging providers or messengers"
+        SPAM = "spam", _("Spam")
+        FRAUD = "fraud", _("Fraud, phishing, malware")
+        NIGERIAN = "nigerian", _("Advance-fee (\"Nigerian\") letters")
+        ALCOHOL = "alcohol", _("Alcohol")
+        TOBACCO = "tobacco", _("Tobacco and e-cigarettes")
+        DRUGS = "drugs", _("Drugs")
+        WEAPONS = "weapons", _("Weapons")
+        GAMBLING = "gambling", _("Gambling")
+        CRYPTO = "crypto", _("Crypto and currency markets")
+        ESOTERIC = "esoteric", _("Fortune-telling, numerology, healing")
+        ADULT = "adult", _("Erotic or pornographic")
+        POLITICS = "politics", _("Political content")
+        RELIGION = "religion", _("Religious content")
+        OBSCENE = "obscene", _("Obscene language")
+        THREATS = "threats", _("Threats")
+        DISCRIMINATION = "discrimination", _("Discrimination")
+        OPERATOR = "operator", _("Operator mention or impersonation")
+        MESSENGERS = "messengers", _("Other messaging providers or messengers")
         # R-CMP-02 / R-CMP-14: held for review
-        LOTTERY = "lottery", "Lotteries and contests"
-        FINANCE = "finance", "Financial services"
-        MEDICINE = "medicine", "Medicine and supplements"
-        ORGANIZATIONS = "organizations", "Public or political organizations"
-        LICENSED = "licensed", "Licensed goods"
-        MINORS = "minors", "Minors"
-        PERSONAL_DATA = "personal_data", "Personal data"
+        LOTTERY = "lottery", _("Lotteries and contests")
+        FINANCE = "finance", _("Financial services")
+        MEDICINE = "medicine", _("Medicine and supplements")
+        ORGANIZATIONS = "organizations", _("Public or political organizations")
+        LICENSED = "licensed", _("Licensed goods")
+        MINORS = "minors", _("Minors")
+        PERSONAL_DATA = "personal_data", _("Personal data")
 
-    category = models.CharField(max_length=32, choices=Category.choices, db_index=True)
-    name = models.CharField(max_length=120, blank=True, help_text="A short label for staff.")
-    patterns = models.TextField(help_text="One word, stem, phrase or regular expression per line.")
-    languages = models.CharField(max_length=20, default="uk,ru,en",
-                                 help_text="Comma-separated: uk, ru, en (documentation and filtering only).")
-    match_mode = models.CharField(max_length=16, choices=MatchMode.choices, default=MatchMode.WORD_START)
-    action = models.CharField(max_length=8, choices=Action.choices, default=Action.REFUSE)
-    active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=120, blank=True, help_text=_("A short label for staff."))
+    patterns = models.TextField(_("patterns"), help_text=_("One word, stem, phrase or regular expression per line."))
+    languages = models.CharField(_("languages"), max_length=20, default="uk,ru,en",
+                                 help_text=_("Comma-separated: uk, ru, en (documentation and filtering only)."))
+    match_mode = models.CharField(_("match mode"), max_length=16, choices=MatchMode.choices, default=MatchMode.WORD_START)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices, default=Action.REFUSE)
+    active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("content rule")
+        verbose_name_plural = _("content rules")
         ordering = ["category", "id"]
 
     def __str__(self):
@@ -214,24 +222,26 @@ class Brand(models.Model):
     (named or linked in Viber texts, R-CMP-01)."""
 
     class Kind(models.TextChoices):
-        OPERATOR = "operator", "Mobile operator"
-        BANK = "bank", "Bank or payment service"
-        STATE = "state", "State service"
-        MESSENGER = "messenger", "Messenger or messaging provider"
+        OPERATOR = "operator", _("Mobile operator")
+        BANK = "bank", _("Bank or payment service")
+        STATE = "state", _("State service")
+        MESSENGER = "messenger", _("Messenger or messaging provider")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    name = models.CharField(max_length=100)
-    aliases = models.TextField(blank=True, help_text="Other spellings, one per line (Latin and Cyrillic). "
-                                                     "The name is always included.")
-    link_tokens = models.TextField(blank=True, help_text="Words that name this brand inside a host name, one per "
-                                                         "line (privat24, monobank, diia).")
-    domains = models.TextField(blank=True, help_text="The brand's own registered domains, one per line.")
-    active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    aliases = models.TextField(_("aliases"), blank=True, help_text=_("Other spellings, one per line (Latin and Cyrillic). "
+                                                     "The name is always included."))
+    link_tokens = models.TextField(_("link tokens"), blank=True, help_text=_("Words that name this brand inside a host name, one per "
+                                                         "line (privat24, monobank, diia)."))
+    domains = models.TextField(_("domains"), blank=True, help_text=_("The brand's own registered domains, one per line."))
+    active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
         ordering = ["kind", "name"]
 
     def __str__(self):
@@ -256,17 +266,19 @@ class LinkDomain(models.Model):
     top-level domains (refused: phishing-like)."""
 
     class Kind(models.TextChoices):
-        SHORTENER = "shortener", "URL shortener"
-        SUSPICIOUS_TLD = "suspicious_tld", "Suspicious top-level domain"
+        SHORTENER = "shortener", _("URL shortener")
+        SUSPICIOUS_TLD = "suspicious_tld", _("Suspicious top-level domain")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    domain = models.CharField(max_length=253, help_text="A registered domain (cutt.ly) or a suffix (zip, top).")
-    active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    domain = models.CharField(_("domain"), max_length=253, help_text=_("A registered domain (cutt.ly) or a suffix (zip, top)."))
+    active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("link domain")
+        verbose_name_plural = _("link domains")
         ordering = ["kind", "domain"]
         constraints = [models.UniqueConstraint(fields=["kind", "domain"], name="link_domain_unique")]
 
@@ -279,21 +291,22 @@ class AllowListEntry(models.Model):
     domain; for every client or only one."""
 
     class Kind(models.TextChoices):
-        WORD = "word", "Word"
-        DOMAIN = "domain", "Domain"
+        WORD = "word", _("Word")
+        DOMAIN = "domain", _("Domain")
 
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.WORD)
-    value = models.CharField(max_length=200)
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                               help_text="Empty: for every client.")
-    active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.WORD)
+    value = models.CharField(_("value"), max_length=200)
+    client = models.ForeignKey(Client, verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               help_text=_("Empty: for every client."))
+    active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("allow list entry")
         ordering = ["kind", "value"]
-        verbose_name_plural = "allow-list entries"
+        verbose_name_plural = _("allow-list entries")
 
     def __str__(self):
         return f"{self.value} ({self.get_kind_display()})"
@@ -305,14 +318,16 @@ class ApprovedText(models.Model):
     next time instead of being held again. Only texts held for review: a refused text is never
     let through by it."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="approved_texts")
-    key = models.TextField(help_text="The text's normalized key (compliance.screening.text_key).")
-    text = models.TextField(help_text="The text as staff saw it when they approved it.")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="approved_texts")
+    key = models.TextField(_("key"), help_text=_("The text's normalized key (compliance.screening.text_key)."))
+    text = models.TextField(_("text"), help_text=_("The text as staff saw it when they approved it."))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("approved text")
+        verbose_name_plural = _("approved texts")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["client", "key"], name="approved_text_unique")]
 
@@ -338,30 +353,32 @@ class Consent(models.Model):
     channels (Viber consent is its own), given to which company, how (source and proof), when, and
     when it was withdrawn. A consent given after an opt-out lets messages resume (T 3.2.2.1)."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
-    phone = models.CharField(max_length=20, help_text="E.164")
-    name = models.CharField(max_length=200, blank=True)
-    sms = models.BooleanField(default=True, help_text="Consent to SMS")
-    viber = models.BooleanField(default=False, help_text="Consent to Viber messages")
-    company = models.CharField(max_length=200, blank=True, help_text="The company the consent was given to")
-    source = models.CharField(max_length=200, blank=True, help_text="How it was given: web form, paper, call…")
-    proof_text = models.TextField(blank=True, help_text="The wording agreed to, a form's record, a call note")
-    proof_file = models.FileField(storage=private_storage, upload_to=_consent_proof_path, blank=True,
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="consents")
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    sms = models.BooleanField(_("sms"), default=True, help_text=_("Consent to SMS"))
+    viber = models.BooleanField(_("viber"), default=False, help_text=_("Consent to Viber messages"))
+    company = models.CharField(_("company"), max_length=200, blank=True, help_text=_("The company the consent was given to"))
+    source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("How it was given: web form, paper, call…"))
+    proof_text = models.TextField(_("proof text"), blank=True, help_text=_("The wording agreed to, a form's record, a call note"))
+    proof_file = models.FileField(_("proof file"), storage=private_storage, upload_to=_consent_proof_path, blank=True,
                                   max_length=200)
-    given_at = models.DateTimeField()
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    given_at = models.DateTimeField(_("given at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["-given_at", "-id"]
         indexes = [models.Index(fields=["client", "phone"], name="consent_client_phone_idx")]
         constraints = [models.CheckConstraint(condition=models.Q(sms=True) | models.Q(viber=True),
                                               name="consent_some_channel")]
 
     def __str__(self):
-        return f"{self.phone} consented to {self.client}"
+        return _("%(phone)s consented to %(client)s") % {"phone": self.phone, "client": self.client}
 
     @property
     def channels(self) -> list[str]:
@@ -376,14 +393,15 @@ class ComplianceSettings(models.Model):
     """One client's compliance switches: `require_consent` makes every send skip recipients
     without a valid consent for the channel (`no_consent`). Viber advertising always needs one."""
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="compliance_settings")
-    require_consent = models.BooleanField(default=False, help_text="Send only to recipients with a recorded "
-                                                                   "consent for the channel")
-    updated_at = models.DateTimeField(auto_now=True)
+    client = models.OneToOneField(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="compliance_settings")
+    require_consent = models.BooleanField(_("require consent"), default=False, help_text=_("Send only to recipients with a recorded "
+                                                                   "consent for the channel"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("compliance settings")
         ordering = ["client_id"]
-        verbose_name_plural = "compliance settings"
+        verbose_name_plural = _("compliance settings")
 
     def __str__(self):
-        return f"Compliance settings of {self.client}"
+        return _("Compliance settings of %(client)s") % {"client": self.client}

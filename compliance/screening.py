@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 from anyascii import anyascii
+from django.utils.translation import gettext_lazy as _
 
 # ---------------------------------------------------------------------------------------------
 # Normalization
@@ -166,17 +167,17 @@ PASS, REFUSE, REVIEW = "pass", "refuse", "review"
 
 # What the client is told (never a rule id): reason code → detail.
 REASON_DETAILS = {
-    "content_prohibited": "The text contains content that may not be sent ({category}).",
-    "content_review": "The text needs staff approval before it is sent ({category}).",
-    "phishing_link": "The text links to a site that imitates a bank, operator or state service, "
-                     "or to a suspicious address.",
-    "brand_link_review": "The text names a bank or state service and links to another site; staff "
-                         "check it before it is sent.",
-    "url_shortener": "Links through URL shorteners are not allowed: give the full address.",
-    "operator_mention": "Texts may not mention a mobile operator or look as if sent by one.",
-    "messenger_mention": "Viber texts may not name or link to other messengers.",
-    "ad_missing_company": "Advertising texts must name the company that sends them.",
-    "ad_missing_phone": "Advertising texts must carry a contact phone number, so the recipient can opt out.",
+    "content_prohibited": _("The text contains content that may not be sent ({category})."),
+    "content_review": _("The text needs staff approval before it is sent ({category})."),
+    "phishing_link": _("The text links to a site that imitates a bank, operator or state service, "
+                       "or to a suspicious address."),
+    "brand_link_review": _("The text names a bank or state service and links to another site; staff "
+                           "check it before it is sent."),
+    "url_shortener": _("Links through URL shorteners are not allowed: give the full address."),
+    "operator_mention": _("Texts may not mention a mobile operator or look as if sent by one."),
+    "messenger_mention": _("Viber texts may not name or link to other messengers."),
+    "ad_missing_company": _("Advertising texts must name the company that sends them."),
+    "ad_missing_phone": _("Advertising texts must carry a contact phone number, so the recipient can opt out."),
 }
 
 
@@ -225,7 +226,7 @@ def verdict_from(findings: list[Finding], category_labels: dict[str, str] | None
     decisive = (refuse or findings)[0]
     outcome = REFUSE if refuse else REVIEW
     label = (category_labels or {}).get(decisive.category, decisive.category.replace("_", " "))
-    detail = REASON_DETAILS.get(decisive.reason, "").format(category=label.lower())
+    detail = str(REASON_DETAILS.get(decisive.reason, "")).format(category=label.lower())
     return Verdict(outcome, decisive.reason, decisive.category, detail, tuple(findings))
 
 

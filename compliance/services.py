@@ -8,6 +8,9 @@ from datetime import date, datetime, time, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from accounts.services import audit_record
@@ -33,8 +36,8 @@ class ContractRequired(ApplicationError):
 
     code = "contract_required"
     status = 403
-    default_detail = ("Advertising messages need a signed contract. Send them as service messages, "
-                      "or request the contract on the Company and contract page.")
+    default_detail = _("Advertising messages need a signed contract. Send them as service messages, "
+                        "or request the contract on the Company and contract page.")
 
 
 def message_type_check(*, client: Client, message_type: str) -> None:
@@ -86,7 +89,7 @@ class ExemptionNotAllowed(ApplicationError):
 
     code = "exemption_not_allowed"
     status = 400
-    default_detail = "Only service messages can be sent round the clock; advertising keeps the legal sending hours."
+    default_detail = _("Only service messages can be sent round the clock; advertising keeps the legal sending hours.")
 
 
 def sending_hours_exemption_grant(*, client: Client, message_type: str = MessageType.SERVICE,
@@ -152,7 +155,7 @@ class StopListError(ApplicationError):
 
 class InvalidPhone(ApplicationError):
     code = "invalid_phone"
-    default_detail = "Enter a phone number, e.g. +380671234567 or 0671234567."
+    default_detail = _("Enter a phone number, e.g. +380671234567 or 0671234567.")
 
 
 class ConsentRequired(ApplicationError):
@@ -160,13 +163,13 @@ class ConsentRequired(ApplicationError):
 
     code = "consent_required"
     status = 409
-    default_detail = ("This number opted out. It can leave the stop list only after you record the "
-                      "recipient's new consent (given after the opt-out) on the Consents page.")
+    default_detail = _("This number opted out. It can leave the stop list only after you record the "
+                        "recipient's new consent (given after the opt-out) on the Consents page.")
 
 
 class CsvFileInvalid(ApplicationError):
     code = "invalid_file"
-    default_detail = "The file could not be read as CSV."
+    default_detail = _("The file could not be read as CSV.")
 
 
 def _phone(raw) -> str:
@@ -205,7 +208,7 @@ def stop_list_remove(*, client: Client, phone: str, actor=None, staff: bool = Fa
     with transaction.atomic():
         entry = OptOut.objects.select_for_update().filter(client=client, phone=phone).first()
         if entry is None:
-            raise NotFound("This number is not on your stop list.")
+            raise NotFound(gettext("This number is not on your stop list."))
         if not staff and entry.source != OptOut.Source.CLIENT and entry.resumed_at is None:
             raise ConsentRequired()
         entry.delete()
@@ -250,12 +253,12 @@ def _csv_rows(upload, *, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
     if isinstance(data, str):
         data = data.encode()
     if not data.strip():
-        raise CsvFileInvalid("The file is empty.")
+        raise CsvFileInvalid(gettext("The file is empty."))
     if len(data) > MAX_IMPORT_BYTES:
-        raise CsvFileInvalid(f"The file is larger than {MAX_IMPORT_BYTES // 1048576} MB.")
+        raise CsvFileInvalid(gettext("The file is larger than %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // 1048576})
     if b"\x00" in data:
-        raise CsvFileInvalid("This is not a CSV file (it looks like a binary file, e.g. an Excel workbook). "
-                           "Save it as CSV and upload again.")
+        raise CsvFileInvalid(gettext("This is not a CSV file (it looks like a binary file, e.g. an Excel workbook). "
+                                   "Save it as CSV and upload again."))
     for encoding in ("utf-8-sig", "cp1251"):
         try:
             text = data.decode(encoding)
@@ -263,7 +266,7 @@ def _csv_rows(upload, *, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise CsvFileInvalid("The file is not text in UTF-8 or Windows-1251. Save it as CSV (UTF-8) and upload again.")
+        raise CsvFileInvalid(gettext("The file is not text in UTF-8 or Windows-1251. Save it as CSV (UTF-8) and upload again."))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -271,20 +274,20 @@ def _csv_rows(upload, *, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
     try:
         raw_rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as exc:
-        raise CsvFileInvalid(f"The file is not valid CSV: {exc}.") from None
+        raise CsvFileInvalid(gettext("The file is not valid CSV: %(error)s.") % {"error": exc}) from None
     raw_rows = [(n, r) for n, r in enumerate(raw_rows, start=1) if any(c.strip() for c in r)]
     if not raw_rows:
-        raise CsvFileInvalid("The file has no rows.")
+        raise CsvFileInvalid(gettext("The file has no rows."))
     order = list(columns)
     first = [_HEADER_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in raw_rows[0][1]]
     if "phone" in first:
         order = first
         raw_rows = raw_rows[1:]
     elif first and not normalize_phone(first[0]) and any(ch.isalpha() for ch in first[0]):
-        raise CsvFileInvalid(f"The first column must hold phone numbers, or the first row must name the columns "
-                           f"({', '.join(columns)}).")
+        raise CsvFileInvalid(gettext("The first column must hold phone numbers, or the first row must name the columns "
+                                   "(%(columns)s).") % {"columns": ", ".join(columns)})
     if len(raw_rows) > MAX_IMPORT_ROWS:
-        raise CsvFileInvalid(f"At most {MAX_IMPORT_ROWS:,} rows in one file.")
+        raise CsvFileInvalid(gettext("At most %(n)s rows in one file.") % {"n": number_format(MAX_IMPORT_ROWS, force_grouping=True)})
     return [(n, {name: (r[i].strip() if i < len(r) else "") for i, name in enumerate(order)}) for n, r in raw_rows]
 
 
@@ -297,7 +300,7 @@ def stop_list_import(*, client: Client, upload, actor=None) -> ImportReport:
     for n, row in rows:
         phone = normalize_phone(row.get("phone", ""))
         if not phone:
-            report.error(n, row.get("phone"), "not a phone number")
+            report.error(n, row.get("phone"), gettext("not a phone number"))
             continue
         phones.setdefault(phone, row.get("note", "")[:300])
     with transaction.atomic():
@@ -372,7 +375,7 @@ def _aware(value) -> datetime:
         return value if timezone.is_aware(value) else timezone.make_aware(value)
     if isinstance(value, date):
         return timezone.make_aware(datetime.combine(value, time()))
-    raise ConsentError("Give the date the consent was given.", code="invalid_date")
+    raise ConsentError(gettext("Give the date the consent was given."), code="invalid_date")
 
 
 def consent_record(*, client: Client, phone: str, given_at=None, name: str = "", sms: bool = True,
@@ -384,13 +387,14 @@ def consent_record(*, client: Client, phone: str, given_at=None, name: str = "",
     lets messages on its channels resume (T 3.2.2.1)."""
     phone = _phone(phone)
     if not (sms or viber):
-        raise ConsentError("Choose the channel(s) the consent covers: SMS, Viber or both.", code="no_channel")
+        raise ConsentError(gettext("Choose the channel(s) the consent covers: SMS, Viber or both."), code="no_channel")
     now = timezone.now()
     given_at = _aware(given_at) if given_at else now
     if given_at > now + timedelta(minutes=5):
-        raise ConsentError("The consent date is in the future.", code="invalid_date")
+        raise ConsentError(gettext("The consent date is in the future."), code="invalid_date")
     if proof_file is not None and getattr(proof_file, "size", 0) > MAX_PROOF_BYTES:
-        raise ConsentError(f"The proof file is larger than {MAX_PROOF_BYTES // 1048576} MB.", code="proof_too_large")
+        raise ConsentError(gettext("The proof file is larger than %(mb)s MB.") % {"mb": MAX_PROOF_BYTES // 1048576},
+                           code="proof_too_large")
     with transaction.atomic():
         consent = Consent(client=client, phone=phone, given_at=given_at, name=(name or "")[:200], sms=bool(sms),
                           viber=bool(viber), company=(company or client.name)[:200], source=(source or "")[:200],
@@ -411,7 +415,7 @@ def consent_withdraw(*, client: Client, consent_id, actor=None, at=None) -> Cons
         consent = (Consent.objects.select_for_update().filter(client=client, pk=consent_id).first()
                    if str(consent_id).isdigit() else None)
         if consent is None:
-            raise NotFound("No consent with this id.")
+            raise NotFound(gettext("No consent with this id."))
         if consent.withdrawn_at is None:
             consent.withdrawn_at = _aware(at) if at else timezone.now()
             consent.save(update_fields=["withdrawn_at"])
@@ -468,18 +472,18 @@ def consents_import(*, client: Client, upload, actor=None) -> ImportReport:
     for n, row in rows:
         phone = normalize_phone(row.get("phone", ""))
         if not phone:
-            report.error(n, row.get("phone"), "not a phone number")
+            report.error(n, row.get("phone"), gettext("not a phone number"))
             continue
         channels = _import_channels(row)
         if channels is None or not any(channels):
-            report.error(n, row.get("channels"), "channels must be sms, viber or both")
+            report.error(n, row.get("channels"), gettext("channels must be sms, viber or both"))
             continue
         given_at = _import_date(row.get("given_at", "")) if row.get("given_at") else now
         if given_at is None:
-            report.error(n, row.get("given_at"), "not a date (use YYYY-MM-DD or DD.MM.YYYY)")
+            report.error(n, row.get("given_at"), gettext("not a date (use YYYY-MM-DD or DD.MM.YYYY)"))
             continue
         if given_at > now + timedelta(minutes=5):
-            report.error(n, row.get("given_at"), "the date is in the future")
+            report.error(n, row.get("given_at"), gettext("the date is in the future"))
             continue
         key = (phone, channels[0], channels[1], given_at)
         if key in seen:

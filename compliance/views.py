@@ -14,6 +14,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import SEND_ROLES, require_role
@@ -75,8 +78,8 @@ def stop_list_add_view(request):
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"{entry.phone} added to the stop list." if created
-                         else f"{entry.phone} is already on the stop list.")
+        messages.success(request, _("%(phone)s added to the stop list.") % {"phone": entry.phone} if created
+                         else _("%(phone)s is already on the stop list.") % {"phone": entry.phone})
     return redirect("stop_list")
 
 
@@ -94,7 +97,7 @@ def stop_list_remove_view(request):
             raise Http404(exc.detail) from None
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"{form.cleaned_data['phone']} removed from the stop list.")
+        messages.success(request, _("%(phone)s removed from the stop list.") % {"phone": form.cleaned_data["phone"]})
     return _back(request, "stop_list")
 
 
@@ -111,7 +114,8 @@ def stop_list_import_view(request):
         messages.error(request, exc.detail)
         return redirect("stop_list")
     request.session[STOP_LIST_REPORT] = {**report.as_dict(), "filename": form.cleaned_data["file"].name[:120]}
-    messages.success(request, f"{report.added:,} number{'' if report.added == 1 else 's'} added to the stop list.")
+    messages.success(request, ngettext("%(n)s number added to the stop list.", "%(n)s numbers added to the stop list.",
+                                       report.added) % {"n": number_format(report.added, force_grouping=True)})
     return redirect("stop_list")
 
 
@@ -144,7 +148,7 @@ def consent_list(request):
         except ApplicationError as exc:
             form.add_error(None, exc.detail)
         else:
-            messages.success(request, f"Consent of {consent.phone} recorded.")
+            messages.success(request, _("Consent of %(phone)s recorded.") % {"phone": consent.phone})
             return redirect("consent_list")
     q, query = _query(request)
     page = Paginator(consents_for_client(client=client, search=q), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -161,9 +165,9 @@ def consent_list(request):
 @require_role(*SEND_ROLES)
 def consent_withdraw_view(request, consent_id):
     if consent_get(client=request.client, consent_id=consent_id) is None:
-        raise Http404("No such consent.")
+        raise Http404(_("No such consent."))
     consent = consent_withdraw(client=request.client, consent_id=consent_id, actor=request.user)
-    messages.success(request, f"Consent of {consent.phone} marked as withdrawn.")
+    messages.success(request, _("Consent of %(phone)s marked as withdrawn.") % {"phone": consent.phone})
     return _back(request, "consent_list")
 
 
@@ -180,7 +184,8 @@ def consent_import_view(request):
         messages.error(request, exc.detail)
         return redirect("consent_list")
     request.session[CONSENT_REPORT] = {**report.as_dict(), "filename": form.cleaned_data["file"].name[:120]}
-    messages.success(request, f"{report.added:,} consent{'' if report.added == 1 else 's'} recorded.")
+    messages.success(request, ngettext("%(n)s consent recorded.", "%(n)s consents recorded.", report.added)
+                     % {"n": number_format(report.added, force_grouping=True)})
     return redirect("consent_list")
 
 
@@ -191,8 +196,8 @@ def consent_settings_view(request):
     form.is_valid()
     on = bool(form.cleaned_data.get("require_consent"))
     compliance_settings_set(client=request.client, require_consent=on, actor=request.user)
-    messages.success(request, "Sends now skip recipients without a recorded consent." if on
-                     else "Sends no longer require a recorded consent (Viber advertising still does).")
+    messages.success(request, _("Sends now skip recipients without a recorded consent.") if on
+                     else _("Sends no longer require a recorded consent (Viber advertising still does)."))
     return redirect("consent_list")
 
 
@@ -202,7 +207,7 @@ def consent_proof_export(request):
     """Everything on one phone's consent and opt-outs, as a JSON download (R-CMP-06)."""
     phone = normalize_phone(request.GET.get("phone", "")[:32].replace("\x00", ""))
     if not phone:
-        messages.error(request, "Enter a phone number, e.g. +380671234567 or 0671234567.")
+        messages.error(request, _("Enter a phone number, e.g. +380671234567 or 0671234567."))
         return redirect("consent_list")
     proof = consent_proof(client=request.client, phone=phone)
     response = HttpResponse(json.dumps(proof, ensure_ascii=False, indent=2),
@@ -216,9 +221,9 @@ def consent_proof_export(request):
 def consent_proof_file(request, consent_id):
     consent = consent_get(client=request.client, consent_id=consent_id)
     if consent is None or not consent.proof_file:
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     try:
         handle = consent.proof_file.open("rb")
     except FileNotFoundError:
-        raise Http404("No such file.") from None
+        raise Http404(_("No such file.")) from None
     return FileResponse(handle, as_attachment=True, filename=consent.proof_file.name.rsplit("/", 1)[-1])

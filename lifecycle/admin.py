@@ -7,6 +7,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ClientAdmin as AccountsClientAdmin
 from accounts.models import Client
@@ -41,11 +43,11 @@ class ClientAdmin(AccountsClientAdmin):
 # ---- complaints (R-CMP-09) --------------------------------------------------------------------
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "answer"
+    title = _("answer")
     parameter_name = "answer"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue (open past its answer day)"), ("waiting", "Waiting, in time")]
+        return [("overdue", _("Overdue (open past its answer day)")), ("waiting", _("Waiting, in time"))]
 
     def queryset(self, request, queryset):
         today = kyiv_date()
@@ -79,24 +81,24 @@ class ComplaintAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_messages=Count("messages", distinct=True))
 
-    @admin.display(description="Id")
+    @admin.display(description=_("Id"))
     def short_id(self, obj):
         return str(obj.public_id)[:8]
 
-    @admin.display(description="Messages", ordering="n_messages")
+    @admin.display(description=_("Messages"), ordering="n_messages")
     def message_count(self, obj):
         return obj.n_messages
 
-    @admin.display(description="Answer")
+    @admin.display(description=_("Answer"))
     def answer_state(self, obj):
         if obj.answered_at:
             late = kyiv_date(obj.answered_at) > obj.answer_due_on
-            return "answered late" if late else "answered"
+            return gettext("answered late") if late else gettext("answered")
         if obj.status == Complaint.Status.OPEN and complaint_is_overdue(obj):
-            return mark_safe('<strong style="color:#b3261e">OVERDUE</strong>')
-        return "—" if obj.status == Complaint.Status.RESOLVED else "waiting"
+            return format_html('<strong style="color:#b3261e">{}</strong>', gettext("OVERDUE"))
+        return "—" if obj.status == Complaint.Status.RESOLVED else gettext("waiting")
 
-    @admin.display(description="Messages")
+    @admin.display(description=_("Messages"))
     def message_links(self, obj):
         rows = list(obj.messages.order_by("created_at", "id")[:30])
         total = obj.messages.count()
@@ -104,15 +106,15 @@ class ComplaintAdmin(admin.ModelAdmin):
             (reverse("admin:messaging_message_change", args=[m.pk]), str(m.public_id)[:8],
              timezone.localtime(m.created_at).strftime("%d.%m.%Y %H:%M"), m.recipient, m.sender,
              m.text[:80]) for m in rows))
-        more = f" … and {total - len(rows)} more" if total > len(rows) else ""
+        more = gettext(" … and %(n)s more") % {"n": total - len(rows)} if total > len(rows) else ""
         return format_html("{}{}", items, more)
 
-    @admin.display(description="Decide")
+    @admin.display(description=_("Decide"))
     def staff_actions(self, obj):
         if not obj.pk or obj.status == Complaint.Status.RESOLVED:
             return "—"
-        links = [("lifecycle_complaint_dismiss", "Dismiss…"), ("lifecycle_complaint_penalize", "Penalize…"),
-                 ("lifecycle_complaint_block", "Block the account…")]
+        links = [("lifecycle_complaint_dismiss", gettext("Dismiss…")), ("lifecycle_complaint_penalize", gettext("Penalize…")),
+                 ("lifecycle_complaint_block", gettext("Block the account…"))]
         return format_html_join(" ", '<a class="button" href="{}">{}</a>',
                                 ((reverse(f"admin:{name}", args=[obj.pk]), label) for name, label in links))
 
@@ -138,16 +140,17 @@ class ComplaintAdmin(admin.ModelAdmin):
                 complainant=data["complainant"], complainant_contact=data["complainant_contact"],
                 public_ids=data["message_ids"], recipient=data["recipient"], date_from=data["date_from"],
                 date_to=data["date_to"], actor=request.user)
-            return (f"Complaint recorded against {complaint.messages.count()} message(s) of {complaint.client}; "
-                    f"the client is notified and answers by {complaint.answer_due_on:%d.%m.%Y}.")
+            return gettext("Complaint recorded against %(n)s message(s) of %(client)s; the client is notified and "
+                           "answers by %(due)s.") % {"n": complaint.messages.count(), "client": complaint.client,
+                                                     "due": f"{complaint.answer_due_on:%d.%m.%Y}"}
 
         return staff_form_view(
-            request, admin_site=self.admin_site, form_class=ComplaintRecordForm, title="Record a complaint",
-            intro="A complaint from an operator, a recipient or a third party against a client's messages: name "
-                  "them by their ids, or by a recipient and the days they were sent. The client is emailed and "
-                  "sees it on the website at once, and answers within 2 business days.",
-            target="Complaints", back_url=reverse("admin:lifecycle_complaint_changelist"),
-            submit_label="Record and notify the client", perform=perform)
+            request, admin_site=self.admin_site, form_class=ComplaintRecordForm, title=gettext("Record a complaint"),
+            intro=gettext("A complaint from an operator, a recipient or a third party against a client's messages: "
+                          "name them by their ids, or by a recipient and the days they were sent. The client is "
+                          "emailed and sees it on the website at once, and answers within 2 business days."),
+            target=gettext("Complaints"), back_url=reverse("admin:lifecycle_complaint_changelist"),
+            submit_label=gettext("Record and notify the client"), perform=perform)
 
     def _decide(self, request, complaint_id, *, form_class, title, intro, submit, perform, initial=None):
         complaint = get_object_or_404(Complaint.objects.select_related("client"), pk=complaint_id)
@@ -155,37 +158,41 @@ class ComplaintAdmin(admin.ModelAdmin):
         return staff_form_view(
             request, admin_site=self.admin_site, form_class=lambda data: form_class(data, initial=start),
             title=f"{title}: {complaint}",
-            intro=intro + (f"\n\nThe client's answer ({timezone.localtime(complaint.answered_at):%d.%m.%Y %H:%M}): "
-                           f"{complaint.answer}" if complaint.answered_at else "\n\nThe client has not answered."),
+            intro=intro + "\n\n" + (gettext("The client's answer (%(at)s): %(answer)s") % {
+                "at": f"{timezone.localtime(complaint.answered_at):%d.%m.%Y %H:%M}", "answer": complaint.answer}
+                if complaint.answered_at else gettext("The client has not answered.")),
             target=str(complaint), back_url=reverse("admin:lifecycle_complaint_change", args=[complaint.pk]),
             submit_label=submit, perform=lambda data: perform(complaint, data))
 
     def dismiss_view(self, request, complaint_id):
         def perform(complaint, data):
             complaint_dismiss(complaint=complaint, note=data["note"], actor=request.user)
-            return f"{complaint} dismissed; the client is told by email."
+            return gettext("%(complaint)s dismissed; the client is told by email.") % {"complaint": complaint}
 
-        return self._decide(request, complaint_id, form_class=DecisionForm, title="Dismiss", submit="Dismiss",
-                            intro="The complaint is unfounded: nothing is charged, the account stays as it is.",
+        return self._decide(request, complaint_id, form_class=DecisionForm, title=pgettext("complaint", "Dismiss"),
+                            submit=pgettext("complaint", "Dismiss"),
+                            intro=gettext("The complaint is unfounded: nothing is charged, the account stays as it is."),
                             perform=perform)
 
     def penalize_view(self, request, complaint_id):
         def perform(complaint, data):
             complaint_penalize(complaint=complaint, note=data["note"], messages=data["messages"], actor=request.user)
-            return f"{complaint}: penalty charged for {data['messages']} message(s); the client is told by email."
+            return gettext("%(complaint)s: penalty charged for %(n)s message(s); the client is told by email.") % {
+                "complaint": complaint, "n": data["messages"]}
 
-        return self._decide(request, complaint_id, form_class=PenaltyForm, title="Penalize",
-                            submit="Charge the penalty",
-                            intro="A penalty per violating message (R-BILL-11) is debited from the client's wallet, "
-                                  "even beyond its balance.", perform=perform,
+        return self._decide(request, complaint_id, form_class=PenaltyForm, title=gettext("Penalize"),
+                            submit=gettext("Charge the penalty"),
+                            intro=gettext("A penalty per violating message (R-BILL-11) is debited from the client's "
+                                          "wallet, even beyond its balance."), perform=perform,
                             initial=lambda complaint: {"messages": complaint.messages.count()})
 
     def block_view(self, request, complaint_id):
         def perform(complaint, data):
             complaint_block(complaint=complaint, note=data["note"], actor=request.user)
-            return f"{complaint}: the account {complaint.client} is blocked; the client is notified by SMS and email."
+            return gettext("%(complaint)s: the account %(client)s is blocked; the client is notified by SMS and email.") % {
+                "complaint": complaint, "client": complaint.client}
 
-        return self._decide(request, complaint_id, form_class=DecisionForm, title="Block the account",
-                            submit="Block the account",
-                            intro="The account stops sending at once; the client sees the reason and may send a "
-                                  "written explanation within 2 calendar days.", perform=perform)
+        return self._decide(request, complaint_id, form_class=DecisionForm, title=gettext("Block the account"),
+                            submit=gettext("Block the account"),
+                            intro=gettext("The account stops sending at once; the client sees the reason and may send "
+                                          "a written explanation within 2 calendar days."), perform=perform)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from accounts.models import Client
 from compliance.screening import highlight_html
@@ -53,7 +54,7 @@ def spot_checks_view(request, *, model_admin):
                                  with_spans=True, approved=False, versions=versions)
         rows.append({"item": item, "verdict": verdict,
                      "highlighted": mark_safe(highlight_html(m.text, verdict.findings))})
-    context = {**model_admin.admin_site.each_context(request), "title": "Spot checks of recent texts", "opts": opts,
+    context = {**model_admin.admin_site.each_context(request), "title": gettext("Spot checks of recent texts"), "opts": opts,
                "rows": rows, "days": days, "per_client": per_client, "client_id": client_id,
                "can_act": user.has_perm(f"{opts.app_label}.change_{opts.model_name}"),
                "queue_url": reverse("admin:messaging_reviewqueue_changelist")}
@@ -66,32 +67,35 @@ def _act(request, model_admin):
     message_id = post.get("message", "")
     reason = " ".join(post.get(f"reason_{message_id}", "").split()) or " ".join(post.get("reason", "").split())
     if action not in ACTIONS:
-        model_admin.message_user(request, "Choose an action.", flash.WARNING)
+        model_admin.message_user(request, gettext("Choose an action."), flash.WARNING)
         return
     message = spot_check_message_get(message_id=message_id)
     if message is None:
-        model_admin.message_user(request, "No such message.", flash.WARNING)
+        model_admin.message_user(request, gettext("No such message."), flash.WARNING)
         return
     client = message.client
     try:
         if action == "block_message":
             n = message_block(message_id=message.pk, actor=request.user, reason=reason)
-            model_admin.message_user(request, f"{client}: text blocked, {n} message(s) not sent yet cancelled."
-                                     if n else f"{client}: nothing of this text was waiting; it has all gone out.",
+            model_admin.message_user(
+                request, gettext("%(client)s: text blocked, %(n)s message(s) not sent yet cancelled.") % {
+                    "client": client, "n": n} if n else
+                gettext("%(client)s: nothing of this text was waiting; it has all gone out.") % {"client": client},
                                      flash.SUCCESS if n else flash.WARNING)
         elif action == "cancel_campaign":
             if message.campaign is None:
-                model_admin.message_user(request, "This message is not part of a campaign.", flash.WARNING)
+                model_admin.message_user(request, gettext("This message is not part of a campaign."), flash.WARNING)
                 return
             campaign_cancel(client=client, public_id=message.campaign.public_id, actor=request.user)
-            model_admin.message_user(request, f"{client}: campaign {message.campaign} cancelled.", flash.SUCCESS)
+            model_admin.message_user(request, gettext("%(client)s: campaign %(campaign)s cancelled.") % {
+                "client": client, "campaign": message.campaign}, flash.SUCCESS)
         else:
             if not reason:
-                model_admin.message_user(request, "Give the reason the client will see to block the account.",
+                model_admin.message_user(request, gettext("Give the reason the client will see to block the account."),
                                          flash.ERROR)
                 return
             services.client_block(client=client, reason=reason, actor=request.user)
-            model_admin.message_user(request, f"{client} blocked; the client is notified by SMS and email.",
+            model_admin.message_user(request, gettext("%(client)s blocked; the client is notified by SMS and email.") % {"client": client},
                                      flash.SUCCESS)
     except (ReviewError, ApplicationError) as exc:
         model_admin.message_user(request, f"{client}: {exc.detail}", flash.ERROR)

@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Client, User
-from accounts.notify import client_emails, email_send
+from accounts.notify import client_emails, client_language, email_send, in_language
 from accounts.services import audit_record
 from billing.services.settlement import wallet_penalty
 from compliance.hours import SendingCalendar, sending_calendar_get
@@ -79,29 +81,31 @@ def complaint_messages_find(*, client: Client, public_ids=(), recipient: str = "
         rows = list(messages_for_client(client=client).filter(public_id__in=public_ids))
         missing = sorted(set(public_ids) - {str(m.public_id) for m in rows})
         if missing:
-            raise ComplaintError(f"No message of {client.name} has the id {', '.join(missing[:5])}.",
+            raise ComplaintError(gettext("No message of %(client)s has the id %(ids)s.")
+                                 % {"client": client.name, "ids": ", ".join(missing[:5])},
                                  code="complaint_message_unknown")
         found.update((m.pk, m) for m in rows)
     if recipient:
         phone = normalize_phone(recipient)
         if not phone:
-            raise ComplaintError("The recipient is not a valid phone number.", code="complaint_recipient_invalid")
+            raise ComplaintError(gettext("The recipient is not a valid phone number."), code="complaint_recipient_invalid")
         if date_from is None or date_to is None:
-            raise ComplaintError("Give the first and the last day of the period.", code="complaint_period_missing")
+            raise ComplaintError(gettext("Give the first and the last day of the period."), code="complaint_period_missing")
         if date_to < date_from:
-            raise ComplaintError("The period ends before it starts.", code="complaint_period_invalid")
+            raise ComplaintError(gettext("The period ends before it starts."), code="complaint_period_invalid")
         rows = list(messages_for_client(client=client).filter(
             recipient=phone, created_at__gte=kyiv_midnight(date_from),
             created_at__lt=kyiv_midnight(date_to + timedelta(days=1)))[:MAX_MESSAGES + 1])
         if not rows:
-            raise ComplaintError(f"{client.name} sent no message to {phone} from {date_from:%d.%m.%Y} "
-                                 f"to {date_to:%d.%m.%Y}.", code="complaint_message_unknown")
+            raise ComplaintError(gettext("%(client)s sent no message to %(phone)s from %(date_from)s to %(date_to)s.") % {
+                "client": client.name, "phone": phone, "date_from": f"{date_from:%d.%m.%Y}",
+                "date_to": f"{date_to:%d.%m.%Y}"}, code="complaint_message_unknown")
         found.update((m.pk, m) for m in rows)
     if not found:
-        raise ComplaintError("Name the messages: their ids, or a recipient and a period.",
+        raise ComplaintError(gettext("Name the messages: their ids, or a recipient and a period."),
                              code="complaint_messages_missing")
     if len(found) > MAX_MESSAGES:
-        raise ComplaintError(f"More than {MAX_MESSAGES} messages match: narrow the period.",
+        raise ComplaintError(gettext("More than %(n)s messages match: narrow the period.") % {"n": MAX_MESSAGES},
                              code="complaint_too_many_messages")
     return list(found.values())
 
@@ -116,9 +120,9 @@ def complaint_record(*, client: Client, source: str, subject: str, complainant: 
     and sees it on the website at once, with the day its answer is due."""
     subject = (subject or "").strip()
     if not subject:
-        raise ComplaintError("Say what the complaint is about.", code="complaint_subject_missing")
+        raise ComplaintError(gettext("Say what the complaint is about."), code="complaint_subject_missing")
     if source not in Complaint.Source.values:
-        raise ComplaintError("Choose who complained.", code="complaint_source_invalid")
+        raise ComplaintError(gettext("Choose who complained."), code="complaint_source_invalid")
     messages = complaint_messages_find(client=client, public_ids=public_ids, recipient=recipient,
                                        date_from=date_from, date_to=date_to)
     received_at = received_at or timezone.now()
@@ -139,19 +143,26 @@ def complaint_record(*, client: Client, source: str, subject: str, complainant: 
 def _notify_recorded(complaint_id: int) -> None:
     complaint = Complaint.objects.select_related("client").get(pk=complaint_id)
     client = complaint.client
-    who = complaint.get_source_display()
-    if complaint.complainant and complaint.source == Complaint.Source.OPERATOR:
-        who += f" ({complaint.complainant})"
     ids = list(complaint.messages.order_by("created_at", "id").values_list("public_id", flat=True)[:10])
     count = complaint.messages.count()
-    body = (f"{who} complained about {count} message(s) sent from your account {client.name} "
-            f"on {timezone.localtime(complaint.received_at):%d.%m.%Y %H:%M}.\n\n"
-            f"What it is about:\n{complaint.subject}\n\n"
-            f"Messages: {', '.join(str(i) for i in ids)}{' …' if count > len(ids) else ''}\n\n"
-            f"Please answer on the website (Compliance page) by the end of "
-            f"{complaint.answer_due_on:%d.%m.%Y} (Kyiv time, 2 business days). Without an answer, staff "
-            f"decide on what they have: a penalty per violating message or a block of the account is possible.\n")
-    sent = email_send(client_emails(client), f"Complaint about messages of {client.name}", body)
+    with in_language(client_language(client)):
+        who = str(complaint.get_source_display())
+        if complaint.complainant and complaint.source == Complaint.Source.OPERATOR:
+            who += f" ({complaint.complainant})"
+        body = (ngettext("%(who)s complained about %(count)s message(s) sent from your account %(client)s on %(at)s.",
+                         "%(who)s complained about %(count)s message(s) sent from your account %(client)s on %(at)s.",
+                         count)
+                % {"who": who, "count": count, "client": client.name,
+                   "at": f"{timezone.localtime(complaint.received_at):%d.%m.%Y %H:%M}"} + "\n\n"
+                + gettext("What it is about:") + f"\n{complaint.subject}\n\n"
+                + gettext("Messages: %(ids)s") % {"ids": ", ".join(str(i) for i in ids)}
+                + (" …" if count > len(ids) else "") + "\n\n"
+                + gettext("Please answer on the website (Compliance page) by the end of %(due)s (Kyiv time, "
+                          "2 business days). Without an answer, staff decide on what they have: a penalty per "
+                          "violating message or a block of the account is possible.")
+                % {"due": f"{complaint.answer_due_on:%d.%m.%Y}"} + "\n")
+        subject = gettext("Complaint about messages of %(client)s") % {"client": client.name}
+    sent = email_send(client_emails(client), subject, body)
     Complaint.objects.filter(pk=complaint.pk).update(notified_email=sent)
     audit_record(code="lifecycle.complaint.notified", client=client, target=str(complaint.public_id),
                  details={"email": sent})
@@ -161,14 +172,14 @@ def complaint_answer(*, complaint: Complaint, text: str, actor=None) -> Complain
     """The client's written answer, once; after the due day it is still taken and marked late."""
     text = (text or "").strip()
     if len(text) < 10:
-        raise ComplaintError("Write a few sentences: what happened and what you have done about it.",
+        raise ComplaintError(gettext("Write a few sentences: what happened and what you have done about it."),
                              code="complaint_answer_too_short")
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if complaint.status == Complaint.Status.RESOLVED:
-            raise ComplaintError("This complaint is already resolved.", code="complaint_resolved")
+            raise ComplaintError(gettext("This complaint is already resolved."), code="complaint_resolved")
         if complaint.answered_at:
-            raise ComplaintError("Your answer was already sent; staff will decide and tell you by email.",
+            raise ComplaintError(gettext("Your answer was already sent; staff will decide and tell you by email."),
                                  code="complaint_answered")
         complaint.answer = text[:10000]
         complaint.answered_at = timezone.now()
@@ -186,10 +197,11 @@ def complaint_answer(*, complaint: Complaint, text: str, actor=None) -> Complain
 def _decision_lock(complaint: Complaint, note: str) -> tuple[Complaint, str]:
     note = (note or "").strip()
     if not note:
-        raise ComplaintError("Write the reason the client will read.", code="complaint_note_missing")
+        raise ComplaintError(gettext("Write the reason the client will read."), code="complaint_note_missing")
     complaint = Complaint.objects.select_for_update(of=("self",)).select_related("client").get(pk=complaint.pk)
     if complaint.status == Complaint.Status.RESOLVED:
-        raise ComplaintError(f"The complaint is already resolved ({complaint.get_decision_display().lower()}).",
+        raise ComplaintError(gettext("The complaint is already resolved (%(decision)s).")
+                             % {"decision": str(complaint.get_decision_display()).lower()},
                              code="complaint_resolved")
     return complaint, note[:2000]
 
@@ -222,7 +234,7 @@ def complaint_penalize(*, complaint: Complaint, note: str, messages: int, actor=
         complaint, note = _decision_lock(complaint, note)
         linked = complaint.messages.count()
         if not 1 <= messages <= linked:
-            raise ComplaintError(f"The penalty is for 1 to {linked} message(s) of this complaint.",
+            raise ComplaintError(gettext("The penalty is for 1 to %(n)s message(s) of this complaint.") % {"n": linked},
                                  code="complaint_penalty_count")
         entry = wallet_penalty(client=complaint.client, reason=f"complaint {str(complaint.public_id)[:8]}: {note}",
                                key=f"complaint-penalty-{complaint.public_id}", actor=actor, messages=messages)
@@ -245,10 +257,15 @@ def complaint_block(*, complaint: Complaint, note: str, actor=None) -> Complaint
 def _notify_decided(complaint_id: int) -> None:
     complaint = Complaint.objects.select_related("client").get(pk=complaint_id)
     client = complaint.client
-    body = (f"The complaint of {timezone.localtime(complaint.received_at):%d.%m.%Y} about messages of "
-            f"{client.name} is resolved: {complaint.get_decision_display().lower()}.\n\n"
-            f"{complaint.decision_note}\n\nThe Compliance page of the website shows the details.\n")
-    sent = email_send(client_emails(client), f"Complaint resolved: {complaint.get_decision_display().lower()}", body)
+    with in_language(client_language(client)):
+        decision = str(complaint.get_decision_display()).lower()
+        body = (gettext("The complaint of %(received)s about messages of %(client)s is resolved: %(decision)s.")
+                % {"received": f"{timezone.localtime(complaint.received_at):%d.%m.%Y}", "client": client.name,
+                   "decision": decision}
+                + f"\n\n{complaint.decision_note}\n\n"
+                + gettext("The Compliance page of the website shows the details.") + "\n")
+        subject = gettext("Complaint resolved: %(decision)s") % {"decision": decision}
+    sent = email_send(client_emails(client), subject, body)
     audit_record(code="lifecycle.complaint.decision_notified", client=client, target=str(complaint.public_id),
                  details={"email": sent})
 
@@ -270,8 +287,9 @@ def complaints_flag_overdue(*, now=None) -> int:
             audit_record(code="lifecycle.complaint.overdue", client=complaint.client, target=str(complaint.public_id),
                          details={"answer_due_on": complaint.answer_due_on.isoformat()})
         if due:
-            lines = "\n".join(f"- {c.client.name}: complaint {c.public_id}, answer was due {c.answer_due_on:%d.%m.%Y}"
-                              for c in due)
+            with translation.override(settings.LANGUAGE_CODE):
+                lines = "\n".join(gettext("- %(client)s: complaint %(id)s, answer was due %(due)s") % {
+                    "client": c.client.name, "id": c.public_id, "due": f"{c.answer_due_on:%d.%m.%Y}"} for c in due)
             transaction.on_commit(lambda: _notify_staff_overdue(lines, len(due)))
     return len(due)
 
@@ -279,6 +297,9 @@ def complaints_flag_overdue(*, now=None) -> int:
 def _notify_staff_overdue(lines: str, count: int) -> None:
     staff = list(User.objects.filter(is_staff=True, is_active=True).exclude(email="")
                  .values_list("email", flat=True))
-    if not email_send(staff, f"{count} complaint(s) without the client's answer in time",
-                      f"The answer is overdue (admin: Complaints, filter \"overdue\"):\n\n{lines}\n"):
+    with translation.override(settings.LANGUAGE_CODE):  # staff read the site's language
+        subject = ngettext("%(n)s complaint(s) without the client's answer in time",
+                           "%(n)s complaint(s) without the client's answer in time", count) % {"n": count}
+        intro = gettext("The answer is overdue (admin: Complaints, filter \"overdue\"):")
+    if not email_send(staff, subject, f"{intro}\n\n{lines}\n"):
         log.warning("overdue complaints: no staff email sent (%s)", count)

@@ -10,56 +10,59 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 
 
 class Complaint(models.Model):
     class Source(models.TextChoices):
-        OPERATOR = "operator", "A mobile operator"
-        RECIPIENT = "recipient", "A recipient"
-        THIRD_PARTY = "third_party", "A third party"
+        OPERATOR = "operator", _("A mobile operator")
+        RECIPIENT = "recipient", _("A recipient")
+        THIRD_PARTY = "third_party", _("A third party")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Waiting for your answer"
-        ANSWERED = "answered", "Answered, under review"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Waiting for your answer")
+        ANSWERED = "answered", _("Answered, under review")
+        RESOLVED = "resolved", _("Resolved")
 
     class Decision(models.TextChoices):
-        DISMISSED = "dismissed", "Dismissed"
-        PENALIZED = "penalized", "Penalty charged"
-        BLOCKED = "blocked", "Account blocked"
+        DISMISSED = "dismissed", _("Dismissed")
+        PENALIZED = "penalized", _("Penalty charged")
+        BLOCKED = "blocked", _("Account blocked")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="complaints")
-    source = models.CharField(max_length=16, choices=Source.choices)
-    complainant = models.CharField(max_length=200, blank=True,
-                                   help_text="Who complained, as the client sees it (an operator's name; optional).")
-    complainant_contact = models.CharField(max_length=200, blank=True,
-                                           help_text="How to reach the complainant; staff only.")
-    subject = models.TextField(help_text="What the complaint is about, as the client reads it.")
-    messages = models.ManyToManyField("messaging.Message", related_name="complaints")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    received_at = models.DateTimeField()
-    answer_due_on = models.DateField(help_text="The last Kyiv day for the client's answer (2 business days).")
-    notified_email = models.BooleanField(default=False)
-    overdue_flagged_at = models.DateTimeField(null=True, blank=True,
-                                              help_text="When staff were told the answer is overdue.")
-    answer = models.TextField(blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("accounts.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="complaints")
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    complainant = models.CharField(_("complainant"), max_length=200, blank=True,
+                                   help_text=_("Who complained, as the client sees it (an operator's name; optional)."))
+    complainant_contact = models.CharField(_("complainant contact"), max_length=200, blank=True,
+                                           help_text=_("How to reach the complainant; staff only."))
+    subject = models.TextField(_("subject"), help_text=_("What the complaint is about, as the client reads it."))
+    messages = models.ManyToManyField("messaging.Message", verbose_name=_("messages"), related_name="complaints")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    received_at = models.DateTimeField(_("received at"))
+    answer_due_on = models.DateField(_("answer due on"), help_text=_("The last Kyiv day for the client's answer (2 business days)."))
+    notified_email = models.BooleanField(_("notified email"), default=False)
+    overdue_flagged_at = models.DateTimeField(_("overdue flagged at"), null=True, blank=True,
+                                              help_text=_("When staff were told the answer is overdue."))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
-    decision_note = models.TextField(blank=True, help_text="Why, as the client reads it.")
-    penalty_messages = models.PositiveIntegerField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, help_text=_("Why, as the client reads it."))
+    penalty_messages = models.PositiveIntegerField(_("penalty messages"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["client", "-received_at"], name="complaint_client_recent_idx"),
                    models.Index(fields=["status", "answer_due_on"], name="complaint_due_idx")]
@@ -79,7 +82,7 @@ class Complaint(models.Model):
         ]
 
     def __str__(self):
-        return f"Complaint {str(self.public_id)[:8]} ({self.get_source_display().lower()})"
+        return _("Complaint %(id)s (%(source)s)") % {"id": str(self.public_id)[:8], "source": str(self.get_source_display()).lower()}
 
     @property
     def is_resolved(self) -> bool:

@@ -4,6 +4,7 @@ client is a 404 (R-CMP-12)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.permissions import ALL_ROLES, SEND_ROLES, require_role
 from accounts.views import form_error_from
@@ -30,7 +31,7 @@ def complaint_detail(request, public_id):
     client = request.client
     complaint = complaint_get(client=client, public_id=public_id)
     if complaint is None:
-        raise Http404("No such complaint.")
+        raise Http404(_("No such complaint."))
     can_answer = request.user.role in SEND_ROLES and complaint.status == Complaint.Status.OPEN
     form = ComplaintAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -39,7 +40,7 @@ def complaint_detail(request, public_id):
         except ApplicationError as exc:
             form_error_from(form, exc, "text")
         else:
-            messages.success(request, "Answer sent. Staff will review it and tell you their decision by email.")
+            messages.success(request, _("Answer sent. Staff will review it and tell you their decision by email."))
             return redirect("complaint_detail", public_id=complaint.public_id)
     sample = list(complaint.messages.order_by("created_at", "id")[:50])
     return render(request, "lifecycle/complaint_detail.html", {

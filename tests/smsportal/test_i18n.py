@@ -33,6 +33,8 @@ TRANSLATED_TEMPLATES = [
         "account_*.html", "billing_*.html", "invoice_*.html", "sender*.html", "no_client.html", "_field.html",
         "_form_errors.html", "_pagination.html", "_status_badge.html", "_language_switch.html",
     ) for p in (TEMPLATES / "portal").glob(pattern)),
+    *sorted(str(p.relative_to(TEMPLATES)) for p in (TEMPLATES / "compliance").glob("*.html")),
+    *sorted(str(p.relative_to(TEMPLATES)) for p in (TEMPLATES / "lifecycle").glob("*.html")),
 ]
 
 # Words that read the same in both languages: brand and product names, units, code.
