@@ -32,6 +32,8 @@ TRANSLATED_TEMPLATES = [
     *sorted(str(p.relative_to(TEMPLATES)) for pattern in (
         "account_*.html", "billing_*.html", "invoice_*.html", "sender*.html", "no_client.html", "_field.html",
         "_form_errors.html", "_pagination.html", "_status_badge.html", "_language_switch.html",
+        "dashboard.html", "send.html", "messages.html", "message_detail.html", "_send_blockers.html",
+        "_send_estimate.html", "_sms_counter.html", "_message_type.html",
     ) for p in (TEMPLATES / "portal").glob(pattern)),
 ]
 
