@@ -34,6 +34,8 @@ TRANSLATED_TEMPLATES = [
         "_form_errors.html", "_pagination.html", "_status_badge.html", "_language_switch.html",
         "dashboard.html", "send.html", "messages.html", "message_detail.html", "_send_blockers.html",
         "_send_estimate.html", "_sms_counter.html", "_message_type.html",
+        "campaign_list.html", "campaign_new.html", "campaign_upload_preview.html", "campaign_state_badge.html",
+        "campaign_source_field.html",
     ) for p in (TEMPLATES / "portal").glob(pattern)),
 ]
 
