@@ -35,7 +35,8 @@ TRANSLATED_TEMPLATES = [
         "dashboard.html", "send.html", "messages.html", "message_detail.html", "_send_blockers.html",
         "_send_estimate.html", "_sms_counter.html", "_message_type.html",
         "campaign_list.html", "campaign_new.html", "campaign_upload_preview.html", "campaign_state_badge.html",
-        "campaign_source_field.html", "campaign_review.html", "campaign_detail.html",
+        "campaign_source_field.html", "campaign_review.html", "campaign_detail.html", "contacts.html",
+        "contacts_group.html", "contacts_import.html",
     ) for p in (TEMPLATES / "portal").glob(pattern)),
 ]
 
