@@ -36,7 +36,7 @@ TRANSLATED_TEMPLATES = [
         "_send_estimate.html", "_sms_counter.html", "_message_type.html",
         "campaign_list.html", "campaign_new.html", "campaign_upload_preview.html", "campaign_state_badge.html",
         "campaign_source_field.html", "campaign_review.html", "campaign_detail.html", "contacts.html",
-        "contacts_group.html", "contacts_import.html", "statistics.html",
+        "contacts_group.html", "contacts_import.html", "statistics.html", "_webhooks.html",
     ) for p in (TEMPLATES / "portal").glob(pattern)),
 ]
 
