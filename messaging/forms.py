@@ -153,6 +153,7 @@ class CampaignForm(forms.Form):
     text = forms.CharField(
         label=_("Message text"), max_length=MAX_TEXT_CHARS, strip=False,
         help_text=_("Use {name}-style variables to personalize: {phone} and the columns of your file or group."),
+        # xgettext:no-python-format
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("Hi {name}! Spring sale: -20% on everything until Sunday.")}),
     )
     message_type = message_type_field()
