@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from smsportal.errors import ApplicationError
 
 
@@ -20,4 +22,4 @@ class TooManyRecipients(MessagingError):
 class NoRoute(MessagingError):
     code = "no_route"
     status = 503
-    default_detail = "No SMS route is available for this destination; please contact support."
+    default_detail = _("No SMS route is available for this destination; please contact support.")

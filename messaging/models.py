@@ -2,6 +2,7 @@ import uuid
 
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from smsportal.fields import EncryptedCharField
@@ -114,18 +115,18 @@ class Campaign(models.Model):
     """A bulk send: many recipients, one charge, progress and counts visible to the client."""
 
     class State(models.TextChoices):
-        ACCEPTING = "accepting", "Accepting recipients"
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
-        FAILED = "failed", "Failed"
+        ACCEPTING = "accepting", _("Accepting recipients")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
 
     class Source(models.TextChoices):
         API = "api", "API"
-        UPLOAD = "upload", "File upload"
-        GROUP = "group", "Contact group"
-        FORM = "form", "Send form"
+        UPLOAD = "upload", _("File upload")
+        GROUP = "group", _("Contact group")
+        FORM = "form", _("Send form")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="campaigns")

@@ -1,20 +1,22 @@
 """The message status machine (ARCHITECTURE.md). Every transition is checked against this table."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    PENDING_REVIEW = "pending_review", "Pending review"
-    QUEUED = "queued", "Queued"
-    SUBMITTING = "submitting", "Submitting"
-    SUBMITTED = "submitted", "Submitted"
-    DELIVERED = "delivered", "Delivered"
-    UNDELIVERED = "undelivered", "Undelivered"
-    EXPIRED = "expired", "Expired"
-    REJECTED = "rejected", "Rejected"
-    REFUSED = "refused", "Refused"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    QUEUED = "queued", _("Queued")
+    SUBMITTING = "submitting", _("Submitting")
+    SUBMITTED = "submitted", _("Submitted")
+    DELIVERED = "delivered", _("Delivered")
+    UNDELIVERED = "undelivered", _("Undelivered")
+    EXPIRED = "expired", _("Expired")
+    REJECTED = "rejected", pgettext_lazy("message status", "Rejected")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 FINAL = frozenset({Status.DELIVERED, Status.UNDELIVERED, Status.EXPIRED, Status.REJECTED,

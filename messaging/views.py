@@ -12,6 +12,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import SEND_ROLES, client_required, require_role
@@ -98,7 +99,8 @@ def sender_request(request):
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"Sender name “{sender.name}” requested. You can send with it once staff approve it.")
+            messages.success(request, gettext("Sender name “%(name)s” requested. You can send with it once staff approve it.")
+                             % {"name": sender.name})
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("dashboard")
@@ -126,12 +128,16 @@ def send(request):
             else:
                 n = len(result.messages)
                 if result.created:
-                    messages.success(request, f"Accepted {n} message{'' if n == 1 else 's'} for sending; "
-                                              f"{money_text(result.total_price)} UAH reserved on your wallet.")
+                    messages.success(request, ngettext(
+                        "Accepted %(n)s message for sending; %(amount)s UAH reserved on your wallet.",
+                        "Accepted %(n)s messages for sending; %(amount)s UAH reserved on your wallet.", n,
+                    ) % {"n": n, "amount": money_text(result.total_price)})
                     _compliance_notices(request, result)
                 else:
-                    messages.info(request, f"This form was already sent ({n} message{'' if n == 1 else 's'}); "
-                                           "nothing was charged again.")
+                    messages.info(request, ngettext(
+                        "This form was already sent (%(n)s message); nothing was charged again.",
+                        "This form was already sent (%(n)s messages); nothing was charged again.", n,
+                    ) % {"n": n})
                 if n == 1:
                     return redirect("message_detail", public_id=result.messages[0].public_id)
                 return redirect("message_list")
@@ -161,16 +167,20 @@ def _compliance_notices(request, result) -> None:
     review (R-CMP-02), refused recipients (R-CMP-03, 05) and the sending hours (R-CMP-07)."""
     review = [m for m in result.messages if m.status == Status.PENDING_REVIEW]
     if review:
-        messages.warning(request, f"{len(review)} message{'' if len(review) == 1 else 's'} wait for approval by our "
-                                  f"staff before sending: {review[0].error_detail} The price stays reserved and is "
-                                  "charged only once they are sent.")
+        messages.warning(request, ngettext(
+            "%(n)s message wait for approval by our staff before sending: %(detail)s The price stays reserved "
+            "and is charged only once they are sent.",
+            "%(n)s messages wait for approval by our staff before sending: %(detail)s The price stays reserved "
+            "and is charged only once they are sent.", len(review),
+        ) % {"n": len(review), "detail": review[0].error_detail})
     refused: dict[str, list] = {}
     for m in result.messages:
         if m.status == Status.REFUSED:
             refused.setdefault(m.error_detail, []).append(m.recipient)
     for detail, phones in refused.items():
         shown = ", ".join(phones[:3]) + (" …" if len(phones) > 3 else "")
-        messages.warning(request, f"Not sent to {shown} (nothing charged): {detail}")
+        messages.warning(request, gettext("Not sent to %(phones)s (nothing charged): %(detail)s")
+                         % {"phones": shown, "detail": detail})
     if result.notice:
         messages.info(request, result.notice)
 
@@ -265,7 +275,7 @@ def message_status_json(request):
 def message_detail(request, public_id):
     message = message_get(client=request.client, public_id=public_id)
     if message is None:
-        raise Http404("No such message.")
+        raise Http404(gettext("No such message."))
     return render(request, "portal/message_detail.html", {
         "nav": "messages",
         "message": message,

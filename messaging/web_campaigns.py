@@ -23,6 +23,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import SEND_ROLES, client_required, require_role
@@ -62,6 +64,11 @@ SENT = ("submitted", "delivered", "undelivered", "expired", "failed")  # count g
 TTL_LABELS = dict(CAMPAIGN_TTL_CHOICES)
 
 
+def _n(number) -> str:
+    """A count for a notice: 1,234 in English, 1 234 in Ukrainian."""
+    return number_format(number, force_grouping=True)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 def _percent(part: int, whole: int) -> int:
@@ -74,14 +81,14 @@ def _percent(part: int, whole: int) -> int:
 def _group_or_404(client, group_id) -> ContactGroup:
     group = ContactGroup.objects.filter(client=client, pk=group_id).first()
     if group is None:
-        raise Http404("No such contact group.")
+        raise Http404(gettext("No such contact group."))
     return group
 
 
 def _campaign_or_404(client, public_id) -> Campaign:
     campaign = campaign_get(client=client, public_id=public_id)
     if campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(gettext("No such campaign."))
     return campaign
 
 
@@ -155,10 +162,14 @@ def _progress(campaign: Campaign, counts: dict[str, int], cancellable: bool = Fa
 
 def _ttl_label(seconds: int | None) -> str:
     if not seconds:
-        return "24 hours (default)"
+        return gettext("24 hours (default)")
     if seconds in TTL_LABELS:
-        return TTL_LABELS[seconds]
-    return f"{seconds / 3600:g} hours" if seconds >= 3600 else f"{seconds // 60} minutes"
+        return str(TTL_LABELS[seconds])
+    if seconds >= 3600:
+        hours = seconds / 3600  # a fraction (1.5 hours) takes the "many" form
+        count = int(hours) if hours == int(hours) else 5
+        return ngettext("%(n)s hours", "%(n)s hours", count) % {"n": f"{hours:g}"}
+    return ngettext("%(n)s minutes", "%(n)s minutes", seconds // 60) % {"n": seconds // 60}
 
 
 # --- campaigns: list -----------------------------------------------------------------------------
@@ -250,7 +261,7 @@ def _default_name(data) -> str:
         group = ContactGroup.objects.filter(pk=data.get("group")).only("name").first()
         if group:
             return group.name
-    return f"Pasted numbers, {timezone.localtime():%d.%m.%Y %H:%M}"
+    return gettext("Pasted numbers, %(when)s") % {"when": f"{timezone.localtime():%d.%m.%Y %H:%M}"}
 
 
 def _campaign_draft(request, form) -> str | None:
@@ -366,7 +377,7 @@ def _review_source(request, draft) -> dict:
                 "total": len(numbers)}
     group = ContactGroup.objects.filter(client=client, pk=draft["group"]).first()
     if group is None:
-        raise UploadError("This contact group was deleted. Choose another one.")
+        raise UploadError(gettext("This contact group was deleted. Choose another one."))
     contacts = list(Contact.objects.filter(group=group).order_by("id")
                     .values_list("phone", "name", "variables")[:ESTIMATE_ROWS])
     keys = sorted({k for _, _, v in contacts for k in (v or {})} - {"phone", "name"})
@@ -381,7 +392,7 @@ def campaign_review(request, token):
     client = request.client
     draft = _draft_get(request, DRAFTS, token)
     if draft is None:
-        messages.info(request, "This draft was already sent or has expired. Start a new campaign.")
+        messages.info(request, gettext("This draft was already sent or has expired. Start a new campaign."))
         return redirect("campaign_new")
     try:
         src = _review_source(request, draft)
@@ -443,16 +454,23 @@ def _campaign_start(request, token, draft, src, form):
             form.add_error(None, exc.detail)
             return None
         _draft_pop(request, DRAFTS, token)
-        messages.error(request, f"The campaign could not start: {exc.detail}")
+        messages.error(request, gettext("The campaign could not start: %(detail)s") % {"detail": exc.detail})
         return redirect("campaign_detail", public_id=campaign.public_id)
     _draft_pop(request, DRAFTS, token)
     if source == CampaignForm.SOURCE_FILE:
-        messages.success(request, f"Campaign created. Reading {draft['rows']:,} rows of {draft['filename']}…")
+        messages.success(request, ngettext("Campaign created. Reading %(n)s rows of %(filename)s…",
+                                           "Campaign created. Reading %(n)s rows of %(filename)s…", draft["rows"])
+                         % {"n": _n(draft["rows"]), "filename": draft["filename"]})
     elif source == CampaignForm.SOURCE_GROUP:
-        messages.success(request, f"Campaign created. Reading the contacts of “{src['group'].name}”…")
+        messages.success(request, gettext("Campaign created. Reading the contacts of “%(name)s”…") % {"name": src["group"].name})
     else:
-        messages.success(request, f"Campaign {'scheduled' if campaign.state == Campaign.State.SCHEDULED else 'started'}: "
-                                  f"{campaign.accepted:,} messages, {money_text(campaign.total_price)} UAH reserved on your wallet.")
+        if campaign.state == Campaign.State.SCHEDULED:
+            text = ngettext("Campaign scheduled: %(n)s messages, %(amount)s UAH reserved on your wallet.",
+                            "Campaign scheduled: %(n)s messages, %(amount)s UAH reserved on your wallet.", campaign.accepted)
+        else:
+            text = ngettext("Campaign started: %(n)s messages, %(amount)s UAH reserved on your wallet.",
+                            "Campaign started: %(n)s messages, %(amount)s UAH reserved on your wallet.", campaign.accepted)
+        messages.success(request, text % {"n": _n(campaign.accepted), "amount": money_text(campaign.total_price)})
         if notice := window_notice(send_at=campaign.send_at, created_at=campaign.created_at):
             messages.info(request, notice)
     return redirect("campaign_detail", public_id=campaign.public_id)
@@ -521,8 +539,9 @@ def campaign_cancel_view(request, public_id):
     else:
         row = Message.objects.filter(campaign=campaign, status=Status.CANCELLED).aggregate(s=Sum("price"), n=Count("*"))
         refund = row["s"] or Decimal("0")
-        messages.success(request, f"Campaign cancelled. {row['n']:,} unsent message{'' if row['n'] == 1 else 's'}, "
-                                  f"{money_text(refund)} UAH refunded to your wallet.")
+        messages.success(request, ngettext("Campaign cancelled. %(n)s unsent message, %(amount)s UAH refunded to your wallet.",
+                                           "Campaign cancelled. %(n)s unsent messages, %(amount)s UAH refunded to your wallet.",
+                                           row["n"]) % {"n": _n(row["n"]), "amount": money_text(refund)})
     return redirect("campaign_detail", public_id=campaign.public_id)
 
 
@@ -538,7 +557,7 @@ def contact_groups(request):
         except ApplicationError as exc:
             form.add_error("name", exc.detail)
         else:
-            messages.success(request, f"Group “{group.name}” created. Upload a file or add contacts to it.")
+            messages.success(request, gettext("Group “%(name)s” created. Upload a file or add contacts to it.") % {"name": group.name})
             return redirect("contact_group", group_id=group.pk)
     return render(request, "portal/contacts.html", {
         "nav": "contacts",
@@ -579,7 +598,7 @@ def contact_group_rename_view(request, group_id):
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"Group renamed to “{group.name}”.")
+            messages.success(request, gettext("Group renamed to “%(name)s”.") % {"name": group.name})
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("contact_group", group_id=group.pk)
@@ -590,7 +609,9 @@ def contact_group_rename_view(request, group_id):
 def contact_group_delete_view(request, group_id):
     group = _group_or_404(request.client, group_id)
     removed = contact_group_delete(client=request.client, group_id=group.pk)
-    messages.success(request, f"Group “{group.name}” and its {removed:,} contact{'' if removed == 1 else 's'} deleted.")
+    messages.success(request, ngettext("Group “%(name)s” and its %(n)s contact deleted.",
+                                       "Group “%(name)s” and its %(n)s contacts deleted.", removed)
+                     % {"name": group.name, "n": _n(removed)})
     return redirect("contact_groups")
 
 
@@ -606,7 +627,7 @@ def contact_add_view(request, group_id):
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"{contact.phone} added.")
+            messages.success(request, gettext("%(phone)s added.") % {"phone": contact.phone})
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("contact_group", group_id=group.pk)
@@ -618,9 +639,9 @@ def contact_delete_view(request, group_id, contact_id):
     group = _group_or_404(request.client, group_id)
     contact = Contact.objects.filter(group=group, pk=contact_id).only("id", "phone").first()
     if contact is None:
-        raise Http404("No such contact.")
+        raise Http404(gettext("No such contact."))
     contact_delete(client=request.client, contact_id=contact.pk)
-    messages.success(request, f"{contact.phone} deleted from the group.")
+    messages.success(request, gettext("%(phone)s deleted from the group.") % {"phone": contact.phone})
     page = request.POST.get("page", "")
     url = reverse("contact_group", kwargs={"group_id": group.pk})
     return redirect(f"{url}?page={page}" if page.isdigit() else url)
@@ -657,7 +678,7 @@ def contact_import_review(request, group_id, token):
     group = _group_or_404(client, group_id)
     draft = _draft_get(request, IMPORTS, token)
     if draft is None or draft["group"] != group.pk:
-        messages.info(request, "This import was already done or has expired. Upload the file again.")
+        messages.info(request, gettext("This import was already done or has expired. Upload the file again."))
         return redirect("contact_group", group_id=group.pk)
     try:
         head = upload_head(upload_path(draft["upload"]), rows=HEAD_ROWS)
@@ -679,8 +700,9 @@ def contact_import_review(request, group_id, token):
             upload_delete(draft["upload"])
             _draft_pop(request, IMPORTS, token)
             request.session[IMPORT_REPORT] = {"group": group.pk, "filename": draft["filename"], **report.as_dict()}
-            messages.success(request, f"Imported {draft['filename']}: {report.added:,} added, "
-                                      f"{report.updated:,} updated, {report.invalid:,} invalid.")
+            messages.success(request, gettext("Imported %(filename)s: %(added)s added, %(updated)s updated, %(invalid)s invalid.")
+                             % {"filename": draft["filename"], "added": _n(report.added), "updated": _n(report.updated),
+                                "invalid": _n(report.invalid)})
             return redirect("contact_group", group_id=group.pk)
     return render(request, "portal/contacts_import.html", {
         "nav": "contacts",

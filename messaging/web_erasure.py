@@ -2,6 +2,8 @@
 page (compliance); the work spans messages and contacts (messaging.services.erasure)."""
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import SEND_ROLES, require_role
@@ -9,10 +11,6 @@ from compliance.forms import EraseForm
 from smsportal.errors import ApplicationError
 
 from .services.erasure import recipient_erase
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 @require_POST
@@ -27,8 +25,15 @@ def recipient_erase_view(request):
     except ApplicationError as exc:
         messages.error(request, exc.detail)
         return redirect("stop_list")
-    messages.success(request, f"Personal data of {form.cleaned_data['phone']} erased: "
-                              f"{_plural(counts['messages'], 'message')} anonymized, "
-                              f"{_plural(counts['contacts'], 'contact')} and {_plural(counts['consents'], 'consent')} "
-                              f"deleted. The number stays on your stop list.")
+    n_messages, n_contacts, n_consents = counts["messages"], counts["contacts"], counts["consents"]
+    messages.success(request, " ".join((
+        gettext("Personal data of %(phone)s erased:") % {"phone": form.cleaned_data["phone"]},
+        ngettext("%(n)s message anonymized,", "%(n)s messages anonymized,", n_messages)
+        % {"n": number_format(n_messages, force_grouping=True)},
+        ngettext("%(n)s contact and", "%(n)s contacts and", n_contacts)
+        % {"n": number_format(n_contacts, force_grouping=True)},
+        ngettext("%(n)s consent deleted.", "%(n)s consents deleted.", n_consents)
+        % {"n": number_format(n_consents, force_grouping=True)},
+        gettext("The number stays on your stop list."),
+    )))
     return redirect("stop_list")

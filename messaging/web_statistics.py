@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import ALL_ROLES, require_role
 from smsportal.boundary import FormDateField
@@ -16,9 +17,9 @@ MAX_DAYS = 3 * 366
 
 
 class StatisticsForm(forms.Form):
-    date_from = FormDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = FormDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    by = forms.ChoiceField(label="Per", required=False, choices=[("month", "Month"), ("day", "Day")])
+    date_from = FormDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = FormDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(label=_("Per"), required=False, choices=[("month", _("Month")), ("day", _("Day"))])
 
     def clean(self):
         data = super().clean()
@@ -30,11 +31,12 @@ class StatisticsForm(forms.Form):
         data["by"] = data.get("by") or "month"
         days = (data["date_to"] - data["date_from"]).days
         if days < 0:
-            self.add_error("date_to", "The end of the period is before its start.")
+            self.add_error("date_to", _("The end of the period is before its start."))
         elif days > MAX_DAYS:
-            self.add_error("date_from", "Choose at most 3 years at a time.")
+            self.add_error("date_from", _("Choose at most 3 years at a time."))
         elif data["by"] == "day" and days >= MAX_DAYS_BY_DAY:
-            self.add_error("by", f"Per day shows at most {MAX_DAYS_BY_DAY} days; choose per month for longer periods.")
+            self.add_error("by", _("Per day shows at most %(days)s days; choose per month for longer periods.")
+                           % {"days": MAX_DAYS_BY_DAY})
         return data
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_role
@@ -15,11 +17,11 @@ NEW_SECRET_SESSION = "portal_new_webhook_secret"
 
 
 class WebhookForm(forms.Form):
-    url = forms.CharField(label="Webhook URL", max_length=500, required=False,
+    url = forms.CharField(label=_("Webhook URL"), max_length=500, required=False,
                           widget=forms.URLInput(attrs={"placeholder": "https://example.com/smsportal/status"}),
-                          help_text="We POST delivery statuses here, signed with your secret. Leave empty to "
-                                    "turn webhooks off.")
-    submitted_events = forms.BooleanField(label="Also when a message reaches the operator (submitted)",
+                          help_text=_("We POST delivery statuses here, signed with your secret. Leave empty to "
+                                      "turn webhooks off."))
+    submitted_events = forms.BooleanField(label=_("Also when a message reaches the operator (submitted)"),
                                           required=False)
 
 
@@ -39,11 +41,11 @@ def webhook_save(request):
                                              submitted_events=form.cleaned_data["submitted_events"],
                                              actor=request.user)
     except ApplicationError as exc:
-        messages.error(request, f"Webhook URL not saved: {exc.detail}")
+        messages.error(request, gettext("Webhook URL not saved: %(detail)s") % {"detail": exc.detail})
         return _back()
     if raw:
         request.session[NEW_SECRET_SESSION] = raw  # crosses one redirect, shown once
-    messages.success(request, "Webhook URL saved." if endpoint.url else "Webhooks turned off.")
+    messages.success(request, gettext("Webhook URL saved.") if endpoint.url else gettext("Webhooks turned off."))
     return _back()
 
 
@@ -52,8 +54,8 @@ def webhook_save(request):
 def webhook_secret_regenerate_view(request):
     _endpoint, raw = webhook_secret_regenerate(client=request.client, actor=request.user)
     request.session[NEW_SECRET_SESSION] = raw
-    messages.success(request, "New webhook secret made: the old one no longer signs anything. "
-                              "Put the new one into your software.")
+    messages.success(request, gettext("New webhook secret made: the old one no longer signs anything. "
+                                      "Put the new one into your software."))
     return _back()
 
 
@@ -65,6 +67,6 @@ def webhook_test_view(request):
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, "Test event queued: it reaches your URL within seconds; see Last deliveries.")
+        messages.success(request, gettext("Test event queued: it reaches your URL within seconds; see Last deliveries."))
     return _back()
 

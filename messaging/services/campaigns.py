@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from djmoney.money import Money
 
 from accounts.services import AccountBlocked, audit_record, client_lock_for_send
@@ -85,14 +87,16 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
     held) and InvalidRecipients when no row at all can be sent.
     """
     if campaign.state != Campaign.State.ACCEPTING:
-        raise CampaignError(f"This campaign is {campaign.get_state_display().lower()}, not accepting recipients.")
+        raise CampaignError(gettext("This campaign is %(state)s, not accepting recipients.")
+                            % {"state": campaign.get_state_display().lower()})
     client = campaign.client
     if total_rows is not None:
         if total_rows > settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:
             _fail(campaign, f"At most {settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:,} recipients per campaign.")
             raise TooManyRecipients(
-                f"At most {settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS:,} recipients in one campaign "
-                f"({total_rows:,} given).")
+                gettext("At most %(max)s recipients in one campaign (%(given)s given).")
+                % {"max": number_format(settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS, force_grouping=True),
+                   "given": number_format(total_rows, force_grouping=True)})
         Campaign.objects.filter(pk=campaign.pk).update(total_rows=total_rows)
     try:
         message_type_check(client=client, message_type=campaign.message_type)  # again: files are read later
@@ -168,9 +172,9 @@ def campaign_cancel(*, client: Client, public_id, actor=None) -> Campaign:
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(client=client, public_id=public_id).first()
         if campaign is None:
-            raise NotFound("No campaign with this id.")
+            raise NotFound(gettext("No campaign with this id."))
         if campaign.state in (Campaign.State.DONE, Campaign.State.CANCELLED, Campaign.State.FAILED):
-            raise CampaignError(f"This campaign is already {campaign.get_state_display().lower()}.",
+            raise CampaignError(gettext("This campaign is already %(state)s.") % {"state": campaign.get_state_display().lower()},
                                 code="campaign_finished")
         now = timezone.now()
         # Through the status door, as a block's or a termination's cancel: `cancelled` webhook
@@ -236,7 +240,7 @@ def campaign_start(*, client: Client, sender: str, text: str, name: str = "", so
     text, lifetime) raises; a refusal of its recipients (funds, every row bad) raises too, with
     the failed campaign as `exc.campaign`."""
     if group_id is not None and not ContactGroup.objects.filter(client=client, pk=group_id).exists():
-        raise NotFound("No contact group with this id.")
+        raise NotFound(gettext("No contact group with this id."))
     campaign = campaign_create(client=client, sender=sender, text=text, name=name, source=source, send_at=send_at,
                                ttl=ttl, callback_url=callback_url, message_type=message_type,
                                total_rows=upload[2] if upload else 0)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
 from smsportal.phones import Recipient, parse_recipient
@@ -47,7 +48,7 @@ class ImportReport:
 def _group_name(name) -> str:
     name = " ".join(str(name or "").split())
     if not name:
-        raise ContactError("Enter a name for the group.", code="group_name_empty")
+        raise ContactError(gettext("Enter a name for the group."), code="group_name_empty")
     if len(name) > 200:
         raise ContactError("A group name has at most 200 characters.", code="group_name_too_long")
     return name
@@ -56,7 +57,7 @@ def _group_name(name) -> str:
 def _locked_group(client: Client, group_id) -> ContactGroup:
     group = ContactGroup.objects.select_for_update().filter(client=client, pk=group_id).first()
     if group is None:
-        raise NotFound("No contact group with this id.")
+        raise NotFound(gettext("No contact group with this id."))
     return group
 
 
@@ -65,7 +66,7 @@ def _name_taken(client: Client, name: str, exclude_pk=None) -> bool:
 
 
 def _taken(name: str) -> ContactError:
-    return ContactError(f"You already have a group called “{name}”.", code="group_name_taken")
+    return ContactError(gettext("You already have a group called “%(name)s”.") % {"name": name}, code="group_name_taken")
 
 
 def contact_group_create(*, client: Client, name: str) -> ContactGroup:
@@ -117,7 +118,7 @@ def contact_delete(*, client: Client, contact_id) -> None:
     with transaction.atomic():
         deleted, _ = Contact.objects.filter(pk=contact_id, group__client=client).delete()
     if not deleted:
-        raise NotFound("No contact with this id.")
+        raise NotFound(gettext("No contact with this id."))
 
 
 def _text(value) -> str:

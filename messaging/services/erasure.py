@@ -12,6 +12,7 @@ erase again afterwards to anonymize them. Audited (`compliance.recipient.erased`
 """
 from django.db import transaction
 from django.db.models import Subquery
+from django.utils.translation import gettext_lazy as _
 
 from accounts.services import audit_record
 from compliance.services import recipient_compliance_data_erase
@@ -29,7 +30,7 @@ UNSENT = (Status.SCHEDULED, Status.PENDING_REVIEW, Status.QUEUED)
 
 class InvalidPhone(ApplicationError):
     code = "invalid_phone"
-    default_detail = "Enter a phone number, e.g. +380671234567 or 0671234567."
+    default_detail = _("Enter a phone number, e.g. +380671234567 or 0671234567.")
 
 
 def phone_mask(phone: str) -> str:

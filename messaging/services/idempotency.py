@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from smsportal.errors import ApplicationError
 
@@ -48,14 +50,14 @@ class InvalidIdempotencyKey(ApplicationError):
 class IdempotencyKeyReused(ApplicationError):
     code = "idempotency_key_reused"
     status = 422
-    default_detail = ("This Idempotency-Key was already used with other parameters on this endpoint. "
-                      "Use a new key for a new request.")
+    default_detail = _("This Idempotency-Key was already used with other parameters on this endpoint. "
+                       "Use a new key for a new request.")
 
 
 class IdempotencyKeyInUse(ApplicationError):
     code = "idempotency_key_in_use"
     status = 409
-    default_detail = "Another request with this Idempotency-Key is being processed; retry it."
+    default_detail = _("Another request with this Idempotency-Key is being processed; retry it.")
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,10 @@ def idempotency_key_check(key: str | None) -> str | None:
     if not key:
         return None
     if len(key) > KEY_MAX:
-        raise InvalidIdempotencyKey(f"Idempotency-Key is at most {KEY_MAX} characters ({len(key):,} given).")
+        raise InvalidIdempotencyKey(_("Idempotency-Key is at most %(max)s characters (%(given)s given).")
+                                    % {"max": KEY_MAX, "given": number_format(len(key), force_grouping=True)})
     if not key.isprintable():
-        raise InvalidIdempotencyKey("Idempotency-Key may contain only printable characters.")
+        raise InvalidIdempotencyKey(_("Idempotency-Key may contain only printable characters."))
     return key
 
 

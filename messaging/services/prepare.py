@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from djmoney.money import Money
 
 from billing.services import price_context, sms_price
@@ -93,7 +94,7 @@ def render(text: str, variables: dict) -> str:
 
 def check_text(text) -> segments.Segmentation:
     if not isinstance(text, str) or not text.strip():
-        raise TextInvalid("The message text is empty.")
+        raise TextInvalid(gettext("The message text is empty."))
     seg = segments.segment(text)
     _check_parts(seg)
     return seg
@@ -102,8 +103,9 @@ def check_text(text) -> segments.Segmentation:
 def _check_parts(seg: segments.Segmentation) -> None:
     if seg.count > settings.SMSPORTAL_MAX_PARTS:
         raise TextInvalid(
-            f"The text needs {seg.count} SMS parts; at most {settings.SMSPORTAL_MAX_PARTS} are allowed "
-            f"({seg.units} {'GSM-7' if seg.encoding == segments.GSM7 else 'UCS-2'} characters).",
+            gettext("The text needs %(parts)s SMS parts; at most %(max)s are allowed (%(units)s %(encoding)s characters).")
+            % {"parts": seg.count, "max": settings.SMSPORTAL_MAX_PARTS, "units": seg.units,
+               "encoding": "GSM-7" if seg.encoding == segments.GSM7 else "UCS-2"},
             code="text_too_long")
 
 
@@ -322,25 +324,29 @@ def message_estimate(*, client: Client, text: str, recipients, shown: int = 1000
                    review=review)
     if content["outcome"] == "refuse":
         warnings.append({"code": "content_refused", "detail": content["detail"] if verdict is not None else
-                         f"{content_refused} personalized text(s) cannot be sent: {content['detail']}"})
+                         ngettext("%(n)s personalized text(s) cannot be sent: %(detail)s",
+                                  "%(n)s personalized text(s) cannot be sent: %(detail)s", content_refused)
+                         % {"n": content_refused, "detail": content["detail"]}})
     elif content["outcome"] == "review":
         warnings.append({"code": "pending_review",
-                         "detail": f"{content['detail']} The messages wait for staff approval; their price is "
-                                   "reserved and charged only once they are sent."})
+                         "detail": gettext("%(detail)s The messages wait for staff approval; their price is "
+                                           "reserved and charged only once they are sent.") % {"detail": content["detail"]}})
     if prepared.schedule_reason:
         warnings.append({"code": prepared.schedule_reason, "detail": prepared.notice})
     over_cap = prepared.counts.get(FREQUENCY_CAP, 0)
     if over_cap:
         warnings.append({"code": FREQUENCY_CAP,
-                         "detail": f"{over_cap} recipient(s) already have the most messages a day from you: "
-                                   "they are skipped."})
+                         "detail": ngettext("%(n)s recipient(s) already have the most messages a day from you: "
+                                            "they are skipped.",
+                                            "%(n)s recipient(s) already have the most messages a day from you: "
+                                            "they are skipped.", over_cap) % {"n": over_cap}})
     if any(r.segments > LONG_MESSAGE_PARTS for r in prepared.rows):
         warnings.append({"code": "long_message",
-                         "detail": f"Messages of more than {LONG_MESSAGE_PARTS} parts may not be delivered "
-                                   "whole: delivery is not guaranteed."})
+                         "detail": gettext("Messages of more than %(parts)s parts may not be delivered "
+                                           "whole: delivery is not guaranteed.") % {"parts": LONG_MESSAGE_PARTS}})
     if any(r.recipient.country != "UA" for r in prepared.rows):
         warnings.append({"code": "abroad",
-                         "detail": "Delivery abroad is not guaranteed."})
+                         "detail": gettext("Delivery abroad is not guaranteed.")})
     try:
         message_type_check(client=client, message_type=prepared.message_type)
     except ApplicationError as exc:

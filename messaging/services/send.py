@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from djmoney.money import Money
 
 from accounts.services import client_assert_can_send, client_lock_for_send, system_client_get
@@ -251,17 +252,19 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     if isinstance(recipients, str):
         recipients = [recipients]
     if not recipients:
-        raise InvalidRecipients("Give at least one recipient.")
+        raise InvalidRecipients(gettext("Give at least one recipient."))
     if len(recipients) > settings.SMSPORTAL_MAX_RECIPIENTS:
         raise TooManyRecipients(
-            f"At most {settings.SMSPORTAL_MAX_RECIPIENTS} recipients in one request ({len(recipients)} given); "
-            "use a campaign for more.")
+            gettext("At most %(max)s recipients in one request (%(given)s given); use a campaign for more.")
+            % {"max": settings.SMSPORTAL_MAX_RECIPIENTS, "given": len(recipients)})
     prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type,
                             versions=versions, send_at=send_at)
     if prepared.invalid:
         shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
         more = " …" if len(prepared.invalid) > 5 else ""
-        raise InvalidRecipients(f"{len(prepared.invalid)} recipient(s) cannot receive SMS: {shown}{more}",
+        raise InvalidRecipients(ngettext("%(n)s recipient(s) cannot receive SMS: %(shown)s",
+                                         "%(n)s recipient(s) cannot receive SMS: %(shown)s", len(prepared.invalid))
+                                % {"n": len(prepared.invalid), "shown": shown + more},
                                 extra={"invalid": prepared.invalid[:100]})
 
     now = timezone.now()

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from smsportal.celery import task_enqueue
 from smsportal.money import money_json
@@ -87,7 +88,7 @@ class WebhookNotConfigured(WebhookError):
 class WebhookNotFound(WebhookError):
     code = "webhook_not_configured"
     status = 404
-    default_detail = "No webhook is set up for this account."
+    default_detail = gettext_lazy("No webhook is set up for this account.")
 
 
 def _timeout() -> float:
@@ -115,29 +116,29 @@ def webhook_url_check(url: str) -> str:
     resolved addresses at each delivery)."""
     url = (url or "").strip()
     if len(url) > 500:
-        raise WebhookUrlInvalid("The webhook URL is longer than 500 characters.")
+        raise WebhookUrlInvalid(gettext_lazy("The webhook URL is longer than 500 characters."))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises on a bad port)
     except ValueError:
-        raise WebhookUrlInvalid("This is not a valid URL.") from None
+        raise WebhookUrlInvalid(gettext_lazy("This is not a valid URL.")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookUrlInvalid("The webhook URL must start with http:// or https:// and name a host.")
+        raise WebhookUrlInvalid(gettext_lazy("The webhook URL must start with http:// or https:// and name a host."))
     if parts.username or parts.password:
-        raise WebhookUrlInvalid("Put no user name or password in the webhook URL; verify the signature instead.")
+        raise WebhookUrlInvalid(gettext_lazy("Put no user name or password in the webhook URL; verify the signature instead."))
     if any(ch.isspace() for ch in url):
-        raise WebhookUrlInvalid("The webhook URL may not contain spaces.")
+        raise WebhookUrlInvalid(gettext_lazy("The webhook URL may not contain spaces."))
     if not _allow_private():
         host = parts.hostname.rstrip(".").lower()
         if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            raise WebhookUrlInvalid("The webhook URL must be reachable from the internet, not a local name.")
+            raise WebhookUrlInvalid(gettext_lazy("The webhook URL must be reachable from the internet, not a local name."))
         try:
             refused = _address_refused(host)
         except ValueError:
             refused = False  # a host name: its addresses are checked when we deliver
         if refused:
-            raise WebhookUrlInvalid("The webhook URL must be reachable from the internet, not a private, "
-                                    "loopback or reserved address.")
+            raise WebhookUrlInvalid(gettext_lazy("The webhook URL must be reachable from the internet, not a private, "
+                                      "loopback or reserved address."))
     return url
 
 
@@ -219,7 +220,7 @@ def webhook_test_send(*, client: Client, actor=None) -> WebhookEvent:
     signature check); it is delivered and retried like any other."""
     endpoint = webhook_endpoint_get(client=client)
     if endpoint is None or not endpoint.url:
-        raise WebhookError("Set a webhook URL first.", code="webhook_not_configured")
+        raise WebhookError(gettext_lazy("Set a webhook URL first."), code="webhook_not_configured")
     now = timezone.now()
     with transaction.atomic():
         event = WebhookEvent.objects.create(

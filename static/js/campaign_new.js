@@ -34,7 +34,6 @@
   var typeRadios = form.querySelectorAll("input[name=message_type]");
   var balanceUnits = balanceEl ? toUnits(balanceEl.getAttribute("data-balance")) : null;
 
-  function plural(n, one, many) { return formatCount(n) + " " + (n === 1 ? one : many); }
 
   function source() {
     for (var i = 0; i < radios.length; i++) if (radios[i].checked) return radios[i].value;
@@ -78,10 +77,10 @@
     while ((match = VARIABLE.exec(text.value))) if (names.indexOf(match[1]) < 0) names.push(match[1]);
     var personalized = names.length > 0;
     counter.textContent = [
-      plural(chars, "character", "characters") + (personalized ? " in the template" : ""),
+      SmsForm.t("characters", chars, formatCount(chars)) + (personalized ? SmsForm.t("inTemplate") : ""),
       info.encoding === "gsm7" ? "GSM-7" : "UCS-2",
-      info.segments + " SMS" + (personalized ? " before filling in" : ""),
-      info.remaining + " left"
+      info.segments + " SMS" + (personalized ? SmsForm.t("beforeFilling") : ""),
+      SmsForm.t("left", info.remaining)
     ].join(" · ");
     varsHint.hidden = !personalized;
     varsList.textContent = names.map(function (n) { return "{" + n + "}"; }).join(", ");
@@ -89,22 +88,20 @@
 
     var count = recipients();
     var current = source();
-    estParts.textContent = (personalized ? "about " : "") + info.segments;
+    estParts.textContent = (personalized ? SmsForm.t("about") : "") + info.segments;
     if (count == null) {
-      estRecipients.textContent = current === "file" ? "after upload" : "—";
+      estRecipients.textContent = current === "file" ? SmsForm.t("afterUpload") : "—";
       estCost.textContent = "—";
       if (fundsWarning) fundsWarning.hidden = true;
     } else {
       estRecipients.textContent = formatCount(count);
       if (priceUnits != null) {
         var cost = priceUnits * info.segments * count;
-        estCost.textContent = (personalized ? "about " : "") + formatUnits(cost) + " UAH";
+        estCost.textContent = (personalized ? SmsForm.t("about") : "") + formatUnits(cost) + " " + SmsForm.currency();
         if (fundsWarning) fundsWarning.hidden = !(balanceUnits != null && cost > balanceUnits);
       }
     }
-    estNote.textContent = current === "file"
-      ? "The file is counted after the upload. Invalid and duplicate numbers are dropped and not charged; the cost is shown before you confirm."
-      : "Invalid and duplicate numbers are dropped and not charged; the exact cost is shown before you confirm.";
+    estNote.textContent = SmsForm.t(current === "file" ? "noteFile" : "notePaste");
   }
 
   text.addEventListener("input", update);
@@ -119,7 +116,7 @@
   form.addEventListener("submit", function () {
     window.setTimeout(function () {
       button.disabled = true;
-      button.textContent = source() === "file" ? "Uploading…" : "Checking…";
+      button.textContent = SmsForm.t(source() === "file" ? "uploading" : "checking");
     }, 0);
   });
   // Back from the review page (the browser may restore this page as it was left): usable again.

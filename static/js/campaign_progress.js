@@ -12,7 +12,11 @@
   var INTERVAL = 2000;
   var failures = 0;
 
-  function formatCount(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  // Counts as the page's language groups them (1,234 or 1 234): SmsPortal comes from app.js.
+  function formatCount(n) {
+    if (window.SmsPortal) return window.SmsPortal.formatNumber(n);
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
 
   function setText(selector, value) {
     Array.prototype.forEach.call(document.querySelectorAll(selector), function (el) {

@@ -35,17 +35,16 @@
     return /^(\+380|380|0)/.test(compact);
   }
 
-  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
   function update() {
     priceUnits = SmsForm.typePrice(form, config);
     var info = window.SmsSegments.count(text.value);
     var chars = Array.from(text.value).length;
     counter.textContent = [
-      plural(chars, "character", "characters"),
+      SmsForm.t("characters", chars),
       info.encoding === "gsm7" ? "GSM-7" : "UCS-2",
       info.segments + " SMS",
-      info.remaining + " left"
+      SmsForm.t("left", info.remaining)
     ].join(" · ");
     SmsForm.lengthHints(info, text.value, config.longParts);
 
@@ -63,7 +62,7 @@
     estParts.textContent = String(info.segments);
     if (priceUnits != null) {
       var cost = priceUnits * info.segments * count;
-      estCost.textContent = formatUnits(cost) + " UAH";
+      estCost.textContent = formatUnits(cost) + " " + SmsForm.currency();
       if (fundsWarning) fundsWarning.hidden = !(balanceUnits != null && cost > balanceUnits);
     }
   }
@@ -84,7 +83,7 @@
   }
   function showEstimate(body) {
     var total = toUnits(body.total_price.amount);
-    estCost.textContent = formatUnits(total) + " UAH";
+    estCost.textContent = formatUnits(total) + " " + SmsForm.currency();
     estRecipients.textContent = String(body.count);
     if (fundsWarning) fundsWarning.hidden = !(balanceUnits != null && total > balanceUnits);
     rowsBody.textContent = "";
@@ -98,10 +97,10 @@
     });
     detail.hidden = !body.recipients.length && !body.invalid.length;
     estMore.hidden = body.count <= body.recipients.length;
-    estMore.textContent = "… and " + (body.count - body.recipients.length) + " more.";
+    estMore.textContent = SmsForm.t("more", body.count - body.recipients.length);
     var bad = body.invalid.length + body.refused.length;
     estInvalid.hidden = !bad;
-    estInvalid.textContent = bad ? plural(bad, "number", "numbers") + " cannot be sent: " +
+    estInvalid.textContent = bad ? SmsForm.t("cannotSend", bad) +
       body.invalid.concat(body.refused).slice(0, 3).map(function (e) { return e.value + " (" + e.reason + ")"; })
         .join(", ") : "";
     showCompliance(body);
@@ -126,7 +125,7 @@
       var note = document.createElement("p");
       note.className = "hint hint-warning";
       note.setAttribute("data-code", "opted_out");
-      note.textContent = plural(body.opted_out, "recipient", "recipients") + " opted out: they are skipped.";
+      note.textContent = SmsForm.t("optedOut", body.opted_out);
       estCompliance.appendChild(note);
     }
     estCompliance.hidden = !estCompliance.childNodes.length;
@@ -161,6 +160,6 @@
   // One click sends once (the server's idempotency token covers the rest).
   form.addEventListener("submit", function () {
     var button = document.getElementById("send-button");
-    window.setTimeout(function () { button.disabled = true; button.textContent = "Sending…"; }, 0);
+    window.setTimeout(function () { button.disabled = true; button.textContent = SmsForm.t("sending"); }, 0);
   });
 })();

@@ -32,6 +32,11 @@ TRANSLATED_TEMPLATES = [
     *sorted(str(p.relative_to(TEMPLATES)) for pattern in (
         "account_*.html", "billing_*.html", "invoice_*.html", "sender*.html", "no_client.html", "_field.html",
         "_form_errors.html", "_pagination.html", "_status_badge.html", "_language_switch.html",
+        "dashboard.html", "send.html", "messages.html", "message_detail.html", "_send_blockers.html",
+        "_send_estimate.html", "_sms_counter.html", "_message_type.html",
+        "campaign_list.html", "campaign_new.html", "campaign_upload_preview.html", "campaign_state_badge.html",
+        "campaign_source_field.html", "campaign_review.html", "campaign_detail.html", "contacts.html",
+        "contacts_group.html", "contacts_import.html", "statistics.html", "_webhooks.html",
     ) for p in (TEMPLATES / "portal").glob(pattern)),
     *sorted(str(p.relative_to(TEMPLATES)) for p in (TEMPLATES / "compliance").glob("*.html")),
     *sorted(str(p.relative_to(TEMPLATES)) for p in (TEMPLATES / "lifecycle").glob("*.html")),
