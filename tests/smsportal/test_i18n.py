@@ -147,6 +147,11 @@ def rich_web(client, tariff, route):
     ("billing_prices", "Тип повідомлення", "Message type"),
     ("api_key_list", "Як користуватися API", "Using the API"),
     ("account_team", "Запросити колегу", "Invite a colleague"),
+    ("message_list", "Усі статуси", "All statuses"),
+    ("campaign_list", "Нова розсилка", "New campaign"),
+    ("stop_list", "Додати номер", "Add a number"),
+    ("consent_list", "Записати згоду", "Record a consent"),
+    ("compliance_overview", "Скарги на ваші повідомлення", "Complaints about your messages"),
 ])
 def test_portal_pages_in_ukrainian_and_english(rich_web, url_name, uk_text, en_text):
     uk = rich_web.get(reverse(url_name), HTTP_ACCEPT_LANGUAGE="uk")
@@ -301,10 +306,12 @@ def test_ukrainian_catalogue_is_complete_and_compiled():
         catalog = gettext.GNUTranslations(mo)._catalog
     stale = []
     for e in entries:
+        # An entry with a context (pgettext) is stored under "context\x04msgid".
+        key = f"{e['msgctxt']}\x04{e['msgid']}" if "msgctxt" in e else e["msgid"]
         if "msgid_plural" in e:
-            if any(catalog.get((e["msgid"], i)) != s for i, s in e["msgstr"].items()):
+            if any(catalog.get((key, i)) != s for i, s in e["msgstr"].items()):
                 stale.append(e["msgid"])
-        elif catalog.get(e["msgid"]) != e["msgstr"][0]:
+        elif catalog.get(key) != e["msgstr"][0]:
             stale.append(e["msgid"])
     assert stale == [], "run `manage.py compilemessages` and commit locale/uk/LC_MESSAGES/django.mo"
 
