@@ -6,22 +6,7 @@ codes), answers with a provider id (the same one again for the same ``sequence_i
 recipient), then plays the recipient's scenario: each step is applied to its own state (what
 ``/message/status.json`` answers) and, with a callback URL, POSTed there as a signed webhook
 (``signing``; one POST per step, in order, retried 5 times on failure). Scenarios by the last two
-digits of the recipient's number, ``d`` = ``delay`` seconds:
-
-    ..00  undelivered, not_viber_user, at 0.2·d (the Viber→SMS fallback case)
-    ..01  sent d, delivered 2d, seen 3d, clicked 4d
-    ..02  sent d, undelivered (blocked the sender) 2d
-    ..03  sent d, expired when the TTL passes (ttl × ttl_scale)
-    ..04  sent d, expired at the TTL, then delivered late d after it (R-VIB-07)
-    ..05  rejected (rejected_by_viber) at d
-    ..06  sent d, delivered 2d, never seen
-    ..07  sent d, delivered 2d, seen 3d, then the user replies reply_after seconds later
-          (an inbound event with reply_to = the message's provider id)
-    ..08  out of order and twice: seen + delivered in one POST at d, sent 2d, the same seen
-          event again (same event id) 2d, delivered again (new event id) 3d, clicked 3d, clicked
-          again 4d; ends seen and clicked
-    ..09  refused at send: recipient on the stop list (404)
-    other sent d, delivered 2d, seen 3d
+digits of the recipient's number: ``SCENARIOS`` below.
 """
 from __future__ import annotations
 
@@ -47,6 +32,23 @@ from .provider import (
 )
 from .signing import signature_headers
 from .validation import message_refusals
+
+# The scenario of a recipient, by the last two digits of its number (d = delay seconds); also
+# the help of `manage.py viber_simulator`.
+SCENARIOS = """    ..00  undelivered, not_viber_user, at 0.2·d (the Viber→SMS fallback case)
+    ..01  sent d, delivered 2d, seen 3d, clicked 4d
+    ..02  sent d, undelivered (blocked the sender) 2d
+    ..03  sent d, expired when the TTL passes (ttl × ttl_scale)
+    ..04  sent d, expired at the TTL, then delivered late d after it (R-VIB-07)
+    ..05  rejected (rejected_by_viber) at d
+    ..06  sent d, delivered 2d, never seen
+    ..07  sent d, delivered 2d, seen 3d, then the user replies reply_after seconds later
+          (an inbound event with reply_to = the message's provider id)
+    ..08  out of order and twice: seen + delivered in one POST at d, sent 2d, the same seen
+          event again (same event id) 2d, delivered again (new event id) 3d, clicked 3d, clicked
+          again 4d; ends seen and clicked
+    ..09  refused at send: recipient on the stop list (404)
+    other sent d, delivered 2d, seen 3d"""
 
 logger = logging.getLogger("smsportal.viber.simulator")
 MAX_BODY = 1024 * 1024

@@ -7,22 +7,7 @@ Example::
     python manage.py viber_simulator --port 8095 --callback-url http://127.0.0.1:8000/viber/webhook/ \\
         --secret whsec_demo --delay 1
 
-Scenarios by the last two digits of the recipient's number (d = --delay seconds):
-
-    ..00  undelivered, not_viber_user, at 0.2·d (the Viber→SMS fallback case)
-    ..01  sent d, delivered 2d, seen 3d, clicked 4d
-    ..02  sent d, undelivered (blocked the sender) 2d
-    ..03  sent d, expired when the TTL passes (ttl × ttl_scale)
-    ..04  sent d, expired at the TTL, then delivered late d after it (R-VIB-07)
-    ..05  rejected (rejected_by_viber) at d
-    ..06  sent d, delivered 2d, never seen
-    ..07  sent d, delivered 2d, seen 3d, then the user replies reply_after seconds later
-          (an inbound event with reply_to = the message's provider id)
-    ..08  out of order and twice: seen + delivered in one POST at d, sent 2d, the same seen
-          event again (same event id) 2d, delivered again (new event id) 3d, clicked 3d, clicked
-          again 4d; ends seen and clicked
-    ..09  refused at send: recipient on the stop list (404)
-    other sent d, delivered 2d, seen 3d
+Scenarios: see ``--help`` (messaging.viber.simulator.SCENARIOS).
 
 Stops on SIGINT/SIGTERM.
 """
@@ -34,23 +19,10 @@ from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.viber.simulator import SimulatorConfig, ViberSimulator
+from messaging.viber.simulator import SCENARIOS, SimulatorConfig, ViberSimulator
 
 logger = logging.getLogger("smsportal.viber.simulator")
-SCENARIOS = """    ..00  undelivered, not_viber_user, at 0.2·d (the Viber→SMS fallback case)
-    ..01  sent d, delivered 2d, seen 3d, clicked 4d
-    ..02  sent d, undelivered (blocked the sender) 2d
-    ..03  sent d, expired when the TTL passes (ttl × ttl_scale)
-    ..04  sent d, expired at the TTL, then delivered late d after it (R-VIB-07)
-    ..05  rejected (rejected_by_viber) at d
-    ..06  sent d, delivered 2d, never seen
-    ..07  sent d, delivered 2d, seen 3d, then the user replies reply_after seconds later
-          (an inbound event with reply_to = the message's provider id)
-    ..08  out of order and twice: seen + delivered in one POST at d, sent 2d, the same seen
-          event again (same event id) 2d, delivered again (new event id) 3d, clicked 3d, clicked
-          again 4d; ends seen and clicked
-    ..09  refused at send: recipient on the stop list (404)
-    other sent d, delivered 2d, seen 3d"""
+
 
 
 class Command(BaseCommand):
