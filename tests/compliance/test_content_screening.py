@@ -504,3 +504,16 @@ def test_screening_admin_lists_load_without_a_query_per_row(admin_client, django
                 "/admin/compliance/allowlistentry/"]:
         with django_assert_max_num_queries(12):
             assert admin_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text,category", [
+    ("DemoShop: Аптека, знижки на ліки до неділі. Тел. 0441234567", "medicine"),
+    ("DemoShop: розіграш призів серед покупців, лотерея до 31.12. Тел. 0441234567", "lottery"),
+])
+def test_r_cmp_14_advertising_content_requirements_held_for_review(text, category):
+    """Advertising of medicines (the self-medication warning, over-the-counter only) or a lottery
+    or contest (dates, terms; state lotteries only) is checked by staff before it goes: held for
+    review, not passed, even when it names the company and carries a phone."""
+    v = content_screen(client=None, text=text, message_type="advertising", sender="DemoShop")
+    assert v.needs_review and v.category == category
