@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,11 @@ from smsportal.message_types import MessageType  # noqa: F401 (messaging.models.
 from .status import Status
 
 MONEY = {"max_digits": 19, "decimal_places": 4, "default_currency": "UAH"}
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    VIBER = "viber", _("Viber")
 
 
 class Route(models.Model):
@@ -223,10 +229,15 @@ class Message(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     callback_url = models.CharField(max_length=500, blank=True, db_default="",
                                     help_text="Status webhooks of this message go here instead of the client's URL.")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.SMS, db_default=Channel.SMS,
+                               help_text="SMS or Viber; a Viber message has its `viber` details.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The Viber dispatcher's claim: queued Viber messages, oldest first (SMS ones have a route).
+            models.Index(fields=["status", "id"], name="message_viber_claim_idx",
+                         condition=models.Q(channel="viber", status="queued")),
             # The connector's claim query: queued messages of one route, oldest first.
             models.Index(fields=["route", "status", "id"], name="message_claim_idx"),
             models.Index(fields=["client", "-created_at"], name="message_client_recent_idx"),
@@ -473,3 +484,156 @@ class ReviewQueue(Message):
         proxy = True
         verbose_name = "review queue"
         verbose_name_plural = "review queue"
+
+
+# --- Viber (R-VIB-01…10) -----------------------------------------------------------------------
+
+
+class ViberTemplate(models.Model):
+    """A client's transactional Viber template (R-VIB-05): a text with {placeholders}; Viber
+    decides, staff record the decision. A transactional send must fill an approved one."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        UNDER_REVIEW = "under_review", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="viber_templates")
+    name = models.CharField(_("name"), max_length=100)
+    text = models.TextField(_("text"), validators=[MaxLengthValidator(1000)],
+                            help_text=_("Fixed words with {placeholders} where each message puts its own values."))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Viber template")
+        verbose_name_plural = _("Viber templates")
+
+    def __str__(self):
+        return self.name
+
+
+class ChatSession(models.Model):
+    """A Viber chat session (R-VIB-06): opened by the recipient's message in reply to the client's
+    sender; 24 hours; at most 60 client messages, at most 5 in a row without a reply; charged once,
+    at the client's first reply (`charged_at`, `price`, `rate`)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="chat_sessions")
+    sender = models.CharField(max_length=20, help_text="The client's Viber sender name the recipient wrote to.")
+    recipient = models.CharField(max_length=20, help_text="E.164")
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="24 hours after it opened.")
+    client_messages = models.PositiveSmallIntegerField(default=0)
+    in_a_row = models.PositiveSmallIntegerField(default=0, help_text="Client messages since the recipient's last one.")
+    unread = models.PositiveIntegerField(default=0)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    charged_at = models.DateTimeField(null=True, blank=True)
+    price = MoneyField(null=True, blank=True, **MONEY)
+    rate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True,
+                               help_text="EUR/UAH rate the session was charged at (R-BILL-08).")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("chat session")
+        verbose_name_plural = _("chat sessions")
+        indexes = [models.Index(fields=["client", "sender", "recipient", "-expires_at"], name="chat_session_open_idx")]
+
+    def __str__(self):
+        return f"{self.sender} ↔ {self.recipient}"
+
+
+class ViberDetail(models.Model):
+    """What a Viber message has beyond an SMS (its `Message` row carries the client, sender,
+    recipient, text, status, price): the Viber type, rich content, the provider's id, seen and
+    click times, the EUR price and rate it was charged at, and the SMS fallback leg."""
+
+    message = models.OneToOneField(Message, primary_key=True, on_delete=models.CASCADE, related_name="viber")
+    viber_type = models.CharField(max_length=16)
+    image_url = models.CharField(max_length=500, blank=True)
+    button_caption = models.CharField(max_length=30, blank=True)
+    button_url = models.CharField(max_length=500, blank=True)
+    ttl = models.PositiveIntegerField(help_text="Seconds.")
+    template = models.ForeignKey(ViberTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(ChatSession, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    provider_message_id = models.CharField(max_length=64, null=True, blank=True)
+    eur_price = MoneyField(max_digits=19, decimal_places=4, default_currency="EUR", null=True, blank=True)
+    rate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True,
+                               help_text="EUR/UAH rate of its charge (R-BILL-08).")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=32, blank=True, help_text="The provider's reason of a failure.")
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    fallback_sender = models.CharField(max_length=20, blank=True)
+    fallback_text = models.TextField(blank=True)
+    fallback_message = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL,
+                                            related_name="fallback_of", help_text="The SMS leg, once it was sent.")
+    repriced_at = models.DateTimeField(null=True, blank=True, help_text="Re-charged as advertising (R-BILL-10).")
+
+    class Meta:
+        verbose_name = _("Viber details")
+        verbose_name_plural = _("Viber details")
+        constraints = [models.UniqueConstraint(fields=["provider_message_id"], name="viber_provider_id_unique",
+                                               condition=models.Q(provider_message_id__isnull=False))]
+
+    def __str__(self):
+        return f"{self.viber_type} {self.provider_message_id or ''}"
+
+
+class ViberInbound(models.Model):
+    """A recipient's Viber message to a client's sender (text or media), as the provider reported it."""
+
+    client = models.ForeignKey("accounts.Client", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="viber_inbound")
+    session = models.ForeignKey(ChatSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
+    provider_message_id = models.CharField(max_length=64, unique=True)
+    sender = models.CharField(max_length=20, help_text="The client's Viber sender name it was written to.")
+    phone = models.CharField(max_length=20, help_text="E.164 of the recipient who wrote.")
+    text = models.TextField(blank=True)
+    media_url = models.CharField(max_length=500, blank=True)
+    reply_to = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("Viber inbound message")
+        verbose_name_plural = _("Viber inbound messages")
+
+    def __str__(self):
+        return f"{self.phone} → {self.sender}"
+
+
+class ViberEventSeen(models.Model):
+    """A provider event already applied (de-duplication of webhooks and polling); purged after 30 days."""
+
+    event_id = models.CharField(max_length=100, primary_key=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "Viber event seen"
+
+
+class ViberLimit(models.Model):
+    """Staff's per-client Viber volume (R-VIB-09): messages per Kyiv day; absent = no limit."""
+
+    client = models.OneToOneField("accounts.Client", on_delete=models.CASCADE, related_name="viber_limit")
+    daily_limit = models.PositiveIntegerField(_("Viber messages per day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Viber limit")
+        verbose_name_plural = _("Viber limits")
+
+    def __str__(self):
+        return f"{self.client_id}: {self.daily_limit}/day"

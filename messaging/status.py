@@ -37,7 +37,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.QUEUED: frozenset({Status.SUBMITTING, Status.CANCELLED, Status.EXPIRED, Status.FAILED, Status.REFUSED,
                               Status.SCHEDULED}),
     # A receipt can beat its submit_sm_resp, so SUBMITTING may jump to a receipt outcome.
-    Status.SUBMITTING: frozenset({Status.SUBMITTED, Status.QUEUED, Status.FAILED, Status.EXPIRED} | RECEIPT_OUTCOMES),
+    # REFUSED: a Viber provider refused the message synchronously (messaging.viber).
+    Status.SUBMITTING: frozenset({Status.SUBMITTED, Status.QUEUED, Status.FAILED, Status.EXPIRED, Status.REFUSED}
+                                 | RECEIPT_OUTCOMES),
     Status.SUBMITTED: RECEIPT_OUTCOMES,
     # A late receipt (within the receipt window) may still settle an expired message.
     Status.EXPIRED: frozenset({Status.DELIVERED, Status.UNDELIVERED}),
