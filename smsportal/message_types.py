@@ -2,13 +2,14 @@
 contract): one list for the whole platform. Tariffs also price Viber chat sessions, a type a
 client never chooses for a text."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MessageType(models.TextChoices):
     """The type a client gives a text (API `type`, the send and campaign forms)."""
 
-    SERVICE = "service", "Service (transactional)"
-    ADVERTISING = "advertising", "Advertising"
+    SERVICE = "service", _("Service (transactional)")
+    ADVERTISING = "advertising", _("Advertising")
 
 
 class TariffMessageType(models.TextChoices):
@@ -16,4 +17,4 @@ class TariffMessageType(models.TextChoices):
 
     SERVICE = MessageType.SERVICE.value, MessageType.SERVICE.label
     ADVERTISING = MessageType.ADVERTISING.value, MessageType.ADVERTISING.label
-    SESSION = "session", "Chat session (Viber)"
+    SESSION = "session", _("Chat session (Viber)")
