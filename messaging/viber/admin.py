@@ -3,6 +3,7 @@ the re-pricing of transactional messages that did not match their template (R-BI
 Actions call services; nothing here writes a row itself."""
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect
@@ -18,6 +19,15 @@ from .templates import (OPEN, REJECT_REASONS, template_approve, template_mark_re
                         viber_reprice_as_advertising)
 
 State = ViberTemplate.State
+
+
+class _QueueChangeList(ChangeList):
+    """Open templates first, oldest first, unless staff sort by a column."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["queue", "created_at", "id"]
 
 
 def _ids(request) -> list[int]:
@@ -64,6 +74,9 @@ class ViberTemplateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_changelist(self, request, **kwargs):
+        return _QueueChangeList
 
     def get_queryset(self, request):
         open_first = Case(When(state__in=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
