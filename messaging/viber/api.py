@@ -186,12 +186,13 @@ class ViberSessionReplyApi(IdempotentPostMixin, APIView):
     idempotency_endpoint = "viber-sessions.reply"
 
     @extend_schema(operation_id="viber_sessions_reply", request=ReplyInput,
-                   responses={201: ReplyOutput, 409: ErrorOutput, **ERRORS},
+                   responses={201: ReplyOutput, 409: ErrorOutput, 503: ErrorOutput, **ERRORS},
                    parameters=[idempotency_key_parameter("the reply")],
                    description="Queues a reply in the session. 409 session_closed after 24 hours; 409 session_limit "
                                "at 60 replies or 5 in a row without a recipient message; 400 message_empty, "
                                "content_combination_invalid (text and image), text_too_long, image_url_invalid, "
-                               "image_type_invalid. The first reply charges the session (402 insufficient_funds).")
+                               "image_type_invalid. The first reply charges the session (402 insufficient_funds; 503 no_price when the price list has no "
+                               "session price).")
     def post(self, request, session_id):
         session = _session_or_404(request, session_id)
         data = ReplyInput(data=request.data)
