@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.notify import client_emails, client_language, email_send, in_language
 from accounts.services import audit_record
@@ -324,8 +324,10 @@ def viber_reprice_as_advertising(*, message_ids, reason: str, actor=None) -> Rep
 def _notify_reprice(client, count: int, amount: Decimal, reason: str) -> None:
     with in_language(client_language(client)):
         subject = gettext("Viber messages re-charged as advertising")
-        body = (gettext("%(count)d transactional Viber message(s) did not match an approved template and were "
-                        "re-charged at the advertising price: %(amount)s UAH debited.")
+        body = (ngettext("%(count)d transactional Viber message did not match an approved template and was "
+                         "re-charged at the advertising price: %(amount)s UAH debited.",
+                         "%(count)d transactional Viber messages did not match an approved template and were "
+                         "re-charged at the advertising price: %(amount)s UAH debited.", count)
                 % {"count": count, "amount": money_text(amount)}
                 + "\n\n" + gettext("Reason: %(reason)s") % {"reason": reason})
     email_send(client_emails(client), subject, body)
