@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -107,6 +107,10 @@ def _inbound_one(event: InboundEvent) -> bool:
     session = None
     stop = is_stop_reply(event.text)
     if client_id:
+        # One recipient writing twice at once opens one session: its messages queue on this lock.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                           [f"viber-chat:{client_id}:{sender.upper()}:{phone}"])
         session = _open_session(client_id=client_id, sender=sender, phone=phone, at=at)
         if session is None and not stop:
             # R-VIB-06: only the recipient opens a session, by writing to the client's sender.

@@ -298,3 +298,61 @@ def test_r_vib_06_api_refusals(api, viber):
     with time_machine.travel(opened + timedelta(hours=25), tick=False):
         r = api.post(f"/api/v1/viber/sessions/{s.public_id}/reply/", {"text": "late"}, format="json")
     assert r.status_code == 409 and r.json()["code"] == "session_closed"
+
+
+def test_r_vib_06_schema_documents_the_inbound_webhook(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    hook = schema["x-webhooks"]["messageInbound"]["post"]
+    assert hook["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookInboundEvents")
+    assert {"phone", "text", "session_id", "stop"} <= set(schema["components"]["schemas"]["WebhookInboundEvent"]
+                                                          ["properties"])
+    assert {"/api/v1/viber/templates/", "/api/v1/viber/sessions/{session_id}/reply/"} <= set(schema["paths"])
+
+
+def _race(*calls):
+    """Runs the calls at once in threads (each with its own connection); returns their results or errors."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_vib_06_two_messages_at_once_open_one_session(viber):
+    at = timezone.now()
+    _race(lambda: inbound_apply([_in("one", at=at)]), lambda: inbound_apply([_in("two", at=at)]))
+    assert ChatSession.objects.filter(client=viber).count() == 1
+    assert _session(viber).unread == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_vib_06_racing_replies_never_pass_five_in_a_row(viber):
+    inbound_apply([_in()])
+    s = _session(viber)
+    for i in range(3):
+        session_reply(client=viber, session_id=s.public_id, text=f"n{i}")
+    results = _race(*[lambda i=i: session_reply(client=viber, session_id=s.public_id, text=f"race {i}")
+                      for i in range(4)])
+    assert sum(isinstance(r, Message) for r in results) == 2
+    assert all(getattr(r, "code", "") == "session_limit" for r in results if not isinstance(r, Message))
+    s.refresh_from_db()
+    assert s.in_a_row == 5 and Message.objects.filter(viber__session=s).count() == 5
+    assert _charges(viber).count() == 1
