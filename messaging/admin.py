@@ -244,3 +244,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Refused for {d.client}: {d.refused} message(s).", flash.SUCCESS)
         for item_id, why in failed:
             self.message_user(request, f"Item {item_id}: {why}", flash.WARNING)
+
+
+# Viber templates, chat sessions, inbound messages and re-pricing (R-VIB-05, R-VIB-06, R-BILL-10).
+from .viber import admin as _viber_admin  # noqa: E402,F401

@@ -637,3 +637,13 @@ class ViberLimit(models.Model):
 
     def __str__(self):
         return f"{self.client_id}: {self.daily_limit}/day"
+
+
+class ViberRepricing(ViberDetail):
+    """Staff's list of transactional Viber messages to re-charge as advertising when Viber reports
+    they did not match their template (R-BILL-10). A proxy: its own admin page and permissions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "Viber transactional message (re-pricing)"
+        verbose_name_plural = "Viber transactional messages (re-pricing)"

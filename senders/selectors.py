@@ -118,3 +118,13 @@ def sender_name_owners(destinations) -> dict[str, int]:
 def _is_number(name: str) -> bool:
     digits = name[1:] if name.startswith("+") else name
     return digits.isdigit() and digits.isascii()
+
+
+def viber_sender_owner(name: str) -> int | None:
+    """The client id owning the approved Viber sender name `name` (any letter case), or None
+    (the shared sender, a rejected or unknown name): whose chat a recipient's Viber message is."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    return (SenderName.objects.filter(channel=Channel.VIBER, status=SenderName.Status.APPROVED, name__iexact=name)
+            .values_list("client_id", flat=True).first())

@@ -101,3 +101,17 @@ urlpatterns += [
          name="api-consent-withdraw"),
     path("recipients/<text:phone>/erase/", RecipientEraseIdempotentApi.as_view(), name="api-recipient-erase"),
 ]
+
+# Viber transactional templates (R-VIB-05) and chat sessions (R-VIB-06).
+from messaging.viber import api as viber_api  # noqa: E402
+
+urlpatterns += [
+    path("viber/templates/", viber_api.ViberTemplateListCreateApi.as_view(), name="api-viber-templates"),
+    path("viber/templates/<text:template_id>/", viber_api.ViberTemplateDetailApi.as_view(),
+         name="api-viber-template-detail"),
+    path("viber/sessions/", viber_api.ViberSessionListApi.as_view(), name="api-viber-sessions"),
+    path("viber/sessions/<text:session_id>/", viber_api.ViberSessionDetailApi.as_view(),
+         name="api-viber-session-detail"),
+    path("viber/sessions/<text:session_id>/reply/", viber_api.ViberSessionReplyApi.as_view(),
+         name="api-viber-session-reply"),
+]

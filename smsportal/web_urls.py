@@ -85,3 +85,13 @@ urlpatterns += [
     path("", include("compliance.urls")),
     path("stop-list/erase/", recipient_erase_view, name="recipient_erase"),
 ]
+
+# Viber: transactional templates (R-VIB-05) and the chat inbox (R-VIB-06).
+from messaging.viber import web as viber_web  # noqa: E402
+
+urlpatterns += [
+    path("viber/templates/", viber_web.viber_templates, name="viber_templates"),
+    path("viber/templates/<uuid:public_id>/delete/", viber_web.viber_template_delete, name="viber_template_delete"),
+    path("viber/inbox/", viber_web.viber_inbox, name="viber_inbox"),
+    path("viber/inbox/<uuid:public_id>/", viber_web.viber_inbox, name="viber_thread"),
+]

@@ -67,6 +67,30 @@ WEBHOOK_BODY_SCHEMA = {
 }
 
 
+WEBHOOK_INBOUND_SCHEMA = {
+    "type": "object",
+    "required": ["id", "type", "channel", "inbound_id", "sender", "phone", "text", "received_at", "occurred_at"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "The event's id: the same on every retry."},
+        "type": {"type": "string", "enum": ["message.inbound"]},
+        "channel": {"type": "string", "enum": ["viber"]},
+        "inbound_id": {"type": "string", "description": "The provider's id of the recipient's message."},
+        "sender": {"type": "string", "description": "Your Viber sender name the recipient wrote to."},
+        "phone": {"type": "string", "description": "The recipient who wrote, E.164."},
+        "text": {"type": "string"},
+        "media_url": {"type": "string", "nullable": True},
+        "session_id": {"type": "string", "format": "uuid", "nullable": True,
+                       "description": "The chat session it opened or continued (reply with "
+                                      "POST /api/v1/viber/sessions/{id}/reply/ for 24 hours)."},
+        "reply_to_message_id": {"type": "string", "format": "uuid", "nullable": True,
+                                "description": "Your message it answers, when Viber says so."},
+        "stop": {"type": "boolean", "description": "A STOP reply: the phone was added to your stop list."},
+        "received_at": _TS,
+        "occurred_at": _TS,
+    },
+}
+
+
 def webhook_docs_hook(result, generator, request, public):
     info = result.setdefault("info", {})
     if WEBHOOK_DOCS not in info.get("description", ""):
@@ -90,4 +114,12 @@ def webhook_docs_hook(result, generator, request, public):
                       "4XX": {"description": "Refused (except 408 and 429): not retried."},
                       "5XX": {"description": "Retried with exponential backoff for 24 hours."}},
     }}}
+    schemas["WebhookInboundEvent"] = WEBHOOK_INBOUND_SCHEMA
+    schemas["WebhookInboundEvents"] = {"type": "object", "required": ["events"], "properties": {
+        "events": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookInboundEvent"}}}}
+    inbound = dict(result["x-webhooks"]["messageStatus"]["post"])
+    inbound.update({"summary": "Viber messages from recipients (R-VIB-06), to the same URL, signed the same way",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/WebhookInboundEvents"}}}}})
+    result["x-webhooks"]["messageInbound"] = {"post": inbound}
     return result

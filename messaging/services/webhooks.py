@@ -230,6 +230,24 @@ def webhook_test_send(*, client: Client, actor=None) -> WebhookEvent:
     return event
 
 
+INBOUND_EVENT_TYPE = "message.inbound"
+
+
+def webhook_inbound_record(*, client_id: int, payload: dict, now=None) -> WebhookEvent | None:
+    """Queues a `message.inbound` event (a recipient's Viber message to the client's sender,
+    R-VIB-06) to the client's webhook URL; None when the client has no URL. Call inside the
+    transaction that stores the inbound message; delivered and retried like a status event."""
+    url = WebhookEndpoint.objects.filter(client_id=client_id).exclude(url="").values_list("url", flat=True).first()
+    if not url:
+        return None
+    now = now or timezone.now()
+    event = WebhookEvent.objects.create(client_id=client_id, url=url, event="inbound", next_attempt_at=now,
+                                        created_at=now, payload={"type": INBOUND_EVENT_TYPE, "message_id": None,
+                                                                 **payload, "occurred_at": now.isoformat()})
+    transaction.on_commit(webhooks_kick)
+    return event
+
+
 def callback_url_check(*, client: Client, url: str | None) -> str:
     """A per-send `callback_url` as stored on its messages ('' when none): valid, and the client
     has a signing secret to sign it with."""

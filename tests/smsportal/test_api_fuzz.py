@@ -35,7 +35,7 @@ EXAMPLES = 12
 PHONE = "+380671234567"
 
 
-def _seed(api: APIClient, sender: str) -> dict:
+def _seed(api: APIClient, sender: str, client=None) -> dict:
     """One object of each kind the paths name, made through the API itself."""
     ok = {"sender": sender, "recipients": [PHONE], "text": "hi"}
     message = api.post("/api/v1/messages/", ok, format="json").json()["messages"][0]["id"]
@@ -44,8 +44,25 @@ def _seed(api: APIClient, sender: str) -> dict:
     invoice = api.post("/api/v1/invoices/", {"amount": "10"}, format="json").json()["number"]
     api.post("/api/v1/stop-list/", {"phone": PHONE}, format="json")
     consent = api.post("/api/v1/consents/", {"phone": PHONE}, format="json").json()["id"]
+    template = api.post("/api/v1/viber/templates/", {"name": "t", "text": "Order {n} is ready."},
+                        format="json").json()["id"]
     return {"message_id": message, "campaign_id": campaign, "group_id": str(group), "number": invoice,
-            "consent_id": str(consent), "phone": PHONE}
+            "consent_id": str(consent), "phone": PHONE, "template_id": template,
+            "session_id": _viber_session(client, f"{sender}V") if client is not None else ""}
+
+
+def _viber_session(client, name: str) -> str:
+    """A chat session opened by a recipient's message to the client's Viber sender (R-VIB-06)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from messaging.models import ChatSession  # noqa: PLC0415
+    from messaging.viber.provider import InboundEvent  # noqa: PLC0415
+    from messaging.viber.sessions import inbound_apply  # noqa: PLC0415
+
+    SenderNameFactory(client=client, name=name, channel="viber", approved=True)
+    inbound_apply([InboundEvent(event_id=f"e-{name}", provider_id=f"in-{name}", phone="+380501234567", sender=name,
+                                at=timezone.now(), text="Hello?")])
+    return str(ChatSession.objects.get(client=client).public_id)
 
 
 @pytest.fixture
@@ -62,13 +79,13 @@ def wsgi_in_test_transaction():
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
 def test_api_operation_never_500s_and_answers_as_documented(api, operation, mode, request):
-    mine = _seed(api, "TestShop")
+    mine = _seed(api, "TestShop", api.account)
     other = make_client(name="Other LLC", balance=50)
     SenderNameFactory(client=other, name="OtherCo", approved=True)
     _key, raw = api_key_create(client=other, name="fuzz")
     theirs_client = APIClient()
     theirs_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    theirs = _seed(theirs_client, "OtherCo")
+    theirs = _seed(theirs_client, "OtherCo", other)
     request.getfixturevalue("wsgi_in_test_transaction")  # after the test client's requests above
 
     names = [p.name for p in operation.path_parameters]
