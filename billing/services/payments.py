@@ -173,7 +173,11 @@ def _parse_date(text: str) -> date:
 
 
 def _parse_amount(text: str) -> Decimal:
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "").replace(",", ".")
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", text or "")
+    if "," in cleaned and "." in cleaned:  # "1,500.00" or "1.500,00": the last one is the decimal point
+        thousands = "," if cleaned.rindex(",") < cleaned.rindex(".") else "."
+        cleaned = cleaned.replace(thousands, "")
+    cleaned = cleaned.replace(",", ".")  # Ukrainian banks write "1500,00"
     value = Decimal(cleaned)
     if not value.is_finite():
         raise InvalidOperation
