@@ -108,7 +108,8 @@ def parties_snapshot(client: Client) -> dict:
     return {"supplier": asdict(supplier_get()), "buyer": asdict(buyer_for(client))}
 
 
-def _parties(document) -> tuple[Party, Party]:
+def document_parties(document) -> tuple[Party, Party]:
+    """(supplier, buyer) of an invoice or act: as issued, or today's for one issued before they were kept."""
     stored = document.parties or {}
     fields = set(Party.__dataclass_fields__)
 
@@ -141,7 +142,7 @@ def _totals(total: Decimal, supplier: Party) -> dict:
 
 
 def invoice_context(invoice) -> dict:
-    supplier, buyer = _parties(invoice)
+    supplier, buyer = document_parties(invoice)
     total = invoice.amount.amount
     return {"doc": invoice, "kind": "invoice", "supplier": supplier, "buyer": buyer,
             "lines": [{"n": 1, "name": None, "unit": None, "quantity": 1, "price": total, "sum": total}],
@@ -149,7 +150,7 @@ def invoice_context(invoice) -> dict:
 
 
 def act_context(act) -> dict:
-    supplier, buyer = _parties(act)
+    supplier, buyer = document_parties(act)
     lines = [{"n": i, "kind": line["kind"], "quantity": line.get("quantity"), "sum": Decimal(line["amount"])}
              for i, line in enumerate(act.lines, start=1)]
     return {"doc": act, "kind": "act", "supplier": supplier, "buyer": buyer, "lines": lines,

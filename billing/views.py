@@ -17,7 +17,7 @@ from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 from smsportal.money import money_plain, money_text, table_places
 
-from .documents import act_html, act_pdf, invoice_html, invoice_pdf
+from .documents import act_html, act_pdf, document_parties, invoice_html, invoice_pdf
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, StatementFilterForm
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
@@ -190,9 +190,12 @@ def invoice_detail(request, public_id):
     invoice = invoice_get(client=request.client, public_id=public_id)
     if invoice is None:
         raise Http404("No such invoice.")
+    supplier, buyer = document_parties(invoice)
     return render(request, "portal/invoice_detail.html", {
         "nav": "billing",
         "invoice": invoice,
+        "supplier": supplier,
+        "buyer": buyer,
         "is_paid": invoice.status == Invoice.Status.PAID,
         "purpose": f"Payment for invoice {invoice.number}: prepayment for messaging services, "
                    f"account {invoice.client.public_id}",
