@@ -393,7 +393,7 @@ class GracePeriodAdmin(ReadOnlyAdmin):
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ("number", "client", "amount", "paid_amount", "status", "created_at", "due_date", "paid_at",
-                    "paid_via", "mark_paid_link", "document_links")
+                    "mark_paid_link", "document_links")
     change_list_template = "admin/billing/invoice/change_list.html"
     list_filter = ("status", "paid_via", "year")
     search_fields = ("number", "client__name", "payment_reference")
