@@ -21,7 +21,7 @@ from billing.documents import act_html, act_pdf
 from billing.exceptions import BillingError
 from billing.tasks import service_acts_generate_task
 from tests.billing.factories import kyiv, make_staff
-from tests.billing.test_invoice_document import pdf_pages
+from tests.billing.test_invoice_document import pdf_info, pdf_pages
 from tests.factories import make_client
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,8 @@ def test_r_acc_10_act_document_prints_both_parties_and_the_amount_in_words(novem
     assert "from 01.11.2026 to 30.11.2026" in text
     assert "45.00" in text and "−9.00" in text
     assert "Тридцять шість гривень 00 копійок" in text and "Including VAT 20 %: 6.00" in text
-    assert pdf_pages(act_pdf(act)) >= 1
+    pdf = act_pdf(act)
+    assert pdf_pages(pdf) >= 1 and pdf_info(pdf, "Subject") == "Тридцять шість гривень 00 копійок"
 
 
 def test_r_bill_01_the_client_sees_its_acts_and_downloads_them(client, november_client):

@@ -54,16 +54,34 @@ def pdf_pages(pdf: bytes) -> int:
     streams): enough to tell a real PDF from a broken one without a PDF library."""
     assert pdf.startswith(b"%PDF-"), "a PDF header"
     assert pdf.rstrip().endswith(b"%%EOF") and b"startxref" in pdf[-200:], "a PDF trailer"
+    bodies = _pdf_bodies(pdf)
+    counts = [int(m) for body in bodies
+              for m in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", body)
+              for m in m if m]
+    return max(counts, default=0)
+
+
+def _pdf_bodies(pdf: bytes) -> list[bytes]:
     bodies = [pdf]
     for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         try:
             bodies.append(zlib.decompress(raw))
         except zlib.error:
             continue
-    counts = [int(m) for body in bodies
-              for m in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", body)
-              for m in m if m]
-    return max(counts, default=0)
+    return bodies
+
+
+def pdf_info(pdf: bytes, key: str) -> str:
+    """A text of the PDF's document information (Title, Subject, Author), decoded."""
+    for body in _pdf_bodies(pdf):
+        found = re.search(rb"/" + key.encode() + rb"\s*(<[0-9A-Fa-f]*>|\((?:\\.|[^\\)])*\))", body)
+        if found:
+            value = found.group(1)
+            if value.startswith(b"<"):
+                raw = bytes.fromhex(value[1:-1].decode())
+                return raw[2:].decode("utf-16-be") if raw.startswith(b"\xfe\xff") else raw.decode("latin-1")
+            return value[1:-1].decode("latin-1")
+    return ""
 
 
 def _assert_pdf(pdf: bytes):
@@ -122,7 +140,10 @@ def test_r_bill_02_invoice_pdf_is_a_real_pdf_of_the_same_document(supplier):
     html = invoice_html(invoice, for_pdf=True)
     assert "Одна тисяча двісті тридцять чотири гривні 00 копійок" in html
     assert "window.print()" not in html  # the PDF has no toolbar
-    _assert_pdf(invoice_pdf(invoice))
+    pdf = invoice_pdf(invoice)
+    _assert_pdf(pdf)
+    assert pdf_info(pdf, "Subject") == "Одна тисяча двісті тридцять чотири гривні 00 копійок"
+    assert pdf_info(pdf, "Title") == f"Invoice № {invoice.number}"
 
 
 def test_r_bill_02_documents_follow_the_clients_language_ukrainian_by_default():
