@@ -247,3 +247,10 @@ def test_r_bill_02_staff_record_a_payment_of_another_amount_in_admin(client):
     assert invoice.status == Invoice.Status.PARTLY_PAID and _balance(owner) == Decimal("800.50")
     r = client.post(url, {"amount": "0", "paid_on": "2026-11-05", "reference": "PP-78"})
     assert r.status_code == 200 and b"errorlist" in r.content
+
+
+def test_r_bill_02_the_client_sees_a_partly_paid_invoice_with_what_was_received(web):
+    invoice = invoice_issue(client=web.account, amount=1000)
+    _pay(invoice, "400", "BANK-WEB")
+    html = web.get(f"/billing/invoices/{invoice.public_id}/").content.decode()
+    assert "Partly paid" in html and "400.00 of 1,000.00 UAH" in html
