@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,8 +18,12 @@ from accounts.services import audit_record
 from smsportal.errors import ApplicationError
 from smsportal.money import money_text
 
-from .models import (BaseRate, BillingConfig, ExchangeRate, GracePeriod, Invoice, LedgerEntry, RepricedMessage,
-                     Tariff, TariffPrice, TopupStep, Wallet)
+from .documents import act_html, act_pdf, invoice_html, invoice_pdf
+from .models import (BaseRate, BillingConfig, ExchangeRate, GracePeriod, Invoice, LedgerEntry, Payment,
+                     RepricedMessage, ServiceAct, Tariff, TariffPrice, TopupStep, Wallet)
+from .services import (StatementInvalid, bank_statement_apply, bank_statement_preview, invoice_payment_record,
+                       previous_month, service_acts_generate)
+from .services.payments import statement_rows_dump, statement_rows_load
 from .services import (base_rate_set, billing_config_get, exchange_rates_load, invoice_cancel, invoice_mark_paid,
                        overdraft_due_date, tariff_copy, wallet_adjust, wallet_is_overdue, wallet_overdraft_set,
                        wallet_payout, wallet_penalty, wallet_refundable, wallet_topup, wallet_withhold)
@@ -79,6 +85,36 @@ class OverdraftForm(forms.Form):
 
 class MarkPaidForm(forms.Form):
     reference = forms.CharField(max_length=100, help_text="The bank statement line of the payment.")
+
+
+class RecordPaymentForm(forms.Form):
+    amount = forms.DecimalField(label="Amount received, UAH", min_value=Decimal("0.01"), max_digits=12,
+                                decimal_places=2, help_text="What the bank statement shows; it may differ from the "
+                                                            "invoice. The wallet is credited with exactly this.")
+    paid_on = forms.DateField(label="Value date", help_text="The date in the bank statement. Format YYYY-MM-DD.")
+    reference = forms.CharField(max_length=120, help_text="The bank's reference of the payment: a payment with the "
+                                                          "same reference is never credited twice.")
+
+
+class BankStatementForm(forms.Form):
+    file = forms.FileField(label="Bank statement CSV",
+                           help_text="Columns: date, amount, payer EDRPOU, purpose (optional: reference), with a "
+                                     "header row; comma or semicolon; UTF-8 or Windows-1251. Rows are matched to "
+                                     "invoices by the invoice number in the purpose.")
+
+
+class ActsGenerateForm(forms.Form):
+    month = forms.DateField(label="Month", input_formats=["%Y-%m"],
+                            help_text="YYYY-MM, a month that has ended. Clients who already have the month's act "
+                                      "keep it.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].initial = f"{previous_month():%Y-%m}"
+
+
+STATEMENT_SALT = "billing.statement.preview"
+STATEMENT_MAX_AGE = 3600
 
 
 class RepriceRateForm(forms.Form):
@@ -356,8 +392,9 @@ class GracePeriodAdmin(ReadOnlyAdmin):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ("number", "client", "amount", "status", "created_at", "due_date", "paid_at", "paid_via",
-                    "mark_paid_link")
+    list_display = ("number", "client", "amount", "paid_amount", "status", "created_at", "due_date", "paid_at",
+                    "mark_paid_link", "document_links")
+    change_list_template = "admin/billing/invoice/change_list.html"
     list_filter = ("status", "paid_via", "year")
     search_fields = ("number", "client__name", "payment_reference")
     date_hierarchy = "created_at"
@@ -365,18 +402,98 @@ class InvoiceAdmin(ReadOnlyAdmin):
     actions = ["mark_paid_selected", "cancel_selected"]
     readonly_fields = ("number", "client", "amount", "status", "provider_name", "provider_requisites", "client_name",
                        "client_requisites", "due_date", "created_by", "created_at", "paid_at", "paid_via",
-                       "payment_reference", "paid_by", "entry", "mark_paid_link")
+                       "payment_reference", "paid_by", "entry", "paid_amount", "mark_paid_link", "document_links")
 
     @admin.display(description="")
     def mark_paid_link(self, obj):
-        if obj.status != Invoice.Status.ISSUED:
+        if obj.status == Invoice.Status.CANCELLED:
             return "—"
-        return format_html('<a class="button" href="{}">Mark paid</a>',
-                           reverse("admin:billing_invoice_pay", args=[obj.pk]))
+        record = format_html('<a class="button" href="{}">Record a payment</a>',
+                             reverse("admin:billing_invoice_record_payment", args=[obj.pk]))
+        if obj.status != Invoice.Status.ISSUED:
+            return record
+        return format_html('<a class="button" href="{}">Mark paid</a> {}',
+                           reverse("admin:billing_invoice_pay", args=[obj.pk]), record)
+
+    @admin.display(description="document")
+    def document_links(self, obj):
+        return format_html('<a href="{}">HTML</a> · <a href="{}">PDF</a>',
+                           reverse("admin:billing_invoice_document", args=[obj.pk]),
+                           reverse("admin:billing_invoice_document_pdf", args=[obj.pk]))
 
     def get_urls(self):
-        return [path("<int:invoice_id>/pay/", self.admin_site.admin_view(self.pay_view), name="billing_invoice_pay")
+        view = self.admin_site.admin_view
+        return [path("<int:invoice_id>/pay/", view(self.pay_view), name="billing_invoice_pay"),
+                path("<int:invoice_id>/record-payment/", view(self.record_payment_view),
+                     name="billing_invoice_record_payment"),
+                path("<int:invoice_id>/document/", view(self.document_view), name="billing_invoice_document"),
+                path("<int:invoice_id>/document.pdf", view(self.document_pdf_view),
+                     name="billing_invoice_document_pdf"),
+                path("import-statement/", view(self.statement_view), name="billing_invoice_statement"),
                 ] + super().get_urls()
+
+    def document_view(self, request, invoice_id):
+        invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_id)
+        return HttpResponse(invoice_html(invoice, request=request, links={
+            "back_url": reverse("admin:billing_invoice_change", args=[invoice.pk]),
+            "pdf_url": reverse("admin:billing_invoice_document_pdf", args=[invoice.pk])}))
+
+    def document_pdf_view(self, request, invoice_id):
+        invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_id)
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+        return response
+
+    def record_payment_view(self, request, invoice_id):
+        invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_id)
+
+        def perform(data):
+            payment, created = invoice_payment_record(number=invoice.number, amount=data["amount"],
+                                                      paid_on=data["paid_on"], reference=data["reference"],
+                                                      actor=request.user)
+            if not created:
+                return f"Payment {payment.reference} was already recorded; nothing was credited again."
+            payment.invoice.refresh_from_db()
+            return (f"Invoice {invoice.number}: {money_text(payment.amount.amount)} UAH credited to {invoice.client}; "
+                    f"the invoice is {payment.invoice.get_status_display().lower()} "
+                    f"({money_text(payment.invoice.paid_amount.amount)} of {money_text(invoice.amount.amount)} UAH).")
+
+        return _action_view(request, admin_site=self.admin_site, form_class=RecordPaymentForm,
+                            title="Record a payment",
+                            intro=f"Invoice {invoice.number} for {invoice.amount} ({invoice.client}); received so far "
+                                  f"{invoice.paid_amount}. Record the amount that actually arrived: below the invoice "
+                                  "it is partly paid, above it overpaid; the wallet gets what was paid.",
+                            target=str(invoice), back_url=reverse("admin:billing_invoice_changelist"),
+                            submit_label="Credit the wallet", perform=perform)
+
+    def statement_view(self, request):
+        """Upload → preview (matched and unmatched rows) → apply the matched ones."""
+        back = reverse("admin:billing_invoice_changelist")
+        context = {**self.admin_site.each_context(request), "title": "Import a bank statement", "back_url": back}
+        if request.method == "POST" and "apply" in request.POST:
+            try:
+                rows = statement_rows_load(signing.loads(request.POST.get("rows", ""), salt=STATEMENT_SALT,
+                                                         max_age=STATEMENT_MAX_AGE))
+            except (signing.BadSignature, TypeError, ValueError):
+                messages.error(request, "The preview expired or was changed; upload the statement again.")
+                return redirect("admin:billing_invoice_statement")
+            rows = bank_statement_apply(rows=rows, actor=request.user)
+            applied = [r for r in rows if r.status == "applied" and not r.problem]
+            messages.success(request, f"{len(applied)} payment(s) credited.")
+            return TemplateResponse(request, "admin/billing/invoice/statement.html",
+                                    {**context, "rows": rows, "applied": True})
+        form = BankStatementForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                rows = bank_statement_preview(form.cleaned_data["file"].read())
+            except StatementInvalid as exc:
+                form.add_error("file", exc.detail)
+            else:
+                return TemplateResponse(request, "admin/billing/invoice/statement.html", {
+                    **context, "rows": rows, "form": None,
+                    "matched": sum(1 for r in rows if r.matched),
+                    "signed_rows": signing.dumps(statement_rows_dump(rows), salt=STATEMENT_SALT, compress=True)})
+        return TemplateResponse(request, "admin/billing/invoice/statement.html", {**context, "form": form})
 
     def pay_view(self, request, invoice_id):
         invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=invoice_id)
@@ -415,6 +532,62 @@ class InvoiceAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{invoice}: {exc.detail}", messages.WARNING)
             else:
                 self.message_user(request, f"{invoice}: cancelled.", messages.SUCCESS)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("paid_on", "reference", "invoice", "amount", "payer_tax_code", "source", "created_by", "created_at")
+    list_filter = ("source",)
+    search_fields = ("reference", "invoice__number", "payer_tax_code", "purpose")
+    date_hierarchy = "paid_on"
+    list_select_related = ("invoice", "created_by")
+
+
+@admin.register(ServiceAct)
+class ServiceActAdmin(ReadOnlyAdmin):
+    list_display = ("number", "client", "period", "act_date", "services_total", "bonus_total", "total",
+                    "document_links")
+    search_fields = ("number", "client__name", "client__legal_name", "client__tax_code")
+    date_hierarchy = "period"
+    list_select_related = ("client",)
+    change_list_template = "admin/billing/serviceact/change_list.html"
+
+    @admin.display(description="document")
+    def document_links(self, obj):
+        return format_html('<a href="{}">HTML</a> · <a href="{}">PDF</a>',
+                           reverse("admin:billing_serviceact_document", args=[obj.pk]),
+                           reverse("admin:billing_serviceact_document_pdf", args=[obj.pk]))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("generate/", view(self.generate_view), name="billing_serviceact_generate"),
+                path("<int:act_id>/document/", view(self.document_view), name="billing_serviceact_document"),
+                path("<int:act_id>/document.pdf", view(self.document_pdf_view), name="billing_serviceact_document_pdf"),
+                ] + super().get_urls()
+
+    def document_view(self, request, act_id):
+        act = get_object_or_404(ServiceAct.objects.select_related("client"), pk=act_id)
+        return HttpResponse(act_html(act, request=request, links={
+            "back_url": reverse("admin:billing_serviceact_changelist"),
+            "pdf_url": reverse("admin:billing_serviceact_document_pdf", args=[act.pk])}))
+
+    def document_pdf_view(self, request, act_id):
+        act = get_object_or_404(ServiceAct.objects.select_related("client"), pk=act_id)
+        response = HttpResponse(act_pdf(act), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="act-{act.number}.pdf"'
+        return response
+
+    def generate_view(self, request):
+        def perform(data):
+            acts = service_acts_generate(period=data["month"], actor=request.user)
+            return f"{data['month']:%m.%Y}: {len(acts)} act(s) (existing ones kept)."
+
+        return _action_view(request, admin_site=self.admin_site, form_class=ActsGenerateForm,
+                            title="Generate acts of services rendered", target="Acts of services rendered",
+                            intro="Makes the act of every client whose wallet paid for services in the month "
+                                  "(the monthly job does this on the 1st for the previous month).",
+                            back_url=reverse("admin:billing_serviceact_changelist"), submit_label="Generate",
+                            perform=perform)
 
 
 # --- price lists --------------------------------------------------------------------------------

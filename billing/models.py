@@ -339,8 +339,12 @@ class Invoice(models.Model):
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("Awaiting payment")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
         PAID = "paid", _("Paid")
+        OVERPAID = "overpaid", _("Overpaid")
         CANCELLED = "cancelled", _("Cancelled")
+
+    PAYMENT_RECEIVED = ("partly_paid", "paid", "overpaid")
 
     class PaidVia(models.TextChoices):
         STAFF = "staff", _("Bank transfer (staff)")
@@ -364,15 +368,80 @@ class Invoice(models.Model):
     paid_via = models.CharField(max_length=16, choices=PaidVia.choices, blank=True)
     payment_reference = models.CharField(max_length=120, blank=True)
     paid_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice")
+    entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice",
+                                 help_text=_("The ledger entry of the first payment received."))
+    paid_amount = MoneyField(default=Decimal("0"), **MONEY, help_text=_("The sum of the payments received."))
+    # The supplier and the buyer as printed on the document when it was issued (billing.documents).
+    parties = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_year_sequence_unique"),
             models.CheckConstraint(condition=Q(amount__gte=1), name="invoice_amount_positive"),
-            models.CheckConstraint(condition=~Q(status="paid") | Q(paid_at__isnull=False, entry__isnull=False),
+            models.CheckConstraint(condition=~Q(status__in=["partly_paid", "paid", "overpaid"])
+                                   | Q(paid_at__isnull=False, entry__isnull=False),
                                    name="invoice_paid_has_entry"),
+            models.CheckConstraint(condition=Q(paid_amount__gte=0), name="invoice_paid_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class Payment(models.Model):
+    """Money received by bank transfer for an invoice, recorded by staff by hand or from a bank
+    statement (R-BILL-02). The amount is what arrived, which may differ from the invoice's; the
+    wallet is credited with it once: the bank reference is unique."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Recorded by staff")
+        STATEMENT = "statement", _("Bank statement")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = MoneyField(**MONEY)
+    paid_on = models.DateField(help_text=_("The value date in the bank statement."))
+    reference = models.CharField(max_length=120, unique=True, help_text=_("The bank's reference of the payment."))
+    payer_tax_code = models.CharField(max_length=10, blank=True)
+    purpose = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.STAFF)
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.reference}: {self.amount}"
+
+
+class ServiceAct(models.Model):
+    """A monthly act of services rendered (акт наданих послуг): what the client's wallet paid for
+    messaging services in one Kyiv calendar month, from the ledger. One per client and month."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(max_length=40, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="service_acts")
+    period = models.DateField(help_text=_("The first day of the month the act covers."))
+    act_date = models.DateField(help_text=_("The last day of the month."))
+    lines = models.JSONField(default=list)
+    services_total = MoneyField(**MONEY, help_text=_("The price of the services rendered."))
+    bonus_total = MoneyField(default=Decimal("0"), **MONEY,
+                             help_text=_("The part paid by the registration bonus (the provider's money)."))
+    total = MoneyField(**MONEY, help_text=_("The amount of the act: the services less the bonus part."))
+    parties = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "-id"]
+        verbose_name = _("act of services rendered")
+        verbose_name_plural = _("acts of services rendered")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "period"], name="service_act_one_per_month"),
+            models.CheckConstraint(condition=Q(period__day=1), name="service_act_period_first_day"),
         ]
 
     def __str__(self):

@@ -10,7 +10,7 @@ from accounts.models import Client
 from smsportal.kyiv import kyiv_midnight
 
 from .holdrefs import HoldRef, OpenHold
-from .models import Invoice, LedgerEntry, Wallet
+from .models import Invoice, LedgerEntry, ServiceAct, Wallet
 
 ZERO = Decimal("0")
 
@@ -47,6 +47,14 @@ def invoice_get(*, client: Client, public_id=None, number: str | None = None) ->
     if number is not None:
         qs = qs.filter(number=number)
     return qs.first()
+
+
+def service_acts_for_client(*, client: Client) -> QuerySet[ServiceAct]:
+    return ServiceAct.objects.filter(client=client).order_by("-period", "-id")
+
+
+def service_act_get(*, client: Client, public_id) -> ServiceAct | None:
+    return ServiceAct.objects.filter(client=client, public_id=public_id).select_related("client").first()
 
 
 def wallet_ledger_sum(*, wallet: Wallet) -> Decimal:

@@ -8,3 +8,10 @@ from . import services
 def wallets_reconcile_task() -> int:
     """Nightly: every wallet's cached balance, bonus and held amount equal the sums of its ledger."""
     return services.wallets_reconcile()
+
+
+@shared_task(name="billing.service_acts_generate", ignore_result=True)
+def service_acts_generate_task() -> int:
+    """Monthly (the 1st, Kyiv): the acts of services rendered of the previous Kyiv month, one per
+    client with services; a repeat makes none twice."""
+    return len(services.service_acts_generate())

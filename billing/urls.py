@@ -10,4 +10,8 @@ urlpatterns = [
     path("prices/", views.billing_prices, name="billing_prices"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/<uuid:public_id>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<uuid:public_id>/document/", views.invoice_document, name="invoice_document"),
+    path("invoices/<uuid:public_id>/document.pdf", views.invoice_document_pdf, name="invoice_document_pdf"),
+    path("acts/<uuid:public_id>/", views.act_document, name="act_document"),
+    path("acts/<uuid:public_id>/document.pdf", views.act_document_pdf, name="act_document_pdf"),
 ]

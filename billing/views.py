@@ -6,8 +6,9 @@ services; services' ApplicationErrors become form errors.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,10 +17,12 @@ from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 from smsportal.money import money_plain, money_text, table_places
 
+from .documents import act_html, act_pdf, document_parties, invoice_html, invoice_pdf
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, StatementFilterForm
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
-from .selectors import invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client, wallet_get
+from .selectors import (invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client,
+                        service_act_get, service_acts_for_client, wallet_get)
 from .services import (billing_config_get, grace_period_current, invoice_issue, overdraft_due_date,
                        price_table_for_client, tariff_current, tariff_upcoming, unit_price, wallet_is_overdue)
 from .services.rates import rate_for
@@ -62,6 +65,7 @@ def billing_overview(request):
         "repay_days": billing_config_get().overdraft_repay_days,
         "ledger": list(ledger_for_client(client=client, limit=10)),
         "invoices": list(invoices_for_client(client=client)[:5]),
+        "acts": list(service_acts_for_client(client=client)[:12]),
     })
 
 
@@ -186,10 +190,57 @@ def invoice_detail(request, public_id):
     invoice = invoice_get(client=request.client, public_id=public_id)
     if invoice is None:
         raise Http404("No such invoice.")
+    supplier, buyer = document_parties(invoice)
     return render(request, "portal/invoice_detail.html", {
         "nav": "billing",
         "invoice": invoice,
+        "supplier": supplier,
+        "buyer": buyer,
         "is_paid": invoice.status == Invoice.Status.PAID,
         "purpose": f"Payment for invoice {invoice.number}: prepayment for messaging services, "
                    f"account {invoice.client.public_id}",
     })
+
+
+# --- printable documents (billing.documents) --------------------------------------------------------
+
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@client_required
+def invoice_document(request, public_id):
+    """The invoice as a printable page (the same HTML the PDF is made of)."""
+    invoice = invoice_get(client=request.client, public_id=public_id)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return HttpResponse(invoice_html(invoice, request=request, links={
+        "back_url": reverse("invoice_detail", args=[invoice.public_id]),
+        "pdf_url": reverse("invoice_document_pdf", args=[invoice.public_id])}))
+
+
+@client_required
+def invoice_document_pdf(request, public_id):
+    invoice = invoice_get(client=request.client, public_id=public_id)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return pdf_response(invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")
+
+
+@client_required
+def act_document(request, public_id):
+    act = service_act_get(client=request.client, public_id=public_id)
+    if act is None:
+        raise Http404("No such act.")
+    return HttpResponse(act_html(act, request=request, links={
+        "back_url": reverse("billing_overview"), "pdf_url": reverse("act_document_pdf", args=[act.public_id])}))
+
+
+@client_required
+def act_document_pdf(request, public_id):
+    act = service_act_get(client=request.client, public_id=public_id)
+    if act is None:
+        raise Http404("No such act.")
+    return pdf_response(act_pdf(act), f"act-{act.number}.pdf")

@@ -363,6 +363,20 @@ SMSPORTAL_VIBER_TIMEOUT = env.float("SMSPORTAL_VIBER_TIMEOUT", default=10.0)
 # system retries later) and, with DEBUG off, `check --deploy` warns (billing.W001; add it to
 # SILENCED_SYSTEM_CHECKS when no payment system calls back).
 BILLING_PAYMENT_CALLBACK_SECRET = env.str("BILLING_PAYMENT_CALLBACK_SECRET", default="")
+
+# The supplier printed on invoices and acts of services rendered (billing.documents). The demo
+# values are a fictitious company; production sets the real ones in the environment. An issued
+# invoice or act keeps the details it was issued with.
+SMSPORTAL_SUPPLIER_NAME = env.str("SMSPORTAL_SUPPLIER_NAME", default="ТОВ «СМС Портал»")
+SMSPORTAL_SUPPLIER_EDRPOU = env.str("SMSPORTAL_SUPPLIER_EDRPOU", default="44556677")
+SMSPORTAL_SUPPLIER_IBAN = env.str("SMSPORTAL_SUPPLIER_IBAN", default="UA213223130000026007233566001")
+SMSPORTAL_SUPPLIER_BANK = env.str("SMSPORTAL_SUPPLIER_BANK", default="АТ КБ «ПриватБанк», МФО 305299")
+SMSPORTAL_SUPPLIER_ADDRESS = env.str("SMSPORTAL_SUPPLIER_ADDRESS",
+                                     default="01001, м. Київ, вул. Хрещатик, буд. 1, офіс 10")
+SMSPORTAL_SUPPLIER_VAT_PAYER = env.bool("SMSPORTAL_SUPPLIER_VAT_PAYER", default=True)
+SMSPORTAL_SUPPLIER_VAT_NUMBER = env.str("SMSPORTAL_SUPPLIER_VAT_NUMBER", default="445566726591")
+SMSPORTAL_SUPPLIER_SIGNATORY = env.str("SMSPORTAL_SUPPLIER_SIGNATORY", default="Іваненко О. П.")
+SMSPORTAL_SUPPLIER_SIGNATORY_POSITION = env.str("SMSPORTAL_SUPPLIER_SIGNATORY_POSITION", default="Директор")
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # LOG_FORMAT=json: one JSON object per line (smsportal.logs), for production log collectors.

@@ -6,8 +6,11 @@
   captures, releases and pay-for-delivered refunds (`hold_open` reserves, in `ledger`)
 - prices, grace, rates: price lists, top-up steps and grace periods, EUR/UAH for Viber
 - invoices: invoices, payments by staff and by the payment system's callback
+- payments: bank payments by amount (staff, bank statement CSV) for invoices
+- acts: monthly acts of services rendered from the ledger
 - settlement: overdraft, adjustments, penalties, withholding, payouts, Viber re-pricing
 """
+from .acts import previous_month, service_act_generate, service_acts_generate
 from .config import billing_config_get
 from .grace import GRACE_DAYS, grace_period_current, grace_period_open, topup_step_for
 from ..holdrefs import HoldRef, OpenHold, Outcome, SettleItem
@@ -17,6 +20,8 @@ from .invoices import (invoice_cancel, invoice_issue, invoice_mark_paid, payment
 from .ledger import (HoldNotCommitted, bonus_credit, hold_open, hold_remaining, overdraft_due_date, wallet_assert_can_pay, wallet_assert_can_spend,
                      wallet_capture, wallet_charge, wallet_hold, wallet_is_overdue, wallet_open, wallet_refund, wallet_release,
                      wallet_topup, wallets_reconcile)
+from .payments import (StatementInvalid, StatementRow, bank_statement_apply, bank_statement_match,
+                       bank_statement_parse, bank_statement_preview, invoice_number_find, invoice_payment_record)
 from .prices import (PRICE_QUANT, PriceContext, grace_periods_active, price_context, price_table_for_client,
                      sms_flat_prices, sms_price,
                      tariff_copy, tariff_current, tariff_upcoming, unit_price, viber_price)
@@ -25,6 +30,9 @@ from .settlement import (RepriceItem, reprice_viber_messages, wallet_adjust, wal
                          wallet_penalty, wallet_refundable, wallet_withhold)
 
 __all__ = [
+    "StatementInvalid", "StatementRow", "bank_statement_apply", "bank_statement_match", "bank_statement_parse",
+    "bank_statement_preview", "invoice_number_find", "invoice_payment_record", "previous_month",
+    "service_act_generate", "service_acts_generate",
     "GRACE_DAYS", "PRICE_QUANT", "HoldMove", "HoldNotCommitted", "PriceContext", "price_context", "RepriceItem", "base_rate_set", "billing_config_get", "bonus_credit",
     "eur_to_uah", "exchange_rates_load", "grace_period_current", "grace_period_open", "grace_periods_active",
     "HoldRef", "OpenHold", "Outcome", "SettleItem", "hold_open", "hold_settle", "hold_stop",

@@ -22,6 +22,7 @@ from smsportal.jsonsafe import UnstorableTextError, json_loads
 from smsportal.kyiv import kyiv_date
 from smsportal.money import money_text
 
+from ..documents import parties_snapshot
 from ..exceptions import (BillingError, InvalidAmount, InvoiceConflict, InvoiceNotFound, PaymentCallbackNotConfigured,
                           SignatureInvalid)
 from ..models import Invoice, InvoiceSequence
@@ -86,7 +87,7 @@ def invoice_issue(*, client: Client, amount, actor=None) -> Invoice:
         invoice = Invoice.objects.create(
             number=number, year=today.year, sequence=sequence, client=client, amount=Money(amount, "UAH"),
             provider_name=config.provider_name, provider_requisites=config.provider_requisites,
-            client_name=client.name, client_requisites=client_requisites(client),
+            client_name=client.name, client_requisites=client_requisites(client), parties=parties_snapshot(client),
             due_date=today + timedelta(days=config.invoice_due_days),
             created_by=actor if getattr(actor, "pk", None) else None)
         audit_record(code="billing.invoice.issued", actor=actor, client=client, target=number,
@@ -119,6 +120,10 @@ def invoice_mark_paid(*, number: str, via: str, reference: str = "", actor=None,
             return invoice, False
         if invoice.status == Invoice.Status.CANCELLED:
             raise InvoiceConflict(gettext("Invoice %(number)s is cancelled.") % {"number": number}, code="invoice_cancelled")
+        if invoice.status in (Invoice.Status.PARTLY_PAID, Invoice.Status.OVERPAID):
+            raise InvoiceConflict(
+                gettext("Invoice %(number)s has payments recorded by amount; record the next payment with its "
+                        "amount and bank reference.") % {"number": number}, code="invoice_has_payments")
         entry = wallet_topup(client=invoice.client, amount=invoice.amount.amount, key=f"invoice:{number}",
                              actor=actor, description=f"Payment of invoice {number}")
         invoice.status = Invoice.Status.PAID
@@ -127,7 +132,9 @@ def invoice_mark_paid(*, number: str, via: str, reference: str = "", actor=None,
         invoice.payment_reference = reference
         invoice.paid_by = actor if getattr(actor, "pk", None) else None
         invoice.entry = entry
-        invoice.save(update_fields=["status", "paid_at", "paid_via", "payment_reference", "paid_by", "entry"])
+        invoice.paid_amount = invoice.amount
+        invoice.save(update_fields=["status", "paid_at", "paid_via", "payment_reference", "paid_by", "entry",
+                                    "paid_amount"])
         audit_record(code="billing.invoice.paid", actor=actor, client=invoice.client, target=number,
                      details={"via": via, "reference": reference, "amount": str(invoice.amount.amount)})
     return invoice, True
