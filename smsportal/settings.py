@@ -240,6 +240,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# The site's public https address (https://portal.example.ua), for links that leave it: Viber
+# fetches uploaded pictures by URL (messaging.viber_uploads). Empty: the request's own address.
+SMSPORTAL_PUBLIC_BASE_URL = env.str("SMSPORTAL_PUBLIC_BASE_URL", default="")
 # A 100,000-recipient campaign with variables is a few MB of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 

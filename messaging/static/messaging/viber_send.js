@@ -1,0 +1,79 @@
+/* The Send page's Viber tab (portal/send_viber.html): the live preview of the Viber bubble (the
+ * text with its line breaks, the picture from the URL or the chosen file, the button), the
+ * character counter (at most 1000, R-VIB-02), the recipients' count and limits (js/send_limits.js)
+ * and the SMS fallback's fields. Needs js/sms_form.js (window.SmsForm). */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("viber-form");
+  if (!form) return;
+  var configEl = document.getElementById("send-config");
+  var config = configEl ? JSON.parse(configEl.textContent) : {};
+
+  function field(name) { return form.querySelector("[name=" + name + "]"); }
+  var text = field("text"), imageUrl = field("image_url"), imageFile = field("image_file");
+  var caption = field("button_caption"), buttonUrl = field("button_url"), sender = field("sender");
+  var recipients = field("recipients"), fallback = field("fallback");
+  var counter = document.getElementById("viber-counter");
+  var vbText = document.getElementById("vb-text"), vbImage = document.getElementById("vb-image");
+  var vbImg = document.getElementById("vb-image-img"), vbButton = document.getElementById("vb-button");
+  var vbSender = document.getElementById("vb-sender"), vbType = document.getElementById("vb-type-label");
+  var vbRecipients = document.getElementById("vb-recipients");
+  var fallbackFields = document.getElementById("fallback-fields");
+  var fileUrl = null;
+
+  function checkedType() {
+    var checked = form.querySelector("input[name=viber_type]:checked");
+    return checked || null;
+  }
+
+  function update() {
+    var value = text.value.replace(/\r\n?/g, "\n");
+    var n = Array.from(value).length, max = parseInt(counter.getAttribute("data-max"), 10);
+    counter.textContent = counter.getAttribute("data-template").replace("{n}", window.SmsForm ?
+      SmsForm.formatCount(n) : String(n)).replace("{max}", window.SmsForm ? SmsForm.formatCount(max) : String(max));
+    counter.classList.toggle("is-long", n > max);
+    // textContent and white-space: pre-wrap: the client's line breaks, never its markup.
+    vbText.textContent = value;
+    vbText.classList.toggle("is-empty", !value.trim());
+    if (!value.trim()) vbText.textContent = vbText.getAttribute("data-empty");
+
+    var src = fileUrl || (/^https:\/\/\S+$/i.test(imageUrl.value.trim()) ? imageUrl.value.trim() : "");
+    if (src && vbImg.getAttribute("src") !== src) vbImg.setAttribute("src", src);
+    vbImage.hidden = !src;
+
+    var label = caption.value.trim();
+    vbButton.textContent = label;
+    vbButton.hidden = !label;
+    if (buttonUrl.value.trim()) vbButton.setAttribute("title", buttonUrl.value.trim());
+
+    if (sender) vbSender.textContent = sender.value;
+    var type = checkedType();
+    if (type && vbType) vbType.textContent = type.parentNode.textContent.trim();
+
+    var count = window.SmsForm ? SmsForm.splitRecipients(recipients.value).length : 0;
+    vbRecipients.textContent = window.SmsForm ? SmsForm.formatCount(count) : String(count);
+    if (window.SendLimits) window.SendLimits.check(recipients);
+    if (fallbackFields && fallback) fallbackFields.classList.toggle("is-off", !fallback.checked);
+  }
+
+  if (imageFile) {
+    imageFile.addEventListener("change", function () {
+      if (fileUrl) URL.revokeObjectURL(fileUrl);
+      var file = imageFile.files && imageFile.files[0];
+      fileUrl = file && /^image\/(png|jpe?g)$/i.test(file.type) ? URL.createObjectURL(file) : null;
+      update();
+    });
+  }
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && window.SendLimits) window.SendLimits.refreshBalance(config.balanceUrl);
+  });
+  form.addEventListener("submit", function () {
+    var button = document.getElementById("send-button");
+    window.setTimeout(function () { button.disabled = true; }, 0);
+  });
+})();
