@@ -1,0 +1,52 @@
+"""A real browser on the Send page's Viber tab: the preview bubble follows the text (with its line
+breaks), the picture and the button as the client types (R-VIB-02), and the recipients box says at
+once when it holds more numbers than one send takes. Skipped without Playwright or Chromium."""
+import pytest
+
+from tests.browser import logged_in_page, sync_api  # skips this module without Playwright or Chromium
+from tests.factories import SenderNameFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_r_vib_02_preview_updates_live(client_account, live_server):
+    SenderNameFactory(client=client_account, name="AcmeViber", approved=True, viber=True)
+    with logged_in_page(live_server, client_account.users.first()) as (page, errors):
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto(f"{live_server.url}/send/?channel=viber")
+        bubble_text = page.locator("#vb-text")
+        sync_api.expect(bubble_text).to_have_class("vb-text is-empty")
+        page.fill("textarea[name=text]", "Spring sale!\n-20% on <b>everything</b>")
+        sync_api.expect(bubble_text).to_have_text("Spring sale!\n-20% on <b>everything</b>")
+        assert bubble_text.evaluate("el => el.getBoundingClientRect().height > 30")  # two lines
+        sync_api.expect(page.locator("#viber-counter")).to_contain_text("38 of 1,000")
+        sync_api.expect(page.locator("#vb-button")).to_be_hidden()
+        page.fill("input[name=button_caption]", "Open the shop")
+        sync_api.expect(page.locator("#vb-button")).to_have_text("Open the shop")
+        sync_api.expect(page.locator("#vb-button")).to_be_visible()
+        page.fill("input[name=image_url]", "https://cdn.example.ua/sale.png")
+        sync_api.expect(page.locator("#vb-image-img")).to_have_attribute("src", "https://cdn.example.ua/sale.png")
+        sync_api.expect(page.locator("#vb-image")).to_be_visible()
+        page.locator("textarea[name=recipients]").evaluate(
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
+            "\n".join(f"067{i:07d}" for i in range(1000000, 1001001)))
+        sync_api.expect(page.locator("#too-many-warning")).to_be_visible()
+        sync_api.expect(page.locator("#too-many-warning")).to_contain_text("1,001")
+        sync_api.expect(page.locator("#vb-recipients")).to_have_text("1,001")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert errors == []
+
+
+def test_sms_tab_says_too_many_numbers_instead_of_estimating_a_part(client_account, tariff, live_server):
+    with logged_in_page(live_server, client_account.users.first()) as (page, errors):
+        page.goto(f"{live_server.url}/send/")
+        page.fill("textarea[name=text]", "Hello")
+        pasted = "\r\n".join(f"067{i:07d}" for i in range(1000000, 1010000))  # 10,000 numbers, 119,998 chars
+        # a paste: the value in one go and one input event (fill() types it through the IME path)
+        page.locator("textarea[name=recipients]").evaluate(
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", pasted)
+        assert page.input_value("textarea[name=recipients]").count("\n") == 9999  # nothing cut
+        sync_api.expect(page.locator("#too-many-warning")).to_contain_text("10,000")
+        sync_api.expect(page.locator("#too-long-warning")).to_contain_text("109,999")
+        sync_api.expect(page.locator("#est-detail")).to_be_hidden()
+        assert errors == []
