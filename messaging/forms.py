@@ -157,6 +157,19 @@ class KyivDateTimeField(FormDateTimeField):
                 code="past", params={"time": value.astimezone(KYIV).strftime("%d.%m.%Y %H:%M")})
 
 
+class LifetimeField(forms.TypedChoiceField):
+    """A message lifetime from a list; a select always posts one, so not posting it (an older page,
+    a script) means the first choice's default rather than an error."""
+
+    def __init__(self, *, choices, default=24 * 3600, **kwargs):
+        kwargs.setdefault("label", _("Message lifetime"))
+        super().__init__(coerce=int, choices=choices, initial=default, **kwargs)
+        self.default = default
+
+    def clean(self, value):
+        return super().clean(value if value not in self.empty_values else str(self.default))
+
+
 def send_at_field():
     return KyivDateTimeField(label=_("Send at"), required=False,
                              help_text=_("Kyiv time. Leave empty to send now."))
@@ -171,9 +184,8 @@ class SendForm(forms.Form):
     )
     message_type = message_type_field()
     send_at = send_at_field()
-    ttl = forms.TypedChoiceField(label=_("Message lifetime"), coerce=int, choices=SEND_TTL_CHOICES,
-                                 initial=24 * 3600, required=False, empty_value=None,
-                                 help_text=_("Operators keep retrying a message this long; then it expires."))
+    ttl = LifetimeField(choices=SEND_TTL_CHOICES,
+                        help_text=_("Operators keep retrying a message this long; then it expires."))
     # Makes a double click or a re-posted form send once (message_send's idempotency key).
     token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -254,6 +266,7 @@ class ViberSendForm(forms.Form):
     recipients = RecipientsField()
     text = TextareaField(
         label=_("Message text"), max_length=VIBER_TEXT_MAX, strip=False, required=False,
+        # xgettext:no-python-format
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("Spring sale: -20% on everything until Sunday!")}),
     )
     image_url = forms.URLField(label=_("Image URL"), required=False, max_length=2000, assume_scheme="https",
@@ -265,8 +278,7 @@ class ViberSendForm(forms.Form):
                                      widget=forms.TextInput(attrs={"placeholder": _("Open the shop")}))
     button_url = forms.URLField(label=_("Button link"), required=False, max_length=2000, assume_scheme="https",
                                 widget=forms.URLInput(attrs={"placeholder": "https://example.ua/sale"}))
-    ttl = forms.TypedChoiceField(label=_("Message lifetime"), coerce=int, choices=VIBER_TTL_CHOICES,
-                                 initial=24 * 3600, help_text=_("Viber keeps trying to deliver this long."))
+    ttl = LifetimeField(choices=VIBER_TTL_CHOICES, help_text=_("Viber keeps trying to deliver this long."))
     send_at = send_at_field()
     fallback = forms.BooleanField(label=_("Send an SMS to those who don’t get the Viber message"), required=False)
     fallback_sender = forms.ChoiceField(label=_("SMS sender name"), required=False)

@@ -147,8 +147,7 @@ def send(request):
             except ApplicationError as exc:
                 # The text's screening (R-CMP-01) is shown under the text, the contract under the type.
                 field = {"contract_required": "message_type", "content_refused": "text",
-                         "too_many_recipients": "recipients", "invalid_recipient": "recipients",
-                         "invalid_ttl": "ttl"}.get(exc.code)
+                         "too_many_recipients": "recipients", "invalid_ttl": "ttl"}.get(exc.code)
                 form.add_error(field, exc.detail)
             else:
                 return _sent(request, result, channel=CHANNEL_SMS, send_at=data.get("send_at"))
@@ -198,7 +197,6 @@ VIBER_ERROR_FIELDS = {
     "image_url_invalid": "image_url", "image_type": "image_url",
     "button_incomplete": "button_url", "caption_too_long": "button_caption", "button_url_invalid": "button_url",
     "ttl_out_of_range": "ttl", "invalid_ttl": "ttl", "too_many_recipients": "recipients",
-    "invalid_recipient": "recipients",
 }
 
 
