@@ -38,6 +38,7 @@ def message_type_field():
 MAX_TEXT_CHARS = 5000  # as the API; the service refuses more than SMSPORTAL_MAX_PARTS parts
 MAX_RECIPIENTS_FIELD_CHARS = 100_000
 
+PAGE_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # as messaging.services.prepare fills them
 _LIST_SEPARATORS = re.compile(r"[\r\n,;]+")
 _DIGITS = re.compile(r"\d")
 
@@ -202,6 +203,14 @@ class SendForm(forms.Form):
         text = self.cleaned_data["text"]
         if not text.strip():
             raise forms.ValidationError(_("Enter the message text."))
+        unfilled = sorted(set(PAGE_VARIABLE.findall(text)) - {"phone"})
+        if unfilled:
+            # Pasted numbers carry no names: every recipient would be refused "no value for {name}".
+            raise forms.ValidationError(
+                _("%(variables)s would be empty for every recipient: pasted numbers have no names or other columns "
+                  "(only {phone} is filled in here). To personalize, create a campaign from a file or a contact "
+                  "group."),
+                code="empty_variable", params={"variables": ", ".join("{%s}" % v for v in unfilled)})
         return text
 
 

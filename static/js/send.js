@@ -47,6 +47,16 @@
       SmsForm.t("left", info.remaining)
     ].join(" · ");
     SmsForm.lengthHints(info, text.value, config.longParts);
+    // {name}-style variables have no values here (pasted numbers only): said before the send.
+    var emptyVar = document.getElementById("empty-var-warning");
+    if (emptyVar) {
+      var vars = [], re = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g, m;
+      while ((m = re.exec(text.value))) {
+        if (m[1] !== "phone" && vars.indexOf("{" + m[1] + "}") < 0) vars.push("{" + m[1] + "}");
+      }
+      emptyVar.hidden = !vars.length;
+      if (vars.length) emptyVar.textContent = emptyVar.getAttribute("data-template").replace("{variables}", vars.join(", "));
+    }
 
     var seen = Object.create(null), count = 0, foreign = false, junk = [];
     SmsForm.splitRecipients(recipients.value).forEach(function (number) {

@@ -156,3 +156,20 @@ def test_page_after_a_send_shows_the_new_available_amount(web):
     assert response.status_code == 200
     body = web.get(reverse("message_send")).content.decode()
     assert 'data-balance="99.' in body  # 100 UAH less the reserved price
+
+
+# --- {variables}: pasted numbers have no values for them ------------------------------------------
+
+def test_variable_without_values_on_the_send_page_is_a_clear_error():
+    form = SendForm(_form(text="Hi {name}, your code is {code}. {phone}"), sender_names=["TestShop"])
+    assert not form.is_valid()
+    assert form.errors["text"] == [
+        "{code}, {name} would be empty for every recipient: pasted numbers have no names or other columns (only "
+        "{phone} is filled in here). To personalize, create a campaign from a file or a contact group."]
+    assert SendForm(_form(text="Your number {phone} is registered."), sender_names=["TestShop"]).is_valid()
+
+
+@pytest.mark.django_db
+def test_send_page_carries_the_empty_variable_warning(web):
+    body = web.get(reverse("message_send")).content.decode()
+    assert 'id="empty-var-warning"' in body and "{variables} would be empty" in body

@@ -37,7 +37,7 @@ def test_r_vib_02_preview_updates_live(client_account, live_server):
         assert errors == []
 
 
-def test_sms_tab_says_too_many_numbers_instead_of_estimating_a_part(client_account, tariff, live_server):
+def test_sms_tab_says_too_many_numbers_and_empty_variables_before_sending(client_account, tariff, live_server):
     with logged_in_page(live_server, client_account.users.first()) as (page, errors):
         page.goto(f"{live_server.url}/send/")
         page.fill("textarea[name=text]", "Hello")
@@ -49,4 +49,9 @@ def test_sms_tab_says_too_many_numbers_instead_of_estimating_a_part(client_accou
         sync_api.expect(page.locator("#too-many-warning")).to_contain_text("10,000")
         sync_api.expect(page.locator("#too-long-warning")).to_contain_text("109,999")
         sync_api.expect(page.locator("#est-detail")).to_be_hidden()
+        page.fill("textarea[name=text]", "Hi {name}, your number {phone} is registered")
+        sync_api.expect(page.locator("#empty-var-warning")).to_be_visible()
+        sync_api.expect(page.locator("#empty-var-warning")).to_contain_text("{name} would be empty")
+        page.fill("textarea[name=text]", "Your number {phone} is registered")
+        sync_api.expect(page.locator("#empty-var-warning")).to_be_hidden()
         assert errors == []
