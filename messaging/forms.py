@@ -293,8 +293,12 @@ class ViberSendForm(forms.Form):
     fallback_sender = forms.ChoiceField(label=_("SMS sender name"), required=False)
     fallback_text = TextareaField(label=_("SMS text"), max_length=MAX_TEXT_CHARS, strip=False, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    # Makes a double click or a re-posted form send once (viber_send's idempotency key).
+    token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, sender_names=(), sms_sender_names=(), **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("token", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.fields["sender"].choices = [(name, name) for name in sender_names]
         if len(sender_names) == 1:

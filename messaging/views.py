@@ -188,16 +188,29 @@ def _viber_sender_names(client) -> list[str]:
     return own or [viber_shared_sender()]
 
 
-# A Viber service refusal shown under the field it is about; others above the form.
+# A Viber service refusal shown under the field it is about (codes of messaging.viber.service and
+# provider.Refusal); others above the form.
 VIBER_ERROR_FIELDS = {
-    "contract_required": "viber_type", "content_refused": "text", "text_too_long": "text", "empty": "text",
-    "test_word_missing": "text", "template_mismatch": "text", "welcome_required": "viber_type",
-    "type_invalid": "viber_type", "transactional_rich": "viber_type",
+    "text_too_long": "text", "message_empty": "text", "test_word_missing": "text", "no_matching_template": "text",
+    "contact_phone_required": "text", "content_refused": "text",
+    "viber_type_invalid": "viber_type", "transactional_rich_content": "viber_type",
     "sender_invalid": "sender", "sender_not_approved": "sender", "shared_sender_transactional": "sender",
-    "image_url_invalid": "image_url", "image_type": "image_url",
-    "button_incomplete": "button_url", "caption_too_long": "button_caption", "button_url_invalid": "button_url",
+    "shared_sender_test_only": "sender", "shared_sender_own_phones_only": "sender",
+    "image_url_invalid": "image_url", "image_type_invalid": "image_url", "file_too_big": "image_url",
+    "button_incomplete": "button_url", "button_caption_too_long": "button_caption", "button_url_invalid": "button_url",
     "ttl_out_of_range": "ttl", "invalid_ttl": "ttl", "too_many_recipients": "recipients",
+    "fallback_incomplete": "fallback_text",
 }
+
+
+def _viber_refusal_errors(form, exc) -> None:
+    """Every refusal of a Viber send under its field (the service gives them all in `extra`)."""
+    refusals = (getattr(exc, "extra", None) or {}).get("refusals") or [{"code": exc.code, "detail": exc.detail}]
+    for refusal in refusals:
+        field = VIBER_ERROR_FIELDS.get(refusal["code"])
+        if field not in form.fields:
+            field = None
+        form.add_error(field, refusal["detail"])
 
 
 def _send_viber(request, *, approved_sms):
@@ -221,9 +234,9 @@ def _send_viber(request, *, approved_sms):
                 send_at=data.get("send_at"))
             try:
                 result = viber_send(client=client, recipients=data["recipients"], request=viber_request,
-                                    actor=request.user)
+                                    actor=request.user, idempotency_key=f"web:{data['token']}")
             except ApplicationError as exc:
-                form.add_error(VIBER_ERROR_FIELDS.get(exc.code), exc.detail)
+                _viber_refusal_errors(form, exc)
             except NotImplementedError:
                 form.add_error(None, gettext("Viber sending is not available yet. Please try again later."))
             else:

@@ -4,6 +4,7 @@ errors, never a 500. The service itself (messaging.viber.service.viber_send) is 
 recorder: what the page hands it is what these tests check."""
 import io
 import types
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from PIL import Image
 from messaging.exceptions import MessagingError
 from messaging.forms import ViberSendForm
 from tests.factories import SenderNameFactory
+from tests.messaging.viber_fixtures import viber_client  # noqa: F401
 
 URL = "/send/?channel=viber"
 
@@ -33,7 +35,8 @@ def _upload(content: bytes, name="sale.png", content_type="image/png"):
 def _data(**overrides):
     data = {"channel": "viber", "sender": "AcmeViber", "viber_type": "advertising",
             "recipients": "0671234567\r\n0501234567", "text": "Spring sale!\r\n-20% on everything",
-            "button_caption": "Open the shop", "button_url": "https://acme.example.ua/sale", "ttl": "86400"}
+            "button_caption": "Open the shop", "button_url": "https://acme.example.ua/sale", "ttl": "86400",
+            "token": str(uuid.uuid4())}
     data.update(overrides)
     return data
 
@@ -49,8 +52,9 @@ def sent(monkeypatch):
     """Records the calls to viber_send and answers like the service: two accepted messages."""
     calls = []
 
-    def fake_viber_send(*, client, recipients, request, actor=None):
-        calls.append({"client": client, "recipients": recipients, "request": request, "actor": actor})
+    def fake_viber_send(*, client, recipients, request, actor=None, idempotency_key=None):
+        calls.append({"client": client, "recipients": recipients, "request": request, "actor": actor,
+                      "key": idempotency_key})
         if getattr(fake_viber_send, "error", None):
             raise fake_viber_send.error
         msgs = [types.SimpleNamespace(status="queued", recipient=r, error_detail="", public_id=None)
@@ -173,8 +177,10 @@ def test_no_fallback_sends_no_sms_leg(viber_web, sent):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("code", "field"), [("contract_required", "viber_type"), ("text_too_long", "text"),
-                                             ("test_word_missing", "text"), ("messaging_error", None)])
+@pytest.mark.parametrize(("code", "field"), [("contract_required", None), ("text_too_long", "text"),
+                                             ("test_word_missing", "text"), ("shared_sender_test_only", "sender"),
+                                             ("button_caption_too_long", "button_caption"),
+                                             ("messaging_error", None)])
 def test_r_vib_03_service_refusal_is_a_form_error_not_a_500(viber_web, sent, code, field):
     sent.error = MessagingError(f"Refused: {code}.", code=code)
     response = viber_web.post(URL, _data())
@@ -185,7 +191,7 @@ def test_r_vib_03_service_refusal_is_a_form_error_not_a_500(viber_web, sent, cod
 
 @pytest.mark.django_db
 def test_service_not_ready_is_a_form_error(viber_web, monkeypatch):
-    def stub(**kwargs):
+    def stub(**kwargs):  # the seam before the service was written
         raise NotImplementedError
 
     monkeypatch.setattr("messaging.views.viber_send", stub)
@@ -255,3 +261,49 @@ def test_uploaded_image_url_comes_back_after_a_refusal(viber_web, sent, media):
 def test_viber_image_unknown_names_are_404(client, media):
     assert client.get("/media/viber/../../etc/passwd").status_code == 404
     assert client.get("/media/viber/" + "0" * 32 + ".png").status_code == 404
+
+
+# --- with the real Viber service (messaging.viber.service) ---------------------------------------
+
+@pytest.fixture
+def viber_site(client, viber_client):
+    client.force_login(viber_client.users.first())
+    client.account = viber_client
+    return client
+
+
+def _welcome(**overrides):
+    return _data(**{"sender": "ViberShop", "viber_type": "welcome", "recipients": "0671234567",
+                    "text": "Welcome to ViberShop!\r\nQuestions: +380441234567", **overrides})
+
+
+@pytest.mark.django_db
+def test_r_vib_04_welcome_sent_from_the_viber_tab_is_stored_once(viber_site):
+    from messaging.models import Message
+
+    data = _welcome()
+    response = viber_site.post(URL, data, follow=True)
+    message = Message.objects.get()
+    assert message.channel == "viber"
+    assert message.recipient == "+380671234567"
+    assert response.redirect_chain[-1][0] == reverse("message_detail", kwargs={"public_id": message.public_id})
+    assert "Accepted 1 Viber message for sending" in response.content.decode()
+    again = viber_site.post(URL, data, follow=True)  # a double click: the same token
+    assert Message.objects.count() == 1
+    assert "already sent" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_r_vib_03_real_refusals_land_under_their_fields(viber_site):
+    from messaging.models import Message
+
+    response = viber_site.post(URL, _welcome(viber_type="transactional"))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    # every refusal under its field: a transactional message has no button, and fills an approved template
+    assert errors["viber_type"] == ["A transactional Viber message is text only: no image and no button."]
+    assert errors["text"] == ["A transactional Viber text must fill one of your approved templates; this one "
+                              "matches none."]
+    response = viber_site.post(URL, _welcome(viber_type="test"))
+    assert response.context["form"].errors["text"] == ['A test message must contain the word "Test" or "Тест".']
+    assert not Message.objects.exists()
