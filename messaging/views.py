@@ -41,7 +41,7 @@ from .selectors import message_get, messages_for_client
 from .services import message_send
 from .services.prepare import message_estimate, waiting_for_window_notice
 from .status import FINAL, Status
-from .viber.service import ViberRequest, viber_send
+from .viber.service import ViberRequest, viber_estimate, viber_send
 from .viber_uploads import CONTENT_TYPES as VIBER_CONTENT_TYPES
 from .viber_uploads import viber_image_path, viber_image_public_url, viber_image_store
 
@@ -250,7 +250,8 @@ def _send_viber(request, *, approved_sms):
         "viber_text_max": VIBER_TEXT_MAX,
         "viber_caption_max": VIBER_CAPTION_MAX,
         "send_config": {"maxRecipients": settings.SMSPORTAL_MAX_RECIPIENTS,
-                        "balanceUrl": reverse("message_send_balance")},
+                        "balanceUrl": reverse("message_send_balance"),
+                        "estimateUrl": reverse("viber_send_estimate")},
     }, status=400 if form.is_bound else 200)
 
 
@@ -278,6 +279,42 @@ def _sent(request, result, *, channel: str, send_at=None):
     if n == 1:
         return redirect("message_detail", public_id=result.messages[0].public_id)
     return redirect("message_list")
+
+
+@require_POST
+@require_role(*SEND_ROLES)
+def viber_send_estimate(request):
+    """The Viber tab's live estimate: what viber_send would do with the form as typed (price in UAH
+    and EUR at the day's rate, the text as it goes with the opt-out phone, refusals), sending nothing.
+    An uploaded picture is not sent here: the preview shows it from the browser."""
+    post = request.POST
+    numbers = split_recipients(one_line_break(post.get("recipients", "")))
+    limit = settings.SMSPORTAL_MAX_RECIPIENTS
+    if not numbers:
+        return JsonResponse({"code": "no_recipients", "detail": ""}, status=400)
+    if len(numbers) > limit:
+        return JsonResponse({"code": "too_many_recipients", "given": len(numbers), "max": limit,
+                             "detail": gettext("You entered %(given)s numbers; one send takes at most %(max)s. "
+                                               "Send them in parts, or upload them as a file in a campaign.")
+                             % {"given": number_format(len(numbers), force_grouping=True),
+                                "max": number_format(limit, force_grouping=True)}}, status=400)
+    try:
+        ttl = int(post.get("ttl") or 86400)
+    except ValueError:
+        ttl = 86400
+    image_url = post.get("image_url", "")[:2000]
+    if not image_url and post.get("has_image_file") == "1":
+        image_url = "https://upload.invalid/preview.png"  # an upload: its checks come with the send
+    viber_request = ViberRequest(
+        sender=post.get("sender", "")[:20], text=one_line_break(post.get("text", ""))[:VIBER_TEXT_MAX + 1],
+        viber_type=post.get("viber_type") or "advertising", image_url=image_url,
+        button_caption=post.get("button_caption", "")[:VIBER_CAPTION_MAX + 1], button_url=post.get("button_url", "")[:2000],
+        ttl=ttl)
+    try:
+        body = viber_estimate(client=request.client, recipients=numbers, request=viber_request)
+    except ApplicationError as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.detail}, status=400)
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @require_GET

@@ -4,14 +4,13 @@ once when it holds more numbers than one send takes. Skipped without Playwright 
 import pytest
 
 from tests.browser import logged_in_page, sync_api  # skips this module without Playwright or Chromium
-from tests.factories import SenderNameFactory
+from tests.messaging.viber_fixtures import OWN_PHONE, viber_client  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_r_vib_02_preview_updates_live(client_account, live_server):
-    SenderNameFactory(client=client_account, name="AcmeViber", approved=True, viber=True)
-    with logged_in_page(live_server, client_account.users.first()) as (page, errors):
+def test_r_vib_02_preview_updates_live(viber_client, live_server):
+    with logged_in_page(live_server, viber_client.users.first()) as (page, errors):
         page.set_viewport_size({"width": 390, "height": 900})
         page.goto(f"{live_server.url}/send/?channel=viber")
         bubble_text = page.locator("#vb-text")
@@ -27,6 +26,12 @@ def test_r_vib_02_preview_updates_live(client_account, live_server):
         page.fill("input[name=image_url]", "https://cdn.example.ua/sale.png")
         sync_api.expect(page.locator("#vb-image-img")).to_have_attribute("src", "https://cdn.example.ua/sale.png")
         sync_api.expect(page.locator("#vb-image")).to_be_visible()
+        # the server's estimate: the price, and the opt-out phone the message will carry (R-VIB-08)
+        page.check("input[name=viber_type][value=welcome]")
+        page.fill("textarea[name=recipients]", "0671234567")
+        sync_api.expect(page.locator("#vb-cost")).to_contain_text("UAH")
+        sync_api.expect(page.locator("#vb-appended")).to_have_text(OWN_PHONE)
+        sync_api.expect(page.locator("#vb-refusals")).to_contain_text("A button needs both a caption and a URL.")
         page.locator("textarea[name=recipients]").evaluate(
             "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
             "\n".join(f"067{i:07d}" for i in range(1000000, 1001001)))

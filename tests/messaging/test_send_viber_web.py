@@ -307,3 +307,31 @@ def test_r_vib_03_real_refusals_land_under_their_fields(viber_site):
     response = viber_site.post(URL, _welcome(viber_type="test"))
     assert response.context["form"].errors["text"] == ['A test message must contain the word "Test" or "Тест".']
     assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_r_vib_08_live_estimate_prices_and_shows_the_text_with_the_contact_phone(viber_site):
+    from messaging.models import Message
+
+    response = viber_site.post(reverse("viber_send_estimate"), {
+        "sender": "ViberShop", "viber_type": "welcome", "recipients": "0671234567\r\n0661234567",
+        "text": "Welcome to ViberShop!", "ttl": "86400"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == 2
+    assert body["text"].startswith("Welcome to ViberShop!\n+380")  # the verified phone added (R-VIB-08)
+    assert body["total_price"]["currency"] == "UAH" and body["rate"]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_live_estimate_refusals_are_json_not_500(viber_site, settings):
+    settings.SMSPORTAL_MAX_RECIPIENTS = 2
+    url = reverse("viber_send_estimate")
+    too_many = viber_site.post(url, {"sender": "ViberShop", "recipients": "0671234567,0661234567,0501234567"})
+    assert too_many.status_code == 400 and too_many.json()["code"] == "too_many_recipients"
+    bad_sender = viber_site.post(url, {"sender": "Nobody", "recipients": "0671234567", "text": "Hi", "ttl": "x"})
+    assert bad_sender.status_code == 400 and bad_sender.json()["code"] == "sender_not_approved"
+    body = viber_site.post(url, {"sender": "ViberShop", "viber_type": "test", "recipients": "0671234567",
+                                 "text": "Hello +380441234567"}).json()
+    assert [r["code"] for r in body["refusals"]] == ["test_word_missing"]

@@ -57,17 +57,88 @@
     if (fallbackFields && fallback) fallbackFields.classList.toggle("is-off", !fallback.checked);
   }
 
+  // The server's estimate (messaging.views.viber_send_estimate), a moment after typing stops: the
+  // price, the text as it goes (with the opt-out phone added, R-VIB-08) and why it would be refused.
+  var vbUnit = document.getElementById("vb-unit"), vbCost = document.getElementById("vb-cost");
+  var vbRate = document.getElementById("vb-rate"), vbRefusals = document.getElementById("vb-refusals");
+  var vbAppended = document.getElementById("vb-appended");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
+  var timer = null, asked = 0;
+
+  function money(m) {
+    return window.SmsForm ? SmsForm.formatUnits(SmsForm.toUnits(m.amount)) + " " + SmsForm.currency() : m.amount;
+  }
+  function hint(kind, textValue, code) {
+    var p = document.createElement("p");
+    p.className = "hint " + kind;
+    if (code) p.setAttribute("data-code", code);
+    p.textContent = textValue;
+    vbRefusals.appendChild(p);
+  }
+  function showEstimate(body, failed) {
+    vbRefusals.textContent = "";
+    vbAppended.hidden = true;
+    if (failed) {
+      vbUnit.textContent = "—";
+      vbCost.textContent = "—";
+      vbRate.hidden = true;
+      if (body && body.detail && body.code !== "too_many_recipients") hint("hint-danger", body.detail, body.code);
+    } else {
+      vbUnit.textContent = money(body.unit_price);
+      vbCost.textContent = money(body.total_price);
+      vbRate.hidden = !(body.eur_price && body.rate);
+      if (body.eur_price && body.rate) {
+        vbRate.textContent = vbRate.getAttribute("data-template").replace("{eur}", body.eur_price).replace("{rate}", body.rate);
+      }
+      var typed = text.value.replace(/\r\n?/g, "\n");
+      if (body.text && typed && body.text.indexOf(typed) === 0 && body.text.length > typed.length) {
+        vbAppended.textContent = body.text.slice(typed.length).replace(/^\n/, "");
+        vbAppended.hidden = false;
+      }
+      (body.refusals || []).forEach(function (r) { hint("hint-danger", r.detail, r.code); });
+      (body.refused || []).slice(0, 3).forEach(function (r) { hint("hint-warning", r.recipient + ": " + r.reason, r.code); });
+    }
+    vbRefusals.hidden = !vbRefusals.childNodes.length;
+  }
+  function askServer() {
+    if (!config.estimateUrl || !window.fetch) return;
+    var mine = ++asked;
+    if (!recipients.value.trim() || (window.SendLimits && window.SendLimits.check(recipients))) {
+      showEstimate(null, true);
+      return;
+    }
+    var data = new FormData();
+    ["sender", "text", "image_url", "button_caption", "button_url", "ttl", "recipients"].forEach(function (name) {
+      var el = field(name);
+      if (el) data.append(name, el.value);
+    });
+    var type = checkedType();
+    data.append("viber_type", type ? type.value : "advertising");
+    data.append("has_image_file", fileUrl ? "1" : "0");
+    fetch(config.estimateUrl, {method: "POST", body: data, credentials: "same-origin",
+                               headers: {"X-CSRFToken": csrf ? csrf.value : ""}})
+      .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
+      .then(function (res) { if (mine === asked) showEstimate(res.body, !res.ok); })
+      .catch(function () { /* the preview stays */ });
+  }
+  function changed() {
+    update();
+    window.clearTimeout(timer);
+    timer = window.setTimeout(askServer, 400);
+  }
+
   if (imageFile) {
     imageFile.addEventListener("change", function () {
       if (fileUrl) URL.revokeObjectURL(fileUrl);
       var file = imageFile.files && imageFile.files[0];
       fileUrl = file && /^image\/(png|jpe?g)$/i.test(file.type) ? URL.createObjectURL(file) : null;
-      update();
+      changed();
     });
   }
-  form.addEventListener("input", update);
-  form.addEventListener("change", update);
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
   update();
+  if (recipients.value.trim()) askServer();
 
   window.addEventListener("pageshow", function (e) {
     if (e.persisted && window.SendLimits) window.SendLimits.refreshBalance(config.balanceUrl);
