@@ -182,10 +182,11 @@ def _send_page_context(request, *, channel, approved_sms, senders) -> dict:
     }
 
 
-def _viber_sender_names(client) -> list[str]:
-    """The client's approved Viber names; without any, the provider's shared sender (R-SND-07)."""
+def _viber_sender_names(client) -> tuple[list[str], bool]:
+    """The client's approved Viber names; without any, the provider's shared sender (R-SND-07),
+    and whether it is that one."""
     own = _approved_sender_names(sender_names_for_client(client=client, channel=CHANNEL_VIBER))
-    return own or [viber_shared_sender()]
+    return (own, False) if own else ([viber_shared_sender()], True)
 
 
 # A Viber service refusal shown under the field it is about (codes of messaging.viber.service and
@@ -215,7 +216,7 @@ def _viber_refusal_errors(form, exc) -> None:
 
 def _send_viber(request, *, approved_sms):
     client = request.client
-    viber_names = _viber_sender_names(client)
+    viber_names, shared_only = _viber_sender_names(client)
     if request.method == "POST":
         form = ViberSendForm(request.POST, request.FILES, sender_names=viber_names, sms_sender_names=approved_sms)
         if form.is_valid():
@@ -247,6 +248,7 @@ def _send_viber(request, *, approved_sms):
         **_send_page_context(request, channel=CHANNEL_VIBER, approved_sms=approved_sms, senders=[]),
         "form": form,
         "preview_text": one_line_break(form["text"].value() or ""),
+        "shared_sender_only": shared_only,
         "viber_text_max": VIBER_TEXT_MAX,
         "viber_caption_max": VIBER_CAPTION_MAX,
         "send_config": {"maxRecipients": settings.SMSPORTAL_MAX_RECIPIENTS,

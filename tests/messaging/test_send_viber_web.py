@@ -335,3 +335,11 @@ def test_live_estimate_refusals_are_json_not_500(viber_site, settings):
     body = viber_site.post(url, {"sender": "ViberShop", "viber_type": "test", "recipients": "0671234567",
                                  "text": "Hello +380441234567"}).json()
     assert [r["code"] for r in body["refusals"]] == ["test_word_missing"]
+
+
+@pytest.mark.django_db
+def test_r_snd_07_shared_sender_is_explained(web, settings):
+    settings.SMSPORTAL_VIBER_SHARED_SENDER = "PortalInfo"
+    body = web.get(URL).content.decode()
+    assert "the shared one sends test messages to your account’s verified phones only" in body
+    assert "Request your own Viber sender name" in body

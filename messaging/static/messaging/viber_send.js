@@ -68,6 +68,11 @@
   function money(m) {
     return window.SmsForm ? SmsForm.formatUnits(SmsForm.toUnits(m.amount)) + " " + SmsForm.currency() : m.amount;
   }
+  // A decimal string as the page's language writes it, without trailing zeros: 45,0 → 45; 0.0200 → 0,02.
+  function decimal(value) {
+    var mark = window.SmsPortal ? window.SmsPortal.separators().decimal : ".";
+    return String(value).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "").replace(".", mark);
+  }
   function hint(kind, textValue, code) {
     var p = document.createElement("p");
     p.className = "hint " + kind;
@@ -88,7 +93,8 @@
       vbCost.textContent = money(body.total_price);
       vbRate.hidden = !(body.eur_price && body.rate);
       if (body.eur_price && body.rate) {
-        vbRate.textContent = vbRate.getAttribute("data-template").replace("{eur}", body.eur_price).replace("{rate}", body.rate);
+        vbRate.textContent = vbRate.getAttribute("data-template").replace("{eur}", decimal(body.eur_price))
+          .replace("{rate}", decimal(body.rate));
       }
       var typed = text.value.replace(/\r\n?/g, "\n");
       if (body.text && typed && body.text.indexOf(typed) === 0 && body.text.length > typed.length) {
