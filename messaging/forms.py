@@ -360,8 +360,6 @@ class SenderNameRequestForm(forms.Form):
 
 # --- campaigns and contacts -------------------------------------------------------------------
 
-from django.utils import timezone  # noqa: E402
-
 CAMPAIGN_TTL_CHOICES = [(3600, _("1 hour")), (6 * 3600, _("6 hours")), (24 * 3600, _("24 hours")), (72 * 3600, _("72 hours"))]
 UPLOAD_ACCEPT = ".csv,.txt,.tsv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -9,7 +9,7 @@ from tests.messaging.viber_fixtures import OWN_PHONE, viber_client  # noqa: F401
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_r_vib_02_preview_updates_live(viber_client, live_server):
+def test_r_vib_02_preview_updates_live(viber_client, live_server):  # noqa: F811
     with logged_in_page(live_server, viber_client.users.first()) as (page, errors):
         page.set_viewport_size({"width": 390, "height": 900})
         page.goto(f"{live_server.url}/send/?channel=viber")

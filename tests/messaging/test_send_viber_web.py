@@ -266,7 +266,7 @@ def test_viber_image_unknown_names_are_404(client, media):
 # --- with the real Viber service (messaging.viber.service) ---------------------------------------
 
 @pytest.fixture
-def viber_site(client, viber_client):
+def viber_site(client, viber_client):  # noqa: F811
     client.force_login(viber_client.users.first())
     client.account = viber_client
     return client
