@@ -45,3 +45,16 @@ def client_language_get(client: Client) -> str:
     owner = (User.objects.filter(client=client, role=User.Role.OWNER, is_active=True)
              .order_by("date_joined", "id").first())
     return user_language_get(owner)
+
+
+def client_verified_phones(client: Client) -> set[str]:
+    """The phones (E.164) the account's users verified by an SMS code (R-ACC-01)."""
+    return set(client.users.filter(phone_verified=True).exclude(phone="").values_list("phone", flat=True))
+
+
+def client_contact_phone(client: Client) -> str:
+    """The account's contact phone: its owner's verified phone, else any user's verified one, else ""."""
+    users = client.users.filter(phone_verified=True).exclude(phone="").order_by("id")
+    owner = users.filter(role=User.Role.OWNER).first()
+    first = owner or users.first()
+    return first.phone if first else ""

@@ -577,6 +577,8 @@ class ViberDetail(models.Model):
     fallback_text = models.TextField(blank=True)
     fallback_message = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL,
                                             related_name="fallback_of", help_text="The SMS leg, once it was sent.")
+    fallback_error = models.CharField(max_length=32, blank=True,
+                                      help_text="Why the SMS leg could not be sent (its send's error code).")
     repriced_at = models.DateTimeField(null=True, blank=True, help_text="Re-charged as advertising (R-BILL-10).")
 
     class Meta:

@@ -76,3 +76,19 @@ def messages_expire_held_task() -> int:
     from .services.dispatch.expiry import messages_expire_held  # noqa: PLC0415
 
     return messages_expire_held()
+
+
+@shared_task(name="messaging.viber_dispatch", ignore_result=True)
+def viber_dispatch() -> int:
+    """After a Viber send commits, and every 5 seconds: queued Viber messages go to the provider."""
+    from .viber.dispatch import viber_dispatch as dispatch  # noqa: PLC0415
+
+    return dispatch()
+
+
+@shared_task(name="messaging.viber_poll", ignore_result=True)
+def viber_poll() -> int:
+    """Every minute: statuses the webhooks did not bring, SMS fallbacks still due, stuck claims."""
+    from .viber.dispatch import viber_poll as poll  # noqa: PLC0415
+
+    return poll()

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,15 +22,28 @@ from billing.exceptions import NoTariff
 from billing.selectors import ledger_for_client, wallet_get
 from billing.services import sms_flat_prices, tariff_current
 from senders.selectors import approved_names, sender_names_for_client
-from senders.services import sender_name_request
+from senders.services import sender_name_request, viber_shared_sender
 from smsportal.errors import ApplicationError
 from smsportal.money import money_text
 
-from .forms import MessageFilterForm, SendForm, SenderNameRequestForm, split_recipients
+from .forms import (
+    KYIV,
+    VIBER_CAPTION_MAX,
+    VIBER_TEXT_MAX,
+    MessageFilterForm,
+    SendForm,
+    SenderNameRequestForm,
+    ViberSendForm,
+    one_line_break,
+    split_recipients,
+)
 from .selectors import message_get, messages_for_client
 from .services import message_send
 from .services.prepare import message_estimate, waiting_for_window_notice
 from .status import FINAL, Status
+from .viber.service import ViberRequest, viber_estimate, viber_send
+from .viber_uploads import CONTENT_TYPES as VIBER_CONTENT_TYPES
+from .viber_uploads import viber_image_path, viber_image_public_url, viber_image_store
 
 PAGE_SIZE = 50
 STATUS_POLL_MAX_IDS = 200
@@ -106,11 +121,18 @@ def sender_request(request):
     return redirect("dashboard")
 
 
+CHANNEL_SMS, CHANNEL_VIBER = "sms", "viber"
+
+
 @require_role(*SEND_ROLES)  # viewers see statistics only
 def send(request):
+    """The Send page: the SMS tab, or the Viber tab (?channel=viber, and a posted channel=viber)."""
     client = request.client
-    senders = list(sender_names_for_client(client=client))
-    approved = _approved_sender_names(senders)
+    sms_senders = list(sender_names_for_client(client=client, channel=CHANNEL_SMS))
+    approved = _approved_sender_names(sms_senders)
+    channel = (request.POST if request.method == "POST" else request.GET).get("channel")
+    if channel == CHANNEL_VIBER:
+        return _send_viber(request, approved_sms=approved)
     segment_price = _segment_price()
 
     if request.method == "POST":
@@ -120,46 +142,206 @@ def send(request):
             try:
                 result = message_send(client=client, sender=data["sender"], recipients=data["recipients"],
                                       text=data["text"], idempotency_key=f"web:{data['token']}",
-                                      message_type=data["message_type"])
+                                      message_type=data["message_type"], send_at=data.get("send_at"),
+                                      ttl=data.get("ttl"))
             except ApplicationError as exc:
                 # The text's screening (R-CMP-01) is shown under the text, the contract under the type.
-                field = {"contract_required": "message_type", "content_refused": "text"}.get(exc.code)
+                field = {"contract_required": "message_type", "content_refused": "text",
+                         "too_many_recipients": "recipients", "invalid_ttl": "ttl"}.get(exc.code)
                 form.add_error(field, exc.detail)
             else:
-                n = len(result.messages)
-                if result.created:
-                    messages.success(request, ngettext(
-                        "Accepted %(n)s message for sending; %(amount)s UAH reserved on your wallet.",
-                        "Accepted %(n)s messages for sending; %(amount)s UAH reserved on your wallet.", n,
-                    ) % {"n": n, "amount": money_text(result.total_price)})
-                    _compliance_notices(request, result)
-                else:
-                    messages.info(request, ngettext(
-                        "This form was already sent (%(n)s message); nothing was charged again.",
-                        "This form was already sent (%(n)s messages); nothing was charged again.", n,
-                    ) % {"n": n})
-                if n == 1:
-                    return redirect("message_detail", public_id=result.messages[0].public_id)
-                return redirect("message_list")
+                return _sent(request, result, channel=CHANNEL_SMS, send_at=data.get("send_at"))
     else:
         form = SendForm(sender_names=approved)
 
     return render(request, "portal/send.html", {
-        "nav": "send",
+        **_send_page_context(request, channel=CHANNEL_SMS, approved_sms=approved, senders=sms_senders),
         "form": form,
-        "senders": senders,
-        "approved": approved,
         "segment_price": segment_price,
         "segment_price_text": _money_text(segment_price) if segment_price is not None else "",
-        "wallet": wallet_get(client=client),
         "bulk_threshold": settings.SMSPORTAL_BULK_THRESHOLD,
         "send_config": {
             "segmentPrice": str(segment_price) if segment_price is not None else None,
             "longParts": LONG_MESSAGE_PARTS,
             "estimateUrl": reverse("message_send_estimate"),
+            "balanceUrl": reverse("message_send_balance"),
             "typePrices": _type_prices(client),
+            "maxRecipients": settings.SMSPORTAL_MAX_RECIPIENTS,
         },
     }, status=400 if form.is_bound else 200)
+
+
+def _send_page_context(request, *, channel, approved_sms, senders) -> dict:
+    return {
+        "nav": "send",
+        "channel": channel,
+        "senders": senders,
+        "approved": approved_sms,
+        "wallet": wallet_get(client=request.client),
+        "max_recipients": settings.SMSPORTAL_MAX_RECIPIENTS,
+    }
+
+
+def _viber_sender_names(client) -> tuple[list[str], bool]:
+    """The client's approved Viber names; without any, the provider's shared sender (R-SND-07),
+    and whether it is that one."""
+    own = _approved_sender_names(sender_names_for_client(client=client, channel=CHANNEL_VIBER))
+    return (own, False) if own else ([viber_shared_sender()], True)
+
+
+# A Viber service refusal shown under the field it is about (codes of messaging.viber.service and
+# provider.Refusal); others above the form.
+VIBER_ERROR_FIELDS = {
+    "text_too_long": "text", "message_empty": "text", "test_word_missing": "text", "no_matching_template": "text",
+    "contact_phone_required": "text", "content_refused": "text",
+    "viber_type_invalid": "viber_type", "transactional_rich_content": "viber_type",
+    "sender_invalid": "sender", "sender_not_approved": "sender", "shared_sender_transactional": "sender",
+    "shared_sender_test_only": "sender", "shared_sender_own_phones_only": "sender",
+    "image_url_invalid": "image_url", "image_type_invalid": "image_url", "file_too_big": "image_url",
+    "button_incomplete": "button_url", "button_caption_too_long": "button_caption", "button_url_invalid": "button_url",
+    "ttl_out_of_range": "ttl", "invalid_ttl": "ttl", "too_many_recipients": "recipients",
+    "fallback_incomplete": "fallback_text",
+}
+
+
+def _viber_refusal_errors(form, exc) -> None:
+    """Every refusal of a Viber send under its field (the service gives them all in `extra`)."""
+    refusals = (getattr(exc, "extra", None) or {}).get("refusals") or [{"code": exc.code, "detail": exc.detail}]
+    for refusal in refusals:
+        field = VIBER_ERROR_FIELDS.get(refusal["code"])
+        if field not in form.fields:
+            field = None
+        form.add_error(field, refusal["detail"])
+
+
+def _send_viber(request, *, approved_sms):
+    client = request.client
+    viber_names, shared_only = _viber_sender_names(client)
+    if request.method == "POST":
+        form = ViberSendForm(request.POST, request.FILES, sender_names=viber_names, sms_sender_names=approved_sms)
+        if form.is_valid():
+            data = form.cleaned_data
+            image_url = data["image_url"]
+            if data.get("image_file"):
+                name = viber_image_store(file=data["image_file"], image_format=data["image_file"].image_format)
+                image_url = viber_image_public_url(name=name, request=request)
+                # A refused send comes back with the stored picture's URL: no second upload.
+                form.data = form.data.copy()
+                form.data["image_url"] = image_url
+            viber_request = ViberRequest(
+                sender=data["sender"], text=data["text"], viber_type=data["viber_type"], image_url=image_url,
+                button_caption=data["button_caption"], button_url=data["button_url"], ttl=data["ttl"],
+                fallback_sender=data["fallback_sender"], fallback_text=data["fallback_text"],
+                send_at=data.get("send_at"))
+            try:
+                result = viber_send(client=client, recipients=data["recipients"], request=viber_request,
+                                    actor=request.user, idempotency_key=f"web:{data['token']}")
+            except ApplicationError as exc:
+                _viber_refusal_errors(form, exc)
+            except NotImplementedError:
+                form.add_error(None, gettext("Viber sending is not available yet. Please try again later."))
+            else:
+                return _sent(request, result, channel=CHANNEL_VIBER, send_at=data.get("send_at"))
+    else:
+        form = ViberSendForm(sender_names=viber_names, sms_sender_names=approved_sms)
+    return render(request, "portal/send_viber.html", {
+        **_send_page_context(request, channel=CHANNEL_VIBER, approved_sms=approved_sms, senders=[]),
+        "form": form,
+        "preview_text": one_line_break(form["text"].value() or ""),
+        "shared_sender_only": shared_only,
+        "viber_text_max": VIBER_TEXT_MAX,
+        "viber_caption_max": VIBER_CAPTION_MAX,
+        "send_config": {"maxRecipients": settings.SMSPORTAL_MAX_RECIPIENTS,
+                        "balanceUrl": reverse("message_send_balance"),
+                        "estimateUrl": reverse("viber_send_estimate")},
+    }, status=400 if form.is_bound else 200)
+
+
+def _sent(request, result, *, channel: str, send_at=None):
+    """The notice after an accepted send (SMS or Viber) and the page to go to: the message, or
+    the list for several."""
+    n = len(result.messages)
+    if result.created:
+        if channel == CHANNEL_VIBER:
+            text = ngettext("Accepted %(n)s Viber message for sending; %(amount)s UAH reserved on your wallet.",
+                            "Accepted %(n)s Viber messages for sending; %(amount)s UAH reserved on your wallet.", n)
+        else:
+            text = ngettext("Accepted %(n)s message for sending; %(amount)s UAH reserved on your wallet.",
+                            "Accepted %(n)s messages for sending; %(amount)s UAH reserved on your wallet.", n)
+        messages.success(request, text % {"n": n, "amount": money_text(result.total_price)})
+        if send_at is not None:
+            messages.info(request, gettext("Scheduled for %(time)s Kyiv time.")
+                          % {"time": send_at.astimezone(KYIV).strftime("%d.%m.%Y %H:%M")})
+        _compliance_notices(request, result)
+    else:
+        messages.info(request, ngettext(
+            "This form was already sent (%(n)s message); nothing was charged again.",
+            "This form was already sent (%(n)s messages); nothing was charged again.", n,
+        ) % {"n": n})
+    if n == 1:
+        return redirect("message_detail", public_id=result.messages[0].public_id)
+    return redirect("message_list")
+
+
+@require_POST
+@require_role(*SEND_ROLES)
+def viber_send_estimate(request):
+    """The Viber tab's live estimate: what viber_send would do with the form as typed (price in UAH
+    and EUR at the day's rate, the text as it goes with the opt-out phone, refusals), sending nothing.
+    An uploaded picture is not sent here: the preview shows it from the browser."""
+    post = request.POST
+    numbers = split_recipients(one_line_break(post.get("recipients", "")))
+    limit = settings.SMSPORTAL_MAX_RECIPIENTS
+    if not numbers:
+        return JsonResponse({"code": "no_recipients", "detail": ""}, status=400)
+    if len(numbers) > limit:
+        return JsonResponse({"code": "too_many_recipients", "given": len(numbers), "max": limit,
+                             "detail": gettext("You entered %(given)s numbers; one send takes at most %(max)s. "
+                                               "Send them in parts, or upload them as a file in a campaign.")
+                             % {"given": number_format(len(numbers), force_grouping=True),
+                                "max": number_format(limit, force_grouping=True)}}, status=400)
+    try:
+        ttl = int(post.get("ttl") or 86400)
+    except ValueError:
+        ttl = 86400
+    image_url = post.get("image_url", "")[:2000]
+    if not image_url and post.get("has_image_file") == "1":
+        image_url = "https://upload.invalid/preview.png"  # an upload: its checks come with the send
+    viber_request = ViberRequest(
+        sender=post.get("sender", "")[:20], text=one_line_break(post.get("text", ""))[:VIBER_TEXT_MAX + 1],
+        viber_type=post.get("viber_type") or "advertising", image_url=image_url,
+        button_caption=post.get("button_caption", "")[:VIBER_CAPTION_MAX + 1], button_url=post.get("button_url", "")[:2000],
+        ttl=ttl)
+    try:
+        body = viber_estimate(client=request.client, recipients=numbers, request=viber_request)
+    except ApplicationError as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.detail}, status=400)
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@require_GET
+@client_required
+def send_balance_json(request):
+    """The wallet as the page header and the Send page show it, for their scripts to refresh it
+    after a send without a reload."""
+    wallet = wallet_get(client=request.client)
+    return JsonResponse({
+        "balance": {"amount": f"{wallet.balance.amount:.2f}", "currency": str(wallet.balance.currency)},
+        "available": {"amount": f"{wallet.available.amount:.4f}", "currency": str(wallet.available.currency)},
+        "held": {"amount": f"{wallet.held.amount:.2f}", "currency": str(wallet.held.currency)},
+    }, headers={"Cache-Control": "no-store"})
+
+
+@require_GET
+def viber_image(request, name):
+    """An uploaded Viber picture, public: Viber fetches it by URL when it delivers the message."""
+    path = viber_image_path(name)
+    if path is None or not default_storage.exists(path):
+        raise Http404(gettext("No such image."))
+    response = FileResponse(default_storage.open(path, "rb"), content_type=VIBER_CONTENT_TYPES[name.rsplit(".", 1)[1]])
+    response["Cache-Control"] = "public, max-age=604800, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _compliance_notices(request, result) -> None:
@@ -185,16 +367,20 @@ def _compliance_notices(request, result) -> None:
         messages.info(request, result.notice)
 
 
-ESTIMATE_MAX_RECIPIENTS = 1000  # what the send form takes (SMSPORTAL_MAX_RECIPIENTS)
-
-
 @require_POST
 @require_role(*SEND_ROLES)
 def send_estimate(request):
     """The send form's live preview: per-recipient operator, parts and price, and the total
     (the same answer as POST /api/v1/messages/estimate/), without sending."""
     text = request.POST.get("text", "")
-    numbers = split_recipients(request.POST.get("recipients", ""))[:ESTIMATE_MAX_RECIPIENTS]
+    numbers = split_recipients(one_line_break(request.POST.get("recipients", "")))
+    limit = settings.SMSPORTAL_MAX_RECIPIENTS
+    if len(numbers) > limit:  # what the send would refuse: said, not estimated for the first `limit`
+        return JsonResponse({"code": "too_many_recipients", "given": len(numbers), "max": limit,
+                             "detail": gettext("You entered %(given)s numbers; one send takes at most %(max)s. "
+                                               "Send them in parts, or upload them as a file in a campaign.")
+                             % {"given": number_format(len(numbers), force_grouping=True),
+                                "max": number_format(limit, force_grouping=True)}}, status=400)
     message_type = request.POST.get("message_type", "")
     if not numbers or not text.strip():
         return JsonResponse({"type": message_type or "service", "warnings": [], "recipients": [], "count": 0,

@@ -240,6 +240,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# The site's public https address (https://portal.example.ua), for links that leave it: Viber
+# fetches uploaded pictures by URL (messaging.viber_uploads). Empty: the request's own address.
+SMSPORTAL_PUBLIC_BASE_URL = env.str("SMSPORTAL_PUBLIC_BASE_URL", default="")
 # A 100,000-recipient campaign with variables is a few MB of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
@@ -358,6 +361,14 @@ SMSPORTAL_VIBER_BASE_URL = env.str("SMSPORTAL_VIBER_BASE_URL", default="")
 SMSPORTAL_VIBER_TOKEN = env.str("SMSPORTAL_VIBER_TOKEN", default="")
 SMSPORTAL_VIBER_WEBHOOK_SECRET = env.str("SMSPORTAL_VIBER_WEBHOOK_SECRET", default="")
 SMSPORTAL_VIBER_TIMEOUT = env.float("SMSPORTAL_VIBER_TIMEOUT", default=10.0)
+# The provider's own Viber sender name: test messages only, to the account's verified phones (R-SND-07).
+SMSPORTAL_VIBER_SHARED_SENDER = env.str("SMSPORTAL_VIBER_SHARED_SENDER", default="SMSPortal")
+# A Viber message's lifetime when the client gives none (seconds, 60–86,400).
+SMSPORTAL_VIBER_DEFAULT_TTL = env.int("SMSPORTAL_VIBER_DEFAULT_TTL", default=86_400)
+# A provider that cannot be reached: a claimed message goes back to the queue for this long (seconds).
+SMSPORTAL_VIBER_RETRY_SECONDS = env.float("SMSPORTAL_VIBER_RETRY_SECONDS", default=15.0)
+# Submitted Viber messages without a status for this many minutes are polled (the webhooks' fallback).
+SMSPORTAL_VIBER_POLL_AFTER_MINUTES = env.int("SMSPORTAL_VIBER_POLL_AFTER_MINUTES", default=10)
 # The payment system's signed callback (POST /api/v1/payments/callback/, R-BILL-02): the shared
 # HMAC secret. Empty: the endpoint answers 503 `payment_callback_not_configured` (the payment
 # system retries later) and, with DEBUG off, `check --deploy` warns (billing.W001; add it to

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
 from accounts.views import language_set
+from messaging.viber.views import viber_webhook
 from smsportal import health, metrics
 from smsportal.errors import NotFound
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("viber/webhook/", viber_webhook, name="viber-webhook"),
     path("api/v1/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema", **_public), name="api-redoc"),

@@ -9,6 +9,10 @@ urlpatterns = [
     path("", messaging_views.dashboard, name="dashboard"),
     path("send/", messaging_views.send, name="message_send"),
     path("send/estimate.json", messaging_views.send_estimate, name="message_send_estimate"),
+    path("send/viber-estimate.json", messaging_views.viber_send_estimate, name="viber_send_estimate"),
+    path("send/balance.json", messaging_views.send_balance_json, name="message_send_balance"),
+    # Uploaded Viber pictures: public, Viber fetches them (messaging.viber_uploads).
+    path("media/viber/<text:name>", messaging_views.viber_image, name="viber_image"),
     path("messages/", messaging_views.message_list, name="message_list"),
     path("messages/status.json", messaging_views.message_status_json, name="message_status_json"),
     path("messages/<uuid:public_id>/", messaging_views.message_detail, name="message_detail"),

@@ -13,6 +13,7 @@ from ..selectors import message_get
 from ..services import message_send
 from ..services.idempotency import idempotency_key_check
 from ..services.prepare import schedule_reason_of
+from ..viber.service import ViberRequest, viber_send
 from .idempotency import IdempotentPostMixin
 from .serializers import MessageOutput, MessageSendInput, SendOutput, message_json
 
@@ -35,25 +36,41 @@ class MessageSendApi(IdempotentPostMixin, APIView):
                     "Recipients who opted out or already got 10 messages from you that day are `refused` "
                     "(`opted_out`, `frequency_cap`), uncharged. Outside the legal sending hours the messages "
                     "wait for the next opening: `scheduled`, with `send_at`, `schedule_reason` "
-                    "`outside_sending_hours` and a `notice`.")
+                    "`outside_sending_hours` and a `notice`. With `\"channel\": \"viber\"` the send is a Viber "
+                    "message (`viber_type`, `image_url`, `button`, `fallback_sms`), priced in EUR at the day's rate "
+                    "and charged in UAH; recipients refused one by one (`welcome_required`, `no_consent`, "
+                    "`viber_daily_limit`, …) are `refused`, uncharged; a message that breaks a Viber rule is 400 with "
+                    "its code and every reason in `refusals`.")
     def post(self, request):
         # Checked (at most 200 printable characters) and made idempotent by IdempotentPostMixin; the
         # send's batch id is derived from it too, so a send from before keys were stored is found again.
         key = idempotency_key_check(request.headers.get("Idempotency-Key"))
         data = MessageSendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        result = message_send(
-            client=request.user.client, sender=data.validated_data["sender"],
-            recipients=data.validated_data["recipients"], text=data.validated_data["text"],
-            send_at=data.validated_data.get("send_at"), ttl=data.validated_data.get("ttl"),
-            idempotency_key=key,
-            callback_url=data.validated_data.get("callback_url"),
-            message_type=data.validated_data["type"],
-        )
+        v = data.validated_data
+        if v["channel"] == "viber":
+            result = _viber_send(request.user.client, v, key)
+        else:
+            result = message_send(
+                client=request.user.client, sender=v["sender"], recipients=v["recipients"], text=v["text"],
+                send_at=v.get("send_at"), ttl=v.get("ttl"), idempotency_key=key, callback_url=v.get("callback_url"),
+                message_type=v["type"],
+            )
         body = {"messages": [message_json(m, schedule_reason=result.schedule_reason, notice=result.notice)
                              for m in result.messages],
                 "total_price": money_json(result.total_price)}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def _viber_send(client, v: dict, key):
+    button = v.get("button") or {}
+    fallback = v.get("fallback_sms") or {}
+    request = ViberRequest(sender=v["sender"], text=v["text"], viber_type=v["viber_type"], image_url=v["image_url"],
+                           button_caption=button.get("caption", ""), button_url=button.get("url", ""),
+                           ttl=v.get("ttl"), fallback_sender=fallback.get("sender", ""),
+                           fallback_text=fallback.get("text", ""), send_at=v.get("send_at"),
+                           callback_url=v.get("callback_url"))
+    return viber_send(client=client, recipients=v["recipients"], request=request, idempotency_key=key)
 
 
 class MessageDetailApi(APIView):

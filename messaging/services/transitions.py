@@ -464,3 +464,48 @@ def parts_move(*, new: str, sources, ids=None, message_ids=None, now=None, unans
     if new in FINAL and now is not None:
         fields.setdefault("done_at", now)
     return parts.update(status=new, **fields)
+
+
+# --- Viber messages (messaging.viber.dispatch) ----------------------------------------------------
+
+_SQL_VIBER_CLAIM = (
+    f"UPDATE {_MESSAGE} AS m SET {_set_verdict_sql('o.verdict')} "
+    f"FROM (SELECT s.id, s.status, {_verdict_sql('s')} AS verdict FROM {_MESSAGE} AS s "
+    f"      WHERE s.channel = 'viber' AND s.status = %(queued)s AND (s.send_at IS NULL OR s.send_at <= %(now)s) "
+    f"        AND (s.valid_until IS NULL OR s.valid_until >= %(now)s) "
+    f"      ORDER BY s.id LIMIT %(limit)s FOR UPDATE OF s SKIP LOCKED) AS o WHERE m.id = o.id"
+    + _RETURNING_MOVED + ", o.verdict")
+
+
+def viber_messages_claim(*, limit: int, now=None) -> list[int]:
+    """Up to `limit` QUEUED Viber messages that are due, oldest first, SUBMITTING under `SKIP
+    LOCKED` (the partial index message_viber_claim_idx), judged again as an SMS claim is: REFUSED
+    `opted_out` or `frequency_cap` (their hold share released, `refused` events), SCHEDULED again
+    while the sending window is closed (R-CMP-05, 03, 07). Returns the ids of those that go."""
+    now = now or timezone.now()
+    params = _gate_params(now, Status.SUBMITTING) | {"queued": Status.QUEUED, "limit": limit}
+    with transaction.atomic():
+        with raw_cursor() as cur:
+            cur.execute(_SQL_VIBER_CLAIM, params)
+            moved = sorted(cur.fetchall())
+        refused = [m[:-1] for m in moved if m[-1] in REFUSALS]
+        if refused:
+            _refused_write(refused, now)
+    return [m[0] for m in moved if m[-1] == GO]
+
+
+def viber_messages_requeue(*, ids, retry_at, now=None, sources=(Status.SUBMITTING,)) -> list[int]:
+    """Claimed Viber messages the provider could not take now go back to the queue, due again at
+    `retry_at` (a send is idempotent by its sequence id, so a retry never sends twice). No money
+    moves: they are still held."""
+    now = now or timezone.now()
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    for source in sources:
+        check_transition(source, Status.QUEUED)
+    with raw_cursor() as cur:
+        cur.execute(f"UPDATE {_MESSAGE} AS m SET status = %s, send_at = %s, updated_at = %s "
+                    f"WHERE m.id = ANY(%s::bigint[]) AND m.status = ANY(%s::text[]) AND m.channel = 'viber' "
+                    f"RETURNING m.id", [Status.QUEUED, retry_at, now, ids, [str(s) for s in sources]])
+        return sorted(r[0] for r in cur.fetchall())

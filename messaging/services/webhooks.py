@@ -536,3 +536,28 @@ def webhook_events_purge(*, now=None, keep: timedelta = KEEP, batch: int = 10_00
     WebhookDelivery.objects.filter(created_at__lt=cutoff).delete()
     return total
 
+
+
+# Viber's steps after delivery (seen, clicked) as events of their own: the message's status is
+# unchanged (`delivered`), the event says what happened.
+VIBER_EVENTS = frozenset({"seen", "clicked"})
+_SQL_VIBER_EVENTS_INSERT = (
+    _SQL_EVENTS_INSERT.replace("w.url), m.status, jsonb_build_object(",
+                               "w.url), %(event)s, jsonb_build_object('event', %(event)s::text, 'channel', m.channel, ")
+    .replace("AND m.status = %(status)s ", ""))
+assert _SQL_VIBER_EVENTS_INSERT != _SQL_EVENTS_INSERT
+
+
+def webhook_events_viber(*, message_ids, event: str, now=None) -> int:
+    """A `seen` or `clicked` event for each of these Viber messages whose client has a webhook URL
+    (as `webhook_events_record`). Call inside the transaction that records it."""
+    ids = list(message_ids)
+    if event not in VIBER_EVENTS or not ids:
+        return 0
+    now = now or timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(_SQL_VIBER_EVENTS_INSERT, {"ids": ids, "event": event, "now": now, "pending": PENDING})
+        written = cur.rowcount
+    if written:
+        transaction.on_commit(webhooks_kick)
+    return written

@@ -47,6 +47,16 @@
       SmsForm.t("left", info.remaining)
     ].join(" · ");
     SmsForm.lengthHints(info, text.value, config.longParts);
+    // {name}-style variables have no values here (pasted numbers only): said before the send.
+    var emptyVar = document.getElementById("empty-var-warning");
+    if (emptyVar) {
+      var vars = [], re = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g, m;
+      while ((m = re.exec(text.value))) {
+        if (m[1] !== "phone" && vars.indexOf("{" + m[1] + "}") < 0) vars.push("{" + m[1] + "}");
+      }
+      emptyVar.hidden = !vars.length;
+      if (vars.length) emptyVar.textContent = emptyVar.getAttribute("data-template").replace("{variables}", vars.join(", "));
+    }
 
     var seen = Object.create(null), count = 0, foreign = false, junk = [];
     SmsForm.splitRecipients(recipients.value).forEach(function (number) {
@@ -55,6 +65,7 @@
       if (key.length < 9) junk.push(number);
       else if (!isUkrainian(number)) foreign = true;
     });
+    overLimit = window.SendLimits ? window.SendLimits.check(recipients) : false;
     foreignWarning.hidden = !foreign;
     junkWarning.hidden = !junk.length;
     junkList.textContent = junk.slice(0, 5).join(", ") + (junk.length > 5 ? " …" : "");
@@ -74,7 +85,7 @@
   var estMore = document.getElementById("est-more");
   var estInvalid = document.getElementById("est-invalid");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
-  var timer = null, asked = 0;
+  var timer = null, asked = 0, overLimit = false;
 
   function cell(row, value) {
     var td = document.createElement("td");
@@ -133,6 +144,7 @@
   function askServer() {
     if (!config.estimateUrl || !detail || !window.fetch) return;
     var mine = ++asked;
+    if (overLimit) { detail.hidden = true; return; }  // said above the box; the server would refuse it
     var data = new FormData();
     data.append("text", text.value);
     data.append("recipients", recipients.value);
@@ -156,6 +168,16 @@
   Array.prototype.forEach.call(typeRadios, function (radio) { radio.addEventListener("change", changed); });
   update();
   if (recipients.value && text.value) askServer();
+
+  // The wallet after a send: the page after it shows it fresh; a page shown again from the
+  // browser's cache (Back) asks for it (the header's badge and "Available").
+  document.addEventListener("smsportal:balance", function (e) {
+    balanceUnits = toUnits(e.detail.available.amount);
+    update();
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && window.SendLimits) window.SendLimits.refreshBalance(config.balanceUrl);
+  });
 
   // One click sends once (the server's idempotency token covers the rest).
   form.addEventListener("submit", function () {

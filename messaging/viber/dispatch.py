@@ -1,0 +1,269 @@
+"""Sending queued Viber messages to the provider, applying its statuses, and the Viber → SMS
+fallback.
+
+Dispatch: a claim (`transitions.viber_messages_claim`: QUEUED → SUBMITTING under SKIP LOCKED, the
+stop list, the daily cap and the sending window judged again) commits first; the provider is called
+outside any transaction; then each message becomes SUBMITTED (its price captured, its provider id
+stored), REFUSED (a synchronous refusal: its hold share released) or QUEUED again, due after a
+back-off, when the provider cannot be reached (a send is idempotent by its sequence id — the
+message's public id — so a retry never sends twice). A message left SUBMITTING by a worker that
+died goes back to the queue after `STUCK_AFTER`.
+
+Statuses (webhooks or polling) go through `provider.status_apply` (monotonic; an event id applied
+once, `ViberEventSeen`), within 14 days after the message's lifetime (R-VIB-07).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from smsportal.errors import ApplicationError
+
+from ..models import Channel, Message, ViberDetail, ViberEventSeen
+from ..services.transitions import messages_move, viber_messages_claim, viber_messages_requeue
+from ..services.webhooks import webhook_events_viber
+from ..status import Status
+from .provider import (
+    FALLBACK_REASONS, Accepted, InboundEvent, OutgoingMessage, ProviderError, ProviderUnavailable, Refused,
+    Status as ViberStatus, StatusEvent, ViberState, status_apply, status_window_open,
+)
+
+log = logging.getLogger("smsportal.viber")
+CLAIM_BATCH = 50
+STUCK_AFTER = timedelta(minutes=2)
+POLL_BATCH = 500
+
+# A provider status → the message's status (None: no change of the message's status).
+_MESSAGE_STATUS = {ViberStatus.DELIVERED: Status.DELIVERED, ViberStatus.SEEN: Status.DELIVERED,
+                   ViberStatus.UNDELIVERED: Status.UNDELIVERED, ViberStatus.EXPIRED: Status.EXPIRED,
+                   ViberStatus.REJECTED: Status.REJECTED}
+
+
+def _provider():
+    from .http import provider_get  # noqa: PLC0415 (tests put their own provider in its place)
+
+    return provider_get()
+
+
+def _outgoing(message: Message) -> OutgoingMessage:
+    d = message.viber
+    return OutgoingMessage(message_id=str(message.public_id), sender=message.sender, phone=message.recipient,
+                           viber_type=d.viber_type, text=message.text, image_url=d.image_url,
+                           button_caption=d.button_caption, button_url=d.button_url, ttl=d.ttl,
+                           sequence_id=str(message.public_id))
+
+
+def viber_dispatch(*, limit: int = CLAIM_BATCH, provider=None, now=None) -> int:
+    """Claims and sends queued Viber messages until none is due; returns how many were handled."""
+    provider = provider or _provider()
+    done = 0
+    while True:
+        ids = viber_messages_claim(limit=limit, now=now)
+        if not ids:
+            return done
+        messages = list(Message.objects.filter(pk__in=ids).select_related("viber").order_by("id"))
+        for i, message in enumerate(messages):
+            try:
+                answer = provider.send(_outgoing(message))  # outside any transaction
+            except ProviderUnavailable as exc:
+                rest = [m.pk for m in messages[i:]]
+                retry_at = timezone.now() + timedelta(seconds=settings.SMSPORTAL_VIBER_RETRY_SECONDS)
+                viber_messages_requeue(ids=rest, retry_at=retry_at)
+                log.warning("viber provider unavailable (%s): %s message(s) retried at %s", exc, len(rest), retry_at)
+                return done
+            except ProviderError as exc:
+                rest = [m.pk for m in messages[i:]]
+                viber_messages_requeue(ids=rest, retry_at=timezone.now() + timedelta(minutes=5))
+                log.error("viber provider error (%s): %s message(s) retried in 5 minutes", exc, len(rest))
+                return done
+            viber_result_write(message, answer)
+            done += 1
+        if len(ids) < limit:
+            return done
+
+
+def viber_result_write(message: Message, answer: Accepted | Refused, *, now=None) -> None:
+    """The provider's answer to one send: SUBMITTED (captured) with its id, or REFUSED (released)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if isinstance(answer, Accepted):
+            moved = messages_move(ids=[message.pk], new=Status.SUBMITTED, now=now)
+            if moved:
+                ViberDetail.objects.filter(pk=message.pk).update(provider_message_id=answer.provider_id[:64])
+        else:
+            messages_move(ids=[message.pk], new=Status.REFUSED, error_code=str(answer.code)[:32],
+                          error_detail=(answer.detail or str(answer.code))[:300], now=now)
+
+
+def viber_stuck_requeue(*, now=None) -> list[int]:
+    """Viber messages left SUBMITTING (a worker died while calling the provider) go back to the queue."""
+    now = now or timezone.now()
+    ids = list(Message.objects.filter(channel=Channel.VIBER, status=Status.SUBMITTING,
+                                      updated_at__lt=now - STUCK_AFTER).values_list("pk", flat=True)[:1000])
+    return viber_messages_requeue(ids=ids, retry_at=now, now=now)
+
+
+# --- statuses -------------------------------------------------------------------------------------
+
+def _state(message: Message) -> ViberState:
+    d = message.viber
+    status = {Status.SUBMITTED: ViberStatus.ACCEPTED, Status.UNDELIVERED: ViberStatus.UNDELIVERED,
+              Status.EXPIRED: ViberStatus.EXPIRED, Status.REJECTED: ViberStatus.REJECTED}.get(message.status, "")
+    if message.status == Status.DELIVERED:
+        status = ViberStatus.SEEN if d.seen_at else ViberStatus.DELIVERED
+    return ViberState(status=status, clicked=d.clicked_at is not None, reason=d.reason)
+
+
+def _event_first_time(event_id: str, now) -> bool:
+    if not event_id:
+        return True
+    try:
+        with transaction.atomic():
+            ViberEventSeen.objects.create(event_id=event_id[:100], received_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def status_event_apply(event: StatusEvent, *, now=None) -> bool:
+    """Applies one provider status to its message (monotonic, once per event id, within the late
+    window); returns whether anything changed. The SMS fallback is sent after, by the caller
+    (`fallbacks_send`)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        detail = (ViberDetail.objects.select_for_update().select_related("message")
+                  .filter(provider_message_id=event.provider_id).first())
+        if detail is None:
+            log.info("viber status for an unknown message %s ignored", event.provider_id)
+            return False
+        message = detail.message
+        message.viber = detail
+        if message.submitted_at and not status_window_open(sent_at=message.submitted_at, ttl=detail.ttl, now=now):
+            return False  # R-VIB-07: later than 14 days after the lifetime
+        if not _event_first_time(event.event_id, now):
+            return False
+        state = status_apply(_state(message), event)
+        if state is None:
+            return False
+        at = event.at
+        fields = {"last_event_at": now}
+        if event.status == ViberStatus.CLICKED:
+            fields["clicked_at"] = at
+            webhook_events_viber(message_ids=[message.pk], event="clicked", now=now)
+        else:
+            new = _MESSAGE_STATUS.get(state.status)
+            if state.status in (ViberStatus.DELIVERED, ViberStatus.SEEN) and detail.delivered_at is None:
+                fields["delivered_at"] = at
+            if state.status == ViberStatus.SEEN:
+                fields["seen_at"] = at
+            if state.reason:
+                fields["reason"] = state.reason[:32]
+            if new is not None and new != message.status:
+                messages_move(ids=[message.pk], new=new, error_code=state.reason[:32], now=now,
+                              error_detail=_failure_detail(state.status, state.reason))
+            if state.status == ViberStatus.SEEN:
+                webhook_events_viber(message_ids=[message.pk], event="seen", now=now)
+        ViberDetail.objects.filter(pk=detail.pk).update(**fields)
+    return True
+
+
+def _failure_detail(status: str, reason: str) -> str:
+    if status == ViberStatus.UNDELIVERED:
+        return {"not_viber_user": "The recipient does not use Viber.",
+                "blocked": "The recipient blocked messages from this sender."}.get(reason, "Not delivered on Viber.")
+    if status == ViberStatus.EXPIRED:
+        return "Not delivered on Viber within its lifetime."
+    if status == ViberStatus.REJECTED:
+        return "Viber rejected the message."
+    return ""
+
+
+def events_apply(events, *, now=None) -> dict:
+    """A webhook's (or a poll's) events: statuses applied, inbound messages to the chat sessions
+    (or stored), then the SMS fallbacks they call for. Returns counts."""
+    now = now or timezone.now()
+    statuses = [e for e in events if isinstance(e, StatusEvent)]
+    inbound = [e for e in events if isinstance(e, InboundEvent)]
+    applied = sum(1 for e in statuses if status_event_apply(e, now=now))
+    stored = 0
+    if inbound:
+        fresh = [e for e in inbound if _event_first_time(e.event_id, now)]
+        if fresh:
+            from .inbound_default import inbound_apply  # noqa: PLC0415
+
+            stored = inbound_apply(fresh) or 0
+    fallbacks = fallbacks_send(provider_ids=[e.provider_id for e in statuses]) if statuses else 0
+    return {"applied": applied, "inbound": stored, "fallbacks": fallbacks}
+
+
+# --- Viber → SMS ----------------------------------------------------------------------------------
+
+def _fallback_due():
+    """Viber messages whose SMS leg is due: not delivered on Viber (not a Viber user, blocked) or
+    expired undelivered, with a fallback and no leg yet."""
+    from django.db.models import Q  # noqa: PLC0415
+
+    return (ViberDetail.objects.filter(fallback_message__isnull=True, fallback_error="")
+            .exclude(fallback_sender="").exclude(fallback_text="")
+            .filter(Q(message__status=Status.UNDELIVERED, reason__in=[str(r) for r in FALLBACK_REASONS])
+                    | Q(message__status=Status.EXPIRED)))
+
+
+def fallbacks_send(*, provider_ids=None, limit: int = 200) -> int:
+    """Sends the due SMS legs through the normal SMS send (its own hold, idempotent by the Viber
+    message's id) and links them; returns how many were sent."""
+    from ..services.send import message_send  # noqa: PLC0415
+
+    due = _fallback_due().select_related("message", "message__client")
+    if provider_ids is not None:
+        due = due.filter(provider_message_id__in=list(provider_ids))
+    sent = 0
+    for detail in due.order_by("pk")[:limit]:
+        message = detail.message
+        try:
+            result = message_send(client=message.client, sender=detail.fallback_sender, recipients=[message.recipient],
+                                  text=detail.fallback_text, idempotency_key=f"viber-fallback:{message.public_id}",
+                                  message_type=message.message_type, callback_url=message.callback_url or None)
+        except ApplicationError as exc:
+            ViberDetail.objects.filter(pk=detail.pk).update(fallback_error=exc.code[:32])
+            log.warning("viber fallback of %s not sent: %s", message.public_id, exc.code)
+            continue
+        leg = result.messages[0]
+        ViberDetail.objects.filter(pk=detail.pk, fallback_message__isnull=True).update(fallback_message=leg)
+        sent += 1
+    return sent
+
+
+# --- polling (the webhooks' fallback) --------------------------------------------------------------
+
+def viber_poll(*, provider=None, now=None) -> int:
+    """Statuses of submitted Viber messages that heard nothing for SMSPORTAL_VIBER_POLL_AFTER_MINUTES
+    (and expired ones still within the late window), asked of the provider; plus the fallbacks and
+    stuck claims this job catches up on. Returns how many events changed something."""
+    now = now or timezone.now()
+    viber_stuck_requeue(now=now)
+    quiet = now - timedelta(minutes=settings.SMSPORTAL_VIBER_POLL_AFTER_MINUTES)
+    from django.db.models import Q  # noqa: PLC0415
+
+    ids = list(ViberDetail.objects.filter(provider_message_id__isnull=False,
+                                          message__status__in=[Status.SUBMITTED, Status.EXPIRED],
+                                          message__submitted_at__lt=quiet)
+               .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=quiet))
+               .order_by("pk").values_list("provider_message_id", flat=True)[:POLL_BATCH])
+    changed = 0
+    if ids:
+        provider = provider or _provider()
+        try:
+            events = provider.statuses(ids)
+        except ProviderError as exc:
+            log.warning("viber status poll failed: %s", exc)
+            events = []
+        changed = sum(1 for e in events if status_event_apply(e, now=now))
+        # Polled and nothing new: asked again only after another quiet period.
+        ViberDetail.objects.filter(provider_message_id__in=ids, last_event_at__isnull=True).update(last_event_at=now)
+    fallbacks_send()
+    return changed
