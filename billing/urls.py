@@ -9,5 +9,6 @@ urlpatterns = [
     path("statement.csv", views.billing_statement_csv, name="billing_statement_csv"),
     path("prices/", views.billing_prices, name="billing_prices"),
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("refund/", views.billing_refund, name="billing_refund"),
     path("invoices/<uuid:public_id>/", views.invoice_detail, name="invoice_detail"),
 ]

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
 from accounts.views import language_set
+from lifecycle import views as lifecycle_views
 from smsportal import health, metrics
 from smsportal.errors import NotFound
 
@@ -46,6 +47,7 @@ urlpatterns = [
          name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
     path("compliance/", include("lifecycle.urls")),
+    path("announcements/", lifecycle_views.announcements_list, name="announcements"),
     # The language switch: Django's set_language, which also keeps a logged-in user's choice.
     path("i18n/setlang/", language_set, name="set_language"),
     path("", include("smsportal.web_urls")),
