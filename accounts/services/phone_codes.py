@@ -105,3 +105,70 @@ def password_reset_by_code(*, token: str, code: str, password: str) -> User:
                  "support now.")
     transaction.on_commit(lambda: sms_send(pc.phone, text))
     return user
+
+
+# ---- the email reset path also goes through the primary phone (R-ACC-05) -------------------------
+
+def password_reset_phone_for(user: User) -> str:
+    """Where the code of an email reset goes: the login's verified phone, else the account's primary
+    phone (its owner's verified phone); "" when there is none."""
+    if user.phone and user.phone_verified:
+        return user.phone
+    if user.client_id:
+        from ..notify import client_primary_phone  # noqa: PLC0415
+
+        return client_primary_phone(user.client)
+    return ""
+
+
+def password_reset_email_code_send(*, user: User) -> str:
+    """After the email link: sends a code to the primary phone; returns the masked phone it went to.
+    Refused with `no_primary_phone` when there is no phone, `too_many_codes` past the hourly limit."""
+    from ..notify import in_language, sms_send, user_language  # noqa: PLC0415
+
+    phone = password_reset_phone_for(user)
+    if not phone:
+        raise PhoneCodeError(gettext("Your login has no verified phone, so the password cannot be reset online. "
+                                     "Contact support."), code="no_primary_phone")
+    since = timezone.now() - timedelta(hours=1)
+    if PhoneCode.objects.filter(user=user, purpose=PhoneCode.Purpose.PASSWORD_RESET, created_at__gte=since).count() \
+            >= MAX_PER_HOUR:
+        raise PhoneCodeError(gettext("Too many codes were sent to your phone in the last hour. Try again later."),
+                             code="too_many_codes")
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        PhoneCode.objects.filter(user=user, purpose=PhoneCode.Purpose.PASSWORD_RESET, used_at__isnull=True).update(
+            used_at=timezone.now())
+        PhoneCode.objects.create(user=user, phone=phone, purpose=PhoneCode.Purpose.PASSWORD_RESET,
+                                 code_hash=_hash(code), token=secrets.token_urlsafe(24),
+                                 expires_at=timezone.now() + CODE_TTL)
+        audit_record(code="accounts.password_reset.email_code_sent", actor=None, client=user.client, target=user.email)
+    with in_language(user_language(user, translation.get_language())):
+        text = _("smsportal password reset code: %(code)s. Valid 10 minutes. If you did not ask, ignore it.") % {
+            "code": code}
+    sms_send(phone, text)
+    return f"{phone[:6]}…{phone[-2:]}"
+
+
+def password_reset_email_code_check(*, user: User, code: str, consume: bool = False) -> None:
+    """Checks the code of the user's open email-reset attempt; three wrong entries kill it. With
+    `consume` the code is used up (when the new password is saved)."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    wrong = None
+    with transaction.atomic():
+        pc = PhoneCode.objects.select_for_update().filter(
+            user=user, purpose=PhoneCode.Purpose.PASSWORD_RESET, used_at__isnull=True).order_by("-created_at").first()
+        if pc is None or pc.expires_at <= timezone.now() or pc.attempts >= MAX_ATTEMPTS:
+            raise PhoneCodeError(gettext("This code has expired or was used up. Open the link again for a new one."),
+                                 code="code_expired")
+        if not hmac.compare_digest(pc.code_hash, _hash(code)):
+            pc.attempts += 1
+            pc.save(update_fields=["attempts"])
+            wrong = PhoneCodeError(gettext("Wrong code."), code="code_wrong")
+        elif consume:
+            pc.used_at = timezone.now()
+            pc.save(update_fields=["used_at"])
+            audit_record(code="accounts.password_reset.email_code_used", actor=user, client=user.client,
+                         target=user.email)
+    if wrong is not None:
+        raise wrong
