@@ -72,3 +72,14 @@ def test_earliest_start_covering_is_exact(day):
     start = kyiv_earliest_start_covering(day, years=3)
     assert kyiv_last_day(start, years=3) >= day
     assert kyiv_last_day(start - timedelta(days=1), years=3) < day
+
+
+def test_r_msg_04_and_r_vib_07_windows_are_calendar_days_across_dst():
+    from messaging.services.dispatch.receipts import receipt_window_end
+    from messaging.viber.provider import status_window_open
+
+    submitted = datetime(2026, 3, 25, 10, 0, tzinfo=KYIV)  # 7 days later crosses 29 March
+    assert receipt_window_end(submitted) == datetime(2026, 4, 1, 10, 0, tzinfo=KYIV)
+    sent = datetime(2026, 10, 20, 9, 0, tzinfo=KYIV)  # TTL 1 day, then 14 calendar days: across 25 October
+    assert status_window_open(sent_at=sent, ttl=86400, now=datetime(2026, 11, 4, 9, 0, tzinfo=KYIV))
+    assert not status_window_open(sent_at=sent, ttl=86400, now=datetime(2026, 11, 4, 9, 0, 1, tzinfo=KYIV))
