@@ -477,7 +477,9 @@ class TariffAdmin(admin.ModelAdmin):
     def copy_selected(self, request, queryset):
         for tariff in queryset:
             copy = tariff_copy(tariff=tariff, actor=request.user)
-            self.message_user(request, format_html('Copied to <a href="{}">{}</a>; edit it before it starts.',
+            self.message_user(request, format_html('Copied to <a href="{}">{}</a>: a draft. Edit its prices, then publish a tariff-change '
+                                                   'announcement (Lifecycle → Announcements) at least 7 days before '
+                                                   'it starts; it applies only once announced (R-BILL-13).',
                                                    reverse("admin:billing_tariff_change", args=[copy.pk]), copy),
                               messages.SUCCESS)
 
