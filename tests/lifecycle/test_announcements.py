@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from djmoney.money import Money
 
 from accounts.models import AuditEvent
-from billing.models import Tariff, TariffPrice
+from billing.models import TariffPrice
 from billing.services import tariff_current
 from lifecycle.announcements import AnnouncementError, announcement_publish
 from lifecycle.models import Announcement
