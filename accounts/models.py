@@ -252,6 +252,7 @@ class PhoneCode(models.Model):
 
     class Purpose(models.TextChoices):
         PASSWORD_RESET = "password_reset", _("Password reset")
+        PHONE_CHANGE = "phone_change", _("Primary phone change")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_codes")
     phone = models.CharField(max_length=20)

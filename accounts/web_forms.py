@@ -106,3 +106,9 @@ class PhoneResetCodeForm(_PasswordTwiceForm):
                                 help_text=_("At least 8 characters, not too common, not only digits."))
     password2 = forms.CharField(label=_("New password (again)"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class PhoneChangeConfirmForm(forms.Form):
+    code = forms.CharField(label=_("Code from the SMS to your current phone"), max_length=12,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                         "placeholder": "123456"}))

@@ -47,7 +47,7 @@ def seed() -> Seeded:
         client = client_create(name="Bench LLC", owner=user)
         wallet_topup(client=client, amount=BALANCE, key="bench:initial", actor=staff, description="Bench balance")
         Tariff.objects.create(name="Bench", valid_from=timezone.now() - timedelta(days=1),
-                              sms_segment_price=Money(Decimal("0.85"), "UAH"))
+                              announced_at=timezone.now() - timedelta(days=8), sms_segment_price=Money(Decimal("0.85"), "UAH"))
         sender = SenderName.objects.create(client=client, name=SENDER)
         sender_name_approve(sender_id=sender.pk, actor=staff)
         # its service messages go round the clock (R-CMP-07), as the demo client's: a run at night

@@ -19,11 +19,14 @@ from smsportal.errors import ApplicationError
 from smsportal.money import money_text
 
 from .documents import act_html, act_pdf, invoice_html, invoice_pdf
-from .models import (BaseRate, BillingConfig, ExchangeRate, GracePeriod, Invoice, LedgerEntry, Payment,
-                     RepricedMessage, ServiceAct, Tariff, TariffPrice, TopupStep, Wallet)
+from .models import (BaseRate, BillingConfig, DiscountRate, ExchangeRate, GracePeriod, Invoice, LedgerEntry,
+                     OverdraftPenalty, Payment, RefundRequest, RepricedMessage, ServiceAct, Tariff, TariffPrice,
+                     TopupStep, Wallet)
 from .services import (StatementInvalid, bank_statement_apply, bank_statement_preview, invoice_payment_record,
                        previous_month, service_acts_generate)
 from .services.payments import statement_rows_dump, statement_rows_load
+from .services.rates import rate_deviation
+from .services.refunds import refund_is_overdue, refund_request_mark_paid, refund_requests_overdue
 from .services import (base_rate_set, billing_config_get, exchange_rates_load, invoice_cancel, invoice_mark_paid,
                        overdraft_due_date, tariff_copy, wallet_adjust, wallet_is_overdue, wallet_overdraft_set,
                        wallet_payout, wallet_penalty, wallet_refundable, wallet_topup, wallet_withhold)
@@ -118,10 +121,6 @@ STATEMENT_MAX_AGE = 3600
 
 
 class RepriceRateForm(forms.Form):
-    rate = forms.DecimalField(label="Rate, UAH per EUR", required=False, min_value=Decimal("0.000001"),
-                              decimal_places=6, help_text="Leave empty for the NBU rate of the day.")
-    effective_from = forms.DateField(label="Effective from", required=False,
-                                     help_text="Leave empty for today (Kyiv). Format YYYY-MM-DD.")
     reason = forms.CharField(max_length=250, help_text="Required: e.g. the NBU rate moved 2.3 % from the base.")
 
 
@@ -597,15 +596,20 @@ def _in_force(tariff) -> bool:
     return tariff is not None and tariff.pk is not None and tariff.valid_from <= timezone.now()
 
 
+def _lines_locked(tariff) -> bool:
+    """Prices of a list in force, or announced to clients, never change (R-BILL-13)."""
+    return _in_force(tariff) or (tariff is not None and tariff.announced_at is not None)
+
+
 class _TariffLinesInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
-        return not _in_force(obj) and super().has_add_permission(request, obj)
+        return not _lines_locked(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return not _in_force(obj) and super().has_change_permission(request, obj)
+        return not _lines_locked(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not _in_force(obj) and super().has_delete_permission(request, obj)
+        return not _lines_locked(obj) and super().has_delete_permission(request, obj)
 
 
 class TopupStepInline(_TariffLinesInline):
@@ -625,12 +629,14 @@ class TariffPriceInline(_TariffLinesInline):
 class TariffAdmin(admin.ModelAdmin):
     list_display = ("name", "valid_from", "sms_segment_price", "steps_display", "lines", "in_force")
     inlines = [TopupStepInline, TariffPriceInline]
-    readonly_fields = ("created_at",)
+    readonly_fields = ("announced_at", "created_at")
     actions = ["copy_selected"]
 
     def get_readonly_fields(self, request, obj=None):
         if _in_force(obj):
-            return ("name", "valid_from", "sms_segment_price", "viber_sender_fee", "notes", "created_at")
+            return ("name", "valid_from", "sms_segment_price", "viber_sender_fee", "notes", "announced_at", "created_at")
+        if obj is not None and obj.announced_at is not None:  # start may move later, never closer (R-BILL-13)
+            return ("sms_segment_price", "viber_sender_fee", "announced_at", "created_at")
         return self.readonly_fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -645,7 +651,9 @@ class TariffAdmin(admin.ModelAdmin):
     def copy_selected(self, request, queryset):
         for tariff in queryset:
             copy = tariff_copy(tariff=tariff, actor=request.user)
-            self.message_user(request, format_html('Copied to <a href="{}">{}</a>; edit it before it starts.',
+            self.message_user(request, format_html('Copied to <a href="{}">{}</a>: a draft. Edit its prices, then publish a tariff-change '
+                                                   'announcement (Lifecycle → Announcements) at least 7 days before '
+                                                   'it starts; it applies only once announced (R-BILL-13).',
                                                    reverse("admin:billing_tariff_change", args=[copy.pk]), copy),
                               messages.SUCCESS)
 
@@ -659,9 +667,12 @@ class TariffAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def in_force(self, obj):
-        current = Tariff.objects.filter(valid_from__lte=timezone.now()).order_by("-valid_from", "-id").first()
+        current = Tariff.objects.filter(valid_from__lte=timezone.now(), announced_at__isnull=False).order_by(
+            "-valid_from", "-id").first()
         if current and current.pk == obj.pk:
             return "in force"
+        if obj.announced_at is None:
+            return "draft (not announced)"
         return "announced" if obj.valid_from > timezone.now() else "past"
 
     def get_queryset(self, request):
@@ -683,6 +694,19 @@ class TariffAdmin(admin.ModelAdmin):
 
 # --- exchange rates --------------------------------------------------------------------------------
 
+def _deviation_text() -> str:
+    state = rate_deviation()
+    if state.official is None:
+        return "No NBU rate is loaded yet."
+    if state.base is None:
+        return f"No base rate yet; the NBU rate {state.official.rate} ({state.official.date:%d.%m.%Y}) applies."
+    verdict = ("Re-pricing is allowed now." if state.may_reprice else
+               "Re-pricing is not allowed now: " + ("the move is under 2 %." if not state.moved_enough
+                                                    else "it is past 12:00 Kyiv time."))
+    return (f"Base {state.base.rate} (from {state.base.effective_from:%d.%m.%Y}); NBU {state.official.rate} "
+            f"({state.official.date:%d.%m.%Y}): deviation {state.deviation * 100:.2f} %. {verdict}")
+
+
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
     list_display = ("date", "currency", "rate", "source", "created_by")
@@ -698,6 +722,11 @@ class ExchangeRateAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         audit_record(code="billing.rates.saved", actor=request.user, target=str(obj),
                      details={"rate": str(obj.rate), "date": obj.date.isoformat()})
+
+    def changelist_view(self, request, extra_context=None):
+        state = rate_deviation()
+        extra_context = {**(extra_context or {}), "deviation_text": _deviation_text(), "may_reprice": state.may_reprice}
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         return [path("upload/", self.admin_site.admin_view(self.upload_view), name="billing_exchangerate_upload"),
@@ -718,15 +747,16 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
     def reprice_view(self, request):
         def perform(data):
-            base = base_rate_set(reason=data["reason"], actor=request.user, rate=data.get("rate"),
-                                 effective_from=data.get("effective_from"))
+            base = base_rate_set(reason=data["reason"], actor=request.user)
             return f"Viber re-priced: base rate {base.rate} from {base.effective_from:%d.%m.%Y}."
 
         return _action_view(request, admin_site=self.admin_site, form_class=RepriceRateForm,
-                            title="Re-price Viber (new base rate)", target="Exchange rates",
-                            intro="Viber prices are charged at the base rate while the NBU rate stays within 2 % of "
-                                  "it; from the day it moves 2 % or more the NBU rate of the day applies until you "
-                                  "set a new base here (R-BILL-08, T 4.10).",
+                            title="Re-price Viber at the current NBU rate", target="Exchange rates",
+                            intro=f"{_deviation_text()} Viber prices are charged at the base rate until you decide "
+                                  "to re-price; it never switches by itself. Re-pricing takes the NBU rate of the "
+                                  "day as the new base, effective today; it is allowed once the NBU rate has moved "
+                                  "2 % or more from the base, and only before 12:00 Kyiv time (R-BILL-08, R-VIB-10, "
+                                  "T 4.10).",
                             back_url=reverse("admin:billing_baserate_changelist"), submit_label="Set the base rate",
                             perform=perform)
 
@@ -759,3 +789,75 @@ class BaseRateAdmin(ReadOnlyAdmin):
 class RepricedMessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "wallet", "message_id", "charged", "repriced", "difference", "rate")
     search_fields = ("message_id", "wallet__client__name")
+
+
+# --- R-BILL-12: refunds on termination ---------------------------------------------------------------
+
+class RefundOverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue (past its 10 days)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset & refund_requests_overdue()
+        return queryset
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnlyAdmin):
+    list_display = ("requested_at", "client", "amount", "due_date", "deadline", "status", "paid_at",
+                    "payment_reference")
+    list_filter = ("status", RefundOverdueFilter)
+    search_fields = ("client__name", "iban", "payment_reference")
+    readonly_fields = ("client", "status", "amount", "iban", "account_holder", "holder_tax_code", "requested_by",
+                       "requested_at", "due_date", "paid_at", "paid_by", "payment_reference", "entry")
+    change_form_template = "admin/billing/refundrequest/change_form.html"
+
+    @admin.display(description="deadline")
+    def deadline(self, obj):
+        if refund_is_overdue(obj):
+            return format_html('<strong style="color:#ba2121">OVERDUE since {}</strong>', f"{obj.due_date:%d.%m.%Y}")
+        if obj.status == RefundRequest.Status.REQUESTED:
+            return f"pay by {obj.due_date:%d.%m.%Y}"
+        return "—"
+
+    def get_urls(self):
+        return [path("<int:request_id>/paid/", self.admin_site.admin_view(self.paid_view),
+                     name="billing_refundrequest_paid")] + super().get_urls()
+
+    def paid_view(self, request, request_id):
+        refund = get_object_or_404(RefundRequest, pk=request_id)
+
+        def perform(data):
+            refund_request_mark_paid(request_id=refund.pk, reference=data["reference"], actor=request.user)
+            return f"Refund of {money_text(refund.amount.amount)} UAH to {refund.client} recorded as paid."
+
+        return _action_view(request, admin_site=self.admin_site, form_class=MarkPaidForm,
+                            title=f"Mark the refund to {refund.client} paid", target="Refund requests",
+                            intro=f"Transfer {money_text(refund.amount.amount)} UAH (at most what is refundable now) "
+                                  f"to {refund.iban} ({refund.account_holder}, {refund.holder_tax_code}) by "
+                                  f"{refund.due_date:%d.%m.%Y}; then record the bank reference. The ledger records "
+                                  "the payout and writes the unspent bonus off.",
+                            back_url=reverse("admin:billing_refundrequest_changelist"), submit_label="Mark paid",
+                            perform=perform)
+
+
+@admin.register(DiscountRate)
+class DiscountRateAdmin(admin.ModelAdmin):
+    list_display = ("effective_from", "rate", "created_by", "created_at")
+    fields = ("effective_from", "rate")
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        audit_record(code="billing.discount_rate.saved", actor=request.user, target=str(obj),
+                     details={"rate": str(obj.rate), "effective_from": obj.effective_from.isoformat()})
+
+
+@admin.register(OverdraftPenalty)
+class OverdraftPenaltyAdmin(ReadOnlyAdmin):
+    list_display = ("day", "wallet", "debt", "rate", "amount")
+    date_hierarchy = "day"

@@ -26,3 +26,13 @@ class InvoiceCreateForm(forms.Form):
         label=_("Amount, UAH"), min_value=1, max_value=10_000_000,
         help_text=_("Whole hryvnias, without kopecks."),
         widget=forms.NumberInput(attrs={"placeholder": _("e.g. 1000"), "step": "1", "min": "1", "inputmode": "numeric"}))
+
+
+class RefundRequestForm(forms.Form):
+    """Shape only; the IBAN check (UA + 27 digits, mod-97) and the rules are the service's."""
+
+    iban = forms.CharField(label="IBAN", max_length=40, help_text=_("UA and 27 digits, e.g. UA21 3223 1300 0002 6007 2335 6600 1."))
+    account_holder = forms.CharField(label=_("Account holder"), max_length=200,
+                                     help_text=_("The company or entrepreneur the account belongs to."))
+    holder_tax_code = forms.CharField(label=_("Holder's tax code"), max_length=10,
+                                      help_text=_("EDRPOU (8 digits) or RNOKPP (10 digits)."))

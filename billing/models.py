@@ -194,6 +194,11 @@ class Tariff(models.Model):
         "Viber sender-name registration fee", **MONEY, null=True, blank=True,
         help_text=_("Charged when a client requests a Viber sender name, refunded if it is refused (R-SND-07). "
                   "Empty: the SMSPORTAL_VIBER_SENDER_FEE setting."))
+    announced_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text=_("When clients were told (a published announcement). Unannounced lists never take effect; an "
+                  "announced one takes effect no sooner than 7 calendar days after, and its prices are locked "
+                  "(R-BILL-13)."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,13 +211,21 @@ class Tariff(models.Model):
     def clean(self):
         if self.sms_segment_price is not None and self.sms_segment_price.amount < 0:
             raise ValidationError({"sms_segment_price": "A price cannot be negative."})
-        if self.valid_from and self._state.adding:
-            others = Tariff.objects.exclude(pk=self.pk)
-            earliest = timezone.now() + timedelta(days=ANNOUNCE_DAYS)
-            if others.exists() and self.valid_from < earliest - timedelta(minutes=5):
-                raise ValidationError({"valid_from": (
-                    f"New prices are announced {ANNOUNCE_DAYS} days ahead (R-BILL-13): start this list on "
-                    f"{timezone.localtime(earliest):%d.%m.%Y %H:%M} or later.")})
+        if not self.valid_from:
+            return
+        from billing.services.notice import tariff_notice_errors  # noqa: PLC0415 (the rule across rows)
+
+        if errors := tariff_notice_errors(self):
+            raise ValidationError(errors)
+
+
+def _assert_tariff_open(line) -> None:
+    """Steps and prices of an announced list are locked: clients were told them (R-BILL-13)."""
+    tariff = Tariff.objects.filter(pk=line.tariff_id).only("announced_at").first() if line.tariff_id else None
+    if tariff is not None and tariff.announced_at is not None:
+        raise ValidationError(gettext(
+            "This price list was announced to clients: its prices cannot change. Copy it into a new list and "
+            "announce that one (7 days ahead)."))
 
 
 class TopupStep(models.Model):
@@ -235,6 +248,7 @@ class TopupStep(models.Model):
         return f"Step {self.number}: from {self.min_amount.amount:.0f} UAH"
 
     def clean(self):
+        _assert_tariff_open(self)
         if self.min_amount is not None:
             amount = self.min_amount.amount
             if amount < 1 or amount != amount.to_integral_value():
@@ -272,6 +286,7 @@ class TariffPrice(models.Model):
         return f"{self.get_channel_display()} step {self.step} {where}: {self.price}"
 
     def clean(self):
+        _assert_tariff_open(self)
         errors = {}
         if self.country:
             self.country = self.country.upper()
@@ -522,3 +537,81 @@ class RepricedMessage(models.Model):
 
     def __str__(self):
         return f"{self.message_id}: +{self.difference}"
+
+
+class DiscountRate(models.Model):
+    """The NBU discount rate (облікова ставка), % a year, in force from `effective_from` (R-BILL-15).
+    An overdraft not repaid in its term accrues a penalty of twice the rate in force each day."""
+
+    effective_from = models.DateField(unique=True)
+    rate = models.DecimalField(_("rate, % a year"), max_digits=6, decimal_places=3,
+                               validators=[MinValueValidator(Decimal("0"))])
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("NBU discount rate")
+        constraints = [models.CheckConstraint(condition=Q(rate__gte=0), name="discount_rate_not_negative")]
+
+    def __str__(self):
+        return f"{self.rate} % from {self.effective_from:%d.%m.%Y}"
+
+
+class RefundRequest(models.Model):
+    """The client's request to pay back the unused balance on termination (R-BILL-12, T 6.7): paid
+    to the client's bank account within 10 calendar days of the request (`due_date`, Kyiv)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="refund_requests")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    amount = MoneyField(_("refundable when requested"), **MONEY)
+    iban = models.CharField("IBAN", max_length=29)
+    account_holder = models.CharField(_("account holder"), max_length=200)
+    holder_tax_code = models.CharField(_("holder's tax code (EDRPOU / RNOKPP)"), max_length=10)
+    requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField()
+    due_date = models.DateField(help_text=_("The last day to pay (Kyiv): 10 calendar days after the request."))
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payment_reference = models.CharField(max_length=120, blank=True)
+    entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("refund request")
+        constraints = [
+            models.UniqueConstraint(fields=["client"], condition=Q(status="requested"),
+                                    name="refund_request_one_open_per_client"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_request_positive"),
+        ]
+
+    def __str__(self):
+        return f"Refund {self.amount} to {self.client}"
+
+
+class OverdraftPenalty(models.Model):
+    """One day's penalty on an overdue overdraft (R-BILL-15): twice the NBU discount rate in force,
+    a year's rate spread over the days of that year, on the debt of that day. One per wallet and day."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="overdraft_penalties")
+    day = models.DateField()
+    debt = MoneyField(**MONEY)
+    rate = models.DecimalField(max_digits=6, decimal_places=3, help_text=_("NBU discount rate, % a year."))
+    amount = MoneyField(**MONEY)
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [models.UniqueConstraint(fields=["wallet", "day"], name="overdraft_penalty_one_per_day")]
+
+    def __str__(self):
+        return f"{self.day:%d.%m.%Y}: {self.amount}"

@@ -10,7 +10,7 @@ from accounts.models import Client
 from smsportal.kyiv import kyiv_midnight
 
 from .holdrefs import HoldRef, OpenHold
-from .models import Invoice, LedgerEntry, ServiceAct, Wallet
+from .models import Invoice, LedgerEntry, RefundRequest, ServiceAct, Wallet
 
 ZERO = Decimal("0")
 
@@ -140,3 +140,7 @@ def holds_open_for_sends(*, created_before) -> list[OpenHold]:
     (holds paying for anything else are left out)."""
     return [OpenHold(client_id, ref, rest) for client_id, key, rest in holds_open(created_before=created_before)
             if (ref := HoldRef.from_key(key)) is not None]
+
+
+def refund_requests_for_client(*, client: Client):
+    return RefundRequest.objects.filter(client=client).order_by("-requested_at")

@@ -12,20 +12,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import SEND_ROLES, client_required, require_role
+from accounts.permissions import OWNER, SEND_ROLES, client_required, require_role
 from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
+from smsportal.kyiv import kyiv_date
 from smsportal.money import money_plain, money_text, table_places
 
 from .documents import act_html, act_pdf, document_parties, invoice_html, invoice_pdf
 from .exceptions import NoExchangeRate, NoTariff
-from .forms import InvoiceCreateForm, StatementFilterForm
+from .forms import InvoiceCreateForm, RefundRequestForm, StatementFilterForm
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
 from .selectors import (invoice_get, invoices_for_client, ledger_entries_for_client, ledger_for_client,
-                        service_act_get, service_acts_for_client, wallet_get)
+                        refund_requests_for_client, service_act_get, service_acts_for_client, wallet_get)
 from .services import (billing_config_get, grace_period_current, invoice_issue, overdraft_due_date,
                        price_table_for_client, tariff_current, tariff_upcoming, unit_price, wallet_is_overdue)
 from .services.rates import rate_for
+from .services.refunds import REFUND_DAYS, refund_may_request, refund_request_create
+from .services.settlement import wallet_refundable
 from .templatetags.billing_tags import mul_rate
 
 PAGE_SIZE = 50
@@ -244,3 +247,25 @@ def act_document_pdf(request, public_id):
     if act is None:
         raise Http404("No such act.")
     return pdf_response(act_pdf(act), f"act-{act.number}.pdf")
+
+
+@require_role(OWNER, methods=("POST",))
+def billing_refund(request):
+    """R-BILL-12: the refund of the unused balance on termination, requested with bank details."""
+    client = request.client
+    wallet = wallet_get(client=client)
+    form = RefundRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund_request_create(client=client, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            field = "iban" if exc.code == "invalid_iban" else "holder_tax_code" if exc.code == "invalid_tax_code" else None
+            form.add_error(field, exc.detail)
+        else:
+            messages.success(request, _("Your refund request was sent. We pay it within 10 calendar days."))
+            return redirect("billing_refund")
+    return render(request, "portal/billing_refund.html", {
+        "nav": "billing", "wallet": wallet, "form": form, "refundable": wallet_refundable(wallet),
+        "may_request": refund_may_request(client), "requests": refund_requests_for_client(client=client),
+        "can_request": request.user.role == OWNER, "days": REFUND_DAYS, "today": kyiv_date(),
+    })

@@ -1,6 +1,6 @@
 """The client admin with its block and termination actions, which stop the account in every app;
 the complaints about a client's messages (R-CMP-09): record, see what is overdue, decide."""
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -12,13 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ClientAdmin as AccountsClientAdmin
 from accounts.models import Client
+from accounts.services import audit_record
+from smsportal.errors import ApplicationError
 from smsportal.admin_forms import staff_form_view
 from smsportal.kyiv import kyiv_date
 
 from . import services
 from .complaints import complaint_block, complaint_dismiss, complaint_is_overdue, complaint_penalize, complaint_record
 from .forms import ComplaintRecordForm, DecisionForm, PenaltyForm
-from .models import Complaint
+from .announcements import announcement_publish
+from .models import Announcement, Complaint
 from .admin_views import spot_checks_view
 
 admin.site.unregister(Client)
@@ -196,3 +199,58 @@ class ComplaintAdmin(admin.ModelAdmin):
                             submit=gettext("Block the account"),
                             intro=gettext("The account stops sending at once; the client sees the reason and may send "
                                           "a written explanation within 2 calendar days."), perform=perform)
+
+
+# --- announcements (R-SVC-01, R-SVC-02, R-BILL-13) ---------------------------------------------------
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "starts_at", "ends_at", "published_state", "emailed_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "body")
+    fields = ("kind", "title", "body", "starts_at", "ends_at", "tariff", "published_at", "published_by",
+              "emailed_at")
+    readonly_fields = ("published_at", "published_by", "emailed_at")
+    actions = ["publish_selected"]
+    change_form_template = "admin/lifecycle/announcement/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.published_at is not None:
+            return (*self.readonly_fields, "kind", "tariff")
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.published_at is None) and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("published"))
+    def published_state(self, obj):
+        return f"{timezone.localtime(obj.published_at):%d.%m.%Y %H:%M}" if obj.published_at else gettext("draft")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(code="lifecycle.announcement.changed" if change else "lifecycle.announcement.created",
+                     actor=request.user, target=str(obj.public_id), details={"fields": form.changed_data})
+
+    def _publish(self, request, obj) -> bool:
+        try:
+            announcement_publish(announcement_id=obj.pk, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+            return False
+        self.message_user(request, gettext("Published and emailed to clients: %(a)s") % {"a": obj}, messages.SUCCESS)
+        return True
+
+    @admin.action(description=_("Publish (banner, Announcements page, API, email)"))
+    def publish_selected(self, request, queryset):
+        for obj in queryset.filter(published_at__isnull=True):
+            self._publish(request, obj)
+
+    def get_urls(self):
+        return [path("<int:pk>/publish/", self.admin_site.admin_view(self.publish_view),
+                     name="lifecycle_announcement_publish")] + super().get_urls()
+
+    def publish_view(self, request, pk):
+        obj = get_object_or_404(Announcement, pk=pk)
+        if request.method == "POST":
+            self._publish(request, obj)
+        return redirect(reverse("admin:lifecycle_announcement_change", args=[pk]))

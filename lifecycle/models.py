@@ -87,3 +87,52 @@ class Complaint(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.status == self.Status.RESOLVED
+
+
+class Announcement(models.Model):
+    """A notice to every client (R-SVC-01, R-SVC-02, R-BILL-13): planned maintenance (start and end,
+    published at least 3 calendar days before the start), a tariff change or a terms change (at
+    least 7 calendar days before it takes effect). Staff write it in admin and publish it; clients
+    see it as a banner and on the Announcements page, get it by email and read it on the API."""
+
+    class Kind(models.TextChoices):
+        MAINTENANCE = "maintenance", _("Planned maintenance")
+        TARIFF = "tariff", _("Tariff change")
+        TERMS = "terms", _("Terms change")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    starts_at = models.DateTimeField(
+        _("starts / takes effect"),
+        help_text=_("Maintenance: its start. Tariff or terms change: when it takes effect (a tariff change takes the "
+                    "price list's start)."))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True, help_text=_("Maintenance: its end."))
+    tariff = models.ForeignKey("billing.Tariff", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               help_text=_("Tariff change: the new price list it announces."))
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("announcement")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                                   name="announcement_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def clean(self):
+        from .announcements import announcement_errors  # noqa: PLC0415 (rules across rows)
+
+        if errors := announcement_errors(self):
+            from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+            raise ValidationError(errors)

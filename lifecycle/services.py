@@ -12,15 +12,13 @@ Every step is one app's own service; this module only decides the order and the 
   messaging, compliance and senders destroy their personal data, accounts last (it records the
   destruction with every app's counts).
 """
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Client, ClientBlock
 from accounts.selectors import clients_linked_to
 from accounts.services import audit_record
-from accounts.services.blocking import DORMANT_AFTER_DAYS, DORMANT_REASON, BlockError, client_block_open
+from accounts.services.blocking import DORMANT_AFTER_YEARS, DORMANT_REASON, BlockError, client_block_open
 from accounts.services.termination import (accounts_personal_data_destroy, client_access_stop,
                                            client_lock_if_termination_due, client_termination_record,
                                            clients_personal_data_due, clients_termination_due)
@@ -30,6 +28,8 @@ from compliance.services import opt_outs_personal_data_destroy
 from messaging.services.client_stop import (BATCH, campaign_labels, messages_cancel_for_client_stop,
                                             messaging_personal_data_destroy)
 from senders.services import sender_names_personal_data_destroy
+from smsportal.kyiv import kyiv_date, kyiv_midnight
+from smsportal.periods import kyiv_earliest_start_covering
 
 from .models import Complaint
 
@@ -66,7 +66,8 @@ def clients_block_dormant(*, now=None) -> int:
     and who used no funds since (T 3.3.2, R-ACC-07). Unblocked by staff once the owner is verified."""
     now = now or timezone.now()
     blocked = 0
-    for client in clients_without_spend_since_topup(before=now - timedelta(days=DORMANT_AFTER_DAYS)):
+    cutoff = kyiv_earliest_start_covering(kyiv_date(now), years=DORMANT_AFTER_YEARS)
+    for client in clients_without_spend_since_topup(before=kyiv_midnight(cutoff)):
         try:
             client_block(client=client, reason=DORMANT_REASON, kind=ClientBlock.Kind.DORMANT)
         except BlockError:

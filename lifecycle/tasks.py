@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import complaints, services
+from . import announcements, complaints, services
 
 
 @shared_task(name="accounts.block_dormant", ignore_result=True)
@@ -25,3 +25,9 @@ def clients_destroy_personal_data_task() -> int:
 def complaints_flag_overdue_task() -> int:
     """Hourly: complaints the client did not answer within 2 business days are flagged to staff (R-CMP-09)."""
     return complaints.complaints_flag_overdue()
+
+
+@shared_task(name="lifecycle.announcement_email", ignore_result=True)
+def announcement_email_task(announcement_id: int) -> int:
+    """Emails a published announcement to every active client, once (R-SVC-01, R-SVC-02)."""
+    return announcements.announcement_email(announcement_id=announcement_id)

@@ -11,6 +11,7 @@ from accounts.views import form_error_from
 from smsportal.errors import ApplicationError
 from smsportal.kyiv import kyiv_date
 
+from .announcements import announcements_current, announcements_published
 from .complaints import complaint_answer
 from .forms import ComplaintAnswerForm
 from .models import Complaint
@@ -47,3 +48,11 @@ def complaint_detail(request, public_id):
         "nav": "compliance", "complaint": complaint, "form": form, "can_answer": can_answer,
         "sample": sample, "message_count": complaint.messages.count(), "today": kyiv_date(),
     }, status=400 if form.is_bound else 200)
+
+
+def announcements_list(request):
+    """Every published notice (maintenance, tariff and terms changes), the current ones first."""
+    current = announcements_current()
+    ids = {a.pk for a in current}
+    past = [a for a in announcements_published().order_by("-published_at", "-id")[:50] if a.pk not in ids]
+    return render(request, "lifecycle/announcements.html", {"nav": "announcements", "current": current, "past": past})

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from lifecycle.api import AnnouncementListApi
 from billing.api.views import (BalanceApi, InvoiceDetailApi, InvoiceListCreateApi, PaymentCallbackApi, PriceListApi,
                                TransactionListApi)
 from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, CampaignListCreateApi,
@@ -34,6 +35,7 @@ urlpatterns = [
     path("invoices/", InvoicesApi.as_view(), name="api-invoices"),
     path("invoices/<text:number>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
     path("prices/", PriceListApi.as_view(), name="api-prices"),
+    path("announcements/", AnnouncementListApi.as_view(), name="api-announcements"),
     path("payments/callback/", PaymentCallbackApi.as_view(), name="api-payments-callback"),
 ]
 

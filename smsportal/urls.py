@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
-from accounts.views import language_set
+from accounts.views import language_set, phone_change_confirm, primary_phone_confirmed
+from lifecycle import views as lifecycle_views
 from messaging.viber.views import viber_webhook
 from smsportal import health, metrics
 from smsportal.errors import NotFound
@@ -44,10 +45,13 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     # The primary phone is the password-reset channel (R-ACC-05): changing it asks for the
     # password again unless the login was in the last few minutes.
-    path("accounts/phone/change/", reauthentication_required(allauth_views.change_phone, allow_get=True),
-         name="account_change_phone"),
+    # … and only with a code sent to the current primary phone first (accounts.views.primary_phone_confirmed).
+    path("accounts/phone/change/", primary_phone_confirmed(
+        reauthentication_required(allauth_views.change_phone, allow_get=True)), name="account_change_phone"),
+    path("accounts/phone/change/confirm/", phone_change_confirm, name="account_change_phone_confirm"),
     path("accounts/", include("allauth.urls")),
     path("compliance/", include("lifecycle.urls")),
+    path("announcements/", lifecycle_views.announcements_list, name="announcements"),
     # The language switch: Django's set_language, which also keeps a logged-in user's choice.
     path("i18n/setlang/", language_set, name="set_language"),
     path("", include("smsportal.web_urls")),

@@ -14,7 +14,7 @@ above every app, which calls the accounts parts here and each app's own part.
 """
 from .api_keys import (API_KEY_PREFIX, ApiKeyIpRefused, allowed_ips_parse, api_key_authenticate, api_key_create,
                        api_key_ip_allowed, api_key_ips_set, api_key_regenerate, api_key_revoke)
-from .blocking import (DORMANT_AFTER_DAYS, BlockError, block_explanation_submit, client_block_open, client_unblock,
+from .blocking import (DORMANT_AFTER_YEARS, BlockError, block_explanation_submit, client_block_open, client_unblock,
                        explanation_deadline)
 from .core import (AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create,
                    client_lock_for_send, clients_lock_active, system_client_get, user_create)
@@ -29,7 +29,7 @@ from .termination import (TerminationError, accounts_personal_data_destroy, clie
                           client_termination_cancel, client_termination_record, client_termination_request)
 
 __all__ = [
-    "API_KEY_PREFIX", "AccountBlocked", "ApiKeyIpRefused", "BlockError", "DORMANT_AFTER_DAYS", "LegalDetailsInvalid",
+    "API_KEY_PREFIX", "AccountBlocked", "ApiKeyIpRefused", "BlockError", "DORMANT_AFTER_YEARS", "LegalDetailsInvalid",
     "TerminationError", "accounts_settings_get", "allowed_ips_parse", "api_key_authenticate", "api_key_create",
     "api_key_ip_allowed", "api_key_ips_set", "api_key_regenerate", "api_key_revoke", "audit_record",
     "accounts_personal_data_destroy", "block_explanation_submit", "clients_lock_active", "system_client_get", "client_access_stop", "client_assert_can_send",

@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
-from smsportal.kyiv import kyiv_day_end
+from datetime import datetime, time
+
+from smsportal.kyiv import KYIV
+from smsportal.periods import kyiv_last_day
 
 from ..models import Client, ClientBlock
 from .core import audit_record
 
 EXPLANATION_DAYS = 2
-DORMANT_AFTER_DAYS = 3 * 365
+DORMANT_AFTER_YEARS = 3  # calendar years on Kyiv dates (R-ACC-07)
 DORMANT_REASON = ("No use of funds for 3 years since the last top-up. Contact support to verify the owner and "
                   "have the account unblocked.")
 
@@ -33,7 +36,7 @@ class BlockError(ApplicationError):
 
 def explanation_deadline(blocked_at):
     """The end of the 2nd calendar day after the block (Kyiv): blocked on the 4th → until the 6th, 23:59."""
-    return kyiv_day_end(blocked_at, days_after=EXPLANATION_DAYS)
+    return datetime.combine(kyiv_last_day(blocked_at, days=EXPLANATION_DAYS), time(23, 59, 59), tzinfo=KYIV)
 
 
 def _notify_block(block_id: int) -> None:

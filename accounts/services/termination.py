@@ -10,19 +10,20 @@ Here is the accounts part only. Stopping an account also cancels what it has not
 above the apps, which calls these and each app's own `…_for_client_stop` / `…_personal_data_destroy`.
 """
 import re
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
+from smsportal.kyiv import KYIV, kyiv_midnight
+from smsportal.periods import kyiv_earliest_start_covering, kyiv_period_over, kyiv_shift
 
 from ..models import ApiKey, Client, ClientBlock, Invitation, PhoneCode, User
 from .core import audit_record
 
 NOTICE_DAYS = 15
-KEEP_DATA_DAYS = 365
+KEEP_DATA_YEARS = 1  # calendar year on Kyiv dates: terminated on 5 March → destroyed from 6 March next year
 
 
 class TerminationError(ApplicationError):
@@ -41,7 +42,7 @@ def client_termination_request(*, client: Client, actor=None, reason: str = "") 
                 "localtime": f"{timezone.localtime(client.terminates_at):%d.%m.%Y}"})
         now = timezone.now()
         client.termination_requested_at = now
-        client.terminates_at = now + timedelta(days=NOTICE_DAYS)
+        client.terminates_at = kyiv_shift(now, days=NOTICE_DAYS)
         client.termination_reason = (reason or "").strip()[:300] or "Notice by the client"
         client.save(update_fields=["termination_requested_at", "terminates_at", "termination_reason", "updated_at"])
         audit_record(code="accounts.client.termination_requested", actor=actor, client=client,
@@ -197,5 +198,7 @@ def accounts_personal_data_destroy(*, client: Client, counts: dict | None = None
 
 def clients_personal_data_due(*, now) -> list[Client]:
     """Accounts terminated a year before `now` whose personal data is not destroyed yet (T 10.4)."""
-    return list(Client.objects.filter(status=Client.Status.TERMINATED, data_destroyed_at__isnull=True,
-                                      terminated_at__lte=now - timedelta(days=KEEP_DATA_DAYS)).order_by("pk"))
+    cutoff = kyiv_earliest_start_covering(now.astimezone(KYIV).date(), years=KEEP_DATA_YEARS)
+    due = Client.objects.filter(status=Client.Status.TERMINATED, data_destroyed_at__isnull=True,
+                                terminated_at__lt=kyiv_midnight(cutoff)).order_by("pk")
+    return [c for c in due if kyiv_period_over(c.terminated_at, now, years=KEEP_DATA_YEARS)]

@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Client
-from smsportal.kyiv import end_of_day_after, kyiv_date
+from smsportal.kyiv import kyiv_date
+from smsportal.periods import kyiv_period_end
 
 from ..exceptions import NoTariff
 from ..models import Channel, GracePeriod, LedgerEntry, MessageType, SenderClass, Tariff, TopupStep, UaOperator, Wallet
@@ -39,7 +40,7 @@ def grace_period_open(*, wallet: Wallet, entry: LedgerEntry) -> GracePeriod | No
         return None
     return GracePeriod.objects.create(
         wallet=wallet, topup=entry, tariff=tariff, step=step.number, starts_at=entry.created_at,
-        ends_at=end_of_day_after(kyiv_date(entry.created_at), GRACE_DAYS))
+        ends_at=kyiv_period_end(kyiv_date(entry.created_at), days=GRACE_DAYS))
 
 
 @dataclass

@@ -7,7 +7,6 @@ wallet is credited once, by the ledger key `invoice:<number>`, whatever repeats.
 """
 import hashlib
 import hmac
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from accounts.models import Client
 from accounts.services import audit_record
 from smsportal.jsonsafe import UnstorableTextError, json_loads
 from smsportal.kyiv import kyiv_date
+from smsportal.periods import add_calendar_days
 from smsportal.money import money_text
 
 from ..documents import parties_snapshot
@@ -88,7 +88,7 @@ def invoice_issue(*, client: Client, amount, actor=None) -> Invoice:
             number=number, year=today.year, sequence=sequence, client=client, amount=Money(amount, "UAH"),
             provider_name=config.provider_name, provider_requisites=config.provider_requisites,
             client_name=client.name, client_requisites=client_requisites(client), parties=parties_snapshot(client),
-            due_date=today + timedelta(days=config.invoice_due_days),
+            due_date=add_calendar_days(today, config.invoice_due_days),
             created_by=actor if getattr(actor, "pk", None) else None)
         audit_record(code="billing.invoice.issued", actor=actor, client=client, target=number,
                      details={"amount": str(amount)})

@@ -14,7 +14,6 @@ Rules:
 """
 import json
 import uuid
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import DataError, IntegrityError, connection, transaction
@@ -26,6 +25,7 @@ from djmoney.money import Money
 from accounts.models import Client
 from accounts.services import audit_record
 from smsportal.kyiv import kyiv_date
+from smsportal.periods import kyiv_last_day
 from smsportal.money import money_text
 
 from ..exceptions import HoldError, InsufficientFunds, InvalidAmount, OverdraftOverdue
@@ -151,7 +151,7 @@ def overdraft_due_date(wallet: Wallet):
     """The last Kyiv day to repay the debt (R-BILL-09: 10 calendar days from the service), or None."""
     if wallet.balance.amount >= 0 or wallet.negative_since is None:
         return None
-    return kyiv_date(wallet.negative_since) + timedelta(days=billing_config_get().overdraft_repay_days)
+    return kyiv_last_day(wallet.negative_since, days=billing_config_get().overdraft_repay_days)
 
 
 def wallet_is_overdue(wallet: Wallet, at=None) -> bool:

@@ -24,6 +24,7 @@ from phonenumbers import carrier, geocoder
 
 from accounts.models import Client
 from smsportal.cache import VersionedCache, Versions
+from smsportal.periods import kyiv_shift
 
 from ..exceptions import NoPrice, NoTariff
 from ..models import Channel, GracePeriod, MessageType, SenderClass, Tariff, TariffPrice, UaOperator
@@ -34,9 +35,10 @@ UA_OPERATORS = {o.value for o in UaOperator}
 
 
 def tariff_current(at=None) -> Tariff:
-    """The price list in force at `at` (default now); raises NoTariff."""
+    """The price list in force at `at` (default now): the newest announced one that started (an unannounced
+    draft never applies, R-BILL-13); raises NoTariff."""
     at = at or timezone.now()
-    tariff = Tariff.objects.filter(valid_from__lte=at).order_by("-valid_from", "-id").first()
+    tariff = Tariff.objects.filter(valid_from__lte=at, announced_at__isnull=False).order_by("-valid_from", "-id").first()
     if tariff is None:
         raise NoTariff()
     return tariff
@@ -45,7 +47,7 @@ def tariff_current(at=None) -> Tariff:
 def tariff_upcoming(at=None) -> Tariff | None:
     """The next announced price list (R-BILL-13: announced 7 days ahead), if any."""
     at = at or timezone.now()
-    return Tariff.objects.filter(valid_from__gt=at).order_by("valid_from", "id").first()
+    return Tariff.objects.filter(valid_from__gt=at, announced_at__isnull=False).order_by("valid_from", "id").first()
 
 
 def destination_of(recipient: str) -> tuple[str, str]:
@@ -178,7 +180,7 @@ def price_context(*, client: Client, versions: Versions | None = None) -> PriceC
     versions = versions or Versions(client.pk)
     at = timezone.now()
     key = versions.key("prices")
-    tariffs = _TARIFFS.get(key, lambda: list(Tariff.objects.order_by("-valid_from", "-id")))
+    tariffs = _TARIFFS.get(key, lambda: list(Tariff.objects.filter(announced_at__isnull=False).order_by("-valid_from", "-id")))
     tariff = next((t for t in tariffs if t.valid_from <= at), None)  # tariff_current(at)
     if tariff is None:
         raise NoTariff()
@@ -326,7 +328,7 @@ def tariff_copy(*, tariff: Tariff, actor=None, valid_from=None, name: str | None
 
     from ..models import ANNOUNCE_DAYS, TopupStep  # noqa: PLC0415
 
-    valid_from = valid_from or (timezone.now() + timedelta(days=ANNOUNCE_DAYS)).replace(second=0, microsecond=0)
+    valid_from = valid_from or kyiv_shift(timezone.now(), days=ANNOUNCE_DAYS).replace(second=0, microsecond=0)
     with transaction.atomic():
         copy = Tariff.objects.create(name=(name or f"{tariff.name} (new)")[:100], valid_from=valid_from,
                                      sms_segment_price=tariff.sms_segment_price, notes="",

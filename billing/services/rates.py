@@ -1,15 +1,15 @@
 """EUR/UAH for Viber prices (R-BILL-08, T 4.10).
 
 Viber prices are set in EUR and charged in UAH at a base rate staff set (`BaseRate`). The
-official NBU rate of each day is loaded (admin, or `manage.py load_nbu_rates FILE.json`). From the
-first day the NBU rate differs from the base by 2 % or more, the NBU rate of the day applies
-(every day after, too) until staff re-price: a new base, effective the day they set it. With no
-base at all the NBU rate of the day applies. The conversion returns the rate it used, which every
-Viber charge records.
+official NBU rate of each day is loaded (admin, or `manage.py load_nbu_rates FILE.json`). The base
+applies until staff decide to re-price; it never switches by itself. Staff may re-price only once
+the official rate has moved 2 % or more from the base, and only before 12:00 Kyiv time of the day
+the new base takes effect (T 4.10, R-VIB-10). With no base at all the NBU rate of the day applies.
+The conversion returns the rate it used, which every Viber charge records.
 """
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
@@ -18,12 +18,14 @@ from django.utils.translation import gettext
 from djmoney.money import Money
 
 from accounts.services import audit_record
+from smsportal.kyiv import KYIV
 
 from ..exceptions import BillingError, NoExchangeRate, ReasonRequired
 from ..models import BaseRate, ExchangeRate
 
 PRICE_QUANT = Decimal("0.0001")
 REPRICE_THRESHOLD = Decimal("0.02")
+REPRICE_DEADLINE = time(12, 0)  # Kyiv (T 4.10, R-VIB-10)
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,6 @@ def rate_for(on: date | None = None, currency: str = "EUR") -> tuple[Decimal, da
     if base is None:
         if official is None:
             raise NoExchangeRate()
-        return official.rate, official.date, "nbu"
-    moved = any(deviation(r, base.rate) >= REPRICE_THRESHOLD for r in ExchangeRate.objects.filter(
-        currency=currency, date__gte=base.effective_from, date__lte=on).values_list("rate", flat=True))
-    if moved and official is not None:
         return official.rate, official.date, "nbu"
     return base.rate, base.effective_from, "base"
 
@@ -118,12 +116,71 @@ def exchange_rates_load(text: str | bytes, *, actor=None) -> tuple[int, int]:
     return created, updated
 
 
+@dataclass(frozen=True)
+class RateDeviation:
+    """For the admin: the base in force, the latest official rate, how far it moved, whether staff
+    may re-price now."""
+
+    base: BaseRate | None
+    official: ExchangeRate | None
+    deviation: Decimal | None  # a fraction: 0.0234 = 2.34 %
+    moved_enough: bool
+    before_noon: bool
+
+    @property
+    def may_reprice(self) -> bool:
+        return self.official is not None and (self.base is None or self.moved_enough) and self.before_noon
+
+
+def rate_deviation(*, currency: str = "EUR", now: datetime | None = None) -> RateDeviation:
+    now = now or timezone.now()
+    local = now.astimezone(KYIV)
+    today = local.date()
+    base = BaseRate.objects.filter(currency=currency, effective_from__lte=today).order_by("-effective_from", "-id").first()
+    official = _nbu_rate(currency, today)
+    dev = deviation(official.rate, base.rate) if (base is not None and official is not None) else None
+    return RateDeviation(base=base, official=official, deviation=dev,
+                         moved_enough=dev is not None and dev >= REPRICE_THRESHOLD,
+                         before_noon=local.time() < REPRICE_DEADLINE)
+
+
+class RepriceRefused(BillingError):
+    code = "reprice_refused"
+    status = 409
+
+
 def base_rate_set(*, reason: str, actor=None, rate: Decimal | None = None, effective_from: date | None = None,
-                  currency: str = "EUR") -> BaseRate:
-    """Staff re-price Viber: a new base rate (default: the NBU rate of the day), effective that day."""
+                  currency: str = "EUR", now: datetime | None = None) -> BaseRate:
+    """Staff re-price Viber at the current NBU rate (R-BILL-08, R-VIB-10), effective today. Refused
+    (`reprice_refused`) unless the official rate has moved 2 % or more from the base in force, and
+    unless it is before 12:00 Kyiv time. With no base yet, the first one may be set any time."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    effective_from = effective_from or timezone.localdate()
+    now = now or timezone.now()
+    local = now.astimezone(KYIV)
+    today = local.date()
+    effective_from = effective_from or today
+    state = rate_deviation(currency=currency, now=now)
+    if state.base is not None:
+        if effective_from != today:
+            raise RepriceRefused(gettext("A re-pricing takes effect the day it is made: %(today)s.") % {
+                "today": f"{today:%d.%m.%Y}"}, code="reprice_not_today")
+        if not state.before_noon:
+            raise RepriceRefused(gettext(
+                "Viber prices are re-priced before 12:00 Kyiv time of the day (T 4.10); it is %(time)s now. "
+                "Re-price tomorrow morning.") % {"time": f"{local:%H:%M}"}, code="reprice_after_noon")
+        if state.official is None:
+            raise NoExchangeRate(gettext("No NBU %(currency)s rate on or before %(effective_from)s is loaded.") % {
+                "currency": currency, "effective_from": f"{today:%d.%m.%Y}"})
+        if not state.moved_enough:
+            raise RepriceRefused(gettext(
+                "The NBU rate %(official)s differs from the base %(base)s by %(deviation)s %%: re-pricing needs a "
+                "move of 2 %% or more (T 4.10).") % {
+                "official": state.official.rate, "base": state.base.rate,
+                "deviation": f"{state.deviation * 100:.2f}"}, code="reprice_below_threshold")
+        if rate is not None and Decimal(rate) != state.official.rate:
+            raise RepriceRefused(gettext("A re-pricing uses the current NBU rate, %(official)s.") % {
+                "official": state.official.rate}, code="reprice_not_official")
     if rate is None:
         official = _nbu_rate(currency, effective_from)
         if official is None:

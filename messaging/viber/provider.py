@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from smsportal.errors import ApplicationError
+from smsportal.periods import kyiv_shift
 
 
 class ViberType(enum.StrEnum):
@@ -94,6 +95,7 @@ class Reason(enum.StrEnum):
 
 # R-VIB-07: statuses up to 14 days after the message's TTL are still applied.
 LATE_STATUS_WINDOW = timedelta(days=14)
+LATE_STATUS_DAYS = 14  # calendar days on Kyiv dates (R-VIB-07)
 # Reasons after which the Viber→SMS fallback goes out at once (issue: hybrid Viber → SMS).
 FALLBACK_REASONS = frozenset({Reason.NOT_VIBER_USER, Reason.BLOCKED})
 
@@ -290,7 +292,7 @@ def status_apply(current: ViberState | None, event: StatusEvent) -> ViberState |
 def status_window_open(*, sent_at: datetime, ttl: int, now: datetime) -> bool:
     """Is a status for a message sent at ``sent_at`` with ``ttl`` seconds still to be applied?
     Viber may keep trying up to 14 days after the TTL (R-VIB-07); later reports are dropped."""
-    return now <= sent_at + timedelta(seconds=ttl) + LATE_STATUS_WINDOW
+    return now <= kyiv_shift(sent_at + timedelta(seconds=ttl), days=LATE_STATUS_DAYS)
 
 
 def _with_event(state: ViberState, event: StatusEvent, **changes) -> ViberState:

@@ -97,6 +97,15 @@ def test_r_acc_01_a_visitor_signs_up_verifies_the_phone_and_the_email(client, ma
     assert client.get(reverse("dashboard")).status_code == 200
 
 
+def confirm_current_phone(client, phone="+380671112233"):
+    """R-ACC-05: the phone change first asks for a code sent to the current primary phone."""
+    r = client.get(reverse("account_change_phone"))
+    assert r.status_code == 302 and r["Location"] == reverse("account_change_phone_confirm")
+    assert client.get(r["Location"]).status_code == 200
+    r = client.post(reverse("account_change_phone_confirm"), {"code": code_sent_to(phone)})
+    assert r.status_code == 302 and r["Location"] == reverse("account_change_phone")
+
+
 def test_r_acc_05_changing_the_primary_phone_asks_for_the_password_again(client, client_account):
     owner = client_account.users.get()
     owner.phone, owner.phone_verified = "+380671112233", True
@@ -105,6 +114,7 @@ def test_r_acc_05_changing_the_primary_phone_asks_for_the_password_again(client,
     with time_machine.travel(start, tick=False):
         client.post(reverse("account_login"), {"login": owner.email, "password": "pass-word-123"})
     with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        confirm_current_phone(client)
         assert client.get(reverse("account_change_phone")).status_code == 200
         r = client.post(reverse("account_change_phone"), {"phone": "050 999 88 77"})
         assert r.status_code == 302 and r["Location"].startswith(reverse("account_reauthenticate"))
@@ -155,5 +165,6 @@ def test_r_acc_05_the_company_page_links_to_changing_the_phone(web):
     owner.save()
     html = web.get(reverse("account_profile")).content.decode()
     assert reverse("account_change_phone") in html and "Change my phone" in html
+    confirm_current_phone(web)
     page = web.get(reverse("account_change_phone")).content.decode()
     assert "+380671112233" in page and "Send the code" in page and 'class="topbar' in page

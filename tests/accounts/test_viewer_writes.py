@@ -51,6 +51,8 @@ WRITES = {
     "account_block": ((), {"text": "explanation"}),
     "account_team": ((), {"action": "invite", "email": "new@example.com", "role": "owner"}),
     "invoice_list": ((), {"amount": "1500"}),  # viewers issued invoices before
+    "billing_refund": ((), {"iban": "UA213223130000026007233566001", "account_holder": "Acme LLC",
+                            "holder_tax_code": "12345678"}),  # R-BILL-12: the owner requests
     "stop_list_add": ((), {"phone": "+380501112233"}),
     "stop_list_remove": ((), {"phone": PHONE}),
     "stop_list_import": ((), {}),

@@ -1,6 +1,6 @@
 """Billing test helpers: price lists with steps and lines, times in Kyiv, staff users.
 Money is always set up through services (wallet_topup, …), never by writing a balance."""
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,12 +17,14 @@ def kyiv(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=KYIV)
 
 
-def make_tariff(*, name="Test prices", valid_from="2026-02-01 00:00", default="1.00", steps=None, lines=()):
+def make_tariff(*, name="Test prices", valid_from="2026-02-01 00:00", default="1.00", steps=None, lines=(),
+                announced_at=None, announced=True):
     """A price list. `steps`: {number: min_amount}; `lines`: dicts of TariffPrice fields with
     `price` as a str (UAH for SMS, EUR for Viber)."""
     if isinstance(valid_from, str):
         valid_from = kyiv(valid_from)
-    tariff = Tariff.objects.create(name=name, valid_from=valid_from, sms_segment_price=Money(Decimal(default), "UAH"))
+    tariff = Tariff.objects.create(name=name, valid_from=valid_from, sms_segment_price=Money(Decimal(default), "UAH"),
+                                   announced_at=(announced_at or valid_from - timedelta(days=7)) if announced else None)
     for number, amount in (steps or {}).items():
         TopupStep.objects.create(tariff=tariff, number=number, min_amount=Money(Decimal(amount), "UAH"))
     for line in lines:

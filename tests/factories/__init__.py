@@ -52,6 +52,7 @@ class TariffFactory(factory.django.DjangoModelFactory):
     name = "Regular"
     valid_from = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
     sms_segment_price = Money(Decimal("0.85"), "UAH")
+    announced_at = factory.LazyAttribute(lambda o: o.valid_from - timezone.timedelta(days=7))
 
 
 class SenderNameFactory(factory.django.DjangoModelFactory):

@@ -7,11 +7,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from smsportal.periods import kyiv_shift
+
 from ...models import Message, MessagePart
 from ...status import Status
 from ..transitions import messages_set_submitted, messages_transition, parts_move
 from .in_doubt import IN_DOUBT
-from .receipts import RECEIPT_WINDOW
+from .receipts import RECEIPT_DAYS
 
 
 def messages_expire_ttl(*, ids, now=None, error_code: str = "ttl",
@@ -40,7 +42,7 @@ def messages_expire_stale(*, now=None) -> int:
     still in doubt become EXPIRED with error `in_doubt` (the message stays charged: the operator
     may have delivered it)."""
     now = now or timezone.now()
-    cutoff = now - RECEIPT_WINDOW
+    cutoff = kyiv_shift(now, days=-RECEIPT_DAYS)  # 7 calendar days on Kyiv dates
     doubt = list(MessagePart.objects.filter(status=Status.SUBMITTING, smsc_message_id__isnull=True)
                  .filter(Q(submitted_at__lt=cutoff) | Q(submitted_at__isnull=True, created_at__lt=cutoff))
                  .values_list("id", "message_id")[:10_000])

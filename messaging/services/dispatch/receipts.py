@@ -7,13 +7,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from smsportal.db import raw_cursor
+from smsportal.periods import kyiv_shift
 
 from ...models import Message, MessagePart, ReceiptInbox
 from ...status import FINAL, Status
 from ..transitions import messages_transition, parts_set_outcomes
 from .in_doubt import IN_DOUBT_MATCH_AFTER, match_in_doubt
 
-RECEIPT_WINDOW = timedelta(days=7)  # R-MSG-04
+RECEIPT_WINDOW = timedelta(days=7)  # R-MSG-04 (as a size; the deadline itself is `receipt_window_end`)
+RECEIPT_DAYS = 7
+
+
+def receipt_window_end(submitted_at: datetime) -> datetime:
+    """R-MSG-04: reports are taken for 7 calendar days (Kyiv) after submission, same wall-clock time."""
+    return kyiv_shift(submitted_at, days=RECEIPT_DAYS)
 # query_sm (R-MSG-04): this long after submission, then every day until the window closes.
 QUERY_SCHEDULE = (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 UNMATCHED_GIVE_UP_AFTER = timedelta(hours=1)
@@ -28,7 +35,7 @@ def next_query_at(submitted_at: datetime, now: datetime) -> datetime | None:
             return submitted_at + step
     days = int(age / timedelta(days=1)) + 1
     nxt = submitted_at + timedelta(days=days)
-    return nxt if nxt - submitted_at <= RECEIPT_WINDOW else None
+    return nxt if nxt <= receipt_window_end(submitted_at) else None
 
 
 def parts_due_for_query(*, route_id: int, limit: int = 100, now=None) -> list[tuple[int, str, str]]:
