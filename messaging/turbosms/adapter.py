@@ -91,9 +91,10 @@ def request_params(request) -> dict:
     """The request's parameters, from the one place it carries them: a JSON body, form fields or
     the query string."""
     data = request.data  # a ParseError (bad JSON) is 502 FAILED_PARSE_BODY, by the view
-    if hasattr(data, "getlist"):  # form fields, or no body at all
-        params = params_from_query(data)
-        return params or params_from_query(request.query_params)
+    if not data:  # no body: the query string
+        return params_from_query(request.query_params)
+    if hasattr(data, "getlist"):  # form fields
+        return params_from_query(data) or params_from_query(request.query_params)
     if not isinstance(data, dict):
         raise TurboError(C.INVALID_REQUEST)
     return {k: v for k, v in data.items() if k != "token"}
@@ -259,8 +260,15 @@ def _send(client: Client, req: SendRequest, phones: list[str], items: list[dict]
             accepted += 1
     if accepted == 0:
         return C.envelope(C.REQUIRED_MESSAGE_RECIPIENT, items)
-    return C.envelope(C.SUCCESS_MESSAGE_ACCEPTED if accepted == len(items) else C.SUCCESS_MESSAGE_PARTIAL_ACCEPTED,
-                      items)
+    # Partial: some numbers were refused as numbers (305, 406, 407). A valid number refused by
+    # compliance (the stop list, 404) is reported in its item, and the send stays 800, as in
+    # TurboSMS's own answers.
+    partial = any(item["response_code"] in _NUMBER_REFUSALS for item in items)
+    return C.envelope(C.SUCCESS_MESSAGE_PARTIAL_ACCEPTED if partial else C.SUCCESS_MESSAGE_ACCEPTED, items)
+
+
+_NUMBER_REFUSALS = frozenset({C.INVALID_PHONE.number, C.NOT_ALLOWED_RECIPIENT_COUNTRY.number,
+                              C.NOT_ALLOWED_RECIPIENT_DUPLICATE.number})
 
 
 def _message_send(client: Client, req: SendRequest, phones: list[str]):
