@@ -396,3 +396,24 @@ def test_facade_answers_at_the_root_of_its_host_only(turbo_host, key, client):
 def test_facade_host_with_a_port(turbo_host, key):
     c = HttpClient(HTTP_HOST=f"{HOST}:8443")
     assert c.post(f"/user/balance.json?token={key}").json()["response_code"] == 0
+
+
+def test_key_with_an_ip_allow_list_is_refused_from_elsewhere_with_105(turbo_host, client_account):
+    _key, raw = api_key_create(client=client_account, name="shop", allowed_ips="203.0.113.7")
+    assert _balance(HttpClient(HTTP_HOST=HOST), HTTP_AUTHORIZATION=f"Bearer {raw}") == (105, "REQUIRED_AUTH")
+    assert _balance(HttpClient(HTTP_HOST=HOST, REMOTE_ADDR="203.0.113.7"),
+                    HTTP_AUTHORIZATION=f"Bearer {raw}") == (0, "OK")
+
+
+def test_placeholders_personalize_with_the_phone_and_others_are_304(turbo):
+    assert post(turbo, "/message/send.json", sms(["0671234567"], text="Your number {phone}"))["response_code"] == 800
+    assert Message.objects.get().text == "Your number +380671234567"
+    data = post(turbo, "/message/send.json", sms(["0501234567"], text="Hello {name}"))
+    assert (data["response_code"], data["response_status"]) == (304, "INVALID_MESSAGE_TEXT")
+    assert Message.objects.count() == 1
+
+
+def test_refused_text_is_412(turbo):
+    data = post(turbo, "/message/send.json", sms(["0501234567"], text="Your card has been blocked, verify your card now"))
+    assert (data["response_code"], data["response_status"]) == (412, "NOT_ALLOWED_MESSAGE_TEXT")
+    assert Message.objects.count() == 0
