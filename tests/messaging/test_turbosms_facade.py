@@ -417,3 +417,26 @@ def test_refused_text_is_412(turbo):
     data = post(turbo, "/message/send.json", sms(["0501234567"], text="Your card has been blocked, verify your card now"))
     assert (data["response_code"], data["response_status"]) == (412, "NOT_ALLOWED_MESSAGE_TEXT")
     assert Message.objects.count() == 0
+
+
+def test_facade_send_costs_the_same_sql_as_the_api_send(turbo, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def api_send(phone):
+        r = api.post("/api/v1/messages/", {"sender": "TestShop", "recipients": [phone], "text": "Hi"}, format="json")
+        assert r.status_code == 201
+
+    def facade_send(phone):
+        r = turbo.post("/message/send.json", json.dumps(sms([phone], text="Hi")), content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {turbo.key}")
+        assert r.json()["response_code"] == 800
+
+    api_send("380670000001")
+    facade_send("380670000002")  # warm caches
+    with CaptureQueriesContext(connection) as via_api:
+        api_send("380670000003")
+    with CaptureQueriesContext(connection) as via_facade:
+        facade_send("380670000004")
+    assert len(via_facade.captured_queries) == len(via_api.captured_queries), (
+        [q["sql"][:80] for q in via_facade.captured_queries], [q["sql"][:80] for q in via_api.captured_queries])
