@@ -204,9 +204,11 @@ def _one_shape(group: Group, seeded, n: int, *, production: bool, start: int) ->
     halves = []
     if facade:
         before_f = _money(seeded.client)
+        meter_f = CpuMeter({"gunicorn": server}).start()
         halves.append(_load(port, TURBOSMS_PATH, _facade_bodies(n // 2, start), key, CLIENTS, host=TURBOSMS_HOST,
                             expect=TURBOSMS_OK))
         start += n // 2
+        facade_cpu = [meter_f.stop()]
         mid_f = _money(seeded.client)
     before = _money(seeded.client)
     meter = CpuMeter({"gunicorn": server}).start()
@@ -215,8 +217,10 @@ def _one_shape(group: Group, seeded, n: int, *, production: bool, start: int) ->
     after = _money(seeded.client)
     start += n
     if facade:
+        meter_f = CpuMeter({"gunicorn": server}).start()
         halves.append(_load(port, TURBOSMS_PATH, _facade_bodies(n - n // 2, start), key, CLIENTS,
                             host=TURBOSMS_HOST, expect=TURBOSMS_OK))
+        facade_cpu.append(meter_f.stop())
         start += n - n // 2
         after_f = _money(seeded.client)
     server.stop()
@@ -252,6 +256,10 @@ def _one_shape(group: Group, seeded, n: int, *, production: bool, start: int) ->
                     "statuses": statuses, "errors": [e for h in halves for e in h["errors"]][:5],
                     "checks": {"accepted_800": accepted, "messages_stored": stored, "holds_made": holds,
                                "ok": accepted == n and stored == n and holds == n}}
+        turbosms["cpu_ms_per_send"] = {
+            k: round(1000 * sum(c[k]["cpu_s"] for c in facade_cpu) / len(lat), 2)
+            for k in facade_cpu[0] if k != "wall_s" and lat}
+        print(f"    CPU ms per request: TurboSMS facade send {turbosms['cpu_ms_per_send']}")
         print(f"  {shape}: TurboSMS facade sends {turbosms['per_s']:,.0f}/s p50 {turbosms['p50_ms']:.1f} ms "
               f"p99 {turbosms['p99_ms']:.1f} ms ({statuses}); /api/v1/ {sends['per_s']:,.0f}/s")
         if not turbosms["checks"]["ok"]:
@@ -331,7 +339,8 @@ def run(ctx, n: int, profile: str) -> dict:
                 limit_value=sends["per_s"], ratio=ratio, ratio_text=f"{100 * ratio:.0f} %",
                 target=f"≥ {100 * FACADE_TARGET:.0f} %", passed=ratio >= FACADE_TARGET and t["checks"]["ok"],
                 note=f"facade p50 {t['p50_ms']} ms, p99 {t['p99_ms']} ms; API p50 {sends['p50_ms']} ms, "
-                     f"p99 {sends['p99_ms']} ms"))
+                     f"p99 {sends['p99_ms']} ms; gunicorn CPU per send: facade "
+                     f"{t['cpu_ms_per_send'].get('gunicorn')} ms, API {shape['cpu_ms_per_send'].get('gunicorn')} ms"))
     res = {"name": "single", "n": n, "clients": CLIENTS, "figures": figures, "shapes": shapes,
            "sql_per_send": queries}
 
