@@ -57,6 +57,12 @@ WARMUP = 200
 P99_TARGET_MS = 100.0
 RATIO_TARGET = 0.5
 TIMEOUT = 120.0
+# The TurboSMS facade (messaging.turbosms), measured next to /api/v1/messages/ on the same server:
+# the same send through the adapter, at the root of its host name.
+TURBOSMS_HOST = "turbosms.bench.local"
+TURBOSMS_PATH = "/message/send.json"
+TURBOSMS_OK = b'"response_code":800'
+FACADE_TARGET = 0.9
 
 
 def _gunicorn(group: Group, port: int, *, production: bool) -> tuple[Proc, str]:
@@ -69,14 +75,21 @@ def _gunicorn(group: Group, port: int, *, production: bool) -> tuple[Proc, str]:
                 "--worker-class", "sync", "--workers", str(WORKERS), "--access-logfile", "-"]
         shape = f"sync ×{WORKERS}"
     proc = group.add(Proc("gunicorn-production" if production else "gunicorn-sync", args,
-                          DJANGO_SETTINGS_MODULE="bench.web_settings", WEB_BIND=f"127.0.0.1:{port}"))
+                          DJANGO_SETTINGS_MODULE="bench.web_settings", WEB_BIND=f"127.0.0.1:{port}",
+                          TURBOSMS_HOSTS=TURBOSMS_HOST))
     wait_for_port(port, timeout=30)
     return proc, shape
 
 
-def _load(port: int, path: str, bodies: list[bytes], key: str, clients: int) -> dict:
-    """`clients` threads share `bodies` (one request each); returns wall time and latencies."""
+def _load(port: int, path: str, bodies: list[bytes], key: str, clients: int, *, host: str | None = None,
+          expect: bytes | None = None) -> dict:
+    """`clients` threads share `bodies` (one request each); returns wall time and latencies.
+    `host`: the Host header (the facade's host name); `expect`: a 200 counts as accepted only when
+    its body holds these bytes (else it is counted under `refused`): the facade answers 200 to
+    refusals too."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Accept": "application/json"}
+    if host:
+        headers["Host"] = host
     lock = threading.Lock()
     nxt = iter(range(len(bodies)))
     latencies: list[float] = []
@@ -105,7 +118,10 @@ def _load(port: int, path: str, bodies: list[bytes], key: str, clients: int) -> 
                     continue
                 mine.append(time.perf_counter() - t0)
                 codes[resp.status] = codes.get(resp.status, 0) + 1
-                if resp.status >= 300 and len(errors) < 5:
+                refused = expect is not None and expect not in payload
+                if refused:
+                    codes["refused"] = codes.get("refused", 0) + 1
+                if (resp.status >= 300 or refused) and len(errors) < 5:
                     with lock:
                         errors.append(f"{resp.status}: {payload[:200]!r}")
         finally:
@@ -127,7 +143,7 @@ def _load(port: int, path: str, bodies: list[bytes], key: str, clients: int) -> 
     def pct(p):
         return 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else None
 
-    return {"requests": len(latencies), "wall_s": wall, "per_s": len(latencies) / wall if wall else 0.0,
+    return {"latencies": latencies, "requests": len(latencies), "wall_s": wall, "per_s": len(latencies) / wall if wall else 0.0,
             "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": 1000 * latencies[-1] if latencies else None,
             "mean_ms": 1000 * statistics.fmean(latencies) if latencies else None, "statuses": statuses,
             "errors": errors[:5]}
@@ -135,6 +151,12 @@ def _load(port: int, path: str, bodies: list[bytes], key: str, clients: int) -> 
 
 def _send_bodies(n: int, start: int) -> list[bytes]:
     return [json.dumps({"sender": S.SENDER, "recipients": [p], "text": S.TEXT}).encode()
+            for p in S.phones(n, start=start, spellings=False)]
+
+
+def _facade_bodies(n: int, start: int) -> list[bytes]:
+    """The same sends as TurboSMS clients write them."""
+    return [json.dumps({"recipients": [p.lstrip("+")], "sms": {"sender": S.SENDER, "text": S.TEXT}}).encode()
             for p in S.phones(n, start=start, spellings=False)]
 
 
@@ -166,15 +188,41 @@ def _one_shape(group: Group, seeded, n: int, *, production: bool, start: int) ->
     if warm["statuses"].get(201, 0) != WARMUP:
         raise RuntimeError(f"warm-up sends ({shape}): {warm['statuses']} {warm['errors']}\n{server.tail()}")
     start += WARMUP
+    facade = production  # the facade next to the API's sends, in the judged configuration only
+    if facade:
+        warm = _load(port, TURBOSMS_PATH, _facade_bodies(WARMUP, start), key, CLIENTS, host=TURBOSMS_HOST,
+                     expect=TURBOSMS_OK)
+        if warm["statuses"].get(200, 0) != WARMUP or warm["statuses"].get("refused"):
+            raise RuntimeError(f"warm-up facade sends ({shape}): {warm['statuses']} {warm['errors']}\n{server.tail()}")
+        start += WARMUP
 
     meter = CpuMeter({"gunicorn": server}).start()
     bare = _load(port, "/bench/bare/", _bare_bodies(n), key, CLIENTS)
     bare_cpu = meter.stop()
+    # The facade's n sends in two halves, one before and one after the API's n, so that a drift
+    # of the machine's load during the run weighs on both alike.
+    halves = []
+    if facade:
+        before_f = _money(seeded.client)
+        meter_f = CpuMeter({"gunicorn": server}).start()
+        halves.append(_load(port, TURBOSMS_PATH, _facade_bodies(n // 2, start), key, CLIENTS, host=TURBOSMS_HOST,
+                            expect=TURBOSMS_OK))
+        start += n // 2
+        facade_cpu = [meter_f.stop()]
+        mid_f = _money(seeded.client)
     before = _money(seeded.client)
     meter = CpuMeter({"gunicorn": server}).start()
     sends = _load(port, "/api/v1/messages/", _send_bodies(n, start), key, CLIENTS)
     send_cpu = meter.stop()
     after = _money(seeded.client)
+    start += n
+    if facade:
+        meter_f = CpuMeter({"gunicorn": server}).start()
+        halves.append(_load(port, TURBOSMS_PATH, _facade_bodies(n - n // 2, start), key, CLIENTS,
+                            host=TURBOSMS_HOST, expect=TURBOSMS_OK))
+        facade_cpu.append(meter_f.stop())
+        start += n - n // 2
+        after_f = _money(seeded.client)
     server.stop()
 
     ok = sends["statuses"].get(201, 0)
@@ -191,6 +239,31 @@ def _one_shape(group: Group, seeded, n: int, *, production: bool, start: int) ->
     def per_request(cpu, count):
         return {k: round(1000 * v["cpu_s"] / count, 2) for k, v in cpu.items() if k != "wall_s" and count}
 
+    turbosms = None
+    if facade:
+        lat = sorted(x for h in halves for x in h.pop("latencies"))
+        wall = sum(h["wall_s"] for h in halves)
+        statuses: dict = {}
+        for h in halves:
+            for k, v in h["statuses"].items():
+                statuses[k] = statuses.get(k, 0) + v
+        accepted = statuses.get(200, 0) - statuses.get("refused", 0)
+        stored = (mid_f["messages"] - before_f["messages"]) + (after_f["messages"] - after["messages"])
+        holds = (mid_f["holds"] - before_f["holds"]) + (after_f["holds"] - after["holds"])
+        turbosms = {"requests": len(lat), "wall_s": wall, "per_s": len(lat) / wall if wall else 0.0,
+                    "p50_ms": 1000 * lat[len(lat) // 2] if lat else None,
+                    "p99_ms": 1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else None,
+                    "statuses": statuses, "errors": [e for h in halves for e in h["errors"]][:5],
+                    "checks": {"accepted_800": accepted, "messages_stored": stored, "holds_made": holds,
+                               "ok": accepted == n and stored == n and holds == n}}
+        turbosms["cpu_ms_per_send"] = {
+            k: round(1000 * sum(c[k]["cpu_s"] for c in facade_cpu) / len(lat), 2)
+            for k in facade_cpu[0] if k != "wall_s" and lat}
+        print(f"    CPU ms per request: TurboSMS facade send {turbosms['cpu_ms_per_send']}")
+        print(f"  {shape}: TurboSMS facade sends {turbosms['per_s']:,.0f}/s p50 {turbosms['p50_ms']:.1f} ms "
+              f"p99 {turbosms['p99_ms']:.1f} ms ({statuses}); /api/v1/ {sends['per_s']:,.0f}/s")
+        if not turbosms["checks"]["ok"]:
+            print(f"    FACADE CHECK FAILED: {turbosms['checks']} {turbosms['errors']}")
     print(f"  {shape}: sends {sends['per_s']:,.0f}/s p50 {sends['p50_ms']:.1f} ms p99 {sends['p99_ms']:.1f} ms "
           f"(max {sends['max_ms']:.0f} ms; {sends['statuses']}); bare {bare['per_s']:,.0f}/s p50 "
           f"{bare['p50_ms']:.1f} ms p99 {bare['p99_ms']:.1f} ms ({bare['statuses']})")
@@ -202,11 +275,12 @@ def _one_shape(group: Group, seeded, n: int, *, production: bool, start: int) ->
         print(f"    CHECK FAILED: {checks}")
     return {"shape": shape, "sends": _rounded(sends), "bare": _rounded(bare), "checks": checks,
             "cpu_ms_per_send": per_request(send_cpu, sends["requests"]),
-            "cpu_ms_per_bare": per_request(bare_cpu, bare["requests"]), "next_start": start + n}
+            "cpu_ms_per_bare": per_request(bare_cpu, bare["requests"]), "next_start": start,
+            "turbosms": _rounded(turbosms) if turbosms else None}
 
 
 def _rounded(d: dict) -> dict:
-    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in d.items()}
+    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in d.items() if k != "latencies"}
 
 
 def _money(client) -> dict:
@@ -256,6 +330,17 @@ def run(ctx, n: int, profile: str) -> dict:
         figures.append(figure(name=f"single send p50 / p99, gunicorn {shape['shape']}", value=sends["p99_ms"],
                               unit="ms", limit_name="bare view p99", limit_value=bare["p99_ms"],
                               ratio_text=f"p50 {sends['p50_ms']:.1f} ms", target="report"))
+        t = shape.get("turbosms")
+        if t:
+            ratio = t["per_s"] / sends["per_s"] if sends["per_s"] else 0.0
+            figures.append(figure(
+                name=f"TurboSMS facade sends/s (/message/send.json), gunicorn {shape['shape']}",
+                value=t["per_s"], unit="sends/s", limit_name="/api/v1/messages/ sends/s, same server",
+                limit_value=sends["per_s"], ratio=ratio, ratio_text=f"{100 * ratio:.0f} %",
+                target=f"≥ {100 * FACADE_TARGET:.0f} %", passed=ratio >= FACADE_TARGET and t["checks"]["ok"],
+                note=f"facade p50 {t['p50_ms']} ms, p99 {t['p99_ms']} ms; API p50 {sends['p50_ms']} ms, "
+                     f"p99 {sends['p99_ms']} ms; gunicorn CPU per send: facade "
+                     f"{t['cpu_ms_per_send'].get('gunicorn')} ms, API {shape['cpu_ms_per_send'].get('gunicorn')} ms"))
     res = {"name": "single", "n": n, "clients": CLIENTS, "figures": figures, "shapes": shapes,
            "sql_per_send": queries}
 

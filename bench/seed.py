@@ -85,7 +85,8 @@ def phones(n: int, *, start: int = 0, spellings: bool = True) -> list[str]:
 def reset_messages() -> None:
     """Empties the message tables between benchmarks (each starts from the same state)."""
     with connection.cursor() as c:
-        c.execute("TRUNCATE messaging_receiptinbox, messaging_messagepart, messaging_message, "
+        c.execute("TRUNCATE messaging_receiptinbox, messaging_messagepart, messaging_viberdetail, messaging_viberinbound, "
+                  "messaging_message, "
                   "messaging_inboundmessage, messaging_campaign, lifecycle_complaint_messages RESTART IDENTITY")
 
 

@@ -17,6 +17,12 @@ def message_get(*, client: Client, public_id) -> Message | None:
     return Message.objects.filter(client=client, public_id=public_id).first()
 
 
+def messages_by_public_id(*, client: Client, public_ids) -> dict:
+    """public_id → the client's message, for the ids that are this client's (one query); another
+    client's id is as good as absent."""
+    return {m.public_id: m for m in Message.objects.filter(client=client, public_id__in=set(public_ids))}
+
+
 def messages_for_client(*, client: Client, status: str | None = None):
     qs = Message.objects.filter(client=client).order_by("-created_at", "-id")
     if status:

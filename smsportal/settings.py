@@ -47,6 +47,13 @@ elif not SMSPORTAL_ENCRYPTION_KEYS:
 for _key in SMSPORTAL_ENCRYPTION_KEYS:
     key_validate(_key)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
+# The TurboSMS-compatible facade (messaging.turbosms) answers at the root of these host names
+# (comma-separated, e.g. api.example.ua): a TurboSMS client moves over by pointing its host there.
+# They are allowed hosts too. TURBOSMS_PATH_PREFIX: the facade also under this path of the site
+# (default `turbosms/` with DEBUG, as under `make run`; none in production).
+TURBOSMS_HOSTS = [h.strip().lower() for h in env.list("TURBOSMS_HOSTS", default=[]) if h.strip()]
+ALLOWED_HOSTS += [h for h in TURBOSMS_HOSTS if h not in ALLOWED_HOSTS]
+TURBOSMS_PATH_PREFIX = env.str("TURBOSMS_PATH_PREFIX", default="turbosms/" if DEBUG else "").strip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -77,6 +84,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "smsportal.health.ProbeMiddleware",  # /healthz and /metrics, before the host check and HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
+    "messaging.turbosms.middleware.TurboSmsHostMiddleware",  # its hosts get the facade's urlconf
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,5 +1,6 @@
 from allauth.account import views as allauth_views
 from allauth.account.decorators import reauthentication_required, secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy
@@ -42,6 +43,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema", **_public), name="api-redoc"),
     path("api/v1/", include("smsportal.api_urls")),
+    # The TurboSMS facade under a path, to try it locally (make run); in production it answers at
+    # the root of its own host (settings.TURBOSMS_HOSTS, messaging.turbosms.middleware).
+    *([path(settings.TURBOSMS_PATH_PREFIX + "/", include("messaging.turbosms.urls"))]
+      if settings.TURBOSMS_PATH_PREFIX else []),
     re_path(r"^api/", api_not_found),
     # The primary phone is the password-reset channel (R-ACC-05): changing it asks for the
     # password again unless the login was in the last few minutes.

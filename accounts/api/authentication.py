@@ -52,6 +52,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("The API key has invalid characters.") from None
+        return self.authenticate_key(request, raw)
+
+    def authenticate_key(self, request, raw: str):
+        """The principal of the API key `raw`, however the request carried it (the TurboSMS
+        facade, messaging.turbosms, also takes it from `?token=` and `Authorization: Basic`)."""
         # R-ACC-04: a key with an IP allow-list refuses other addresses (403 ip_not_allowed).
         key = api_key_authenticate(raw, ip=client_ip(request))
         if key is None:
