@@ -3,16 +3,21 @@
 Every route of the client website is classified here; a viewer's POST to a route that writes is
 refused with the 403 page, and a POST to a route that only reads changes nothing either. A new
 route fails `test_every_website_route_is_classified` until it is added to one of the lists."""
+from datetime import date, timedelta
+
 import pytest
 from django.apps import apps
+from django.utils import timezone
+from djmoney.money import Money
 from django.urls import URLPattern, URLResolver, reverse
 
 from accounts.services import api_key_create
-from billing.models import Invoice
+from billing.models import Invoice, ServiceAct
 from billing.services import invoice_issue
 from compliance.services import consent_record, opt_out_record
-from messaging.models import Contact, Message
+from messaging.models import ChatSession, Contact, Message
 from messaging.services import campaign_accept, campaign_create, contact_group_create, contacts_import
+from messaging.viber.templates import template_submit
 from smsportal import web_urls
 from tests.factories import SenderNameFactory, UserFactory
 
@@ -61,6 +66,11 @@ WRITES = {
     "consent_import": ((), {}),
     "consent_settings": ((), {"require_consent": "on"}),
     "consent_withdraw": (("consent",), {}),
+    "viber_send_estimate": ((), {"text": "Hello", "recipients": PHONE}),
+    "viber_templates": ((), {"name": "Order", "text": "Order {number} is ready"}),
+    "viber_template_delete": (("template",), {}),
+    "viber_thread": (("thread",), {"text": "Hello"}),
+    "viber_inbox": ((), {"text": "Hello"}),  # the inbox and a thread are one view: its POST replies
 }
 # Routes that only read: a POST (if the view takes one at all) must change nothing.
 READS = {
@@ -69,9 +79,12 @@ READS = {
     "campaign_errors_csv": ("campaign",), "billing_overview": (), "billing_statement": (),
     "billing_statement_csv": (), "billing_prices": (), "invoice_detail": ("invoice",), "message_statistics": (),
     "stop_list": (), "stop_list_export": (), "consent_proof": (), "consent_proof_file": ("consent",),
+    "invoice_document": ("invoice",), "invoice_document_pdf": ("invoice",), "act_document": ("act",),
+    "act_document_pdf": ("act",), "message_send_balance": (),
 }
 # Routes for anyone (not a client's data): an invitation link and password reset by phone.
-PUBLIC = {"invitation_accept", "account_reset_password_phone", "account_reset_password_phone_code"}
+# viber_image: an uploaded Viber picture, fetched by Viber itself (its name is random).
+PUBLIC = {"invitation_accept", "account_reset_password_phone", "account_reset_password_phone_code", "viber_image"}
 
 
 def _names(patterns):
@@ -95,6 +108,7 @@ def website_objects(client_account) -> dict:
     contacts_import(client=client_account, group_id=group.pk, rows=[PHONE])
     opt_out_record(client=client_account, phone="+380501234567", source="client")
     key, _raw = api_key_create(client=client_account, name="k", created_by=owner)
+    now = timezone.now()
     return {
         "key": key.prefix, "token": "0" * 16, "campaign": campaign.public_id, "group": group.pk,
         "contact": Contact.objects.get(group=group).pk,
@@ -102,6 +116,12 @@ def website_objects(client_account) -> dict:
         "message": Message.objects.first().public_id,
         "invoice": invoice_issue(client=client_account, amount=100, actor=owner).public_id,
         "consent": consent_record(client=client_account, phone=PHONE).pk,
+        "act": ServiceAct.objects.create(client=client_account, number="A-1", period=date(2026, 11, 1),
+                                         act_date=date(2026, 11, 30), services_total=Money(10, "UAH"),
+                                         total=Money(10, "UAH")).public_id,
+        "template": template_submit(client=client_account, name="Order", text="Order {n} is ready").public_id,
+        "thread": ChatSession.objects.create(client=client_account, sender="TestShop", recipient=PHONE,
+                                             opened_at=now, expires_at=now + timedelta(hours=24)).public_id,
     }
 
 
