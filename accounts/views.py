@@ -398,3 +398,11 @@ def language_set(request):
         user.language = language
         user.save(update_fields=["language"])
     return response
+
+
+def public_offer(request):
+    """The public offer (terms of service) every client accepts at sign-up: a public page, the
+    version in SMSPORTAL_OFFER_VERSION (recorded on the client when accepted)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    return render(request, "account/offer.html", {"offer_version": settings.SMSPORTAL_OFFER_VERSION})

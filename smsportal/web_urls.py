@@ -85,3 +85,6 @@ urlpatterns += [
     path("", include("compliance.urls")),
     path("stop-list/erase/", recipient_erase_view, name="recipient_erase"),
 ]
+
+# The public offer (terms of service) accepted at sign-up: public, no login.
+urlpatterns += [path("offer/", account_views.public_offer, name="public_offer")]
