@@ -118,3 +118,9 @@ def sender_name_owners(destinations) -> dict[str, int]:
 def _is_number(name: str) -> bool:
     digits = name[1:] if name.startswith("+") else name
     return digits.isdigit() and digits.isascii()
+
+
+def sender_names_waiting_count() -> int:
+    """Sender name requests waiting for a staff decision (pending; Viber names submitted to Viber
+    wait for Viber, not for us): the admin index's counter."""
+    return SenderName.objects.filter(status=SenderName.Status.PENDING).count()
