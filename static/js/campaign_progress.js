@@ -49,6 +49,7 @@
     setText('[data-count="rows"]', formatCount(data.accepting.processed));
     setText("[data-delivered-percent]", String(data.delivered_percent));
     setText("[data-total-price]", data.total_price);
+    if (typeof data.open === "number") setText("[data-open]", formatCount(data.open));
     // Nothing left that a cancel would stop (all handed to the operators): the button goes.
     var cancel = document.querySelector("[data-cancel-campaign]");
     if (cancel && data.cancellable === false) cancel.hidden = true;
@@ -73,6 +74,8 @@
           // Every message is final: the live mark goes, nothing more to poll.
           var dot = box.querySelector(".live-dot");
           if (dot) dot.hidden = true;
+          var waiting = document.getElementById("awaiting-receipts");
+          if (waiting) waiting.hidden = true;
           return;
         }
         schedule();

@@ -29,6 +29,7 @@ def test_done_campaign_with_submitted_messages_is_not_finished(web):
     assert data["state"] == "done" and data["open"] == 2 and data["finished"] is False
     html = web.get(reverse("campaign_detail", args=[campaign.public_id])).content.decode()
     assert "data-live" in html and "live-dot" in html
+    assert "Waiting for delivery reports: <span data-open>2</span>" in html
 
 
 def test_campaign_finishes_when_the_last_receipt_arrives(web):
@@ -75,8 +76,10 @@ def test_page_keeps_polling_after_done_until_every_message_is_final(client_accou
         page.goto(f"{live_server.url}/campaigns/{campaign.public_id}/")
         sync_api.expect(page.locator(".live-dot")).to_be_visible()
         sync_api.expect(page.locator('dd[data-count="delivered"]')).to_have_text("0")
+        sync_api.expect(page.locator("#awaiting-receipts [data-open]")).to_have_text("2")
         # the receipts arrive while the page is open
         _in_thread(lambda: Message.objects.filter(campaign_id=campaign.pk).update(status=Status.DELIVERED))
         sync_api.expect(page.locator('dd[data-count="delivered"]')).to_have_text("2", timeout=15000)
         sync_api.expect(page.locator(".live-dot")).to_be_hidden(timeout=15000)
+        sync_api.expect(page.locator("#awaiting-receipts")).to_be_hidden()
         assert errors == []
