@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
 from accounts.selectors import client_language_get
 from smsportal.admin_forms import staff_form_view
@@ -101,7 +101,7 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("waiting", _("Waiting for a decision")), ("decided", _("Decided")), ("all", _("All"))]
+        return [("waiting", _("Waiting for a decision")), ("decided", pgettext_lazy("moderation queue", "Decided")), ("all", _("All"))]
 
     def value(self):
         return super().value() or "waiting"
