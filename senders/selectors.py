@@ -121,6 +121,7 @@ def _is_number(name: str) -> bool:
 
 
 def sender_names_waiting_count() -> int:
-    """Sender name requests waiting for a staff decision (pending; Viber names submitted to Viber
-    wait for Viber, not for us): the admin index's counter."""
-    return SenderName.objects.filter(status=SenderName.Status.PENDING).count()
+    """Sender name requests waiting for a staff decision — pending, or a Viber name submitted to
+    Viber that staff approve once Viber registers it — as the queue's default view lists them:
+    the admin index's counter."""
+    return SenderName.objects.filter(status__in=(SenderName.Status.PENDING, SenderName.Status.SUBMITTED)).count()
