@@ -106,12 +106,14 @@ class ClientAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "status", "status_reason", "contract_status", "contract_requested_at",
                        "contract_signed_at", "contract_number", "termination_requested_at", "terminates_at",
                        "terminated_at", "termination_reason", "data_destroyed_at", "created_at", "updated_at",
-                       "balance", "linked_accounts", "staff_actions", "is_system", "overdraft")
+                       "balance", "linked_accounts", "staff_actions", "is_system", "overdraft", "offer_version",
+                       "offer_accepted_at")
     fieldsets = (
         (None, {"fields": ("name", "public_id", "status", "status_reason", "staff_actions", "balance", "is_system")}),
         ("One person, one account (R-ACC-02)", {"fields": ("review_flag", "linked_accounts")}),
         ("Legal details (R-ACC-10)", {"fields": LEGAL_FIELDS}),
-        ("Contract", {"fields": ("contract_status", "contract_number", "contract_requested_at", "contract_signed_at")}),
+        ("Contract", {"fields": ("contract_status", "contract_number", "contract_requested_at", "contract_signed_at",
+                                 "offer_version", "offer_accepted_at")}),
         ("Staff flags", {"fields": (*FLAGS, "overdraft")}),
         ("Termination (R-ACC-08)", {"fields": ("termination_requested_at", "terminates_at", "terminated_at",
                                                "termination_reason", "data_destroyed_at")}),

@@ -50,6 +50,17 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
                                       "placeholder": _("e.g. 14360570")}))
 
+    accept_offer = forms.BooleanField(
+        label=_("I accept the public offer (terms of service)"), required=True,
+        error_messages={"required": _("To create an account, accept the public offer: read it at the link above "
+                                      "the box.")})
+
+    @property
+    def offer_version(self) -> str:
+        from django.conf import settings  # noqa: PLC0415
+
+        return settings.SMSPORTAL_OFFER_VERSION
+
     def clean_tax_code(self):
         from .services import tax_code_problem  # noqa: PLC0415
 
@@ -75,12 +86,14 @@ class SignupForm(forms.Form):
         return data
 
     def signup(self, request, user):
-        from .services import audit_record, client_create, legal_form_for  # noqa: PLC0415
+        from .services import audit_record, client_create, client_offer_accept, legal_form_for  # noqa: PLC0415
 
         code = self.cleaned_data.get("tax_code", "")
         flag = getattr(self, "review_flag", "")
         client = client_create(name=self.cleaned_data["company"], owner=user, tax_code=code,
                                legal_form=legal_form_for(code) if code else "", review_flag=flag[:300])
+        if self.cleaned_data.get("accept_offer"):
+            client_offer_accept(client=client, actor=user)
         if flag:
             audit_record(code="accounts.client.flagged_duplicate", client=client, target=str(client.public_id),
                          details={"reason": flag})

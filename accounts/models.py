@@ -79,6 +79,10 @@ class Client(models.Model):
                                                    help_text=_("Service messages outside 09:00–20:00 (R-CMP-07)."))
     viber_enabled = models.BooleanField(_("Viber enabled"), default=False, help_text=_("Needs a signed contract (R-VIB-01)."))
 
+    # The public offer (terms of service) the owner accepted at sign-up: which version and when.
+    offer_version = models.CharField(_("public offer version accepted"), max_length=20, blank=True)
+    offer_accepted_at = models.DateTimeField(_("public offer accepted at"), null=True, blank=True)
+
     # R-ACC-02: a sign-up that shares a phone or legal code with another account, when allowed.
     review_flag = models.CharField(max_length=300, blank=True,
                                    help_text=_("Why staff should look at this account (e.g. a possible second account)."))

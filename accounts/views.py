@@ -451,3 +451,11 @@ def phone_change_confirm(request):
     return render(request, "account/phone_change_confirm.html", {"form": form, "masked": masked,
                                                                  "send_error": send_error},
                   status=400 if form.is_bound and form.errors else 200)
+
+
+def public_offer(request):
+    """The public offer (terms of service) every client accepts at sign-up: a public page, the
+    version in SMSPORTAL_OFFER_VERSION (recorded on the client when accepted)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    return render(request, "account/offer.html", {"offer_version": settings.SMSPORTAL_OFFER_VERSION})

@@ -4,9 +4,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.selectors import client_language_get
 from compliance.screening import highlight_html
 from compliance.services import content_screen
 from smsportal.cache import Versions
@@ -169,6 +172,19 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 # --- the content review queue (R-CMP-02) ---------------------------------------------------------
 
 REVIEW_PAGE = 100
+# Refusal reasons staff give most often; the client reads the chosen one in the client's own
+# language, followed by the staff's own words when given.
+REFUSAL_REASONS = {
+    "company": _("The text does not name your company or give a way to contact you, so recipients cannot "
+                 "identify the sender or opt out."),
+    "restricted": _("The text advertises goods or services whose advertising by SMS is prohibited or restricted "
+                    "in Ukraine (such as medicines, gambling or lotteries)."),
+    "fraud": _("The text looks like fraud or phishing: it asks for card details, passwords or codes, or imitates "
+               "a bank or a public body."),
+    "link": _("The text contains a shortened or suspicious link: use a full link to your own website."),
+    "consent": _("The text is advertising sent as a service message: send it as advertising, to recipients who "
+                 "agreed to receive it."),
+}
 
 
 def _review_item_view(item, versions) -> dict:
@@ -214,27 +230,46 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         items = review_items(limit=REVIEW_PAGE, offset=page * REVIEW_PAGE)
         versions = Versions()  # the screening rules' counters, read once for the page
         total = review_items_count()
-        context = {**self.admin_site.each_context(request), "title": "Review queue", "opts": self.opts,
+        context = {**self.admin_site.each_context(request), "title": gettext("Review queue"), "opts": self.opts,
                    "rows": [_review_item_view(i, versions) for i in items], "total": total, "page": page,
-                   "has_next": (page + 1) * REVIEW_PAGE < total, "can_decide": self.has_change_permission(request)}
+                   "has_next": (page + 1) * REVIEW_PAGE < total, "can_decide": self.has_change_permission(request),
+                   "refusal_reasons": list(REFUSAL_REASONS.items())}
         return TemplateResponse(request, "admin/messaging/review_queue.html", context)
 
     def _decide(self, request):
         post = request.POST
         if one := post.get("approve_one"):
-            action, ids, reason = "approve", [one], ""
+            action, ids, reason, canned = "approve", [one], "", ""
         elif one := post.get("refuse_one"):
-            action, ids, reason = "refuse", [one], post.get(f"reason_{one}", "") or post.get("reason", "")
+            action, ids = "refuse", [one]
+            reason = post.get(f"reason_{one}", "") or post.get("reason", "")
+            canned = post.get(f"canned_{one}", "") or post.get("canned", "")
         else:
-            action, ids, reason = post.get("action", ""), post.getlist("items"), post.get("reason", "")
+            action, ids, reason, canned = (post.get("action", ""), post.getlist("items"), post.get("reason", ""),
+                                           post.get("canned", ""))
         if not ids:
-            self.message_user(request, "Choose at least one item.", flash.WARNING)
+            self.message_user(request, gettext("Choose at least one item."), flash.WARNING)
             return
-        try:
-            done, failed = reviews_decide(message_ids=ids, action=action, actor=request.user, reason=reason)
-        except ReviewError as exc:
-            self.message_user(request, exc.detail, flash.ERROR)
-            return
+        if canned not in REFUSAL_REASONS or action != "refuse":
+            groups = {"": ids}
+        else:  # each client reads the common reason in its own language
+            groups, clients = {}, {}
+            for message in Message.objects.filter(pk__in=[i for i in ids if str(i).isdigit()]).select_related("client"):
+                clients[message.client_id] = message.client
+                groups.setdefault(message.client_id, []).append(message.pk)
+        done, failed = [], []
+        for client_id, group_ids in groups.items():
+            text = reason
+            if client_id:
+                with translation.override(client_language_get(clients[client_id])):
+                    text = " ".join(p for p in (str(REFUSAL_REASONS[canned]), reason.strip()) if p)
+            try:
+                d, f = reviews_decide(message_ids=group_ids, action=action, actor=request.user, reason=text)
+            except ReviewError as exc:
+                self.message_user(request, exc.detail, flash.ERROR)
+                return
+            done += d
+            failed += f
         for d in done:
             if d.action == "approved":
                 parts = [f"{d.queued} sent on", f"{d.scheduled} scheduled"] + \

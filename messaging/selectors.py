@@ -95,35 +95,62 @@ STATISTICS_GROUPS = {
 STATISTICS_MIN_MONTHS = 6
 
 
-def message_statistics(*, client: Client, date_from, date_to, by: str = "month") -> dict:
+# Sent: handed to an operator (waiting for its receipt or with its outcome).
+STATISTICS_SENT = ("submitted", "delivered", "undelivered", "rejected", "expired")
+STATISTICS_DIMENSIONS = {"sender": "sender", "operator": "operator", "campaign": "campaign_id"}
+STATISTICS_COLUMNS = ("messages", "sent", "parts", *STATISTICS_GROUPS, "cost")
+
+
+def _statistics_aggregates() -> dict:
+    """One row's figures as SQL aggregates (COUNT … FILTER, SUM … FILTER): nothing is summed in Python."""
+    from django.db.models import Q, Sum  # noqa: PLC0415
+
+    charged = ~Q(status__in=STATISTICS_GROUPS["not_sent"])  # not_sent is never charged (or refunded)
+    return {
+        "messages": Count("id"),
+        "sent": Count("id", filter=Q(status__in=STATISTICS_SENT)),
+        **{g: Count("id", filter=Q(status__in=statuses)) for g, statuses in STATISTICS_GROUPS.items()},
+        "parts": Sum("segments", filter=charged),
+        "cost": Sum("price", filter=charged),
+    }
+
+
+def _statistics_row(row: dict) -> dict:
+    return {**row, "parts": row["parts"] or 0, "cost": row["cost"] or 0}
+
+
+def message_statistics(*, client: Client, date_from, date_to, by: str = "month", dimension: str = "") -> dict:
     """Messages of `client` created from `date_from` to `date_to` (Kyiv dates, inclusive), per
-    month or day: messages, SMS parts, outcome groups and the price of what was sent (not_sent is
-    refunded). One grouped query over the (client, created_at) index."""
+    month or day (GROUP BY date_trunc in Kyiv time): messages, sent, SMS parts, outcome groups and
+    the price of what was sent (not_sent is refunded). With `dimension` (sender, operator or
+    campaign) also the same figures per sender name, operator or campaign (`breakdown`, largest
+    first). Grouped queries over the (client, created_at) index."""
     from datetime import timedelta  # noqa: PLC0415
 
-    from django.db.models import Sum  # noqa: PLC0415
     from django.db.models.functions import TruncDay, TruncMonth  # noqa: PLC0415
 
     start = kyiv_midnight(date_from)
     end = kyiv_midnight(date_to + timedelta(days=1))
+    messages = Message.objects.filter(client=client, created_at__gte=start, created_at__lt=end).order_by()
     trunc = (TruncDay if by == "day" else TruncMonth)("created_at", tzinfo=KYIV)
-    rows = (Message.objects.filter(client=client, created_at__gte=start, created_at__lt=end).order_by()
-            .annotate(period=trunc).values("period", "status")
-            .annotate(n=Count("id"), parts=Sum("segments"), amount=Sum("price")))
-    not_sent = set(STATISTICS_GROUPS["not_sent"])
-    periods: dict = {}
-    for row in rows:
-        p = periods.setdefault(row["period"].date(), {"messages": 0, "parts": 0, "cost": 0,
-                                                      **{g: 0 for g in STATISTICS_GROUPS}})
-        p["messages"] += row["n"]
-        group = next(g for g, statuses in STATISTICS_GROUPS.items() if row["status"] in statuses)
-        p[group] += row["n"]
-        if row["status"] not in not_sent:
-            p["parts"] += row["parts"] or 0
-            p["cost"] += row["amount"] or 0
-    out = [{"period": day, **values} for day, values in sorted(periods.items(), reverse=True)]
-    totals = {k: sum(r[k] for r in out) for k in ("messages", "parts", "cost", *STATISTICS_GROUPS)}
-    return {"rows": out, "totals": totals, "by": by, "date_from": date_from, "date_to": date_to}
+    rows = [_statistics_row({**r, "period": r["period"].date()}) for r in
+            messages.annotate(period=trunc).values("period").annotate(**_statistics_aggregates()).order_by("-period")]
+    totals = _statistics_row(messages.aggregate(**_statistics_aggregates()))
+    out = {"rows": rows, "totals": totals, "by": by, "date_from": date_from, "date_to": date_to,
+           "dimension": dimension if dimension in STATISTICS_DIMENSIONS else "", "breakdown": []}
+    if out["dimension"]:
+        field = STATISTICS_DIMENSIONS[dimension]
+        breakdown = [_statistics_row({**r, "key": r[field]}) for r in
+                     messages.values(field).annotate(**_statistics_aggregates()).order_by("-messages", field)]
+        if dimension == "campaign":
+            names = {c["pk"]: c for c in Campaign.objects.filter(
+                client=client, pk__in=[r["key"] for r in breakdown if r["key"]]).values("pk", "name", "public_id")}
+            for r in breakdown:
+                c = names.get(r["key"])
+                r["campaign"] = c
+                r["key"] = str(c["public_id"]) if c else ""
+        out["breakdown"] = breakdown
+    return out
 
 
 def statistics_default_from(today):

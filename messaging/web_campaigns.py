@@ -142,13 +142,21 @@ def _read(campaign: Campaign) -> tuple[Campaign, dict[str, int], bool]:
     return campaign, _counts(campaign, grouped), cancellable
 
 
+OPEN_GROUPS = ("queued", "submitted")  # count groups whose messages are not final yet
+
+
 def _progress(campaign: Campaign, counts: dict[str, int], cancellable: bool = False) -> dict:
+    """The progress the campaign page shows and polls. `finished` is true only when the campaign
+    is over and every message is final: a done campaign's submitted messages still wait for their
+    delivery receipts, and the page keeps counting them (`open`)."""
     sent = sum(counts.get(k, 0) for k in SENT)
+    still_open = sum(counts.get(k, 0) for k in OPEN_GROUPS)
     return {
         "state": campaign.state,
         "cancellable": cancellable,
         "state_label": campaign.get_state_display(),
-        "finished": campaign.state in FINISHED,
+        "finished": campaign.state in FINISHED and not still_open,
+        "open": still_open,
         "accepting": {"processed": campaign.processed_rows, "total": campaign.total_rows,
                       "percent": 100 if campaign.state != Campaign.State.ACCEPTING and campaign.total_rows
                       else _percent(campaign.processed_rows, campaign.total_rows)},

@@ -5,9 +5,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
+from accounts.selectors import client_language_get
 from smsportal.admin_forms import staff_form_view
 from smsportal.errors import ApplicationError
 
@@ -17,9 +19,44 @@ from .services import (first_name_allow, national_list_import, sender_internatio
                        sender_name_reject, sender_national_set, viber_sender_submit)
 
 
+# Reasons staff give most often; the client reads the chosen one in the client's own language,
+# followed by the staff's own words when given.
+REJECTION_REASONS = {
+    "brand": _("The name is a brand or trademark: attach a letter or agreement from its owner that allows your "
+               "company to use it, and request the name again."),
+    "look_alike": _("The name is too close to the name of a mobile operator, a bank or a public body, and could "
+                    "mislead recipients."),
+    "generic": _("The name is a generic word (such as INFO, SMS or SALE) and does not identify your company: "
+                 "choose a name recipients will recognise as yours."),
+    "relation": _("We could not see how the name relates to your company: fill in the description (company, "
+                  "website, what the messages are about) and request it again."),
+    "prohibited": _("The name contains offensive or prohibited words."),
+}
+
+
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-                             help_text="The client sees this reason.")
+    canned = forms.ChoiceField(
+        label=_("Common reason"), required=False,
+        choices=[("", _("— write my own —")), *((key, text) for key, text in REJECTION_REASONS.items())])
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+                             help_text=_("The client sees this reason, after the common one if both are given."))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("canned") and not (data.get("reason") or "").strip():
+            raise forms.ValidationError(_("Choose a common reason or write one: the client sees it."))
+        return data
+
+
+def rejection_text(data: dict, *, language: str) -> str:
+    """The reason the client reads: the common reason in `language`, then the staff's words."""
+    parts = []
+    if data.get("canned"):
+        with translation.override(language):
+            parts.append(str(REJECTION_REASONS[data["canned"]]))
+    if (data.get("reason") or "").strip():
+        parts.append(data["reason"].strip())
+    return " ".join(parts)
 
 
 class ApproveForm(forms.Form):
@@ -57,6 +94,31 @@ class NationalRegistrationInline(admin.TabularInline):
 OPEN = (SenderName.Status.PENDING, SenderName.Status.SUBMITTED)
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The list opens on the requests waiting for a decision; decided names one click away."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", _("Waiting for a decision")), ("decided", pgettext_lazy("moderation queue", "Decided")), ("all", _("All"))]
+
+    def value(self):
+        return super().value() or "waiting"
+
+    def choices(self, changelist):
+        for key, title in self.lookup_choices:
+            yield {"selected": self.value() == key, "query_string": changelist.get_query_string({self.parameter_name: key}),
+                   "display": title}
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(status__in=OPEN)
+        if self.value() == "decided":
+            return queryset.exclude(status__in=OPEN)
+        return queryset
+
+
 class NationalFilter(admin.SimpleListFilter):
     title = "national status"
     parameter_name = "national"
@@ -79,9 +141,9 @@ class SenderNameAdmin(admin.ModelAdmin):
     left against the 2-hour target; approve, reject with a reason, national status per operator."""
 
     # The decision links sit next to the status, so they show without scrolling the list sideways.
-    list_display = ("name", "channel", "client", "status", "time_left", "reject_link", "proof_link", "national",
+    list_display = ("name", "channel", "client", "status", "time_left", "decision_links", "proof_link", "national",
                     "decided_by")
-    list_filter = ("status", "channel", NationalFilter)
+    list_filter = (QueueFilter, "status", "channel", NationalFilter)
     search_fields = ("name", "client__name")
     readonly_fields = ("public_id", "client", "channel", "name", "status", "decision", "rejection_reason", "decided_by",
                        "decided_at", "created_at", "time_left", "brand", "proof_link", "company_name", "company_code",
@@ -133,28 +195,34 @@ class SenderNameAdmin(admin.ModelAdmin):
     def description_state(self, obj):
         return "complete" if obj.description_complete else "incomplete (the name stays international)"
 
-    @admin.display(description="Decision")
+    @admin.display(description=_("Decision"))
     def decision(self, obj):
-        """The moderation buttons on the name's own page (the list has them as an action and a link)."""
+        """The moderation buttons on the name's own page (the list has them per row)."""
         links = []
         if obj.status in OPEN:
-            links.append(format_html('<a class="button" href="{}">Approve…</a>',
-                                     reverse("admin:senders_sendername_approve", args=[obj.pk])))
-        if obj.status != SenderName.Status.REJECTED:
-            links.append(format_html('<a class="button" href="{}">Reject…</a>',
-                                     reverse("admin:senders_sendername_reject", args=[obj.pk])))
+            links.append(format_html('<a class="button" href="{}">{}</a>',
+                                     reverse("admin:senders_sendername_approve", args=[obj.pk]), gettext("Approve…")))
+            links.append(format_html('<a class="button" href="{}">{}</a>',
+                                     reverse("admin:senders_sendername_reject", args=[obj.pk]), gettext("Reject…")))
+        elif obj.status == SenderName.Status.APPROVED:  # an approved name can still be withdrawn, with a reason
+            links.append(format_html('<a class="button" href="{}">{}</a>',
+                                     reverse("admin:senders_sendername_reject", args=[obj.pk]),
+                                     gettext("Withdraw approval…")))
         return format_html_join(" ", "{}", ((link,) for link in links)) or "—"
 
-    @admin.display(description="")
-    def reject_link(self, obj):
+    @admin.display(description=_("Decide"))
+    def decision_links(self, obj):
+        """Per row: approve or reject a waiting request (decided rows have neither)."""
         links = []
-        if obj.status != SenderName.Status.REJECTED:
-            links.append(format_html('<a class="button" href="{}">Reject…</a>',
-                                     reverse("admin:senders_sendername_reject", args=[obj.pk])))
-        if obj.channel == Channel.SMS:
-            links.append(format_html('<a href="{}">International…</a>',
-                                     reverse("admin:senders_sendername_international", args=[obj.pk])))
-        return format_html_join(" ", "{}", ((link,) for link in links))
+        if obj.status in OPEN:
+            links.append(format_html('<a class="button" href="{}?from=list">{}</a>',
+                                     reverse("admin:senders_sendername_approve", args=[obj.pk]), gettext("Approve…")))
+            links.append(format_html('<a class="button" href="{}">{}</a>',
+                                     reverse("admin:senders_sendername_reject", args=[obj.pk]), gettext("Reject…")))
+        if obj.channel == Channel.SMS and obj.status != SenderName.Status.REJECTED:
+            links.append(format_html('<a href="{}">{}</a>', reverse("admin:senders_sendername_international",
+                                                                    args=[obj.pk]), gettext("International…")))
+        return format_html_join(" ", "{}", ((link,) for link in links)) or "—"
 
     def _each(self, request, queryset, func, done: str):
         ok = 0
@@ -219,26 +287,34 @@ class SenderNameAdmin(admin.ModelAdmin):
 
         def perform(data):
             sender_name_approve(sender_id=sender.pk, actor=request.user)
-            return f"Sender name {sender.name} approved."
+            return gettext("Sender name %(name)s approved.") % {"name": sender.name}
 
+        from_list = request.GET.get("from") == "list"
         return staff_form_view(
-            request, admin_site=self.admin_site, form_class=ApproveForm, title=f"Approve {sender.name}",
-            intro=f"Approve the sender name '{sender.name}' of {sender.client}? The client can send with it at once "
-                  f"and gets an email.", target=str(sender),
-            back_url=reverse("admin:senders_sendername_change", args=[sender.pk]), submit_label="Approve",
-            perform=perform)
+            request, admin_site=self.admin_site, form_class=ApproveForm,
+            title=gettext("Approve %(name)s") % {"name": sender.name},
+            intro=gettext("Approve the sender name '%(name)s' of %(client)s? The client can send with it at once "
+                          "and gets an email.") % {"name": sender.name, "client": sender.client},
+            target=str(sender),
+            back_url=reverse("admin:senders_sendername_changelist") if from_list
+            else reverse("admin:senders_sendername_change", args=[sender.pk]),
+            submit_label=gettext("Approve"), perform=perform)
 
     def reject_view(self, request, sender_id):
         sender = get_object_or_404(SenderName.objects.select_related("client"), pk=sender_id)
 
         def perform(data):
-            sender_name_reject(sender_id=sender.pk, reason=data["reason"], actor=request.user)
-            return f"Sender name {sender.name} rejected."
+            reason = rejection_text(data, language=client_language_get(sender.client))
+            sender_name_reject(sender_id=sender.pk, reason=reason, actor=request.user)
+            return gettext("Sender name %(name)s rejected.") % {"name": sender.name}
 
         return staff_form_view(
-            request, admin_site=self.admin_site, form_class=RejectForm, title=f"Reject {sender.name}",
-            intro=f"Reject the sender name '{sender.name}' of {sender.client}.", target=str(sender),
-            back_url=reverse("admin:senders_sendername_changelist"), submit_label="Reject", perform=perform)
+            request, admin_site=self.admin_site, form_class=RejectForm,
+            title=gettext("Reject %(name)s") % {"name": sender.name},
+            intro=gettext("Reject the sender name '%(name)s' of %(client)s. The client gets the reason by email "
+                          "and sees it on the Sender names page.") % {"name": sender.name, "client": sender.client},
+            target=str(sender), back_url=reverse("admin:senders_sendername_changelist"),
+            submit_label=gettext("Reject"), perform=perform)
 
     def international_view(self, request, sender_id):
         sender = get_object_or_404(SenderName.objects.select_related("client"), pk=sender_id)

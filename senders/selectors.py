@@ -128,3 +128,10 @@ def viber_sender_owner(name: str) -> int | None:
         return None
     return (SenderName.objects.filter(channel=Channel.VIBER, status=SenderName.Status.APPROVED, name__iexact=name)
             .values_list("client_id", flat=True).first())
+
+
+def sender_names_waiting_count() -> int:
+    """Sender name requests waiting for a staff decision — pending, or a Viber name submitted to
+    Viber that staff approve once Viber registers it — as the queue's default view lists them:
+    the admin index's counter."""
+    return SenderName.objects.filter(status__in=(SenderName.Status.PENDING, SenderName.Status.SUBMITTED)).count()

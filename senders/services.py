@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Client, User
 from accounts.selectors import client_language_get
-from accounts.services import audit_record, client_assert_can_send
+from accounts.services import audit_record, client_assert_can_send, tax_code_problem
 from smsportal.errors import ApplicationError, NotFound
 
 from .models import Channel, FirstNameAllowance, NationalRegistration, Operator, SenderName
@@ -109,8 +109,14 @@ def _owner_of_same_name(name: str, *, client: Client) -> SenderName | None:
 
 
 def _description(data: dict | None) -> dict:
+    """The description fields given; the company's EDRPOU/RNOKPP must carry a valid check digit."""
     data = data or {}
-    return {f: (data.get(f) or "").strip() for f in SenderName.DESCRIPTION_FIELDS if f in data}
+    values = {f: (data.get(f) or "").strip() for f in SenderName.DESCRIPTION_FIELDS if f in data}
+    if code := "".join(values.get("company_code", "").split()):
+        if problem := tax_code_problem(code):
+            raise SenderNameInvalid(problem, reason="company_code")
+        values["company_code"] = code
+    return values
 
 
 def sender_name_request(*, client: Client, name: str, actor=None, channel: str = Channel.SMS, proof=None,

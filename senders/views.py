@@ -59,7 +59,7 @@ def sender_detail(request, public_id):
                 sender = sender_description_update(client=client, public_id=sender.public_id, data=form.cleaned_data,
                                                    actor=request.user)
             except ApplicationError as exc:
-                form.add_error(None, exc.detail)
+                form.add_error("company_code" if getattr(exc, "reason", "") == "company_code" else None, exc.detail)
             else:
                 messages.success(request, _("Description saved.") if sender.description_complete else
                                  _("Description saved. Fill every field to apply for a national name."))

@@ -321,6 +321,9 @@ SMSPORTAL_BULK_THRESHOLD = env.int("SMSPORTAL_BULK_THRESHOLD", default=10)
 SMSPORTAL_MAX_RECIPIENTS = env.int("SMSPORTAL_MAX_RECIPIENTS", default=1000)
 SMSPORTAL_DAILY_CAP = env.int("SMSPORTAL_DAILY_CAP", default=10)  # messages a day to one recipient from one client (R-CMP-03)
 SMSPORTAL_MAX_PARTS = 10
+# The public offer (terms of service) a client accepts at sign-up (/offer/): its version is
+# recorded with the time of acceptance; publish a new text under a new version.
+SMSPORTAL_OFFER_VERSION = env.str("SMSPORTAL_OFFER_VERSION", default="2026-12-01")
 # Message lifetime (R-MSG-01) when the client gives none: retried until then, then expired.
 SMSPORTAL_DEFAULT_TTL = env.int("SMSPORTAL_DEFAULT_TTL", default=24 * 3600)
 SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS = 100_000

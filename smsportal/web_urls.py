@@ -99,3 +99,7 @@ urlpatterns += [
     path("viber/inbox/", viber_web.viber_inbox, name="viber_inbox"),
     path("viber/inbox/<uuid:public_id>/", viber_web.viber_inbox, name="viber_thread"),
 ]
+
+
+# The public offer (terms of service) accepted at sign-up: public, no login.
+urlpatterns += [path("offer/", account_views.public_offer, name="public_offer")]

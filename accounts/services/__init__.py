@@ -22,7 +22,7 @@ from .legal import (LegalDetailsInvalid, client_contract_request, client_contrac
                     client_legal_update, contract_missing_fields, edrpou_valid, legal_form_for, rnokpp_valid,
                     tax_code_problem)
 from .phone_codes import PhoneCodeError, password_reset_by_code, password_reset_code_send
-from .signup import DuplicateAccount, client_flag_shared_phone, signup_duplicates
+from .signup import DuplicateAccount, client_flag_shared_phone, client_offer_accept, signup_duplicates
 from .team import (TeamError, invitation_accept, invitation_create, invitation_get, invitation_revoke,
                    team_member_remove, team_role_set)
 from .termination import (TerminationError, accounts_personal_data_destroy, client_access_stop,
@@ -39,5 +39,5 @@ __all__ = [
     "contract_missing_fields", "edrpou_valid", "explanation_deadline", "legal_form_for", "rnokpp_valid",
     "tax_code_problem", "TeamError", "invitation_accept", "invitation_create", "invitation_get", "invitation_revoke",
     "team_member_remove", "team_role_set", "PhoneCodeError", "password_reset_by_code", "password_reset_code_send",
-    "DuplicateAccount", "signup_duplicates", "client_flag_shared_phone", "user_create",
+    "DuplicateAccount", "client_offer_accept", "signup_duplicates", "client_flag_shared_phone", "user_create",
 ]

@@ -27,45 +27,60 @@ class LegalDetailsInvalid(ApplicationError):
         self.field = field
 
 
-def edrpou_valid(code: str) -> bool:
-    """EDRPOU: 8 digits, the last a check digit (weights 1..7, or 7,1..6 for 30000000–60000000;
-    when the remainder is 10, weights +2; a second 10 means 0)."""
-    if not re.fullmatch(r"\d{8}", code or ""):
-        return False
-    digits = [int(c) for c in code]
-    number = int(code)
-    weights = [7, 1, 2, 3, 4, 5, 6] if 30000000 <= number <= 60000000 else [1, 2, 3, 4, 5, 6, 7]
-    check = sum(d * w for d, w in zip(digits, weights)) % 11
+EDRPOU_WEIGHTS = (1, 2, 3, 4, 5, 6, 7)
+EDRPOU_WEIGHTS_MIDDLE = (7, 1, 2, 3, 4, 5, 6)  # codes from 30000000 to 60000000
+RNOKPP_WEIGHTS = (-1, 5, 7, 9, 4, 6, 10, 5, 7)
+
+
+def edrpou_check_digit(first7: str) -> int:
+    """The check digit of an EDRPOU code (the State Statistics Service's algorithm): the first seven
+    digits weighted 1..7 (or 7,1..6 for codes from 30000000 to 60000000), the sum mod 11; when that
+    is 10, a second pass with every weight +2; a second 10 gives 0."""
+    digits = [int(c) for c in first7]
+    number = int(first7 + "0")
+    weights = EDRPOU_WEIGHTS_MIDDLE if 30000000 <= number < 60000000 else EDRPOU_WEIGHTS
+    check = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
     if check == 10:
-        check = sum(d * (w + 2) for d, w in zip(digits, weights)) % 11
+        check = sum(d * (w + 2) for d, w in zip(digits, weights, strict=True)) % 11
         if check == 10:
             check = 0
-    return check == digits[7]
+    return check
+
+
+def edrpou_valid(code: str) -> bool:
+    """EDRPOU: 8 digits, the last a check digit (edrpou_check_digit)."""
+    if not re.fullmatch(r"[0-9]{8}", code or ""):
+        return False
+    return edrpou_check_digit(code[:7]) == int(code[7])
+
+
+def rnokpp_check_digit(first9: str) -> int:
+    """The check digit of an RNOKPP (individual tax number, 10 digits): the first nine digits weighted
+    -1, 5, 7, 9, 4, 6, 10, 5, 7, the sum mod 11, then mod 10."""
+    return sum(int(c) * w for c, w in zip(first9, RNOKPP_WEIGHTS, strict=True)) % 11 % 10
 
 
 def rnokpp_valid(code: str) -> bool:
-    """RNOKPP (individual tax number): 10 digits, the last a check digit."""
-    if not re.fullmatch(r"\d{10}", code or ""):
+    """RNOKPP (individual tax number): 10 digits, the last a check digit (rnokpp_check_digit)."""
+    if not re.fullmatch(r"[0-9]{10}", code or ""):
         return False
-    d = [int(c) for c in code]
-    check = (-1 * d[0] + 5 * d[1] + 7 * d[2] + 9 * d[3] + 4 * d[4] + 6 * d[5] + 10 * d[6] + 5 * d[7] + 7 * d[8]) % 11 % 10
-    return check == d[9]
+    return rnokpp_check_digit(code[:9]) == int(code[9])
 
 
 def tax_code_problem(code: str, legal_form: str = "") -> str | None:
-    """Why `code` is not a valid EDRPOU/RNOKPP for `legal_form`, or None."""
+    """Why `code` is not a valid EDRPOU/RNOKPP for `legal_form` (in the active language), or None."""
     code = (code or "").strip()
-    if not code.isdigit():
-        return "The code has digits only: EDRPOU 8 digits, RNOKPP 10 digits."
+    if not re.fullmatch(r"[0-9]+", code):
+        return gettext("The code has digits only: EDRPOU 8 digits, RNOKPP 10 digits.")
     if legal_form == Client.LegalForm.LEGAL_ENTITY and len(code) != 8:
-        return "A legal entity's EDRPOU code has 8 digits."
+        return gettext("A legal entity's EDRPOU code has 8 digits.")
     if legal_form == Client.LegalForm.ENTREPRENEUR and len(code) != 10:
-        return "An entrepreneur's RNOKPP (tax number) has 10 digits."
+        return gettext("An entrepreneur's RNOKPP (tax number) has 10 digits.")
     if len(code) == 8:
-        return None if edrpou_valid(code) else "This EDRPOU code has a wrong check digit: please check it."
+        return None if edrpou_valid(code) else gettext("This EDRPOU code has a wrong check digit: please check it.")
     if len(code) == 10:
-        return None if rnokpp_valid(code) else "This RNOKPP has a wrong check digit: please check it."
-    return "EDRPOU has 8 digits, RNOKPP 10 digits."
+        return None if rnokpp_valid(code) else gettext("This RNOKPP has a wrong check digit: please check it.")
+    return gettext("EDRPOU has 8 digits, RNOKPP 10 digits.")
 
 
 def legal_form_for(code: str) -> str:

@@ -56,3 +56,23 @@ def client_flag_shared_phone(*, user: User) -> str:
         audit_record(code="accounts.client.flagged_duplicate", client=client, target=str(client.public_id),
                      details={"reason": flag})
     return flag
+
+
+def client_offer_accept(*, client: Client, actor=None, version: str = "") -> Client:
+    """The client's owner accepted the public offer (the terms at /offer/): its version and the
+    time are kept on the client and in the audit log. A later acceptance of a new version
+    replaces the current one; the log keeps every one."""
+    from django.conf import settings  # noqa: PLC0415
+    from django.db import transaction  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from .core import audit_record  # noqa: PLC0415
+
+    version = version or settings.SMSPORTAL_OFFER_VERSION
+    with transaction.atomic():
+        client.offer_version = version
+        client.offer_accepted_at = timezone.now()
+        client.save(update_fields=["offer_version", "offer_accepted_at", "updated_at"])
+        audit_record(code="accounts.offer.accepted", actor=actor, client=client, target=version,
+                     details={"version": version, "accepted_at": client.offer_accepted_at.isoformat()})
+    return client

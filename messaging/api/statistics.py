@@ -10,7 +10,7 @@ from smsportal.errors import ApplicationError
 from ..selectors import STATISTICS_GROUPS, message_statistics
 from ..web_statistics import StatisticsForm
 
-_ROW = {"period": serializers.DateField(), "messages": serializers.IntegerField(),
+_ROW = {"period": serializers.DateField(), "messages": serializers.IntegerField(), "sent": serializers.IntegerField(),
         "parts": serializers.IntegerField(), "cost": serializers.CharField(),
         **{g: serializers.IntegerField() for g in STATISTICS_GROUPS}}
 
@@ -21,13 +21,13 @@ class StatisticsApi(APIView):
                                                               "month six months ago."),
                     OpenApiParameter("to", str, description="YYYY-MM-DD (Kyiv), inclusive. Default: today."),
                     OpenApiParameter("by", str, enum=["month", "day"], description="Default month; day for at "
-                                                                                  "most 93 days.")],
+                                                                                  "most 366 days.")],
         responses={200: inline_serializer("StatisticsOutput", {
             "from": serializers.DateField(), "to": serializers.DateField(), "by": serializers.CharField(),
             "rows": inline_serializer("StatisticsRow", _ROW, many=True),
             "totals": inline_serializer("StatisticsTotals", {k: v for k, v in _ROW.items() if k != "period"})}),
             **ERRORS},
-        description="Messages, SMS parts, outcomes (delivered; undelivered = undelivered, rejected or expired; "
+        description="Messages, sent (handed to the operators), SMS parts, outcomes (delivered; undelivered = undelivered, rejected or expired; "
                     "in_progress; not_sent = refused, failed or cancelled, never charged) and the cost of what was "
                     "sent, per period. At least the last 6 months are always available.")
     def get(self, request):

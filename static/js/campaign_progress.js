@@ -1,7 +1,9 @@
-/* Campaign page: polls progress.json every 2 s while the campaign is not finished and repaints
- * the two progress bars and the counts without a reload. When the state changes (accepted,
- * scheduled → sending, done, cancelled, failed) the page reloads once to show what the new state
- * brings (the rows not accepted, the latest messages, the cancel button). */
+/* Campaign page: polls progress.json every 2 s until the campaign is finished — over, and every
+ * message final (a done campaign's submitted messages still wait for their delivery receipts,
+ * so the counts keep moving after "Done") — and repaints the two progress bars and the counts
+ * without a reload. When the state changes (accepted, scheduled → sending, done, cancelled,
+ * failed) the page reloads once to show what the new state brings (the rows not accepted, the
+ * latest messages, the cancel button). */
 (function () {
   "use strict";
 
@@ -47,6 +49,7 @@
     setText('[data-count="rows"]', formatCount(data.accepting.processed));
     setText("[data-delivered-percent]", String(data.delivered_percent));
     setText("[data-total-price]", data.total_price);
+    if (typeof data.open === "number") setText("[data-open]", formatCount(data.open));
     // Nothing left that a cancel would stop (all handed to the operators): the button goes.
     var cancel = document.querySelector("[data-cancel-campaign]");
     if (cancel && data.cancellable === false) cancel.hidden = true;
@@ -67,7 +70,15 @@
         failures = 0;
         paint(data);
         if (data.state !== state) { window.location.reload(); return; }
-        if (!data.finished) schedule();
+        if (data.finished) {
+          // Every message is final: the live mark goes, nothing more to poll.
+          var dot = box.querySelector(".live-dot");
+          if (dot) dot.hidden = true;
+          var waiting = document.getElementById("awaiting-receipts");
+          if (waiting) waiting.hidden = true;
+          return;
+        }
+        schedule();
       })
       .catch(function () {
         failures += 1;

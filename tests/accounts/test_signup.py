@@ -29,7 +29,7 @@ def signup(client, *, email="owner@kvitka.example", phone="067 111 22 33", tax_c
            follow=False):
     return client.post(reverse("account_signup"), {
         "company": company, "tax_code": tax_code, "email": email, "phone": phone,
-        "password1": PASSWORD, "password2": PASSWORD}, follow=follow)
+        "password1": PASSWORD, "password2": PASSWORD, "accept_offer": "on"}, follow=follow)
 
 
 def last_code(phone="+380671112233") -> str:

@@ -28,7 +28,7 @@ def fresh_cache(route):
 def signup(client, *, email="owner@kvitka.example", phone="067 111 22 33", tax_code="14360570", company="Kvitka LLC"):
     return client.post(reverse("account_signup"), {
         "company": company, "tax_code": tax_code, "email": email, "phone": phone,
-        "password1": PASSWORD, "password2": PASSWORD})
+        "password1": PASSWORD, "password2": PASSWORD, "accept_offer": "on"})
 
 
 def code_sent_to(phone) -> str:

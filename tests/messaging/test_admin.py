@@ -33,7 +33,8 @@ def test_r_snd_04_staff_rejects_with_reason_and_it_is_audited(staff, client_acco
     sender.refresh_from_db()
     assert sender.status == "rejected" and sender.rejection_reason == "Looks like a bank's name"
     assert AuditEvent.objects.filter(code="senders.name.rejected", target="NewBrand").exists()
-    r = staff.post("/admin/senders/sendername/", {"action": "approve_selected", "_selected_action": [sender.pk]})
+    r = staff.post("/admin/senders/sendername/?queue=all",
+                   {"action": "approve_selected", "_selected_action": [sender.pk]})
     assert r.status_code == 302
     assert SenderName.objects.get(pk=sender.pk).status == "approved"
 

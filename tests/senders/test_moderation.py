@@ -69,7 +69,7 @@ def test_r_snd_04_queue_ordered_by_age_with_time_left(staff):
         new = SenderNameFactory(client=client, name="NewOne")
         done = SenderNameFactory(client=client, name="DoneOne", approved=True)
     with time_machine.travel(kyiv(2026, 3, 4, 11, 30)):
-        r = staff.get("/admin/senders/sendername/")
+        r = staff.get("/admin/senders/sendername/?queue=all")
     html = r.content.decode()
     assert html.index("OldOne") < html.index("NewOne") < html.index("DoneOne")
     assert "overdue 0 h 30 min" in html      # 09:00 + 2 h = 11:00
@@ -90,7 +90,8 @@ def test_r_snd_04_approve_and_reject_notify_the_client(web, staff, mailoutbox, d
     detail = web.get(f"/senders/{sender.public_id}/").content.decode()
     assert "Looks like a bank&#x27;s name" in detail
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post("/admin/senders/sendername/", {"action": "approve_selected", "_selected_action": [sender.pk]})
+        staff.post("/admin/senders/sendername/?queue=all", {"action": "approve_selected",
+                                                             "_selected_action": [sender.pk]})
     sender.refresh_from_db()
     assert sender.status == "approved" and sender.rejection_reason == ""
     assert "approved" in mailoutbox[-1].subject
@@ -185,9 +186,11 @@ def test_r_snd_05_bad_csv_is_refused_whole():
 def test_r_snd_05_admin_actions_mark_national_per_operator(staff):
     client = make_client()
     sender = SenderNameFactory(client=client, name="Kvitka", approved=True, described=True)
-    staff.post("/admin/senders/sendername/", {"action": "mark_national_kyivstar", "_selected_action": [sender.pk]})
+    staff.post("/admin/senders/sendername/?queue=all",
+               {"action": "mark_national_kyivstar", "_selected_action": [sender.pk]})
     assert sender_class(client, "Kvitka", operator="kyivstar") == "national"
-    staff.post("/admin/senders/sendername/", {"action": "mark_international_all", "_selected_action": [sender.pk]})
+    staff.post("/admin/senders/sendername/?queue=all",
+               {"action": "mark_international_all", "_selected_action": [sender.pk]})
     assert sender_class(client, "Kvitka") == "international"
 
 
