@@ -20,12 +20,20 @@ def _messages_held() -> int:
     return review_items_count()
 
 
+def _viber_templates_waiting() -> int:
+    from ..models import ViberTemplate  # noqa: PLC0415
+
+    return ViberTemplate.objects.filter(state__in=(ViberTemplate.State.NEW, ViberTemplate.State.UNDER_REVIEW)).count()
+
+
 # (permission to see the queue, label, the queue's admin URL name, its query, the count)
 QUEUES = (
     ("senders.view_sendername", _("Sender name requests"), "admin:senders_sendername_changelist", "?queue=waiting",
      _sender_names_waiting),
     ("messaging.view_reviewqueue", _("Messages held for review (client and text)"),
      "admin:messaging_reviewqueue_changelist", "", _messages_held),
+    ("messaging.view_vibertemplate", _("Viber templates waiting for Viber's decision"),
+     "admin:messaging_vibertemplate_changelist", "", _viber_templates_waiting),
 )
 
 
