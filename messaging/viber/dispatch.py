@@ -36,6 +36,7 @@ log = logging.getLogger("smsportal.viber")
 CLAIM_BATCH = 50
 STUCK_AFTER = timedelta(minutes=2)
 POLL_BATCH = 500
+EVENTS_KEPT = timedelta(days=30)
 
 # A provider status → the message's status (None: no change of the message's status).
 _MESSAGE_STATUS = {ViberStatus.DELIVERED: Status.DELIVERED, ViberStatus.SEEN: Status.DELIVERED,
@@ -59,13 +60,19 @@ def _outgoing(message: Message) -> OutgoingMessage:
 
 def viber_dispatch(*, limit: int = CLAIM_BATCH, provider=None, now=None) -> int:
     """Claims and sends queued Viber messages until none is due; returns how many were handled."""
-    provider = provider or _provider()
     done = 0
     while True:
         ids = viber_messages_claim(limit=limit, now=now)
         if not ids:
             return done
         messages = list(Message.objects.filter(pk__in=ids).select_related("viber").order_by("id"))
+        if provider is None:
+            try:
+                provider = _provider()  # only once there is something to send
+            except ProviderError as exc:
+                viber_messages_requeue(ids=ids, retry_at=timezone.now() + timedelta(minutes=5))
+                log.error("viber provider not configured (%s): %s message(s) retried in 5 minutes", exc, len(ids))
+                return done
         for i, message in enumerate(messages):
             try:
                 answer = provider.send(_outgoing(message))  # outside any transaction
@@ -256,8 +263,8 @@ def viber_poll(*, provider=None, now=None) -> int:
                .order_by("pk").values_list("provider_message_id", flat=True)[:POLL_BATCH])
     changed = 0
     if ids:
-        provider = provider or _provider()
         try:
+            provider = provider or _provider()
             events = provider.statuses(ids)
         except ProviderError as exc:
             log.warning("viber status poll failed: %s", exc)
@@ -266,4 +273,6 @@ def viber_poll(*, provider=None, now=None) -> int:
         # Polled and nothing new: asked again only after another quiet period.
         ViberDetail.objects.filter(provider_message_id__in=ids, last_event_at__isnull=True).update(last_event_at=now)
     fallbacks_send()
+    # Event ids are kept 30 days: beyond any status that could still be applied (R-VIB-07).
+    ViberEventSeen.objects.filter(received_at__lt=now - EVENTS_KEPT).delete()
     return changed

@@ -1,6 +1,7 @@
 """End to end, no eager mode: API → PostgreSQL → Celery worker (Viber dispatch) → the Viber
 simulator over HTTP → its signed webhooks → our /viber/webhook/ (a real gunicorn) → statuses; and
 the Viber → SMS fallback through the SMPP connector and the SMSC simulator."""
+# ruff: noqa: F811 (the `viber_client` fixture is imported, then named by the tests)
 import sys
 
 import pytest

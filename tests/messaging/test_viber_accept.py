@@ -1,5 +1,6 @@
 """Accepting Viber sends: gating, validation, types, welcome first, opt-out phone, daily limit,
 pricing in EUR at the day's rate (messaging.viber.service)."""
+# ruff: noqa: F811 (the `viber_client` fixture is imported, then named by the tests)
 from decimal import Decimal
 
 import pytest
