@@ -244,13 +244,14 @@ def events_apply(events, *, now=None) -> dict:
 
 def _fallback_due():
     """Viber messages whose SMS leg is due: not delivered on Viber (not a Viber user, blocked) or
-    expired undelivered, with a fallback and no leg yet."""
+    reported expired undelivered by the provider, with a fallback and no leg yet."""
     from django.db.models import Q  # noqa: PLC0415
 
     return (ViberDetail.objects.filter(fallback_message__isnull=True, fallback_error="")
             .exclude(fallback_sender="").exclude(fallback_text="")
             .filter(Q(message__status=Status.UNDELIVERED, reason__in=[str(r) for r in FALLBACK_REASONS])
-                    | Q(message__status=Status.EXPIRED)))
+                    | Q(message__status=Status.EXPIRED, last_event_at__isnull=False))
+            .exclude(message__error_code="no_receipt"))  # our own 7-day sweep: too late for an SMS
 
 
 def fallbacks_send(*, provider_ids=None, limit: int = 200) -> int:

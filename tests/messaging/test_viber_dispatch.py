@@ -195,3 +195,10 @@ def test_dispatch_without_a_configured_provider_keeps_the_messages_queued(viber_
     viber_dispatch()
     m.refresh_from_db()
     assert m.status == "queued" and m.send_at > timezone.now() + timedelta(minutes=4)
+
+
+def test_fallback_to_sms_when_the_viber_message_expired_undelivered(viber_client):
+    [m], _ = _dispatched(viber_client, fallback_sender="TestShop", fallback_text="Welcome! +380441234567")
+    assert events_apply([_ev(m.viber.provider_message_id, "expired", "h1")])["fallbacks"] == 1
+    leg = ViberDetail.objects.select_related("fallback_message").get(pk=m.pk).fallback_message
+    assert leg is not None and leg.channel == "sms"
