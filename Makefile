@@ -39,6 +39,7 @@ run: install
 	@echo "    staff      http://127.0.0.1:$(PORT)/admin/    admin@example.com / admin-pass-2026"
 	@echo "    API        http://127.0.0.1:$(PORT)/api/v1/   key: DEBUG=true $(BIN)/python manage.py issue_api_key demo@example.com"
 	@echo "    SMSC sim   127.0.0.1:$(SMSC_PORT) (SMPP 3.4), control port $(SMSC_CONTROL_PORT)"
+	@echo "    Viber sim  http://127.0.0.1:8095/ (statuses to /viber/webhook/)"
 	@echo "    database   $${DATABASE_URL:-PostgreSQL 127.0.0.1:$${SMSPORTAL_DEV_PG_PORT:-54329}, data in var/pg}" | sed -E 's#//[^@/]*@#//***@#'
 	@echo "    broker     $${CELERY_BROKER_URL:-Valkey 127.0.0.1:$${SMSPORTAL_DEV_VALKEY_PORT:-63799}, data in var/valkey}" | sed -E 's#//[^@/]*@#//***@#'
 	@echo "  Staff: the first admin login asks you to set up an authenticator app (TOTP)."

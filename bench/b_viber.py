@@ -14,6 +14,10 @@ Redis cache as in production, JSON to events) and `status_apply` into a dict of 
 signatures are made before the clock. Limit: what a replay-safe check cannot avoid, the
 HMAC-SHA256 of each body and one raw `SET NX EX` of its nonce in the same Redis.
 
+Accept → provider-accepted: `viber_send` of welcome messages (1,000 recipients a send) and the
+dispatcher sending them to the simulator until every one is SUBMITTED (captured, provider id
+stored); its limit is the adapter alone.
+
 No target in the issue: the figures are reported. Runs in `bench/run.py` (`--only viber`), or alone
 (no database needed):  .venv/bin/python -m bench.b_viber [N]
 """
@@ -186,6 +190,61 @@ def measure_webhooks(n: int, redis_url: str, batch: int = 1) -> dict:
     return {"n": n, "batch": batch, "rate": n / product_s, "floor_rate": n / floor_s, "webhooks": len(requests)}
 
 
+ACCEPT_MAX = 2_000  # messages of the accept → provider-accepted figure (1,000 per send)
+
+
+def _viber_client(client):
+    """The seeded client made ready for Viber: contract, Viber on, an approved Viber sender, Viber
+    prices in EUR and the day's rate (bench.seed makes an SMS-only client)."""
+    from django.utils import timezone
+    from djmoney.money import Money
+
+    from billing.models import ExchangeRate, Tariff, TariffPrice
+    from senders.models import SenderName
+
+    type(client).objects.filter(pk=client.pk).update(contract_status="signed", viber_enabled=True)
+    client.refresh_from_db()
+    SenderName.objects.get_or_create(client=client, name="BenchViber", channel="viber",
+                                     defaults={"status": SenderName.Status.APPROVED})
+    tariff = Tariff.objects.order_by("-valid_from").first()
+    TariffPrice.objects.get_or_create(tariff=tariff, channel="viber", message_type="service",
+                                      defaults={"price": Money("0.0200", "EUR")})
+    ExchangeRate.objects.get_or_create(date=timezone.localdate(), currency="EUR", defaults={"rate": "45"})
+    return client
+
+
+def measure_accept_to_accepted(client, n: int, start_simulator) -> dict:
+    """viber_send (welcome messages, 1,000 recipients a send: validated, screened, priced, held,
+    stored) then the dispatcher (claim, the HTTP adapter to the simulator, SUBMITTED + capture),
+    timed from the first accept to the last message SUBMITTED, in this process (one dispatcher)."""
+    from messaging.models import Message
+    from messaging.viber.dispatch import viber_dispatch
+    from messaging.viber.http import HttpViberProvider
+    from messaging.viber.service import ViberRequest, viber_send
+
+    client = _viber_client(client)
+    request = ViberRequest(sender="BenchViber", viber_type="welcome", text="Welcome to BenchShop! Info: +380441234567")
+    port, _pid, stop = start_simulator()
+    try:
+        provider = HttpViberProvider(base_url=f"http://127.0.0.1:{port}", token="bench", timeout=10)
+        run = time.time_ns() % 10**5
+        phones = [f"+38067{(run + i) % 10**5:05d}12" for i in range(n)]
+        t0 = time.perf_counter()
+        for i in range(0, n, 1000):
+            viber_send(client=client, recipients=phones[i:i + 1000], request=request)
+        accept_s = time.perf_counter() - t0
+        viber_dispatch(provider=provider, limit=200)
+        total_s = time.perf_counter() - t0
+        submitted = Message.objects.filter(client=client, channel="viber", recipient__in=phones,
+                                           status="submitted").count()
+        provider.close()
+    finally:
+        stop()
+    if submitted != n:
+        raise RuntimeError(f"{submitted:,} of {n:,} Viber messages submitted")
+    return {"n": n, "rate": n / total_s, "accept_rate": n / accept_s, "seconds": round(total_s, 2)}
+
+
 def _simulator_in_group(group):
     from .procs import PY, Proc, free_port, wait_for_port
 
@@ -204,7 +263,7 @@ def _redis_nonces(url: str):
     return RedisCache(url, {"KEY_PREFIX": "bench-viber"})
 
 
-def _figures(sends: dict, hooks: list[dict], redis_url: str) -> list[dict]:
+def _figures(sends: dict, hooks: list[dict], redis_url: str, accept: dict | None = None) -> list[dict]:
     from .report import figure
 
     ok = sends["distinct_ids"] == sends["n"]
@@ -223,6 +282,13 @@ def _figures(sends: dict, hooks: list[dict], redis_url: str) -> list[dict]:
                           limit_value=h["floor_rate"], ratio=h["rate"] / h["floor_rate"],
                           ratio_text=f"{100 * h['rate'] / h['floor_rate']:.0f} %", target="report",
                           note=f"{h['webhooks']:,} webhooks; nonces in Redis ({redis_url})"))
+    if accept:
+        out.append(figure(name="Viber messages/s, accept (viber_send) → provider-accepted (one dispatcher, 4 sending threads)",
+                          value=accept["rate"], unit="msgs/s", limit_name=f"the adapter alone ({THREADS} threads)",
+                          limit_value=sends["send_rate"], ratio=accept["rate"] / sends["send_rate"],
+                          ratio_text=f"{100 * accept['rate'] / sends['send_rate']:.0f} %", target="report",
+                          note=f"{accept['n']:,} welcome messages in sends of 1,000; accept alone "
+                               f"{accept['accept_rate']:,.0f} msgs/s; each SUBMITTED and captured"))
     return out
 
 
@@ -240,10 +306,12 @@ def run(ctx, n: int, profile: str) -> dict:
 
     with Group() as group:
         sends = measure_sends(n, _simulator_in_group(group))
+        accept = measure_accept_to_accepted(ctx.seeded.client, min(n, ACCEPT_MAX), _simulator_in_group(group))
     hooks = [measure_webhooks(n, env.BROKER, batch=1), measure_webhooks(n, env.BROKER, batch=BATCH)]
     _print(sends, hooks)
-    return {"name": "viber", "n": n, "sends": sends, "webhooks": hooks,
-            "figures": _figures(sends, hooks, env.BROKER)}
+    print(f"  accept → provider-accepted: {accept['rate']:,.0f} msgs/s (accept alone {accept['accept_rate']:,.0f}/s)")
+    return {"name": "viber", "n": n, "sends": sends, "webhooks": hooks, "accept": accept,
+            "figures": _figures(sends, hooks, env.BROKER, accept)}
 
 
 if __name__ == "__main__":

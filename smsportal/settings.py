@@ -372,6 +372,12 @@ SMSPORTAL_VIBER_BASE_URL = env.str("SMSPORTAL_VIBER_BASE_URL", default="")
 SMSPORTAL_VIBER_TOKEN = env.str("SMSPORTAL_VIBER_TOKEN", default="")
 SMSPORTAL_VIBER_WEBHOOK_SECRET = env.str("SMSPORTAL_VIBER_WEBHOOK_SECRET", default="")
 SMSPORTAL_VIBER_TIMEOUT = env.float("SMSPORTAL_VIBER_TIMEOUT", default=10.0)
+# Development (`make run`, DEBUG): the Viber simulator of the Procfile (manage.py viber_simulator),
+# which posts its signed statuses to /viber/webhook/ with the same secret.
+if DEBUG and not SMSPORTAL_VIBER_BASE_URL:
+    SMSPORTAL_VIBER_BASE_URL = f"http://127.0.0.1:{env.int('VIBER_PORT', default=8095)}"
+    SMSPORTAL_VIBER_TOKEN = SMSPORTAL_VIBER_TOKEN or "dev-viber-token"
+    SMSPORTAL_VIBER_WEBHOOK_SECRET = SMSPORTAL_VIBER_WEBHOOK_SECRET or "dev-viber-webhook-secret"
 # The provider's own Viber sender name: test messages only, to the account's verified phones (R-SND-07).
 SMSPORTAL_VIBER_SHARED_SENDER = env.str("SMSPORTAL_VIBER_SHARED_SENDER", default="SMSPortal")
 # A Viber message's lifetime when the client gives none (seconds, 60–86,400).

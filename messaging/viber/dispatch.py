@@ -15,10 +15,11 @@ once, `ViberEventSeen`), within 14 days after the message's lifetime (R-VIB-07).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smsportal.errors import ApplicationError
@@ -36,6 +37,8 @@ log = logging.getLogger("smsportal.viber")
 CLAIM_BATCH = 50
 STUCK_AFTER = timedelta(minutes=2)
 POLL_BATCH = 500
+SEND_THREADS = 4  # concurrent requests to the provider per dispatcher
+EVENTS_KEPT = timedelta(days=30)
 
 # A provider status → the message's status (None: no change of the message's status).
 _MESSAGE_STATUS = {ViberStatus.DELIVERED: Status.DELIVERED, ViberStatus.SEEN: Status.DELIVERED,
@@ -59,44 +62,81 @@ def _outgoing(message: Message) -> OutgoingMessage:
 
 def viber_dispatch(*, limit: int = CLAIM_BATCH, provider=None, now=None) -> int:
     """Claims and sends queued Viber messages until none is due; returns how many were handled."""
-    provider = provider or _provider()
     done = 0
     while True:
         ids = viber_messages_claim(limit=limit, now=now)
         if not ids:
             return done
         messages = list(Message.objects.filter(pk__in=ids).select_related("viber").order_by("id"))
-        for i, message in enumerate(messages):
+        if provider is None:
             try:
-                answer = provider.send(_outgoing(message))  # outside any transaction
-            except ProviderUnavailable as exc:
-                rest = [m.pk for m in messages[i:]]
-                retry_at = timezone.now() + timedelta(seconds=settings.SMSPORTAL_VIBER_RETRY_SECONDS)
-                viber_messages_requeue(ids=rest, retry_at=retry_at)
-                log.warning("viber provider unavailable (%s): %s message(s) retried at %s", exc, len(rest), retry_at)
-                return done
+                provider = _provider()  # only once there is something to send
             except ProviderError as exc:
-                rest = [m.pk for m in messages[i:]]
-                viber_messages_requeue(ids=rest, retry_at=timezone.now() + timedelta(minutes=5))
-                log.error("viber provider error (%s): %s message(s) retried in 5 minutes", exc, len(rest))
+                viber_messages_requeue(ids=ids, retry_at=timezone.now() + timedelta(minutes=5))
+                log.error("viber provider not configured (%s): %s message(s) retried in 5 minutes", exc, len(ids))
                 return done
-            viber_result_write(message, answer)
-            done += 1
-        if len(ids) < limit:
+        results, error = _send_all(provider, messages)  # outside any transaction
+        answers = [(m, a) for m, a in zip(messages, results, strict=True) if a is not None]
+        rest = [m.pk for m, a in zip(messages, results, strict=True) if a is None]
+        stopped = error is not None
+        if rest:
+            wait = (timedelta(seconds=settings.SMSPORTAL_VIBER_RETRY_SECONDS)
+                    if isinstance(error, ProviderUnavailable) else timedelta(minutes=5))
+            viber_messages_requeue(ids=rest, retry_at=timezone.now() + wait)
+            log.warning("viber provider: %s (%s message(s) retried in %s)", error, len(rest), wait)
+        # The answers of the batch in one transaction: one capture per hold, not one per message.
+        # A crash before it leaves them SUBMITTING: `viber_stuck_requeue` sends them again with the
+        # same sequence id, and the provider answers with the same id (idempotent).
+        viber_results_write(answers)
+        done += len(answers)
+        if stopped or len(ids) < limit:
             return done
 
 
-def viber_result_write(message: Message, answer: Accepted | Refused, *, now=None) -> None:
-    """The provider's answer to one send: SUBMITTED (captured) with its id, or REFUSED (released)."""
+def _send_all(provider, messages: list[Message]) -> tuple[list, ProviderError | None]:
+    """Each message's answer (None where the provider could not be asked), on SEND_THREADS threads
+    (the adapter's keep-alive pool is shared); the first provider error seen."""
+    results: list = [None] * len(messages)
+
+    def one(i: int):
+        try:
+            results[i] = provider.send(_outgoing(messages[i]))
+        except ProviderError as exc:
+            return exc
+        return None
+
+    if len(messages) == 1:
+        errors = [one(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(messages))) as pool:
+            errors = list(pool.map(one, range(len(messages))))
+    return results, next((e for e in errors if e is not None), None)
+
+
+def viber_results_write(answers, *, now=None) -> None:
+    """The provider's answers to sends: SUBMITTED (captured) with their ids, or REFUSED (released)."""
     now = now or timezone.now()
+    accepted = [(m, a) for m, a in answers if isinstance(a, Accepted)]
+    refused: dict[tuple[str, str], list[int]] = {}
+    for m, a in answers:
+        if isinstance(a, Refused):
+            refused.setdefault((str(a.code)[:32], (a.detail or str(a.code))[:300]), []).append(m.pk)
     with transaction.atomic():
-        if isinstance(answer, Accepted):
-            moved = messages_move(ids=[message.pk], new=Status.SUBMITTED, now=now)
-            if moved:
-                ViberDetail.objects.filter(pk=message.pk).update(provider_message_id=answer.provider_id[:64])
-        else:
-            messages_move(ids=[message.pk], new=Status.REFUSED, error_code=str(answer.code)[:32],
-                          error_detail=(answer.detail or str(answer.code))[:300], now=now)
+        if accepted:
+            moved = {row[0] for row in messages_move(ids=[m.pk for m, _a in accepted], new=Status.SUBMITTED, now=now)}
+            with connection.cursor() as cur:
+                pairs = [(m.pk, a.provider_id[:64]) for m, a in accepted if m.pk in moved]
+                if pairs:
+                    cur.execute(f"UPDATE {ViberDetail._meta.db_table} AS d SET provider_message_id = v.pid "
+                                f"FROM unnest(%s::bigint[], %s::text[]) AS v(id, pid) WHERE d.message_id = v.id",
+                                [[p[0] for p in pairs], [p[1] for p in pairs]])
+        for (code, detail), ids in refused.items():
+            messages_move(ids=ids, new=Status.REFUSED, error_code=code, error_detail=detail, now=now)
+
+
+def viber_result_write(message: Message, answer: Accepted | Refused, *, now=None) -> None:
+    """One answer (`viber_results_write` of one)."""
+    viber_results_write([(message, answer)], now=now)
 
 
 def viber_stuck_requeue(*, now=None) -> list[int]:
@@ -204,13 +244,14 @@ def events_apply(events, *, now=None) -> dict:
 
 def _fallback_due():
     """Viber messages whose SMS leg is due: not delivered on Viber (not a Viber user, blocked) or
-    expired undelivered, with a fallback and no leg yet."""
+    reported expired undelivered by the provider, with a fallback and no leg yet."""
     from django.db.models import Q  # noqa: PLC0415
 
     return (ViberDetail.objects.filter(fallback_message__isnull=True, fallback_error="")
             .exclude(fallback_sender="").exclude(fallback_text="")
             .filter(Q(message__status=Status.UNDELIVERED, reason__in=[str(r) for r in FALLBACK_REASONS])
-                    | Q(message__status=Status.EXPIRED)))
+                    | Q(message__status=Status.EXPIRED, last_event_at__isnull=False))
+            .exclude(message__error_code="no_receipt"))  # our own 7-day sweep: too late for an SMS
 
 
 def fallbacks_send(*, provider_ids=None, limit: int = 200) -> int:
@@ -256,8 +297,8 @@ def viber_poll(*, provider=None, now=None) -> int:
                .order_by("pk").values_list("provider_message_id", flat=True)[:POLL_BATCH])
     changed = 0
     if ids:
-        provider = provider or _provider()
         try:
+            provider = provider or _provider()
             events = provider.statuses(ids)
         except ProviderError as exc:
             log.warning("viber status poll failed: %s", exc)
@@ -266,4 +307,6 @@ def viber_poll(*, provider=None, now=None) -> int:
         # Polled and nothing new: asked again only after another quiet period.
         ViberDetail.objects.filter(provider_message_id__in=ids, last_event_at__isnull=True).update(last_event_at=now)
     fallbacks_send()
+    # Event ids are kept 30 days: beyond any status that could still be applied (R-VIB-07).
+    ViberEventSeen.objects.filter(received_at__lt=now - EVENTS_KEPT).delete()
     return changed

@@ -294,7 +294,8 @@ def test_r_cmp_11_demo_client_has_a_signed_contract_so_advertising_can_be_tried(
     assert contract_missing_fields(client) == []
     message_type_check(client=client, message_type=MessageType.ADVERTISING)  # no ContractRequired
     assert AuditEvent.objects.filter(client=client, code="accounts.contract.signed").count() == 1
-    assert [(s.name, s.status) for s in client.sender_names.all()] == [("DemoShop", "approved")]
+    assert sorted((s.name, s.channel, s.status) for s in client.sender_names.all()) == [
+        ("DemoShop", "sms", "approved"), ("DemoShop", "viber", "approved")]
     assert sorted(User.objects.filter(email__in=["demo@example.com", "admin@example.com"]).values_list(
         "email", "is_staff", "emailaddress__verified")) == [("admin@example.com", True, True),
                                                             ("demo@example.com", False, True)]

@@ -1,5 +1,6 @@
 """Accepting Viber sends: gating, validation, types, welcome first, opt-out phone, daily limit,
 pricing in EUR at the day's rate (messaging.viber.service)."""
+# ruff: noqa: F811 (the `viber_client` fixture is imported, then named by the tests)
 from decimal import Decimal
 
 import pytest
@@ -154,3 +155,21 @@ def test_viber_estimate_prices_without_storing(viber_client):
     out = viber_estimate(client=viber_client, recipients=[KYIVSTAR, VODAFONE], request=req())
     assert out["count"] == 2 and out["total_price"]["amount"] == "1.80" and out["rate"] == str(RATE)
     assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_r_vib_01_demo_client_can_send_viber_from_demoshop():
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    for _ in range(2):  # `make run` seeds at every start
+        call_command("seed_demo", "--smsc-port", "1", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    client = User.objects.get(email="demo@example.com").client
+    assert client.viber_enabled and client.contract_signed
+    welcome = req(sender="DemoShop", text="Welcome to Demo Shop!")
+    result = viber_send(client=client, recipients=[KYIVSTAR], request=welcome)
+    assert result.messages[0].status == "queued" and result.messages[0].text.endswith("+380501234567")
+    order = req(sender="DemoShop", viber_type="transactional",
+                text="Your order 42 is ready for pickup. Questions: +380441234567")
+    assert viber_send(client=client, recipients=[KYIVSTAR], request=order).messages[0].status == "queued"

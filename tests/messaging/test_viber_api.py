@@ -1,4 +1,5 @@
 """POST /api/v1/messages/ with "channel": "viber", and the message JSON of both channels."""
+# ruff: noqa: F811 (the `viber_client` fixture is imported, then named by the tests)
 import pytest
 
 from messaging.models import Message

@@ -1,4 +1,5 @@
 """Viber dispatch, statuses and the SMS fallback (messaging.viber.dispatch, POST /viber/webhook/)."""
+# ruff: noqa: F811 (the `viber_client` fixture is imported, then named by the tests)
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -185,3 +186,19 @@ def test_webhook_signed_applied_and_replay_safe(viber_client, client):
     malformed = client.post("/viber/webhook/", b"[]", content_type="application/json",
                             **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in junk.items()})
     assert malformed.status_code == 400
+
+
+@override_settings(SMSPORTAL_VIBER_BASE_URL="")
+def test_dispatch_without_a_configured_provider_keeps_the_messages_queued(viber_client):
+    assert viber_dispatch() == 0  # nothing queued: no provider needed, no error
+    m = _send(viber_client).messages[0]
+    viber_dispatch()
+    m.refresh_from_db()
+    assert m.status == "queued" and m.send_at > timezone.now() + timedelta(minutes=4)
+
+
+def test_fallback_to_sms_when_the_viber_message_expired_undelivered(viber_client):
+    [m], _ = _dispatched(viber_client, fallback_sender="TestShop", fallback_text="Welcome! +380441234567")
+    assert events_apply([_ev(m.viber.provider_message_id, "expired", "h1")])["fallbacks"] == 1
+    leg = ViberDetail.objects.select_related("fallback_message").get(pk=m.pk).fallback_message
+    assert leg is not None and leg.channel == "sms"

@@ -6,14 +6,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.selectors import user_get
-from accounts.services import (client_contract_request, client_contract_sign, client_create, client_legal_update,
-                               user_create)
-from billing.exceptions import NoTariff
-from billing.services import tariff_current, wallet_topup
+from accounts.services import (client_contract_request, client_contract_sign, client_create, client_flags_set,
+                               client_legal_update, user_create)
+from billing.exceptions import NoExchangeRate, NoTariff
+from billing.services import base_rate_set, rate_for, tariff_current, wallet_topup
 from compliance.services import sending_hours_exemption_cap_set, sending_hours_exemption_grant
-from messaging.models import Route
+from messaging.models import Route, ViberTemplate
 from senders.selectors import sender_names_for_client
-from senders.services import sender_name_approve, sender_name_request
+from senders.services import sender_name_approve, sender_name_request, viber_sender_fee
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -25,6 +25,10 @@ DEMO_LEGAL = {"legal_form": "legal_entity", "legal_name": "Demo Shop LLC", "tax_
               "signatory_name": "Demo Client", "signatory_position": "Director",
               "postal_address": "1 Khreshchatyk St, Kyiv, 01001, Ukraine", "documents_email": DEMO_EMAIL}
 DEMO_CONTRACT = "DEMO-2026-1"
+# The demo login's verified phone: the contact phone a Viber text without one gets (opt-out).
+DEMO_PHONE = "+380501234567"
+DEMO_EUR_RATE = Decimal("45.00")
+DEMO_VIBER_TEMPLATE = "Your order {number} is ready for pickup. Questions: +380441234567"
 
 
 class Command(BaseCommand):
@@ -66,6 +70,29 @@ class Command(BaseCommand):
             sender = sender_name_request(client=client, name=DEMO_SENDER, actor=user)
         if sender.status != sender.Status.APPROVED:
             sender_name_approve(sender_id=sender.pk, actor=staff)
+
+        # Viber (R-VIB-01, R-SND-07, R-VIB-05): switched on, the sender DemoShop approved for Viber,
+        # one approved transactional template.
+        if not client.viber_enabled:
+            client = client_flags_set(client=client, actor=staff, viber_enabled=True)
+        viber = next((s for s in sender_names_for_client(client=client, channel="viber")
+                      if s.name.lower() == DEMO_SENDER.lower() and s.status != s.Status.REJECTED), None)
+        if viber is None:
+            # The registration fee is paid from a top-up of its own: the demo balance stays as it was.
+            wallet_topup(client=client, amount=viber_sender_fee(), key="demo:viber-fee", actor=staff,
+                         description="Demo: Viber sender registration")
+            viber = sender_name_request(client=client, name=DEMO_SENDER, actor=user, channel="viber")
+        if viber.status != viber.Status.APPROVED:
+            sender_name_approve(sender_id=viber.pk, actor=staff)
+        ViberTemplate.objects.get_or_create(client=client, text=DEMO_VIBER_TEMPLATE,
+                                            defaults={"name": "Order ready", "state": ViberTemplate.State.APPROVED})
+        try:  # Viber prices are in EUR, charged at the day's rate (R-BILL-08): a base rate to start from
+            rate_for()
+        except NoExchangeRate:
+            base_rate_set(reason="Demo: starting EUR/UAH rate", actor=staff, rate=DEMO_EUR_RATE)
+        if not user.phone:
+            user.phone, user.phone_verified = DEMO_PHONE, True
+            user.save(update_fields=["phone", "phone_verified"])
 
         Route.objects.update_or_create(
             name="simulator",
