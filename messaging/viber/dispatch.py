@@ -28,6 +28,7 @@ from ..models import Channel, Message, ViberDetail, ViberEventSeen
 from ..services.transitions import messages_move, viber_messages_claim, viber_messages_requeue
 from ..services.webhooks import webhook_events_viber
 from ..status import Status
+from .sessions import inbound_apply
 from .provider import (
     FALLBACK_REASONS, Accepted, InboundEvent, OutgoingMessage, ProviderError, ProviderUnavailable, Refused,
     Status as ViberStatus, StatusEvent, ViberState, status_apply, status_window_open,
@@ -224,7 +225,7 @@ def _failure_detail(status: str, reason: str) -> str:
 
 def events_apply(events, *, now=None) -> dict:
     """A webhook's (or a poll's) events: statuses applied, inbound messages to the chat sessions
-    (or stored), then the SMS fallbacks they call for. Returns counts."""
+    (messaging.viber.sessions), then the SMS fallbacks they call for. Returns counts."""
     now = now or timezone.now()
     statuses = [e for e in events if isinstance(e, StatusEvent)]
     inbound = [e for e in events if isinstance(e, InboundEvent)]
@@ -233,9 +234,7 @@ def events_apply(events, *, now=None) -> dict:
     if inbound:
         fresh = [e for e in inbound if _event_first_time(e.event_id, now)]
         if fresh:
-            from .inbound_default import inbound_apply  # noqa: PLC0415
-
-            stored = inbound_apply(fresh) or 0
+            stored = inbound_apply(fresh)
     fallbacks = fallbacks_send(provider_ids=[e.provider_id for e in statuses]) if statuses else 0
     return {"applied": applied, "inbound": stored, "fallbacks": fallbacks}
 

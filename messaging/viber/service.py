@@ -374,7 +374,7 @@ def viber_send(*, client, recipients: list[str], request: ViberRequest, actor=No
                       details={"channel": "viber", "eur": str(plan.eur.amount), "rate": str(plan.rate),
                                "rate_date": plan.rate_date.isoformat() if plan.rate_date else None})
         if any(m.status == Status.QUEUED for m in messages):
-            transaction.on_commit(_wake_dispatcher)
+            transaction.on_commit(viber_dispatcher_wake)
     messages.sort(key=lambda m: m.pk)
     from ..services.prepare import schedule_reason_of  # noqa: PLC0415
 
@@ -382,7 +382,8 @@ def viber_send(*, client, recipients: list[str], request: ViberRequest, actor=No
     return SendResult(messages=messages, total_price=Money(plan.total, "UAH"), schedule_reason=reason, notice=notice)
 
 
-def _wake_dispatcher() -> None:
+def viber_dispatcher_wake() -> None:
+    """Asks a worker to send the queued Viber messages now (called after commit)."""
     try:
         from ..tasks import viber_dispatch  # noqa: PLC0415
 

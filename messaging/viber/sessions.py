@@ -36,6 +36,7 @@ from ..exceptions import MessagingError
 from ..models import ChatSession, Message, ViberDetail, ViberInbound
 from ..services.inbound import is_stop_reply
 from ..services.webhooks import webhook_inbound_record
+from .service import viber_dispatcher_wake
 from ..status import Status
 from .provider import InboundEvent, Refusal, ViberType
 from .validation import SESSION_HOURS, SESSION_MAX_IN_A_ROW, SESSION_MAX_MESSAGES, TEXT_MAX, _image_refusals
@@ -242,6 +243,7 @@ def session_reply(*, client, session_id=None, recipient: str | None = None, text
             audit_record(code="messaging.viber.session_charged", actor=actor, client=client, target=session.recipient,
                          details={"session": str(session.public_id), "price": str(session.price.amount),
                                   "rate": str(session.rate)})
+        transaction.on_commit(viber_dispatcher_wake)
     return message
 
 

@@ -82,7 +82,7 @@ def test_cannot_see_or_revoke_another_clients_key(web):
 def test_layout_shows_company_balance_nav_and_post_logout(web):
     html = web.get(reverse("dashboard")).content.decode()
     assert "smsportal" in html and "Acme LLC" in html and "100.00 UAH" in html
-    for label in ("Dashboard", "Send SMS", "Messages", "API keys"):
+    for label in ("Dashboard", "Send", "Inbox", "Messages", "API keys"):
         assert label in html
     assert f'method="post" action="{reverse("account_logout")}"' in html
 
