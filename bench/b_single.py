@@ -49,7 +49,7 @@ from . import seed as S
 from .procs import PY, CpuMeter, Group, Proc, free_port, wait_for_port
 from .profiling import SqlTimer, print_summary, profile_call
 from .report import figure
-from .web_urls import BARE_TABLE, BARE_TABLE_SQL
+from .web_urls import BARE_TABLE_SQL
 
 CLIENTS = int(os.environ.get("BENCH_SINGLE_CLIENTS", "50"))
 WORKERS = int(os.environ.get("BENCH_SINGLE_WORKERS", "4"))

@@ -18,7 +18,6 @@ from accounts.services import api_key_create, client_create
 from compliance.services import sending_hours_exemption_grant
 from billing.models import Tariff
 from billing.services import wallet_hold, wallet_topup
-from compliance.services import sending_hours_exemption_grant
 from messaging.models import Message, MessagePart, ReceiptInbox, Route
 from senders.models import SenderName
 from senders.services import sender_name_approve
