@@ -31,6 +31,13 @@ exponential backoff (30 s, 1 min, 2 min … then hourly) for 24 hours; any other
 retries for those events. Redirects are not followed. Delivery is at least once: dedupe on the
 event `id`; the order of events is not guaranteed (compare `occurred_at`). *Send a test event* on
 the website POSTs one event of type `webhook.test`.
+
+### SMS replies
+
+When a recipient answers one of your sender names by SMS, the same URL gets an event of type
+`inbound.sms`: `{"id", "type": "inbound.sms", "inbound_id", "phone", "to", "text", "is_stop",
+"received_at", "occurred_at"}` (`is_stop`: a STOP reply, already on your stop list). The replies
+are also listed by `GET /api/v1/inbound/`.
 """
 
 _TS = {"type": "string", "format": "date-time"}
@@ -41,7 +48,7 @@ WEBHOOK_EVENT_SCHEMA = {
     "required": ["id", "type", "message_id", "recipient", "status", "segments", "price", "occurred_at"],
     "properties": {
         "id": {"type": "string", "format": "uuid", "description": "The event's id: the same on every retry."},
-        "type": {"type": "string", "enum": ["message.status", "webhook.test"],
+        "type": {"type": "string", "enum": ["message.status", "webhook.test", "inbound.sms"],
                  "description": "`webhook.test`: sent by *Send a test event* on the website (no message)."},
         "message_id": {"type": "string", "format": "uuid", "description": "The message's id in this API."},
         "campaign_id": {"type": "string", "format": "uuid", "nullable": True},
