@@ -4,8 +4,6 @@ GET  /api/v1/messages/                 filters, keyset cursor (`next_cursor`), `
 POST /api/v1/messages/<id>/cancel/     scheduled, queued or pending_review → cancelled (hold released)
 GET  /api/v1/inbound/                  SMS replies to the client's sender names
 """
-import base64
-import binascii
 import uuid
 from datetime import datetime
 
@@ -21,6 +19,8 @@ from smsportal.api_schema import ERRORS, ErrorOutput
 from smsportal.errors import NotFound
 from smsportal.phones import normalize_phone
 
+from .. import cursors
+from ..cursors import cursor_encode
 from ..exports import HEADER as EXPORT_HEADER
 from ..exports import csv_response
 from ..models import Channel
@@ -33,23 +33,11 @@ from .serializers import MessageOutput, message_json
 PAGE_DEFAULT, PAGE_MAX = 100, 1000
 
 
-def cursor_encode(key) -> str | None:
-    if key is None:
-        return None
-    at, pk = key
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
 def cursor_decode(raw: str):
     """(datetime, id) of a `next_cursor`, or a 400 naming `cursor`."""
     try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        at, pk = text.split("|")
-        at = datetime.fromisoformat(at)
-        if at.tzinfo is None or not boundary.datetime_in_range(at):
-            raise ValueError(at)
-        return at, int(pk)
-    except (ValueError, UnicodeError, binascii.Error):
+        return cursors.cursor_decode(raw)
+    except cursors.BadCursor:
         raise ValidationError({"cursor": ["Not a cursor of this list: pass `next_cursor` as it came."]}) from None
 
 
