@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import Count
 
 from smsportal.kyiv import KYIV, kyiv_midnight
@@ -184,8 +185,11 @@ EXPORT_CHUNK = 2000
 
 def messages_export_rows(qs):
     """The rows of a delivery-report export, read through a server-side cursor `EXPORT_CHUNK`
-    at a time (constant memory however many there are): tuples of EXPORT_COLUMNS."""
-    return qs.values_list(*EXPORT_FIELDS).iterator(chunk_size=EXPORT_CHUNK)
+    at a time (constant memory however many there are): tuples of EXPORT_COLUMNS. Read inside a
+    read-only transaction: outside one, Django declares the cursor WITH HOLD, which makes
+    PostgreSQL materialize the whole result before the first row."""
+    with transaction.atomic():
+        yield from qs.values_list(*EXPORT_FIELDS).iterator(chunk_size=EXPORT_CHUNK)
 
 
 # (column name, model field) of an export; the campaign's public id through one join.

@@ -59,6 +59,7 @@ WRITES = {
     "consent_import": ((), {}),
     "consent_settings": ((), {"require_consent": "on"}),
     "consent_withdraw": (("consent",), {}),
+    "message_cancel": (("message",), {}),
 }
 # Routes that only read: a POST (if the view takes one at all) must change nothing.
 READS = {
@@ -67,6 +68,7 @@ READS = {
     "campaign_errors_csv": ("campaign",), "billing_overview": (), "billing_statement": (),
     "billing_statement_csv": (), "billing_prices": (), "invoice_detail": ("invoice",), "message_statistics": (),
     "stop_list": (), "stop_list_export": (), "consent_proof": (), "consent_proof_file": ("consent",),
+    "messages_export_csv": (), "messages_export_xlsx": (), "sms_replies": (),
 }
 # Routes for anyone (not a client's data): an invitation link and password reset by phone.
 PUBLIC = {"invitation_accept", "account_reset_password_phone", "account_reset_password_phone_code"}
