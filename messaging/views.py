@@ -37,9 +37,9 @@ from .forms import (
     one_line_break,
     split_recipients,
 )
-from .selectors import message_get, messages_for_client
+from .selectors import messages_for_client
 from .services import message_send
-from .services.prepare import message_estimate, waiting_for_window_notice
+from .services.prepare import message_estimate
 from .status import FINAL, Status
 from .viber.service import ViberRequest, viber_estimate, viber_send
 from .viber_uploads import CONTENT_TYPES as VIBER_CONTENT_TYPES

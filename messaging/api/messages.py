@@ -138,7 +138,7 @@ class MessageCancelApi(APIView):
 
 class InboundListInput(_PageInput):
     phone = serializers.CharField(required=False, max_length=32, help_text="The sender's phone, as received.")
-    to = serializers.CharField(required=False, max_length=32, help_text="Your sender name it answered.")
+    sender = serializers.CharField(required=False, max_length=32, help_text="Your sender name it answered.")
     received_from = boundary.DateTimeField(required=False)
     received_to = boundary.DateTimeField(required=False)
 
@@ -146,9 +146,9 @@ class InboundListInput(_PageInput):
 class InboundOutput(serializers.Serializer):
     id = serializers.IntegerField()
     phone = serializers.CharField(help_text="Who wrote (as the operator gave it, usually E.164 digits).")
-    to = serializers.CharField(help_text="Your sender name (or number) it was sent to.")
+    sender = serializers.CharField(help_text="Your sender name (or number) it was sent to.")
     text = serializers.CharField()
-    is_stop = serializers.BooleanField(help_text="A STOP / СТОП reply: the number was put on your stop list.")
+    stop = serializers.BooleanField(help_text="A STOP / СТОП reply: the number was put on your stop list.")
     received_at = serializers.DateTimeField()
 
 
@@ -158,7 +158,7 @@ class InboundListOutput(serializers.Serializer):
 
 
 def inbound_json(m) -> dict:
-    return {"id": m.pk, "phone": m.source, "to": m.destination, "text": m.text, "is_stop": is_stop_reply(m.text),
+    return {"id": m.pk, "phone": m.source, "sender": m.destination, "text": m.text, "stop": is_stop_reply(m.text),
             "received_at": m.received_at.isoformat()}
 
 
@@ -169,13 +169,13 @@ class InboundListApi(APIView):
         operation_id="inbound_list", parameters=_query_parameters(InboundListInput),
         responses={200: InboundListOutput, **ERRORS},
         description="SMS your recipients sent to your sender names (replies), newest first, a page at a time "
-                    "(`next_cursor`). A STOP reply (`is_stop`) has already put its number on your stop list. "
-                    "With a webhook, each reply is also POSTed as an event of type `inbound.sms`.")
+                    "(`next_cursor`). A STOP reply (`stop`) has already put its number on your stop list. "
+                    "With a webhook, each reply is also POSTed as a `message.inbound` event (`channel` `sms`).")
     def get(self, request):
         data = InboundListInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        qs = inbound_for_client(client=request.user.client, source=d.get("phone", ""), destination=d.get("to", ""),
+        qs = inbound_for_client(client=request.user.client, source=d.get("phone", ""), destination=d.get("sender", ""),
                                 received_from=d.get("received_from"), received_to=d.get("received_to"))
         after = cursor_decode(d["cursor"]) if d.get("cursor") else None
         rows, key = inbound_page(qs, after=after, limit=d["limit"])

@@ -1,6 +1,6 @@
 """Mobile-originated SMS (MO) that arrive on a route's binds: stored for the client that owns the
 sender name they answer, and a reply STOP/СТОП recorded as an opt-out (R-CMP-05); a client
-with a webhook gets an `inbound.sms` event for each.
+with a webhook gets a `message.inbound` event (channel `sms`) for each.
 
 Written in the connector's flush transaction, before the deliver_sm is acknowledged.
 """
@@ -16,7 +16,7 @@ from senders.selectors import sender_name_owners
 from smsportal.phones import normalize_phone
 
 from ..models import InboundMessage, InboundPart
-from .webhooks import webhook_events_inbound
+from .webhooks import webhook_inbound_sms_record
 
 log = logging.getLogger("smsportal.messaging")
 
@@ -56,7 +56,7 @@ def inbound_store(*, route_id: int, messages) -> list[InboundMessage]:
             opt_out_record(client=client_id, phone=phone, source="reply", note=f"Reply '{text.strip()[:40]}'")
     with transaction.atomic():
         stored = InboundMessage.objects.bulk_create(rows)
-        webhook_events_inbound(inbound=stored, is_stop=is_stop_reply)  # `inbound.sms` to clients with a webhook
+        webhook_inbound_sms_record(inbound=stored, is_stop=is_stop_reply)  # `message.inbound`, channel sms
     return stored
 
 

@@ -1,5 +1,5 @@
 """GET /api/v1/inbound/: the client's SMS replies (filters, cursor, STOP marked), and the
-`inbound.sms` webhook event written when a reply is stored for a client with a webhook."""
+`message.inbound` webhook event (channel sms) written when a reply is stored for a client with a webhook."""
 import json
 
 import pytest
@@ -29,8 +29,8 @@ def test_inbound_lists_the_clients_replies_newest_first_page_by_page(api, route)
         if not cursor:
             break
     assert [m["text"] for m in seen] == ["thanks", "СТОП", "hello"]
-    assert [m["is_stop"] for m in seen] == [False, True, False]
-    assert seen[0]["to"] == "TestShop" and seen[0]["phone"] == "+380671112255"
+    assert [m["stop"] for m in seen] == [False, True, False]
+    assert seen[0]["sender"] == "TestShop" and seen[0]["phone"] == "+380671112255"
     only = api.get("/api/v1/inbound/", {"phone": "+380671112233"}).json()["inbound"]
     assert [m["text"] for m in only] == ["hello"]
     assert api.get("/api/v1/inbound/", {"cursor": "zz"}).status_code == 400
@@ -52,6 +52,8 @@ def test_a_reply_to_a_client_with_a_webhook_is_an_inbound_event(client_account, 
     assert len(events) == 1
     event = events[0]
     assert event.client_id == client_account.pk and event.url == "https://example.com/hook"
-    assert event.payload["inbound_id"] == stored[0].pk and event.payload["is_stop"] is True
+    assert event.payload["inbound_id"] == str(stored[0].pk) and event.payload["stop"] is True
     body = json.loads(webhook_body([(event.pk, event.public_id, event.payload)]))
-    assert body["events"][0]["type"] == "inbound.sms" and body["events"][0]["text"] == "Stop"
+    sent = body["events"][0]
+    assert sent["type"] == "message.inbound" and sent["channel"] == "sms"
+    assert sent["text"] == "Stop" and sent["sender"] == "TestShop" and sent["phone"] == "+380671112233"

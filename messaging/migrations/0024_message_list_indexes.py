@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('accounts', '0006_user_language'),
-        ('messaging', '0021_viber'),
+        ('accounts', '0007_api_rate_limits'),
+        ('messaging', '0023_viber_send'),
     ]
 
     operations = [
