@@ -12,8 +12,8 @@ from smsportal.errors import ApplicationError
 from .mfa import admin_view_gate
 from .models import AccountsSettings, ApiKey, AuditEvent, Client, ClientBlock, Invitation, User
 from .selectors import clients_linked_to
-from .services import (audit_record, client_contract_sign, client_flags_set, client_legal_update, client_unblock,
-                       tax_code_problem)
+from .services import (api_key_rate_set, audit_record, client_contract_sign, client_flags_set, client_legal_update,
+                       client_unblock, tax_code_problem)
 from .services.legal import FLAGS, FLAGS_NEED_CONTRACT, LEGAL_FIELDS
 
 # MFA is required for staff: a staff session that logged in without an authenticator is sent to
@@ -317,10 +317,22 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ReadOnlyAdmin):
-    list_display = ("name", "prefix", "client", "created_at", "last_used_at", "allowed_ips", "revoked_at")
+    """Read-only but for the key's own rate limit (staff agree a higher one with an integrator)."""
+
+    list_display = ("name", "prefix", "client", "created_at", "last_used_at", "allowed_ips", "rate_limit",
+                    "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("prefix", "name", "client__name")
-    exclude = ("key_hash",)
+    fields = ("name", "prefix", "client", "created_by", "created_at", "last_used_at", "revoked_at", "allowed_ips",
+              "rate_limit")
+    readonly_fields = ("name", "prefix", "client", "created_by", "created_at", "last_used_at", "revoked_at",
+                       "allowed_ips")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.change_apikey")
+
+    def save_model(self, request, obj, form, change):
+        api_key_rate_set(key_id=obj.pk, rate_limit=form.cleaned_data.get("rate_limit", ""), actor=request.user)
 
 
 @admin.register(Invitation)

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext
@@ -163,6 +164,11 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     allowed_ips = models.TextField(_("allowed IP addresses"), blank=True,
                                    help_text=_("Optional: one address or network (CIDR) per line; empty allows any."))
+    rate_limit = models.CharField(
+        _("rate limit"), max_length=16, blank=True, validators=[RegexValidator(
+            r"^[1-9][0-9]{0,5}/[smhd]$", _("Requests per period: a number, a slash and s, m, h or d (e.g. 50/s)."))],
+        help_text=_("Requests this key may make per second (50/s), minute (/m), hour (/h) or day (/d); empty: "
+                    "the default (SMSPORTAL_API_RATE)."))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -240,7 +240,10 @@ class Message(models.Model):
                          condition=models.Q(channel="viber", status="queued")),
             # The connector's claim query: queued messages of one route, oldest first.
             models.Index(fields=["route", "status", "id"], name="message_claim_idx"),
-            models.Index(fields=["client", "-created_at"], name="message_client_recent_idx"),
+            # The message list (website, API, exports) pages by (created_at, id), newest first, by
+            # keyset: a backward scan of these gives every filter's order without a sort.
+            models.Index(fields=["client", "created_at", "id"], name="message_client_list_idx"),
+            models.Index(fields=["client", "status", "created_at", "id"], name="message_client_status_list_idx"),
             models.Index(fields=["status", "send_at"], name="message_due_idx"),
             models.Index(fields=["campaign", "status"], name="message_campaign_status_idx"),
             # the 10-a-day cap (R-CMP-03): a client's messages to one recipient on one day
@@ -316,6 +319,7 @@ class InboundMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["client", "received_at", "id"], name="inbound_client_list_idx")]
 
     def __str__(self):
         return f"{self.source} → {self.destination}"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import Count
 
 from smsportal.kyiv import KYIV, kyiv_midnight
@@ -9,7 +10,7 @@ from smsportal.kyiv import KYIV, kyiv_midnight
 if TYPE_CHECKING:
     from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
-from .models import Campaign, ContactGroup, Message, WebhookEndpoint
+from .models import Campaign, ContactGroup, InboundMessage, Message, WebhookEndpoint, WebhookEvent
 
 
 def message_get(*, client: Client, public_id) -> Message | None:
@@ -159,3 +160,107 @@ def statistics_default_from(today):
     year = today.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
     return today.replace(year=year, month=month, day=1)
+
+
+# ---- the message list (API and website): filters, keyset pages, exports -----------------------
+
+def messages_filtered(*, client: Client, status=None, sender: str = "", recipient: str = "",
+                      recipient_contains: str = "", campaign_public_id=None, channel: str = "",
+                      created_from=None, created_to=None):
+    """The client's messages, newest first (created_at, id: the (client, created_at, id) and
+    (client, status, created_at, id) indexes give this order without a sort), narrowed by the
+    list's filters. `status`: one status or a list of them. `created_to` is exclusive."""
+    qs = Message.objects.filter(client=client)
+    if status:
+        qs = qs.filter(status__in=list(status)) if isinstance(status, (list, tuple, set, frozenset)) \
+            else qs.filter(status=status)
+    if sender:
+        qs = qs.filter(sender=sender)
+    if recipient:
+        qs = qs.filter(recipient=recipient)
+    if recipient_contains:
+        qs = qs.filter(recipient__contains=recipient_contains)
+    if campaign_public_id:
+        qs = qs.filter(campaign__public_id=campaign_public_id)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if created_from:
+        qs = qs.filter(created_at__gte=created_from)
+    if created_to:
+        qs = qs.filter(created_at__lt=created_to)
+    return qs.order_by("-created_at", "-id")
+
+
+_MESSAGE = Message._meta.db_table
+
+
+def messages_after(qs, key: tuple):
+    """The rows of a newest-first message list after `key` (created_at, id): a row comparison,
+    which PostgreSQL reads as a bound of the (client[, status], created_at, id) index scan."""
+    return qs.extra(where=[f'("{_MESSAGE}"."created_at", "{_MESSAGE}"."id") < (%s, %s)'], params=list(key))
+
+
+def messages_page(qs, *, after: tuple | None, limit: int) -> tuple[list, tuple | None]:
+    """A keyset page of `messages_filtered`: the rows after the key (created_at, id) of the last
+    row of the previous page, and the key of this page's last row when there are more. The
+    bound `(created_at, id) < key` is an index condition, so a page deep in ten million rows costs
+    what the first one does (no OFFSET)."""
+    if after is not None:
+        qs = messages_after(qs, after)
+    rows = list(qs[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, ((rows[-1].created_at, rows[-1].pk) if more and rows else None)
+
+
+EXPORT_CHUNK = 2000
+
+
+def messages_export_rows(qs):
+    """The rows of a delivery-report export, read through a server-side cursor `EXPORT_CHUNK`
+    at a time (constant memory however many there are): tuples of EXPORT_COLUMNS. Read inside a
+    read-only transaction: outside one, Django declares the cursor WITH HOLD, which makes
+    PostgreSQL materialize the whole result before the first row."""
+    with transaction.atomic():
+        yield from qs.values_list(*EXPORT_FIELDS).iterator(chunk_size=EXPORT_CHUNK)
+
+
+# (column name, model field) of an export; the campaign's public id through one join.
+EXPORT_COLUMNS = (
+    ("id", "public_id"), ("created_at", "created_at"), ("channel", "channel"), ("sender", "sender"),
+    ("recipient", "recipient"), ("type", "message_type"), ("status", "status"), ("segments", "segments"),
+    ("price", "price"), ("currency", "price_currency"), ("submitted_at", "submitted_at"), ("done_at", "done_at"),
+    ("error_code", "error_code"), ("campaign_id", "campaign__public_id"), ("text", "text"),
+)
+EXPORT_FIELDS = tuple(f for _c, f in EXPORT_COLUMNS)
+
+
+def inbound_for_client(*, client: Client, source: str = "", destination: str = "", received_from=None,
+                       received_to=None):
+    """The client's inbound SMS (replies to its sender names), newest first."""
+    qs = InboundMessage.objects.filter(client=client)
+    if source:
+        qs = qs.filter(source=source)
+    if destination:
+        qs = qs.filter(destination=destination)
+    if received_from:
+        qs = qs.filter(received_at__gte=received_from)
+    if received_to:
+        qs = qs.filter(received_at__lt=received_to)
+    return qs.order_by("-received_at", "-id")
+
+
+def inbound_page(qs, *, after: tuple | None, limit: int) -> tuple[list, tuple | None]:
+    """A keyset page of `inbound_for_client` (received_at, id), as `messages_page`."""
+    if after is not None:
+        table = InboundMessage._meta.db_table
+        qs = qs.extra(where=[f'("{table}"."received_at", "{table}"."id") < (%s, %s)'], params=list(after))
+    rows = list(qs[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, ((rows[-1].received_at, rows[-1].pk) if more and rows else None)
+
+
+def message_webhook_events(*, message) -> list:
+    """The webhook events recorded for one message, oldest first (its detail page)."""
+    return list(WebhookEvent.objects.filter(client_id=message.client_id, message=message).order_by("id")[:100])

@@ -37,9 +37,9 @@ from .forms import (
     one_line_break,
     split_recipients,
 )
-from .selectors import message_get, messages_for_client
+from .selectors import messages_for_client
 from .services import message_send
-from .services.prepare import message_estimate, waiting_for_window_notice
+from .services.prepare import message_estimate
 from .status import FINAL, Status
 from .viber.service import ViberRequest, viber_estimate, viber_send
 from .viber_uploads import CONTENT_TYPES as VIBER_CONTENT_TYPES
@@ -457,17 +457,4 @@ def message_status_json(request):
                         headers={"Cache-Control": "no-store"})
 
 
-@client_required
-def message_detail(request, public_id):
-    message = message_get(client=request.client, public_id=public_id)
-    if message is None:
-        raise Http404(gettext("No such message."))
-    return render(request, "portal/message_detail.html", {
-        "nav": "messages",
-        "message": message,
-        "price_text": _money_text(message.price.amount),
-        "parts": list(message.parts.all()),
-        "is_final": message.status in FINAL,
-        "status_meta": _status_meta(),
-        "hours_notice": waiting_for_window_notice(message),
-    })
+# The message detail page (its timeline and Cancel) is messaging.web_messages.message_detail.

@@ -7,6 +7,7 @@ from messaging.api.campaigns import (CampaignCancelApi, CampaignDetailApi, Campa
                                      CampaignMessagesApi, MessageEstimateApi)
 from messaging.api.contacts import ContactGroupDetailApi, ContactGroupImportApi, ContactGroupListCreateApi
 from messaging.api.idempotency import IdempotentPostMixin
+from messaging.api.messages import InboundListApi, MessageCancelApi, MessageListApi
 from messaging.api.views import MessageDetailApi, MessageSendApi
 from smsportal import boundary  # noqa: F401 (the <text:…> converter)
 
@@ -17,12 +18,18 @@ class InvoicesApi(IdempotentPostMixin, InvoiceListCreateApi):
     idempotency_endpoint = "invoices.create"
 
 
+class MessagesApi(MessageListApi, MessageSendApi):
+    """/api/v1/messages/: GET lists (MessageListApi), POST sends (MessageSendApi)."""
+
+
 # The integrator API, mounted at /api/v1/. Unknown paths under /api/ answer JSON 404 (smsportal/urls.py),
 # and so do paths with a NUL in a `<text:…>` part (smsportal.boundary).
 urlpatterns = [
-    path("messages/", MessageSendApi.as_view(), name="api-messages"),
+    path("messages/", MessagesApi.as_view(), name="api-messages"),
     path("messages/estimate/", MessageEstimateApi.as_view(), name="api-messages-estimate"),
     path("messages/<text:message_id>/", MessageDetailApi.as_view(), name="api-message-detail"),
+    path("messages/<text:message_id>/cancel/", MessageCancelApi.as_view(), name="api-message-cancel"),
+    path("inbound/", InboundListApi.as_view(), name="api-inbound"),
     path("campaigns/", CampaignListCreateApi.as_view(), name="api-campaigns"),
     path("campaigns/<text:campaign_id>/", CampaignDetailApi.as_view(), name="api-campaign-detail"),
     path("campaigns/<text:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="api-campaign-cancel"),

@@ -275,12 +275,22 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,  # DRF throttles (if any) see the client as smsportal.http does
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per-API-key rate limits (ApiKey.rate_limit, else SMSPORTAL_API_RATE): 429 `rate_limited`.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.ApiKeyRateThrottle"],
 }
+# Requests an API key may make per second (/s), minute (/m), hour (/h) or day (/d) unless staff
+# set its own limit in admin; empty: no limit. Counted in the shared cache (CACHES).
+SMSPORTAL_API_RATE = env.str("SMSPORTAL_API_RATE", default="20/s")
 SPECTACULAR_SETTINGS = {
     "TITLE": "smsportal API",
     "DESCRIPTION": "Send SMS and campaigns, follow their status, check the balance. Authenticate with "
                    "`Authorization: Bearer <api key>` (create keys on the website). Errors are JSON "
-                   "`{\"code\": …, \"detail\": …}` with a 4xx status.",
+                   "`{\"code\": …, \"detail\": …}` with a 4xx status.\n\n"
+                   "## Rate limits\n\nEach API key may make "
+                   f"`{SMSPORTAL_API_RATE or 'unlimited'}` requests (per second `s`, minute `m`, hour `h`) "
+                   "unless we agreed another limit for it. Over the limit the answer is 429 `{\"code\": \"rate_limited\", \"detail\": …}` "
+                   "with a `Retry-After` header (seconds): wait that long and retry. Use one key per "
+                   "integration, page lists with `cursor`, and export with `format=csv` rather than paging fast.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -26,3 +26,6 @@ SMSPORTAL_WEBHOOK_ALLOW_PRIVATE = True  # receivers on 127.0.0.1; the refusal is
 # The payment callback is configured, as in production; its unconfigured answer (503) is tested
 # with the setting emptied.
 BILLING_PAYMENT_CALLBACK_SECRET = "test-payment-callback-secret"
+# Per-API-key rate limits run in every API test with a limit no test reaches; test_api_throttle
+# sets its own.
+SMSPORTAL_API_RATE = "1000/s"

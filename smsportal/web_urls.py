@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from messaging import views as messaging_views
+from messaging import web_messages
 from smsportal import boundary  # noqa: F401 (the <text:…> converter: a URL part with a NUL is a 404)
 
 urlpatterns = [
@@ -15,7 +16,11 @@ urlpatterns = [
     path("media/viber/<text:name>", messaging_views.viber_image, name="viber_image"),
     path("messages/", messaging_views.message_list, name="message_list"),
     path("messages/status.json", messaging_views.message_status_json, name="message_status_json"),
-    path("messages/<uuid:public_id>/", messaging_views.message_detail, name="message_detail"),
+    path("messages/export.csv", web_messages.messages_export_csv, name="messages_export_csv"),
+    path("messages/export.xlsx", web_messages.messages_export_xlsx, name="messages_export_xlsx"),
+    path("messages/replies/", web_messages.sms_replies, name="sms_replies"),
+    path("messages/<uuid:public_id>/", web_messages.message_detail, name="message_detail"),
+    path("messages/<uuid:public_id>/cancel/", web_messages.message_cancel_view, name="message_cancel"),
     path("senders/request/", messaging_views.sender_request, name="sender_request"),
     path("api-keys/", account_views.api_key_list, name="api_key_list"),
     path("api-keys/<text:prefix>/revoke/", account_views.api_key_revoke_view, name="api_key_revoke"),

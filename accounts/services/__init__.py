@@ -13,7 +13,7 @@ above every app, which calls the accounts parts here and each app's own part.
 - team: invitations and roles
 """
 from .api_keys import (API_KEY_PREFIX, ApiKeyIpRefused, allowed_ips_parse, api_key_authenticate, api_key_create,
-                       api_key_ip_allowed, api_key_ips_set, api_key_regenerate, api_key_revoke)
+                       api_key_ip_allowed, api_key_ips_set, api_key_rate_set, api_key_regenerate, api_key_revoke)
 from .blocking import (DORMANT_AFTER_YEARS, BlockError, block_explanation_submit, client_block_open, client_unblock,
                        explanation_deadline)
 from .core import (AccountBlocked, accounts_settings_get, audit_record, client_assert_can_send, client_create,

@@ -104,6 +104,19 @@ def api_key_ips_set(*, client: Client, key_id: int, allowed_ips: str, actor: Use
     return key
 
 
+def api_key_rate_set(*, key_id: int, rate_limit: str, actor: User | None = None) -> ApiKey:
+    """Staff set a key's own rate limit ("50/s"; "" for the default SMSPORTAL_API_RATE)."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key_id)
+        before = key.rate_limit
+        key.rate_limit = (rate_limit or "").strip()
+        key.full_clean(exclude=[f.name for f in ApiKey._meta.fields if f.name != "rate_limit"])
+        key.save(update_fields=["rate_limit"])
+        audit_record(code="accounts.api_key.rate_set", actor=actor, client=key.client, target=key.prefix,
+                     details={"before": before, "rate_limit": key.rate_limit})
+    return key
+
+
 def api_key_ip_allowed(key: ApiKey, ip: str | None) -> bool:
     if not key.allowed_ips.strip():
         return True

@@ -31,6 +31,11 @@ exponential backoff (30 s, 1 min, 2 min … then hourly) for 24 hours; any other
 retries for those events. Redirects are not followed. Delivery is at least once: dedupe on the
 event `id`; the order of events is not guaranteed (compare `occurred_at`). *Send a test event* on
 the website POSTs one event of type `webhook.test`.
+
+When a recipient answers one of your sender names by SMS (or writes to your Viber sender), the
+same URL gets a `message.inbound` event (`channel` `sms` or `viber`; `stop`: a STOP reply, already
+on your stop list). SMS replies are also listed by `GET /api/v1/inbound/` (`inbound_id` is their
+`id` there).
 """
 
 _TS = {"type": "string", "format": "date-time"}
@@ -73,9 +78,10 @@ WEBHOOK_INBOUND_SCHEMA = {
     "properties": {
         "id": {"type": "string", "format": "uuid", "description": "The event's id: the same on every retry."},
         "type": {"type": "string", "enum": ["message.inbound"]},
-        "channel": {"type": "string", "enum": ["viber"]},
-        "inbound_id": {"type": "string", "description": "The provider's id of the recipient's message."},
-        "sender": {"type": "string", "description": "Your Viber sender name the recipient wrote to."},
+        "channel": {"type": "string", "enum": ["viber", "sms"]},
+        "inbound_id": {"type": "string", "description": "Viber: the provider's id of the recipient's message; "
+                                                        "SMS: its `id` in `GET /api/v1/inbound/`."},
+        "sender": {"type": "string", "description": "Your sender name (Viber or SMS) the recipient wrote to."},
         "phone": {"type": "string", "description": "The recipient who wrote, E.164."},
         "text": {"type": "string"},
         "media_url": {"type": "string", "nullable": True},

@@ -1,5 +1,6 @@
 """Mobile-originated SMS (MO) that arrive on a route's binds: stored for the client that owns the
-sender name they answer, and a reply STOP/СТОП recorded as an opt-out (R-CMP-05).
+sender name they answer, and a reply STOP/СТОП recorded as an opt-out (R-CMP-05); a client
+with a webhook gets a `message.inbound` event (channel `sms`) for each.
 
 Written in the connector's flush transaction, before the deliver_sm is acknowledged.
 """
@@ -15,6 +16,7 @@ from senders.selectors import sender_name_owners
 from smsportal.phones import normalize_phone
 
 from ..models import InboundMessage, InboundPart
+from .webhooks import webhook_inbound_sms_record
 
 log = logging.getLogger("smsportal.messaging")
 
@@ -52,7 +54,10 @@ def inbound_store(*, route_id: int, messages) -> list[InboundMessage]:
         if client_id and is_stop_reply(text):
             phone = normalize_phone(source) or source
             opt_out_record(client=client_id, phone=phone, source="reply", note=f"Reply '{text.strip()[:40]}'")
-    return InboundMessage.objects.bulk_create(rows)
+    with transaction.atomic():
+        stored = InboundMessage.objects.bulk_create(rows)
+        webhook_inbound_sms_record(inbound=stored, is_stop=is_stop_reply)  # `message.inbound`, channel sms
+    return stored
 
 
 def _parts_join(route_id: int, parts) -> list[tuple[str, str, str]]:

@@ -336,6 +336,31 @@ def webhook_events_submitted(*, paid, now=None) -> int:
     return webhook_events_record(message_ids=ids, status=Status.SUBMITTED, now=now) if ids else 0
 
 
+def webhook_inbound_sms_record(*, inbound, is_stop=lambda text: False, now=None) -> int:
+    """`message.inbound` events (as `webhook_inbound_record`, with `channel` "sms") for stored
+    inbound SMS whose client has a webhook URL: one query for the endpoints, one INSERT. Call
+    inside the transaction that stores them. Returns how many were written."""
+    inbound = [m for m in inbound if m.client_id]
+    if not inbound:
+        return 0
+    urls = dict(WebhookEndpoint.objects.filter(client_id__in={m.client_id for m in inbound}).exclude(url="")
+                .values_list("client_id", "url"))
+    if not urls:
+        return 0
+    now = now or timezone.now()
+    events = [WebhookEvent(client_id=m.client_id, url=urls[m.client_id], event="inbound", next_attempt_at=now,
+                           created_at=now, payload={
+                               "type": INBOUND_EVENT_TYPE, "message_id": None, "channel": "sms",
+                               "inbound_id": str(m.pk), "sender": m.destination, "phone": m.source, "text": m.text,
+                               "media_url": None, "session_id": None, "reply_to_message_id": None,
+                               "stop": bool(is_stop(m.text)), "received_at": _iso(m.received_at),
+                               "occurred_at": now.isoformat()})
+              for m in inbound if m.client_id in urls]
+    WebhookEvent.objects.bulk_create(events)
+    transaction.on_commit(webhooks_kick)
+    return len(events)
+
+
 def _iso(value):
     return value.isoformat() if value else None
 

@@ -71,6 +71,7 @@ WRITES = {
     "viber_template_delete": (("template",), {}),
     "viber_thread": (("thread",), {"text": "Hello"}),
     "viber_inbox": ((), {"text": "Hello"}),  # the inbox and a thread are one view: its POST replies
+    "message_cancel": (("message",), {}),
 }
 # Routes that only read: a POST (if the view takes one at all) must change nothing.
 READS = {
@@ -81,10 +82,12 @@ READS = {
     "stop_list": (), "stop_list_export": (), "consent_proof": (), "consent_proof_file": ("consent",),
     "invoice_document": ("invoice",), "invoice_document_pdf": ("invoice",), "act_document": ("act",),
     "act_document_pdf": ("act",), "message_send_balance": (),
+    "messages_export_csv": (), "messages_export_xlsx": (), "sms_replies": (),
 }
 # Routes for anyone (not a client's data): an invitation link and password reset by phone.
 # viber_image: an uploaded Viber picture, fetched by Viber itself (its name is random).
-PUBLIC = {"invitation_accept", "account_reset_password_phone", "account_reset_password_phone_code", "viber_image"}
+PUBLIC = {"invitation_accept", "account_reset_password_phone", "account_reset_password_phone_code", "viber_image",
+          "public_offer"}
 
 
 def _names(patterns):
