@@ -507,6 +507,7 @@ class ViberTemplate(models.Model):
     client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="viber_templates")
     name = models.CharField(_("name"), max_length=100)
     text = models.TextField(_("text"), validators=[MaxLengthValidator(1000)],
+                            # xgettext:no-python-brace-format
                             help_text=_("Fixed words with {placeholders} where each message puts its own values."))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
     rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)

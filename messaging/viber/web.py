@@ -23,6 +23,7 @@ class TemplateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100,
                            help_text=_("For you: e.g. “Order ready”."))
     text = forms.CharField(label=_("Text"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}),
+                           # xgettext:no-python-brace-format
                            help_text=_("Fixed words with {placeholders} for what changes, e.g. “Order {number} is ready "
                                        "for pickup until {date}.”"))
 
