@@ -47,6 +47,7 @@ def child_env(**extra) -> dict:
         "SMSPORTAL_CONNECTOR_IDLE_POLL": "0.5",
         "SMSPORTAL_LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        "SMSPORTAL_API_RATE": "",  # one key sends as fast as the service goes: the per-key limit is off
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env

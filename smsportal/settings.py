@@ -280,7 +280,7 @@ REST_FRAMEWORK = {
 }
 # Requests an API key may make per second (/s), minute (/m), hour (/h) or day (/d) unless staff
 # set its own limit in admin; empty: no limit. Counted in the shared cache (CACHES).
-SMSPORTAL_API_RATE = env.str("SMSPORTAL_API_RATE", default="20/s")
+SMSPORTAL_API_RATE = env.str("SMSPORTAL_API_RATE", default="100/s")
 SPECTACULAR_SETTINGS = {
     "TITLE": "smsportal API",
     "DESCRIPTION": "Send SMS and campaigns, follow their status, check the balance. Authenticate with "
@@ -297,6 +297,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used by several fields (a message's channel, status and type).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": ["sms", "viber"],
+        "MessageStatusEnum": ["scheduled", "pending_review", "queued", "submitting", "submitted", "delivered",
+                              "undelivered", "expired", "rejected", "refused", "failed", "cancelled"],
+        "MessageTypeEnum": ["service", "advertising"],
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "messaging.api.webhooks_doc.webhook_docs_hook"],  # the status webhooks
 }

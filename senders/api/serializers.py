@@ -6,7 +6,7 @@ from ..selectors import sender_class
 
 class SenderCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=40, trim_whitespace=False)
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SMS)
+    channel = serializers.ChoiceField(choices=Channel.values, default=Channel.SMS)
     proof = serializers.FileField(required=False, help_text="A brand owner's letter or agreement (PDF, PNG, JPEG); "
                                                             "send the request as multipart/form-data to attach it.")
     company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -19,7 +19,7 @@ class SenderCreateInput(serializers.Serializer):
 class SenderOutput(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=Channel.values)
     status = serializers.ChoiceField(choices=SenderName.Status.choices)
     rejection_reason = serializers.CharField(allow_null=True)
     brand = serializers.CharField(allow_null=True)

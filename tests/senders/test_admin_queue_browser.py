@@ -30,9 +30,10 @@ def test_moderation_pages_fit(client_account, live_server, django_user_model, la
     with logged_in_page(live_server, staff) as (page, errors):
         page.goto(f"{live_server.url}/admin/")
         counts = page.locator("#moderation-queues .moderation-count")
-        sync_api.expect(counts).to_have_count(2)
+        sync_api.expect(counts).to_have_count(3)  # sender names, held messages, Viber templates
         sync_api.expect(counts.nth(0)).to_have_text("1")
         sync_api.expect(counts.nth(1)).to_have_text("1")
+        sync_api.expect(counts.nth(2)).to_have_text("0")
         assert_fits(page, f"admin index ({language})")
         page.goto(f"{live_server.url}/admin/senders/sendername/")
         sync_api.expect(page.locator("#result_list tbody tr")).to_have_count(1)

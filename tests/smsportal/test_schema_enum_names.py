@@ -1,0 +1,14 @@
+"""The API schema names each shared choice set once (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]):
+the lists there must stay the product's own choices, or the names silently stop applying."""
+from django.conf import settings
+
+from messaging.models import Channel
+from messaging.status import Status
+from smsportal.message_types import MessageType
+
+
+def test_enum_name_overrides_are_the_products_choice_sets():
+    overrides = settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]
+    assert overrides["ChannelEnum"] == Channel.values
+    assert overrides["MessageStatusEnum"] == Status.values
+    assert overrides["MessageTypeEnum"] == MessageType.values
