@@ -18,10 +18,13 @@ def message_get(*, client: Client, public_id) -> Message | None:
     return Message.objects.filter(client=client, public_id=public_id).first()
 
 
-def messages_by_public_id(*, client: Client, public_ids) -> dict:
+def messages_by_public_id(*, client: Client, public_ids, with_viber: bool = False) -> dict:
     """public_id → the client's message, for the ids that are this client's (one query); another
     client's id is as good as absent."""
-    return {m.public_id: m for m in Message.objects.filter(client=client, public_id__in=set(public_ids))}
+    qs = Message.objects.filter(client=client, public_id__in=set(public_ids))
+    if with_viber:  # a Viber message's details and its SMS fallback, in the same query
+        qs = qs.select_related("viber", "viber__fallback_message")
+    return {m.public_id: m for m in qs}
 
 
 def messages_for_client(*, client: Client, status: str | None = None):
@@ -211,6 +214,18 @@ def messages_page(qs, *, after: tuple | None, limit: int) -> tuple[list, tuple |
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, ((rows[-1].created_at, rows[-1].pk) if more and rows else None)
+
+
+def messages_page_before(qs, *, before: tuple, limit: int) -> tuple[list, tuple | None]:
+    """The keyset page just newer than `before` (the key of the first row of the page the reader
+    is on: a "Newer" link), still newest first, and the key to ask for the page newer than this
+    one when there is one. The bound is read by a forward scan of the same index."""
+    qs = qs.extra(where=[f'("{_MESSAGE}"."created_at", "{_MESSAGE}"."id") > (%s, %s)'], params=list(before))
+    rows = list(qs.reverse()[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, ((rows[0].created_at, rows[0].pk) if more and rows else None)
 
 
 EXPORT_CHUNK = 2000

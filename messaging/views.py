@@ -6,7 +6,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
@@ -37,7 +36,8 @@ from .forms import (
     one_line_break,
     split_recipients,
 )
-from .selectors import messages_for_client
+from .cursors import BadCursor, cursor_decode, cursor_encode
+from .selectors import messages_filtered, messages_for_client, messages_page, messages_page_before
 from .services import message_send
 from .services.prepare import message_estimate
 from .status import FINAL, Status
@@ -412,28 +412,49 @@ def _period_filter(filters) -> dict:
     return out
 
 
+def _cursor_arg(request, name: str):
+    raw = request.GET.get(name, "")
+    if not raw:
+        return None
+    try:
+        return cursor_decode(raw)
+    except BadCursor:  # a mangled link shows the first page
+        return None
+
+
 @client_required
 def message_list(request):
+    """The client's messages, newest first, a keyset page at a time (the API's cursor: no COUNT,
+    no OFFSET, however many messages there are): `after` = older than that row, `before` = newer."""
     client = request.client
     filters = MessageFilterForm(request.GET or None)
     status = filters.cleaned_data.get("status") if filters.is_valid() else None
-    qs = messages_for_client(client=client, status=status or None)
     digits = filters.recipient_digits()
-    if digits:
-        qs = qs.filter(recipient__contains=digits)
     period = _period_filter(filters)
-    if period:
-        qs = qs.filter(**period)
+    qs = messages_filtered(client=client, status=status or None, recipient_contains=digits,
+                           created_from=period.get("created_at__gte"), created_to=period.get("created_at__lt"))
     qs = qs.only("public_id", "created_at", "recipient", "sender", "text", "segments", "encoding",
                  "price", "price_currency", "status")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    before = _cursor_arg(request, "before")
+    after = None if before else _cursor_arg(request, "after")
+    if before is not None:
+        rows, newer = messages_page_before(qs, before=before, limit=PAGE_SIZE)
+        older = (rows[-1].created_at, rows[-1].pk) if rows else None
+        if not rows:  # nothing newer any more: the newest page
+            rows, older = messages_page(qs, after=None, limit=PAGE_SIZE)
+    else:
+        rows, older = messages_page(qs, after=after, limit=PAGE_SIZE)
+        newer = (rows[0].created_at, rows[0].pk) if after is not None and rows else None
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(request, "portal/messages.html", {
         "nav": "messages",
         "filters": filters,
-        "page": page,
-        "rows": list(page.object_list),
+        "rows": rows,
+        "older_cursor": cursor_encode(older),
+        "newer_cursor": cursor_encode(newer),
+        "paged": bool(after or before),
         "final": FINAL,
         "query": query.urlencode(),
         "filtered": bool(status or digits or period),

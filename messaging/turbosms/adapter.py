@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
@@ -34,6 +34,8 @@ from ..selectors import messages_by_public_id
 from ..services import message_send
 from ..services.idempotency import KEY_MAX, idempotent_run
 from ..status import Status
+from ..viber.provider import ViberType
+from ..viber.service import ViberRequest, shared_sender, viber_send
 from . import codes as C
 
 if TYPE_CHECKING:
@@ -138,15 +140,69 @@ class SendRequest:
     recipients: list
     send_at: datetime | None
     sequence_id: str | None
+    viber: ViberRequest | None = None  # a Viber send; hybrid when it carries an SMS fallback
+
+
+_TRUE = (True, 1, "1", "true", "True")
+VIBER_TYPES = tuple(t.value for t in (ViberType.ADVERTISING, ViberType.TRANSACTIONAL, ViberType.TEST,
+                                      ViberType.WELCOME))
+
+
+def _ttl(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise TurboError(C.INVALID_TTL)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise TurboError(C.INVALID_TTL)
+
+
+def viber_request_parse(viber: dict, params: dict, *, fallback: tuple[str, str] | None) -> ViberRequest:
+    """The `viber` object as a ViberRequest (README "Switching from TurboSMS"): `is_transactional`
+    → transactional, else advertising; the shared sender → test; our `type` field may name any
+    of them (a welcome). `fallback`: the hybrid's SMS (sender, text)."""
+    sender = _text(viber.get("sender", params.get("sender"))).strip()
+    text = _text(viber.get("text", params.get("text")))
+    image_url = _text(viber.get("image_url")).strip()
+    caption = _text(viber.get("caption")).strip()
+    action = _text(viber.get("action")).strip()
+    if not sender:
+        raise TurboError(C.REQUIRED_MESSAGE_SENDER)
+    if not text.strip() and not image_url:
+        raise TurboError(C.REQUIRED_MESSAGE_TEXT)
+    if caption and not action:
+        raise TurboError(C.REQUIRED_MESSAGE_ACTION)
+    if action and not caption:
+        raise TurboError(C.REQUIRED_MESSAGE_CAPTION)
+    viber_type = _text(viber.get("type")).strip().lower()
+    if viber_type and viber_type not in VIBER_TYPES:
+        raise TurboError(C.INVALID_REQUEST)
+    if not viber_type:
+        if viber.get("is_transactional") in _TRUE:
+            viber_type = ViberType.TRANSACTIONAL
+        elif sender.casefold() == shared_sender().casefold():
+            viber_type = ViberType.TEST
+        else:
+            viber_type = ViberType.ADVERTISING
+    # `count_clicks` is accepted and ignored: the portal always records a button's clicks.
+    fallback_sender, fallback_text = fallback or ("", "")
+    return ViberRequest(sender=sender, text=text, viber_type=viber_type, image_url=image_url,
+                        button_caption=caption, button_url=action, ttl=_ttl(viber.get("ttl")),
+                        fallback_sender=fallback_sender, fallback_text=fallback_text)
 
 
 def send_request_parse(params: dict) -> SendRequest:
     """The SMS send a `message/send.json` asks for, or a TurboError for the whole request."""
     if not params:
         raise TurboError(C.REQUIRED_CONTENT)
-    if params.get("viber") not in (None, "", {}):
-        # Viber (and hybrid Viber → SMS) sends are not offered through the facade yet.
-        raise TurboError(C.NOT_ALLOWED_PERMISSION)
+    viber = params.get("viber")
+    if viber in (None, "", {}):
+        viber = None
+    elif not isinstance(viber, dict):
+        raise TurboError(C.INVALID_REQUEST)
     sms = params.get("sms")
     if sms in (None, ""):
         sms = {}
@@ -171,12 +227,26 @@ def send_request_parse(params: dict) -> SendRequest:
         raise TurboError(C.INVALID_REQUEST)
     if len(recipients) > settings.SMSPORTAL_MAX_RECIPIENTS:
         raise TurboError(C.NOT_ALLOWED_RECIPIENTS_LIMIT)
+    send_at = start_time_parse(params.get("start_time"))
+    viber_request = None
+    if viber is not None:
+        hybrid = bool(sms)
+        if hybrid:
+            _sms_check(sender, text)
+        viber_request = viber_request_parse(viber, params, fallback=(sender, text) if hybrid else None)
+        viber_request = replace(viber_request, send_at=send_at)
+        sender, text = viber_request.sender, viber_request.text
+    else:
+        _sms_check(sender, text)
+    return SendRequest(sender=sender, text=text, recipients=recipients, send_at=send_at, sequence_id=sequence_id,
+                       viber=viber_request)
+
+
+def _sms_check(sender: str, text: str) -> None:
     if not sender:
         raise TurboError(C.REQUIRED_MESSAGE_SENDER)
     if not text.strip():
         raise TurboError(C.REQUIRED_MESSAGE_TEXT)
-    return SendRequest(sender=sender, text=text, recipients=recipients,
-                       send_at=start_time_parse(params.get("start_time")), sequence_id=sequence_id)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -241,6 +311,11 @@ def _send(client: Client, req: SendRequest, phones: list[str], items: list[dict]
             phones = [p for p in phones if p in routable]
             result = _message_send(client, req, phones) if phones else None
         messages = result.messages if result is not None else []
+    return _answer(items, messages, unrouted, C.FOR_REFUSAL, C.FAILED_SMS_SEND)
+
+
+def _answer(items: list[dict], messages: list, unrouted: set[str], refusals: dict, missing: C.Code) -> dict:
+    """Fills in each recipient's item from the stored messages; the answer's envelope."""
     by_phone = {m.recipient: m for m in messages}
     accepted = 0
     for item in items:
@@ -252,9 +327,9 @@ def _send(client: Client, req: SendRequest, phones: list[str], items: list[dict]
             continue
         m = by_phone.get(phone)
         if m is None:  # not stored: cannot happen for a phone the send was given
-            item.update(_refused_item(item["phone"], C.FAILED_SMS_SEND))
+            item.update(_refused_item(item["phone"], missing))
         elif m.status == Status.REFUSED:
-            item.update(_refused_item(item["phone"], C.FOR_REFUSAL.get(m.error_code, C.REFUSED_OTHER)))
+            item.update(_refused_item(item["phone"], refusals.get(m.error_code, C.REFUSED_OTHER)))
         else:
             item.update(response_code=C.OK.number, message_id=str(m.public_id), response_status=C.OK.status)
             accepted += 1
@@ -281,6 +356,27 @@ def _message_send(client: Client, req: SendRequest, phones: list[str]):
         raise TurboError(C.INVALID_MESSAGE_TEXT) from None
 
 
+def viber_error_code(exc: ApplicationError) -> C.Code | None:
+    """A refusal of a whole Viber send as its TurboSMS code (None: not a Viber one)."""
+    return C.VIBER_FOR_ERROR.get(exc.code) or C.FOR_ERROR.get(exc.code)
+
+
+def _send_viber(client: Client, req: SendRequest, phones: list[str], items: list[dict]) -> dict:
+    """A Viber (or hybrid Viber → SMS) send through `viber_send`, answered as `_send` answers."""
+    messages = []
+    if phones:
+        try:
+            result = viber_send(client=client, recipients=phones, request=req.viber,
+                                idempotency_key=f"turbosms:{req.sequence_id}" if req.sequence_id else None)
+        except ApplicationError as exc:
+            code = viber_error_code(exc)
+            if code is None:
+                raise
+            raise TurboError(code) from None
+        messages = result.messages
+    return _answer(items, messages, set(), C.VIBER_FOR_REFUSAL, C.FAILED_VIBER_SEND)
+
+
 def turbosms_send(*, client: Client, params: dict) -> dict:
     """`message/send.json`: the envelope to answer. A repeated `sequence_id` gets 507 with the
     first answer's result; a refused request (an error code before anything was stored) keeps no
@@ -289,7 +385,7 @@ def turbosms_send(*, client: Client, params: dict) -> dict:
     items, phones = recipients_classify(req.recipients)
 
     def run():
-        body = _send(client, req, phones, items)
+        body = (_send_viber if req.viber is not None else _send)(client, req, phones, items)
         return 200, json.dumps(body, ensure_ascii=False)
 
     answer = idempotent_run(client=client, endpoint=IDEMPOTENCY_ENDPOINT, key=req.sequence_id, fingerprint="",
@@ -309,10 +405,22 @@ def kyiv_text(at: datetime | None) -> str | None:
 def _status_item(message_id: str, code: C.Code, m=None) -> dict:
     item = dict.fromkeys(STATUS_KEYS)
     item.update(message_id=message_id, response_code=code.number, response_status=code.status)
-    if m is not None:
-        item.update(recipient=_digits(m.recipient), sent=kyiv_text(m.submitted_at),
-                    updated=kyiv_text(m.done_at or m.updated_at or m.created_at),
-                    status=C.STATUS_STRINGS.get(m.status, C.UNKNOWN_STATUS), type=m.channel or "sms")
+    if m is None:
+        return item
+    viber = getattr(m, "viber", None) if m.channel == "viber" else None
+    shown = m
+    if viber is not None and viber.fallback_message is not None:
+        shown = viber.fallback_message  # the hybrid's SMS went instead: its status is the recipient's
+    status = C.STATUS_STRINGS.get(shown.status, C.UNKNOWN_STATUS)
+    if shown is m and viber is not None and viber.seen_at is not None and m.status == Status.DELIVERED:
+        status = C.READ
+    item.update(recipient=_digits(m.recipient), sent=kyiv_text(shown.submitted_at),
+                updated=kyiv_text(shown.done_at or shown.updated_at or shown.created_at),
+                status=status, type=shown.channel or "sms")
+    if viber is not None:
+        refused = m.error_code if m.status == Status.REFUSED else ""
+        item.update(rejected_status=viber.reason or refused or viber.fallback_error or None,
+                    click_time=kyiv_text(viber.clicked_at))
     return item
 
 
@@ -333,7 +441,7 @@ def turbosms_status(*, client: Client, params: dict) -> dict:
             parsed.append((shown, uuid.UUID(shown.strip()) if shown.strip() else None))
         except ValueError:
             parsed.append((shown, None))
-    found = messages_by_public_id(client=client, public_ids=[u for _, u in parsed if u is not None])
+    found = messages_by_public_id(client=client, public_ids=[u for _, u in parsed if u is not None], with_viber=True)
     result = []
     for shown, public_id in parsed:
         if public_id is None:

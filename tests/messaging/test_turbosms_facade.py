@@ -1,6 +1,7 @@
 """The TurboSMS-compatible facade (messaging.turbosms): every JSON example of the TurboSMS API
 notes replayed (request → envelope, codes, status strings), the four auth styles, host routing,
 `sequence_id`, partial sends and tenant isolation. Always HTTP 200 with the envelope."""
+# ruff: noqa: F811 (the `viber_client` fixture is imported, then named by the tests)
 import json
 import uuid
 from datetime import datetime
@@ -18,7 +19,10 @@ from compliance.services import stop_list_add
 from messaging.models import IdempotencyKey, Message, Route
 from messaging.status import Status
 from smsportal.kyiv import KYIV
+from messaging.models import ViberDetail
+from messaging.viber.service import viber_send
 from tests.factories import SenderNameFactory, make_client
+from tests.messaging.viber_fixtures import KYIVSTAR, OWN_PHONE, VODAFONE, consent, req, viber_client  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -84,17 +88,6 @@ def test_doc_send_example_sms_part_is_accepted_with_a_message_id_per_recipient(t
         assert len(item["message_id"]) == 36
         m = Message.objects.get(public_id=item["message_id"])
         assert m.client_id == client_account.pk and m.status == Status.QUEUED and m.sender == "TestShop"
-
-
-def test_doc_send_example_with_viber_is_refused_with_a_clear_code_until_viber_is_offered(turbo):
-    body = {"recipients": ["380671234567", "380501234567"],
-            "sms": {"sender": "TestShop", "text": "Ваше замовлення готове", "is_flash": False},
-            "viber": {"sender": "TestShop", "text": "...", "ttl": 3600, "image_url": "https://example.com/a.png",
-                      "caption": "Open", "action": "https://example.com", "count_clicks": 1, "is_transactional": 0},
-            "start_time": "2026-12-05 10:00", "sequence_id": "client-uuid"}
-    data = post(turbo, "/message/send.json", body)
-    assert data == {"response_code": 424, "response_status": "NOT_ALLOWED_PERMISSION", "response_result": None}
-    assert Message.objects.count() == 0
 
 
 def test_doc_success_example_stop_listed_recipient_gets_404_and_no_id(turbo, client_account):
@@ -440,3 +433,163 @@ def test_facade_send_costs_the_same_sql_as_the_api_send(turbo, api):
         facade_send("380670000004")
     assert len(via_facade.captured_queries) == len(via_api.captured_queries), (
         [q["sql"][:80] for q in via_facade.captured_queries], [q["sql"][:80] for q in via_api.captured_queries])
+
+
+# --- Viber and hybrid Viber → SMS ---------------------------------------------------------------
+
+DOC_VIBER = {"sender": "ViberShop", "text": "ViberShop: ваше замовлення готове", "ttl": 3600,
+             "image_url": "https://example.com/a.png", "caption": "Open", "action": "https://example.com",
+             "count_clicks": 1, "is_transactional": 0}
+
+
+def _welcomed(client, *phones):
+    viber_send(client=client, recipients=list(phones), request=req())
+    consent(client, *phones)
+
+
+def _viber_messages(**kw):
+    return list(Message.objects.filter(channel="viber", **kw).exclude(viber__viber_type="welcome").order_by("id"))
+
+
+def test_doc_send_example_hybrid_goes_on_viber_with_the_sms_as_fallback(turbo, viber_client):
+    _welcomed(viber_client, KYIVSTAR, VODAFONE)
+    body = {"recipients": ["380671234567", "380661234567"],
+            "sms": {"sender": "TestShop", "text": "Ваше замовлення готове", "is_flash": False},
+            "viber": DOC_VIBER, "start_time": "2026-12-05 10:00", "sequence_id": "client-uuid"}
+    data = post(turbo, "/message/send.json", body)
+    assert (data["response_code"], data["response_status"]) == (800, "SUCCESS_MESSAGE_ACCEPTED")
+    assert [(i["phone"], i["response_code"], i["response_status"]) for i in data["response_result"]] == [
+        ("380671234567", 0, "OK"), ("380661234567", 0, "OK")]
+    sent = _viber_messages()
+    assert [str(m.public_id) for m in sent] == [i["message_id"] for i in data["response_result"]]
+    detail = ViberDetail.objects.get(message=sent[0])
+    assert (detail.viber_type, detail.ttl, detail.image_url, detail.button_caption, detail.button_url) == (
+        "advertising", 3600, "https://example.com/a.png", "Open", "https://example.com")
+    assert (detail.fallback_sender, detail.fallback_text) == ("TestShop", "Ваше замовлення готове")
+    assert sent[0].sender == "ViberShop" and sent[0].status in (Status.QUEUED, Status.SCHEDULED)  # sending hours
+    # The sequence_id again: 507 with the first result, nothing more stored.
+    again = post(turbo, "/message/send.json", body)
+    assert (again["response_code"], again["response_result"]) == (507, data["response_result"])
+    assert len(_viber_messages()) == 2
+
+
+def test_viber_only_send_is_a_viber_message_without_fallback(turbo, viber_client):
+    _welcomed(viber_client, KYIVSTAR)
+    data = post(turbo, "/message/send.json", {"recipients": ["0671234567"], "viber": DOC_VIBER})
+    assert data["response_code"] == 800
+    (m,) = _viber_messages()
+    assert str(m.public_id) == data["response_result"][0]["message_id"]
+    assert (m.viber.fallback_sender, m.viber.fallback_text) == ("", "")
+    assert not Message.objects.filter(channel="sms").exists()
+
+
+def test_viber_types_transactional_welcome_and_test(turbo, viber_client):
+    data = post(turbo, "/message/send.json", {"recipients": [KYIVSTAR], "viber": {
+        "sender": "ViberShop", "text": "Welcome! Questions: +380441234567", "type": "welcome"}})
+    assert data["response_code"] == 800
+    data = post(turbo, "/message/send.json", {"recipients": [KYIVSTAR], "viber": {
+        "sender": "ViberShop", "text": "Your order 42 is ready. Info: +380441234567", "is_transactional": 1}})
+    assert data["response_code"] == 800
+    m = Message.objects.get(public_id=data["response_result"][0]["message_id"])
+    assert m.viber.viber_type == "transactional" and m.message_type == "service"
+    post(turbo, "/message/send.json", {"recipients": [OWN_PHONE], "viber": {
+        "sender": "ViberShop", "text": "Hi +380441234567", "type": "welcome"}})
+    data = post(turbo, "/message/send.json", {"recipients": [OWN_PHONE], "viber": {
+        "sender": "SMSPortal", "text": "Тест +380441234567"}})
+    assert data["response_code"] == 800
+    assert Message.objects.get(public_id=data["response_result"][0]["message_id"]).viber.viber_type == "test"
+
+
+def test_viber_per_recipient_refusals_welcome_consent_stop_list_and_bad_numbers(turbo, viber_client):
+    _welcomed(viber_client, KYIVSTAR)
+    viber_send(client=viber_client, recipients=[VODAFONE], request=req())  # welcomed, no consent
+    stop_list_add(client=viber_client, phone="+380931234567")
+    consent(viber_client, "+380501234567")  # consent, but never welcomed
+    data = post(turbo, "/message/send.json", {"recipients": [
+        "380671234567", "380661234567", "380501234567", "380931234567", "12", "+380671234567"], "viber": DOC_VIBER})
+    assert (data["response_code"], data["response_status"]) == (802, "SUCCESS_MESSAGE_PARTIAL_ACCEPTED")
+    assert [(i["response_code"], i["response_status"]) for i in data["response_result"]] == [
+        (0, "OK"), (424, "NOT_ALLOWED_PERMISSION"), (421, "NOT_ALLOWED_TRAFFIC_TYPE"),
+        (404, "NOT_ALLOWED_NUMBER_STOPLIST"), (305, "INVALID_PHONE"), (407, "NOT_ALLOWED_RECIPIENT_DUPLICATE")]
+    assert all(i["message_id"] is None for i in data["response_result"][1:])
+
+
+def test_viber_no_recipient_left_is_202(turbo, viber_client):
+    consent(viber_client, "+380501234567")
+    data = post(turbo, "/message/send.json", {"recipients": ["380501234567"], "viber": DOC_VIBER})
+    assert data["response_code"] == 202
+    assert data["response_result"][0]["response_code"] == 421  # welcome_required
+
+
+@pytest.mark.parametrize(("viber", "code", "status"), [
+    ({"caption": "x" * 31}, 408, "NOT_ALLOWED_BUTTON_TEXT_LENGTH"),
+    ({"is_transactional": 1, "text": "Your order 42 is ready. Info: +380441234567"}, 410,
+     "NOT_ALLOWED_MESSAGE_TRANSACTION_CONTENT"),
+    ({"text": "x" * 1001, "image_url": "", "caption": "", "action": ""}, 413, "NOT_ALLOWED_MESSAGE_TEXT_LENGTH"),
+    ({"is_transactional": 1, "text": "Something else +380441234567", "image_url": "", "caption": "", "action": ""},
+     416, "NOT_ALLOWED_MESSAGE_TRANSACTION_PATTERN"),
+    ({"image_url": "https://example.com/a.gif"}, 402, "NOT_ALLOWED_MESSAGE_IMAGE"),
+    ({"ttl": 10}, 409, "NOT_ALLOWED_MESSAGE_TTL"),
+    ({"ttl": "soon"}, 306, "INVALID_TTL"),
+    ({"action": ""}, 206, "REQUIRED_MESSAGE_ACTION"),
+    ({"caption": ""}, 205, "REQUIRED_MESSAGE_CAPTION"),
+    ({"text": "", "image_url": ""}, 201, "REQUIRED_MESSAGE_TEXT"),
+    ({"sender": ""}, 200, "REQUIRED_MESSAGE_SENDER"),
+    ({"sender": "TestShop"}, 400, "NOT_ALLOWED_MESSAGE_SENDER"),
+    ({"type": "session"}, 300, "INVALID_REQUEST"),
+])
+def test_viber_whole_request_refusals_have_the_docs_viber_codes(turbo, viber_client, viber, code, status):
+    _welcomed(viber_client, KYIVSTAR)
+    before = Message.objects.count()
+    data = post(turbo, "/message/send.json", {"recipients": [KYIVSTAR], "viber": {**DOC_VIBER, **viber},
+                                              "sequence_id": "s-1"})
+    assert (data["response_code"], data["response_status"], data["response_result"]) == (code, status, None)
+    assert Message.objects.count() == before
+    assert not IdempotencyKey.objects.filter(key="s-1").exists()
+
+
+def test_viber_shared_sender_is_for_tests_to_own_phones_only_400_and_425(turbo, viber_client):
+    data = post(turbo, "/message/send.json", {"recipients": [KYIVSTAR], "viber": {
+        "sender": "SMSPortal", "text": "Тест +380441234567"}})
+    assert data["response_code"] == 425
+    data = post(turbo, "/message/send.json", {"recipients": [OWN_PHONE], "viber": {
+        "sender": "SMSPortal", "text": "Your order 42 is ready. Info: +380441234567", "is_transactional": 1}})
+    assert (data["response_code"], data["response_status"]) == (400, "NOT_ALLOWED_MESSAGE_SENDER")
+
+
+def test_viber_not_enabled_is_424_and_hybrid_needs_an_sms_text(turbo, viber_client):
+    data = post(turbo, "/message/send.json", {"recipients": [KYIVSTAR], "viber": DOC_VIBER,
+                                              "sms": {"sender": "TestShop"}})
+    assert data["response_code"] == 201
+    type(viber_client).objects.filter(pk=viber_client.pk).update(viber_enabled=False)
+    data = post(turbo, "/message/send.json", {"recipients": [KYIVSTAR], "viber": DOC_VIBER})
+    assert (data["response_code"], data["response_status"]) == (424, "NOT_ALLOWED_PERMISSION")
+
+
+def test_status_of_viber_messages_read_clicked_undelivered_and_fallen_back(turbo, viber_client):
+    _welcomed(viber_client, KYIVSTAR, VODAFONE, OWN_PHONE)
+    ids = [i["message_id"] for i in post(turbo, "/message/send.json", {
+        "recipients": [KYIVSTAR, VODAFONE, OWN_PHONE], "viber": DOC_VIBER,
+        "sms": {"sender": "TestShop", "text": "Ваше замовлення готове"}})["response_result"]]
+    kyiv = lambda *a: datetime(*a, tzinfo=KYIV)  # noqa: E731
+    read, undelivered, fallen = (Message.objects.get(public_id=i) for i in ids)
+    Message.objects.filter(pk=read.pk).update(status=Status.DELIVERED, submitted_at=kyiv(2026, 12, 5, 10, 0, 1),
+                                              done_at=kyiv(2026, 12, 5, 10, 0, 5))
+    ViberDetail.objects.filter(message=read).update(seen_at=kyiv(2026, 12, 5, 10, 1), clicked_at=kyiv(2026, 12, 5, 10, 2))
+    Message.objects.filter(pk=undelivered.pk).update(status=Status.UNDELIVERED, done_at=kyiv(2026, 12, 5, 10, 3))
+    ViberDetail.objects.filter(message=undelivered).update(reason="blocked")
+    sms_leg = Message.objects.create(client=viber_client, batch_id=uuid.uuid4(), sender="TestShop", recipient=OWN_PHONE, text="x", segments=1, encoding="gsm7",
+                                     status=Status.DELIVERED, channel="sms", price=fallen.price,
+                                     submitted_at=kyiv(2026, 12, 5, 10, 4), done_at=kyiv(2026, 12, 5, 10, 5))
+    Message.objects.filter(pk=fallen.pk).update(status=Status.UNDELIVERED)
+    ViberDetail.objects.filter(message=fallen).update(reason="not_viber_user", fallback_message=sms_leg)
+
+    items = post(turbo, "/message/status.json", {"messages": ids})["response_result"]
+    assert all(set(i) == STATUS_ITEM_KEYS for i in items)
+    assert items[0] == {"message_id": ids[0], "response_code": 0, "response_status": "OK",
+                        "recipient": "380671234567", "sent": "2026-12-05 10:00:01", "updated": "2026-12-05 10:00:05",
+                        "status": "Read", "type": "viber", "rejected_status": None, "click_time": "2026-12-05 10:02:00"}
+    assert (items[1]["status"], items[1]["type"], items[1]["rejected_status"], items[1]["click_time"]) == (
+        "Undelivered", "viber", "blocked", None)
+    assert (items[2]["status"], items[2]["type"], items[2]["rejected_status"], items[2]["sent"]) == (
+        "Delivered", "sms", "not_viber_user", "2026-12-05 10:04:00")

@@ -297,15 +297,35 @@ def test_final_messages_are_not_polled(web):
 
 
 @pytest.mark.django_db
-def test_message_list_paginates_fifty_a_page(web):
+def test_message_list_pages_by_keyset_cursor_and_keeps_the_filters(web):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     recipients = [f"067{i:07d}" for i in range(1000001, 1000061)]
     message_send(client=web.account, sender="TestShop", recipients=recipients, text="bulk")
-    first = web.get(reverse("message_list"))
-    assert len(first.context["rows"]) == 50
-    assert first.context["page"].paginator.num_pages == 2
-    second = web.get(reverse("message_list"), {"page": 2, "q": "067"})
-    assert len(second.context["rows"]) == 10
-    assert "q=067" in second.content.decode()  # the pager keeps the filter
+    message_send(client=web.account, sender="TestShop", recipients=["0501234567"], text="other")
+    newest_first = list(Message.objects.filter(client=web.account, recipient__startswith="+38067")
+                        .order_by("-created_at", "-id").values_list("public_id", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        first = web.get(reverse("message_list"), {"q": "067"})
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "messaging_message" in q["sql"]]
+    assert not [q for q in queries.captured_queries if "OFFSET" in q["sql"].upper()]
+    assert [m.public_id for m in first.context["rows"]] == newest_first[:50]
+    html = first.content.decode()
+    older = re.search(r'href="\?([^"]*after=[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "q=067" in older and "before=" not in html
+    second = web.get(reverse("message_list") + "?" + older)
+    assert [m.public_id for m in second.context["rows"]] == newest_first[50:]  # the rest, the filter kept
+    assert second.context["older_cursor"] is None
+    html = second.content.decode()
+    newer = re.search(r'href="\?([^"]*before=[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "q=067" in newer
+    back = web.get(reverse("message_list") + "?" + newer)
+    assert [m.public_id for m in back.context["rows"]] == newest_first[:50]
+    assert back.context["newer_cursor"] is None
+    assert web.get(reverse("message_list"), {"after": "garbage"}).status_code == 200  # a mangled link: page one
     assert web.get(reverse("message_list"), {"page": "999"}).status_code == 200
 
 
