@@ -34,6 +34,7 @@ from typing import NamedTuple
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from compliance.hours import (OUTSIDE_SENDING_HOURS, frequency_cap_exempt_clients, sending_calendar_get,
                               sending_hours_exempt_clients, sending_hours_notice)
@@ -45,7 +46,7 @@ from smsportal.message_types import MessageType
 
 from ..models import Message, MessagePart
 from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
-from .frequency import NOT_COUNTED, daily_cap, kyiv_day_bounds
+from .frequency import NOT_COUNTED, daily_cap, frequency_cap_detail, kyiv_day_bounds
 from .money import messages_capture, messages_settle
 from .webhooks import webhook_events_record, webhook_events_submitted
 
@@ -116,7 +117,7 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
 # connector claims it. Its verdict, computed in the statement that moves it:
 GO, STOPPED, CAPPED, OUT_OF_HOURS = 0, 1, 2, 3
 OPTED_OUT = "opted_out"
-OPTED_OUT_DETAIL = "The recipient opted out (STOP) before it was sent."
+OPTED_OUT_DETAIL = gettext_noop("The recipient opted out (STOP) before it was sent.")
 FREQUENCY_CAP = "frequency_cap"
 # Refused (final, the hold share released, a `refused` event): (error code, detail) by verdict.
 REFUSALS = {STOPPED: (OPTED_OUT, OPTED_OUT_DETAIL),
@@ -176,8 +177,8 @@ def _gate_params(now, go: str) -> dict:
             "service": MessageType.SERVICE, "closed": closed,
             "hours_exempt": sorted(sending_hours_exempt_clients(versions)) if closed else [],
             "cap_exempt": sorted(frequency_cap_exempt_clients(versions)), "opening": opening,
-            "stop_code": OPTED_OUT, "stop_detail": OPTED_OUT_DETAIL, "cap_code": FREQUENCY_CAP,
-            "cap_detail": REFUSALS[CAPPED][1].format(cap=cap), "held_code": OUTSIDE_SENDING_HOURS,
+            "stop_code": OPTED_OUT, "stop_detail": gettext(OPTED_OUT_DETAIL), "cap_code": FREQUENCY_CAP,
+            "cap_detail": frequency_cap_detail(cap), "held_code": OUTSIDE_SENDING_HOURS,
             "held_detail": sending_hours_notice(opening)[:300]}
 
 
