@@ -46,7 +46,7 @@ from smsportal.message_types import MessageType
 
 from ..models import Message, MessagePart
 from ..status import FINAL, REFUNDABLE, Status, check_transition, sources_for
-from .frequency import NOT_COUNTED, daily_cap, frequency_cap_detail, kyiv_day_bounds
+from .frequency import NOT_COUNTED, daily_cap, kyiv_day_bounds
 from .money import messages_capture, messages_settle
 from .webhooks import webhook_events_record, webhook_events_submitted
 
@@ -121,7 +121,8 @@ OPTED_OUT_DETAIL = gettext_noop("The recipient opted out (STOP) before it was se
 FREQUENCY_CAP = "frequency_cap"
 # Refused (final, the hold share released, a `refused` event): (error code, detail) by verdict.
 REFUSALS = {STOPPED: (OPTED_OUT, OPTED_OUT_DETAIL),
-            CAPPED: (FREQUENCY_CAP, "The recipient already had {cap} messages from you that day (the daily limit).")}
+            CAPPED: (FREQUENCY_CAP, gettext_noop("The recipient already had %(cap)s messages from you that day "
+                                                 "(the daily limit)."))}
 # OUT_OF_HOURS: the window is closed and the client's messages of that type are not exempt:
 # SCHEDULED for the next opening (`send_at`; its lifetime moves by as much), reason OUTSIDE_SENDING_HOURS.
 
@@ -178,7 +179,7 @@ def _gate_params(now, go: str) -> dict:
             "hours_exempt": sorted(sending_hours_exempt_clients(versions)) if closed else [],
             "cap_exempt": sorted(frequency_cap_exempt_clients(versions)), "opening": opening,
             "stop_code": OPTED_OUT, "stop_detail": gettext(OPTED_OUT_DETAIL), "cap_code": FREQUENCY_CAP,
-            "cap_detail": frequency_cap_detail(cap), "held_code": OUTSIDE_SENDING_HOURS,
+            "cap_detail": gettext(REFUSALS[CAPPED][1]) % {"cap": cap}, "held_code": OUTSIDE_SENDING_HOURS,
             "held_detail": sending_hours_notice(opening)[:300]}
 
 
