@@ -157,3 +157,27 @@ def test_admin_review_queue_in_ukrainian(client, client_account, uk_catalogue):
     for english in ("Held since", "Why held", "Messages held for content review", "Selected items",
                     "Approve selected", "Review queue</div>"):
         assert english not in html
+
+
+def test_ledger_descriptions_read_in_the_readers_language(uk_catalogue):
+    from billing.descriptions import entry_description
+    stored = ["Send from TestShop: 3 SMS", "Send from TestShop: 2 Viber", "Campaign Spring: 40 SMS", "5 SMS sent",
+              "Adjustment: goodwill", "Payment of invoice SP-2026-000123", "Top-up",
+              "Viber re-priced as advertising: 2 message(s). Not a receipt.", "Something staff typed"]
+    with translation.override("en"):
+        assert [entry_description(s) for s in stored] == stored  # every pattern round-trips
+    catalog = trans_real.translation("uk")._catalog
+    key = "Send from %(sender)s: %(n)s SMS"
+    lent = key not in catalog
+    if lent:
+        catalog[key] = "Надсилання від %(sender)s: %(n)s SMS"
+    try:
+        with translation.override("uk"):
+            assert entry_description("Send from TestShop: 3 SMS") == gettext(key) % {"sender": "TestShop", "n": "3"}
+            assert entry_description("Send from TestShop: 3 SMS") != "Send from TestShop: 3 SMS"
+            assert entry_description("Top-up") == gettext("Top-up") != "Top-up"
+            assert entry_description("Something staff typed") == "Something staff typed"
+    finally:
+        if lent:
+            for part in catalog._catalogs:
+                part.pop(key, None)
