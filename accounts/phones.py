@@ -4,7 +4,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from smsportal.phones import Recipient, parse_recipient
+from smsportal.phones import NOT_A_PHONE, Recipient, parse_recipient
 
 
 def phone_normalize(value: str) -> str:
@@ -14,7 +14,7 @@ def phone_normalize(value: str) -> str:
         raise ValidationError(_("Enter your mobile phone number."), code="required")
     result = parse_recipient(raw)
     if not isinstance(result, Recipient):
-        if result == "not a phone number":
+        if result == NOT_A_PHONE:
             raise ValidationError(_("Enter a mobile phone number, e.g. 067 123 45 67."), code="invalid")
         raise ValidationError(_("This is not a valid mobile number: we send the code by SMS."), code="invalid")
     if result.country != "UA":

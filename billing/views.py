@@ -18,6 +18,7 @@ from smsportal.errors import ApplicationError
 from smsportal.kyiv import kyiv_date
 from smsportal.money import money_plain, money_text, table_places
 
+from .descriptions import entry_description
 from .documents import act_html, act_pdf, document_parties, invoice_html, invoice_pdf
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, RefundRequestForm, StatementFilterForm
@@ -114,7 +115,7 @@ def billing_statement_csv(request):
                                           "held change UAH", "balance after UAH"])
         for e in entries.iterator(chunk_size=2000):
             yield writer.writerow([timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"), e.public_id,
-                                   e.kind, e.description, money_plain(e.amount), money_plain(e.bonus_delta),
+                                   e.kind, entry_description(e.description), money_plain(e.amount), money_plain(e.bonus_delta),
                                    money_plain(e.held_delta), money_plain(e.balance_after)])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

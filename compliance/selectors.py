@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from accounts.models import AuditEvent, Client
@@ -195,6 +196,30 @@ def consent_proof(*, client: Client, phone: str) -> dict:
 OPTED_OUT_DETAIL = "the recipient opted out (STOP)"
 GLOBAL_DETAIL = "the recipient asked not to receive messages from any sender"
 NO_CONSENT_DETAIL = "no consent of the recipient is recorded for this channel"
+# The gate's details are stored in English (codes beside them); people read them translated.
+_GATE_TEXTS = {
+    OPTED_OUT_DETAIL: _("the recipient opted out (STOP)"),
+    GLOBAL_DETAIL: _("the recipient asked not to receive messages from any sender"),
+    NO_CONSENT_DETAIL: _("no consent of the recipient is recorded for this channel"),
+}
+_GATE_CODE_TEXTS = {"opted_out": _GATE_TEXTS[OPTED_OUT_DETAIL], "no_consent": _GATE_TEXTS[NO_CONSENT_DETAIL]}
+# Content reasons whose words need details only the stored text has (the category).
+_CONTENT_WITH_DETAILS = {"content_prohibited", "content_review"}
+
+
+def refusal_text(code: str, stored: str = "") -> str | None:
+    """The words for a refusal or hold of the send gate or the content check, in the active
+    language, from its reason `code` (or its stored English `stored` detail); None when compliance
+    has no fixed words for it (the caller shows the stored text)."""
+    from .screening import REASON_DETAILS  # noqa: PLC0415
+
+    if stored in _GATE_TEXTS:
+        return str(_GATE_TEXTS[stored])
+    if code in REASON_DETAILS and code not in _CONTENT_WITH_DETAILS:
+        return str(REASON_DETAILS[code])
+    if code in _GATE_CODE_TEXTS:
+        return str(_GATE_CODE_TEXTS[code])
+    return None
 
 
 @dataclass(frozen=True)

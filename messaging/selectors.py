@@ -4,6 +4,9 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext, gettext_lazy as _
+
+from compliance.selectors import refusal_text
 
 from smsportal.kyiv import KYIV, kyiv_midnight
 
@@ -11,6 +14,65 @@ if TYPE_CHECKING:
     from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from .models import Campaign, ContactGroup, InboundMessage, Message, WebhookEndpoint, WebhookEvent
+
+
+# --- the words of an error code ------------------------------------------------------------------
+# A message's (and a campaign row's) error_detail is stored once, in the language of whoever sent
+# it, or in English by background work. People read it in their own language: the words come from
+# the code where the code says everything, else from the stored text (translated when it is one of
+# our fixed English sentences, as it is when background work wrote it).
+
+_CODE_TEXTS = {
+    "welcome_required": _("The first Viber message to a recipient must be a welcome message."),
+    "viber_daily_limit": _("Your daily Viber limit is reached; the rest can be sent tomorrow."),
+    "not_viber_user": _("The recipient does not use Viber."),
+    "blocked": _("The recipient blocked messages from this sender."),
+    "blocked_by_staff": _("Stopped by the provider's content check before it was sent."),
+    "review_expired": _("Its lifetime ended while it waited for the content review; it was not sent or charged."),
+    "no_receipt": _("No delivery report within 7 days."),
+    "cancelled": _("Cancelled by the client."),
+}
+# Fixed English details written by background work (codes shared by several of them).
+_STORED_TEXTS = {
+    "The recipient opted out (STOP) before it was sent.": _("The recipient opted out (STOP) before it was sent."),
+    "The recipient's personal data was erased at their request.":
+        _("The recipient's personal data was erased at their request."),
+    "The SMSC kept refusing it until its lifetime ended.": _("The SMSC kept refusing it until its lifetime ended."),
+    "Its lifetime ended before it could be sent.": _("Its lifetime ended before it could be sent."),
+    "Not accepted by the operator within its lifetime.": _("Not accepted by the operator within its lifetime."),
+    "Sent, but the operator never confirmed it; no delivery report within 7 days.":
+        _("Sent, but the operator never confirmed it; no delivery report within 7 days."),
+    "The account was blocked before the message was sent.": _("The account was blocked before the message was sent."),
+    "The account was terminated before the message was sent.":
+        _("The account was terminated before the message was sent."),
+    "No recipient in the list can receive SMS.": _("No recipient in the list can receive SMS."),
+}
+
+
+def error_text(code: str | None, stored_detail: str | None = "") -> str:
+    """What a person reads about a refused, held or failed message with this error `code` and
+    stored detail, in the active language. Codes stay English wherever they are shown."""
+    code, stored = code or "", stored_detail or ""
+    if code == "frequency_cap":
+        from .services.frequency import frequency_cap_detail  # noqa: PLC0415
+        return frequency_cap_detail()
+    if stored in _STORED_TEXTS:
+        return str(_STORED_TEXTS[stored])
+    text = refusal_text(code, stored)
+    if text is not None:
+        return text
+    if code in _CODE_TEXTS:
+        return str(_CODE_TEXTS[code])
+    return gettext(stored) if stored else ""
+
+
+def row_error_text(row: dict) -> str:
+    """A refused or invalid row of a send or campaign report ({"reason", "code"?}), in the active language."""
+    from smsportal.phones import phone_reason_text  # noqa: PLC0415
+    reason = str(row.get("reason") or "")
+    if row.get("code"):
+        return error_text(row["code"], reason)
+    return phone_reason_text(reason) if reason else ""
 
 
 def message_get(*, client: Client, public_id) -> Message | None:

@@ -37,7 +37,7 @@ from .forms import (
     split_recipients,
 )
 from .cursors import BadCursor, cursor_decode, cursor_encode
-from .selectors import messages_filtered, messages_for_client, messages_page, messages_page_before
+from .selectors import error_text, messages_filtered, messages_for_client, messages_page, messages_page_before
 from .services import message_send
 from .services.prepare import message_estimate
 from .status import FINAL, Status
@@ -354,11 +354,11 @@ def _compliance_notices(request, result) -> None:
             "and is charged only once they are sent.",
             "%(n)s messages wait for approval by our staff before sending: %(detail)s The price stays reserved "
             "and is charged only once they are sent.", len(review),
-        ) % {"n": len(review), "detail": review[0].error_detail})
+        ) % {"n": len(review), "detail": error_text(review[0].error_code, review[0].error_detail)})
     refused: dict[str, list] = {}
     for m in result.messages:
         if m.status == Status.REFUSED:
-            refused.setdefault(m.error_detail, []).append(m.recipient)
+            refused.setdefault(error_text(m.error_code, m.error_detail), []).append(m.recipient)
     for detail, phones in refused.items():
         shown = ", ".join(phones[:3]) + (" …" if len(phones) > 3 else "")
         messages.warning(request, gettext("Not sent to %(phones)s (nothing charged): %(detail)s")

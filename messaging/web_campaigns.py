@@ -39,7 +39,8 @@ from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, Con
                     ContactImportForm)
 from .models import Campaign, Contact, ContactGroup, Message, MessageType
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
-                        campaigns_for_client, campaigns_status_counts, contact_groups_for_client)
+                        campaigns_for_client, campaigns_status_counts, contact_groups_for_client, error_text,
+                        row_error_text)
 from .services import (campaign_cancel, campaign_settle, campaign_start, contact_add, contact_delete, contact_group_create,
                        contact_group_delete, contact_group_rename, contacts_import)
 from .services.prepare import check_text, prepare_rows, template_variables, window_notice
@@ -164,7 +165,7 @@ def _progress(campaign: Campaign, counts: dict[str, int], cancellable: bool = Fa
         "delivered_percent": _percent(counts.get("delivered", 0), campaign.accepted),
         "counts": counts,
         "total_price": _money_text(campaign.total_price.amount),
-        "error": campaign.error_detail or None,
+        "error": error_text("", campaign.error_detail) or None,
     }
 
 
@@ -359,7 +360,7 @@ def _estimate(client, text: str, rows: list, total: int, sender: str = "",
         "opted_out": prepared.counts.get("opted_out", 0),
         "over_cap": prepared.counts.get("frequency_cap", 0),
         "content_refused": len(content_refused),
-        "content_refused_detail": content_refused[0]["reason"] if content_refused else "",
+        "content_refused_detail": row_error_text(content_refused[0]) if content_refused else "",
         "review": prepared.review,
         "review_detail": next((r.review[1] for r in prepared.rows if r.review is not None), ""),
         "notice": prepared.notice,
@@ -530,7 +531,7 @@ def campaign_errors_csv(request, public_id):
     writer = csv_writer(out)
     writer.writerow(["row", "value", "reason"])
     for e in campaign.errors:
-        writer.writerow([e.get("row", ""), e.get("value", ""), e.get("reason", "")])
+        writer.writerow([e.get("row", ""), e.get("value", ""), row_error_text(e)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.public_id}-rows-not-accepted.csv"'
     return response

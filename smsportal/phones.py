@@ -8,12 +8,37 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import PhoneNumberType, carrier
 
 DEFAULT_REGION = "UA"
 SMS_CAPABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _NOT_DIGITS = re.compile(r"[\s()\-.]")
 _UA_LOCAL = re.compile(r"^(?:\+?380|0)(\d{2})(\d{7})$")
+
+# Why a value is not a recipient: stable English codes (compared by callers, stored in reports);
+# `phone_reason_text` gives the words a person reads, in the active language.
+NOT_A_PHONE = "not a phone number"
+EMPTY = "empty"
+NOT_VALID = "not a valid phone number"
+NOT_MOBILE = "not a mobile number"
+_REASON_TEXTS = {
+    NOT_A_PHONE: _("not a phone number"),
+    EMPTY: _("empty"),
+    NOT_VALID: _("not a valid phone number"),
+    NOT_MOBILE: _("not a mobile number"),
+}
+
+
+def phone_reason_text(reason: str) -> str:
+    """The reason `parse_recipient` gave, in the active language (unknown reasons as they are)."""
+    return str(_REASON_TEXTS.get(reason, reason))
+
+
+def invalid_recipient_text(value, reason: str) -> str:
+    """"'x' is not a phone number." in the active language."""
+    from django.utils.translation import gettext
+    return gettext("'%(value)s' is %(reason)s.") % {"value": value, "reason": phone_reason_text(reason)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +77,12 @@ def parse_recipient(raw, region: str = DEFAULT_REGION) -> Recipient | str:
     Accepts `0671234567`, `380671234567`, `+38 (067) 123-45-67`, `+48 512 345 678`.
     """
     if not isinstance(raw, str):
-        return "not a phone number"
+        return NOT_A_PHONE
     text = raw.strip()
     if not text:
-        return "empty"
+        return EMPTY
     if len(text) > 32:
-        return "not a phone number"
+        return NOT_A_PHONE
     compact = _NOT_DIGITS.sub("", text)
     # The fast path: Ukrainian mobile numbers in any of their usual spellings.
     if m := _UA_LOCAL.match(compact):
@@ -69,11 +94,11 @@ def parse_recipient(raw, region: str = DEFAULT_REGION) -> Recipient | str:
     try:
         number = phonenumbers.parse(compact, region)
     except phonenumbers.NumberParseException:
-        return "not a phone number"
+        return NOT_A_PHONE
     if not phonenumbers.is_valid_number(number):
-        return "not a valid phone number"
+        return NOT_VALID
     if phonenumbers.number_type(number) not in SMS_CAPABLE:
-        return "not a mobile number"
+        return NOT_MOBILE
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Recipient(e164, phonenumbers.region_code_for_number(number) or "", _operator_for_prefix(e164[:7]))
 

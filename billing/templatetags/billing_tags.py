@@ -5,6 +5,8 @@ from django import template
 
 from smsportal.money import money_text
 
+from ..descriptions import entry_description as _entry_description
+
 register = template.Library()
 
 
@@ -41,3 +43,9 @@ def rate(value) -> str:
     text = f"{value.normalize():f}"
     decimals = len(text.split(".")[1]) if "." in text else 0
     return f"{value:.{max(decimals, 4)}f}"
+
+
+@register.filter
+def entry_description(description) -> str:
+    """A ledger entry's stored description in the active language (billing.descriptions)."""
+    return _entry_description(description or "")

@@ -14,7 +14,7 @@ from smsportal.money import money_json
 
 from ..exceptions import TooManyRecipients
 from ..models import Campaign, Message, MessageType
-from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts
+from ..selectors import campaign_counts, campaign_get, campaigns_for_client, campaigns_status_counts, error_text
 from ..services import campaign_cancel, campaign_start
 from ..services.prepare import OUTSIDE_SENDING_HOURS, message_estimate, window_notice
 from ..services.send import sender_check
@@ -180,7 +180,7 @@ def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | No
         "total_price": money_json(campaign.total_price),
         "created_at": campaign.created_at.isoformat(),
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
-        "error": campaign.error_detail or None,
+        "error": error_text("", campaign.error_detail) or None,
     }
     if with_errors:
         body["errors"] = campaign.errors[:100]

@@ -5,6 +5,7 @@ from smsportal.api_schema import MoneyOutput
 from smsportal.money import money_json
 
 from ..models import MessageType
+from ..selectors import error_text
 from ..status import Status
 
 TYPE_HELP = ("`service` (transactional, the default) or `advertising`: priced by it (R-BILL-07); advertising needs "
@@ -93,7 +94,7 @@ def message_json(m, *, schedule_reason: str | None = None, notice: str = "") -> 
         "submitted_at": m.submitted_at.isoformat() if m.submitted_at else None,
         "done_at": m.done_at.isoformat() if m.done_at else None,
         "error_code": m.error_code or None,
-        "status_detail": (m.error_detail or None) if m.status in _EXPLAINED else None,
+        "status_detail": (error_text(m.error_code, m.error_detail) or None) if m.status in _EXPLAINED else None,
         "send_at": m.send_at.isoformat() if m.send_at else None,
         "schedule_reason": schedule_reason if m.status in _WAITING else None,
         "notice": (notice or None) if schedule_reason and m.status in _WAITING else None,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError, NotFound
-from smsportal.phones import Recipient, parse_recipient
+from smsportal.phones import Recipient, parse_recipient, phone_reason_text
 
 if TYPE_CHECKING:
     from accounts.models import Client  # annotations only: messaging never imports accounts' models
@@ -106,7 +106,8 @@ def contact_group_delete(*, client: Client, group_id) -> int:
 def contact_add(*, client: Client, group_id, phone: str, name: str = "") -> Contact:
     parsed = parse_recipient(phone or "")
     if not isinstance(parsed, Recipient):
-        raise ContactError(f"“{phone}” is {parsed}.", code="invalid_phone")
+        raise ContactError(gettext("“%(value)s” is %(reason)s.") % {"value": phone, "reason": phone_reason_text(parsed)},
+                           code="invalid_phone")
     with transaction.atomic():
         group = _locked_group(client, group_id)
         if Contact.objects.filter(group=group, phone=parsed.phone).exists():

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
 
 from compliance.hours import frequency_cap_exempt as _compliance_frequency_cap_exempt
 from smsportal.cache import Versions
@@ -56,8 +57,8 @@ FREQUENCY_CAP = "frequency_cap"
 
 def frequency_cap_detail(cap: int | None = None) -> str:
     """What the client reads about a message refused by the cap."""
-    return (f"The recipient already gets {cap or daily_cap()} messages from this account on that day: "
-            "no more can be sent to them until the next day (Kyiv time).")
+    return gettext("The recipient already gets %(cap)s messages from this account on that day: no more can be "
+                   "sent to them until the next day (Kyiv time).") % {"cap": cap or daily_cap()}
 
 
 def over_daily_cap(*, client_id: int, message_type: str, phones: list[str], at: datetime,

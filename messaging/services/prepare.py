@@ -182,7 +182,7 @@ def prepare_rows(*, client: Client, text: str, rows, progress=None, sender: str 
             try:
                 body = render(text, {**variables, "phone": parsed.phone})
             except KeyError as exc:
-                out.invalid.append({"row": n, "value": parsed.phone, "reason": f"no value for {{{exc.args[0]}}}"})
+                out.invalid.append({"row": n, "value": parsed.phone, "reason": gettext("no value for {%(name)s}") % {"name": exc.args[0]}})
                 continue
             if not body.strip():
                 out.invalid.append({"row": n, "value": parsed.phone, "reason": "the text is empty"})

@@ -29,7 +29,7 @@ from senders.selectors import sender_rights
 from senders.services import SenderNotApproved
 from smsportal.cache import Versions
 from smsportal.db import commit_without_waiting_for_disk
-from smsportal.phones import Recipient, parse_recipient
+from smsportal.phones import Recipient, invalid_recipient_text, parse_recipient, phone_reason_text
 
 if TYPE_CHECKING:
     from accounts.models import Client  # annotations only: messaging never imports accounts' models
@@ -60,7 +60,7 @@ def route_for(recipient: str):
     """The route for one phone (the send path uses a `Router` for many)."""
     parsed = parse_recipient(recipient)
     if not isinstance(parsed, Recipient):
-        raise InvalidRecipients(f"'{recipient}' is {parsed}.")
+        raise InvalidRecipients(invalid_recipient_text(recipient, parsed))
     router = Router()
     return router.route_for(router.recognize(parsed))
 
@@ -260,7 +260,7 @@ def message_send(*, client: Client, sender: str, recipients, text: str, idempote
     prepared = prepare_rows(client=client, text=text, rows=recipients, sender=sender, message_type=message_type,
                             versions=versions, send_at=send_at)
     if prepared.invalid:
-        shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in prepared.invalid[:5])
+        shown = ", ".join(f"'{r['value']}' ({phone_reason_text(r['reason'])})" for r in prepared.invalid[:5])
         more = " …" if len(prepared.invalid) > 5 else ""
         raise InvalidRecipients(ngettext("%(n)s recipient(s) cannot receive SMS: %(shown)s",
                                          "%(n)s recipient(s) cannot receive SMS: %(shown)s", len(prepared.invalid))
@@ -311,7 +311,7 @@ def system_message_send(*, recipient: str, text: str, ttl: int = 600) -> Message
     once through the normal route, from the sender name in `SMSPORTAL_SYSTEM_SENDER`."""
     parsed = parse_recipient(recipient)
     if not isinstance(parsed, Recipient):
-        raise InvalidRecipients(f"'{recipient}' is {parsed}.")
+        raise InvalidRecipients(invalid_recipient_text(recipient, parsed))
     seg = check_text(text)
     router = Router()
     parsed = router.recognize(parsed)

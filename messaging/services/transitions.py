@@ -34,6 +34,7 @@ from typing import NamedTuple
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from compliance.hours import (OUTSIDE_SENDING_HOURS, frequency_cap_exempt_clients, sending_calendar_get,
                               sending_hours_exempt_clients, sending_hours_notice)
@@ -116,11 +117,12 @@ def messages_transition(*, ids, new: str, error_code: str = "", error_detail: st
 # connector claims it. Its verdict, computed in the statement that moves it:
 GO, STOPPED, CAPPED, OUT_OF_HOURS = 0, 1, 2, 3
 OPTED_OUT = "opted_out"
-OPTED_OUT_DETAIL = "The recipient opted out (STOP) before it was sent."
+OPTED_OUT_DETAIL = gettext_noop("The recipient opted out (STOP) before it was sent.")
 FREQUENCY_CAP = "frequency_cap"
 # Refused (final, the hold share released, a `refused` event): (error code, detail) by verdict.
 REFUSALS = {STOPPED: (OPTED_OUT, OPTED_OUT_DETAIL),
-            CAPPED: (FREQUENCY_CAP, "The recipient already had {cap} messages from you that day (the daily limit).")}
+            CAPPED: (FREQUENCY_CAP, gettext_noop("The recipient already had %(cap)s messages from you that day "
+                                                 "(the daily limit)."))}
 # OUT_OF_HOURS: the window is closed and the client's messages of that type are not exempt:
 # SCHEDULED for the next opening (`send_at`; its lifetime moves by as much), reason OUTSIDE_SENDING_HOURS.
 
@@ -176,8 +178,8 @@ def _gate_params(now, go: str) -> dict:
             "service": MessageType.SERVICE, "closed": closed,
             "hours_exempt": sorted(sending_hours_exempt_clients(versions)) if closed else [],
             "cap_exempt": sorted(frequency_cap_exempt_clients(versions)), "opening": opening,
-            "stop_code": OPTED_OUT, "stop_detail": OPTED_OUT_DETAIL, "cap_code": FREQUENCY_CAP,
-            "cap_detail": REFUSALS[CAPPED][1].format(cap=cap), "held_code": OUTSIDE_SENDING_HOURS,
+            "stop_code": OPTED_OUT, "stop_detail": gettext(OPTED_OUT_DETAIL), "cap_code": FREQUENCY_CAP,
+            "cap_detail": gettext(REFUSALS[CAPPED][1]) % {"cap": cap}, "held_code": OUTSIDE_SENDING_HOURS,
             "held_detail": sending_hours_notice(opening)[:300]}
 
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smsportal.errors import ApplicationError
 
@@ -214,12 +215,15 @@ def status_event_apply(event: StatusEvent, *, now=None) -> bool:
 
 def _failure_detail(status: str, reason: str) -> str:
     if status == ViberStatus.UNDELIVERED:
-        return {"not_viber_user": "The recipient does not use Viber.",
-                "blocked": "The recipient blocked messages from this sender."}.get(reason, "Not delivered on Viber.")
+        if reason == "not_viber_user":
+            return gettext("The recipient does not use Viber.")
+        if reason == "blocked":
+            return gettext("The recipient blocked messages from this sender.")
+        return gettext("Not delivered on Viber.")
     if status == ViberStatus.EXPIRED:
-        return "Not delivered on Viber within its lifetime."
+        return gettext("Not delivered on Viber within its lifetime.")
     if status == ViberStatus.REJECTED:
-        return "Viber rejected the message."
+        return gettext("Viber rejected the message.")
     return ""
 
 

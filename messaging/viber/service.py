@@ -44,7 +44,7 @@ from senders.selectors import approved_sender_get, sender_rights
 from senders.services import SenderNotApproved
 from smsportal.cache import Versions
 from smsportal.money import money_json
-from smsportal.phones import Recipient, parse_recipient
+from smsportal.phones import Recipient, parse_recipient, phone_reason_text
 
 from ..exceptions import InvalidRecipients, MessagingError, TooManyRecipients
 from ..models import Channel, Message, MessageType, ViberDetail, ViberLimit
@@ -196,7 +196,7 @@ def _recipients(recipients) -> tuple[list[str], int]:
             seen.add(parsed.phone)
             phones.append(parsed.phone)
     if invalid:
-        shown = ", ".join(f"'{r['value']}' ({r['reason']})" for r in invalid[:5])
+        shown = ", ".join(f"'{r['value']}' ({phone_reason_text(r['reason'])})" for r in invalid[:5])
         raise InvalidRecipients(gettext("Some recipients are not phone numbers: %(shown)s") % {"shown": shown},
                                 extra={"invalid": invalid[:100]})
     return phones, len(recipients) - len(phones)
