@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SMSC_PORT ?= 2775
 SMSC_CONTROL_PORT ?= 2776
+VIBER_PORT ?= 8095
 
 .PHONY: run test test-fast bench install install-dev check clean
 
@@ -39,13 +40,14 @@ run: install
 	@echo "    staff      http://127.0.0.1:$(PORT)/admin/    admin@example.com / admin-pass-2026"
 	@echo "    API        http://127.0.0.1:$(PORT)/api/v1/   key: DEBUG=true $(BIN)/python manage.py issue_api_key demo@example.com"
 	@echo "    SMSC sim   127.0.0.1:$(SMSC_PORT) (SMPP 3.4), control port $(SMSC_CONTROL_PORT)"
-	@echo "    Viber sim  http://127.0.0.1:8095/ (statuses to /viber/webhook/)"
+	@echo "    Viber sim  http://127.0.0.1:$(VIBER_PORT)/ (statuses to /viber/webhook/)"
+	@echo "    TurboSMS   http://127.0.0.1:$(PORT)/turbosms/ (the TurboSMS-compatible API; token = an API key)"
 	@echo "    database   $${DATABASE_URL:-PostgreSQL 127.0.0.1:$${SMSPORTAL_DEV_PG_PORT:-54329}, data in var/pg}" | sed -E 's#//[^@/]*@#//***@#'
 	@echo "    broker     $${CELERY_BROKER_URL:-Valkey 127.0.0.1:$${SMSPORTAL_DEV_VALKEY_PORT:-63799}, data in var/valkey}" | sed -E 's#//[^@/]*@#//***@#'
 	@echo "  Staff: the first admin login asks you to set up an authenticator app (TOTP)."
 	@echo "  Ctrl-C stops everything (the servers too); make clean deletes var/ (all demo data)."
 	@echo ""
-	@trap '' INT; DEBUG=true WEB_PORT=$(PORT) SMSC_PORT=$(SMSC_PORT) SMSC_CONTROL_PORT=$(SMSC_CONTROL_PORT) \
+	@trap '' INT; DEBUG=true WEB_PORT=$(PORT) SMSC_PORT=$(SMSC_PORT) SMSC_CONTROL_PORT=$(SMSC_CONTROL_PORT) VIBER_PORT=$(VIBER_PORT) \
 	  $(BIN)/honcho start -f Procfile; rc=$$?; DEBUG=true $(BIN)/python manage.py devservers stop; exit $$rc
 
 # The app layers (.importlinter), then the whole suite against real PostgreSQL and Redis
