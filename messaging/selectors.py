@@ -42,11 +42,11 @@ def webhook_endpoint_get(*, client: Client) -> WebhookEndpoint | None:
 
 
 def campaign_get(*, client: Client, public_id):
-    return Campaign.objects.filter(client=client, public_id=public_id).first()
+    return Campaign.objects.select_related("viber").filter(client=client, public_id=public_id).first()
 
 
 def campaigns_for_client(*, client: Client):
-    return Campaign.objects.filter(client=client).order_by("-created_at", "-id")
+    return Campaign.objects.select_related("viber").filter(client=client).order_by("-created_at", "-id")
 
 
 CAMPAIGN_COUNT_GROUPS = {
