@@ -42,7 +42,7 @@ from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, ca
                         campaigns_for_client, campaigns_status_counts, contact_groups_for_client)
 from .services import (campaign_cancel, campaign_settle, campaign_start, contact_add, contact_delete, contact_group_create,
                        contact_group_delete, contact_group_rename, contacts_import)
-from .services.prepare import check_text, prepare_rows, template_variables, window_notice
+from .services.prepare import check_text, prepare_rows, template_variables, variables_empty, window_notice
 from .services.send import sender_check
 from .status import FINAL, Status
 from .uploads import (HEAD_ROWS, MAX_ROWS, UploadError, recipient_dicts, upload_delete, upload_head, upload_inspect,
@@ -436,6 +436,9 @@ def campaign_review(request, token):
         "personalized": bool(used),
         "missing": missing,
         "blocking": blocking,
+        # Rows whose {variable} is empty or missing (R-MSG personalization): warned before confirming.
+        "empty_vars": variables_empty(draft["text"], src["sample"]) if used and not missing else None,
+        "empty_vars_approx": src["total"] > len(src["sample"]),
         "estimate": estimate,
         "wallet": wallet,
         "short_of_funds": "cost" in estimate and estimate["cost"] > wallet.available.amount,
