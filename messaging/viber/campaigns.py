@@ -48,11 +48,9 @@ def viber_campaign_request(campaign: Campaign) -> ViberRequest:
                         fallback_sender=v.fallback_sender, fallback_text=v.fallback_text, send_at=campaign.send_at)
 
 
-def viber_campaign_create(*, client, request: ViberRequest, name: str = "", source=Campaign.Source.API,
-                          callback_url: str | None = None, total_rows: int = 0) -> Campaign:
-    """A Viber campaign waiting for its recipients. Refused here (raises, nothing stored) what
-    does not depend on them: the account, type, sender, fallback, and one text for everyone that
-    breaks a rule or is refused by screening."""
+def viber_campaign_check(*, client, request: ViberRequest) -> None:
+    """What refuses a Viber campaign before it exists (raises): the account, type, sender, fallback,
+    and one text for everyone that breaks a Viber rule or is refused by screening."""
     ttl, message_type = viber_request_check(client=client, request=request, phones=[])
     if not template_variables(request.text or ""):
         text, _template, refusals = viber_text_check(client=client, request=request, text=request.text or "",
@@ -61,7 +59,14 @@ def viber_campaign_create(*, client, request: ViberRequest, name: str = "", sour
             raise ViberRefused(refusals[0]["detail"], code=refusals[0]["code"], extra={"refusals": refusals})
         viber_content_screen(client=client, text=text, message_type=message_type, sender=request.sender,
                              versions=Versions(client.pk))
+
+
+def viber_campaign_create(*, client, request: ViberRequest, name: str = "", source=Campaign.Source.API,
+                          callback_url: str | None = None, total_rows: int = 0) -> Campaign:
+    """A Viber campaign waiting for its recipients (viber_campaign_check's refusals raise first)."""
+    viber_campaign_check(client=client, request=request)
     callback_url = callback_url_check(client=client, url=callback_url)
+    message_type = viber_request_check(client=client, request=request, phones=[])[1]
     with transaction.atomic():
         campaign = Campaign.objects.create(
             client=client, sender=request.sender, text=request.text or "", name=(name or "")[:200], source=source,
@@ -103,16 +108,11 @@ def _read(rows, text: str, progress) -> tuple[list[tuple[int, str, str]], list[d
     return good, invalid, dups
 
 
-def viber_campaign_accept(*, campaign: Campaign, rows, progress=None, fail=None):
-    """Reads, checks, prices, then holds and stores a Viber campaign at once (called by
-    messaging.services.campaigns.campaign_accept). `fail(detail, **counts)` records a failure on
-    the campaign. Returns the counts stored on it."""
-    from ..exceptions import InvalidRecipients  # noqa: PLC0415
-
-    client = campaign.client
-    request = viber_campaign_request(campaign)
+def _plan(*, client, request: ViberRequest, rows, progress=None) -> dict:
+    """Reads and checks a Viber campaign's rows, storing nothing (the accept and the website's
+    review both call it)."""
     versions = Versions(client.pk)
-    good, invalid, dups = _read(rows, campaign.text, progress)
+    good, invalid, dups = _read(rows, request.text or "", progress)
     ttl, message_type = viber_request_check(client=client, request=request, phones=[p for _n, p, _t in good])
     refused: list[dict] = []
     checked: dict[str, tuple] = {}   # personalized text → (final text, template, review) or (None, code, reason)
@@ -137,7 +137,7 @@ def viber_campaign_accept(*, campaign: Campaign, rows, progress=None, fail=None)
                             "text": body})
         else:
             kept.append((n, phone, verdict))
-    send_at, schedule_reason = send_time(client=client, message_type=message_type, send_at=campaign.send_at,
+    send_at, schedule_reason = send_time(client=client, message_type=message_type, send_at=request.send_at,
                                          versions=versions)
     phones, gated = viber_recipients_gate(client=client, viber_type=request.viber_type, message_type=message_type,
                                           phones=[p for _n, p, _v in kept], at=send_at, versions=versions)
@@ -147,6 +147,52 @@ def viber_campaign_accept(*, campaign: Campaign, rows, progress=None, fail=None)
     going = set(phones)
     kept = [k for k in kept if k[1] in going]
     price = viber_price(client=client, message_type=message_type, at=timezone.now())
+    return {"kept": kept, "refused": refused, "invalid": invalid, "dups": dups, "price": price, "ttl": ttl,
+            "message_type": message_type, "send_at": send_at, "schedule_reason": schedule_reason}
+
+
+def viber_campaign_estimate(*, client, request: ViberRequest, rows, total: int) -> dict:
+    """The review step's estimate of a Viber campaign from its first rows (`total`: all its rows):
+    the shape of messaging.web_campaigns._estimate's, priced in EUR at the day's rate."""
+    from decimal import Decimal  # noqa: PLC0415
+
+    plan = _plan(client=client, request=request, rows=rows)
+    kept, refused, price = plan["kept"], plan["refused"], plan["price"]
+    sampled = len(rows)
+    partial = 0 < sampled < total
+    scale = Decimal(total) / Decimal(sampled) if partial else Decimal(1)
+    counts: dict[str, int] = {}
+    for r in refused:
+        counts[r["code"]] = counts.get(r["code"], 0) + 1
+    review = sum(1 for k in kept if k[2][2])
+    return {
+        "sampled": sampled, "total": total, "approx": partial, "valid": len(kept), "invalid": len(plan["invalid"]),
+        "duplicates": plan["dups"], "refused": len(refused),
+        "recipients": int((len(kept) * scale).to_integral_value()), "parts_min": 1, "parts_max": 1,
+        "cost": (price.amount.amount * len(kept) * scale).quantize(Decimal("0.01")),
+        "unit_min": None, "unit_max": None, "long": False,
+        "examples": [{"phone": p, "text": v[0], "parts": 1, "encoding": "Viber"} for _n, p, v in kept[:3]],
+        "invalid_examples": plan["invalid"][:5], "opted_out": counts.get("opted_out", 0),
+        "over_cap": counts.get("frequency_cap", 0), "content_refused": 0, "content_refused_detail": "",
+        "review": review, "review_detail": next((k[2][2][1] for k in kept if k[2][2]), ""), "notice": "",
+        "refused_examples": [{k: v for k, v in r.items() if k != "text"} for r in refused[:5]],
+        "refused_by_reason": counts, "viber": True, "eur_price": price.eur.amount, "rate": price.rate,
+        "unit": price.amount.amount,
+    }
+
+
+def viber_campaign_accept(*, campaign: Campaign, rows, progress=None, fail=None):
+    """Reads, checks, prices, then holds and stores a Viber campaign at once (called by
+    messaging.services.campaigns.campaign_accept). `fail(detail, **counts)` records a failure on
+    the campaign. Returns the counts stored on it."""
+    from ..exceptions import InvalidRecipients  # noqa: PLC0415
+
+    client = campaign.client
+    request = viber_campaign_request(campaign)
+    plan = _plan(client=client, request=request, rows=rows, progress=progress)
+    kept, refused, invalid, dups, price = plan["kept"], plan["refused"], plan["invalid"], plan["dups"], plan["price"]
+    ttl, message_type = plan["ttl"], plan["message_type"]
+    send_at, schedule_reason = plan["send_at"], plan["schedule_reason"]
     unit = price.amount.amount
 
     def counts(accepted: int, refused_rows: list[dict]) -> dict:
