@@ -156,3 +156,53 @@ def test_viber_campaign_messages_list_shows_their_viber_part(vapi):
     r = vapi.post(URL, {**WELCOME, "recipients": [{"phone": KYIVSTAR, "name": "A"}]}, format="json")
     page = vapi.get(f"{URL}{r.json()['id']}/messages/").json()
     assert page["messages"][0]["channel"] == "viber" and page["messages"][0]["viber"]["eur_price"] == "0.0200"
+
+
+# --- the website: the New campaign page's Viber tab ---------------------------------------------
+
+def vstep1(web, **data):
+    from django.urls import reverse  # noqa: PLC0415
+
+    form = {"channel": "viber", "name": "Welcome", "sender": "ViberShop", "viber_type": "welcome",
+            "text": "Welcome, {phone}! +380441234567", "source": "paste", "numbers": f"{KYIVSTAR}\n{VODAFONE}",
+            "send_at": "", "ttl": "86400"} | data
+    return web.post(reverse("campaign_new"), form)
+
+
+def test_r_vib_02_new_campaign_page_has_the_viber_tab_with_the_bubble_preview(web, viber_client):
+    from django.urls import reverse  # noqa: PLC0415
+
+    html = web.get(reverse("campaign_new") + "?channel=viber").content.decode()
+    assert 'data-channel="viber"' in html and 'id="viber-preview"' in html and "viber_send.js" in html
+    assert 'name="viber_type"' in html and 'name="button_caption"' in html
+    sms = web.get(reverse("campaign_new")).content.decode()
+    assert 'id="viber-preview"' not in sms and 'name="viber_type"' not in sms
+
+
+def test_r_vib_02_web_viber_campaign_review_then_confirm(web, viber_client, django_capture_on_commit_callbacks):
+    response = vstep1(web)
+    assert response.status_code == 302, response.context["form"].errors
+    url = response["Location"]
+    review = web.get(url)
+    estimate = review.context["estimate"]
+    assert estimate["viber"] and estimate["valid"] == 2 and estimate["cost"] == Decimal("1.80")  # R-BILL-08
+    assert estimate["examples"][0]["text"] == f"Welcome, {KYIVSTAR}! +380441234567"
+    with django_capture_on_commit_callbacks(execute=True):
+        done = web.post(url, {})
+    assert done.status_code == 302, done.content.decode()[:1500]
+    campaign = Campaign.objects.get()
+    assert campaign.channel == "viber" and campaign.viber.viber_type == "welcome" and campaign.accepted == 2
+    assert set(Message.objects.values_list("channel", flat=True)) == {"viber"}
+
+
+def test_r_vib_04_web_review_shows_the_recipients_viber_would_refuse(web, viber_client):
+    response = vstep1(web, viber_type="advertising", text="ViberShop sale! +380441234567")
+    estimate = web.get(response["Location"]).context["estimate"]
+    assert estimate["valid"] == 0 and estimate["refused"] == 2
+    assert {e["code"] for e in estimate["refused_examples"]} <= {"no_consent", "welcome_required"}
+
+
+def test_r_vib_03_web_viber_campaign_form_refuses_a_broken_text(web, viber_client):
+    response = vstep1(web, text="x" * 1001 + " +380441234567")
+    assert response.status_code == 400 and response.context["form"].errors.get("text")
+    assert not Campaign.objects.exists()
