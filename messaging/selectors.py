@@ -46,7 +46,7 @@ def campaign_get(*, client: Client, public_id):
 
 
 def campaigns_for_client(*, client: Client):
-    return Campaign.objects.select_related("viber").filter(client=client).order_by("-created_at", "-id")
+    return Campaign.objects.filter(client=client).order_by("-created_at", "-id")
 
 
 CAMPAIGN_COUNT_GROUPS = {

@@ -224,7 +224,7 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
 
     @extend_schema(operation_id="campaigns_list", responses={200: CampaignListOutput, **ERRORS})
     def get(self, request):
-        campaigns = list(campaigns_for_client(client=request.user.client)[:50])
+        campaigns = list(campaigns_for_client(client=request.user.client).select_related("viber")[:50])
         by_campaign = campaigns_status_counts(campaign_ids=[c.pk for c in campaigns])
         return Response({"campaigns": [campaign_json(c, by_status=by_campaign[c.pk]) for c in campaigns]})
 
