@@ -35,7 +35,7 @@ from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 from smsportal.money import money_text
 
-from .forms import (CAMPAIGN_TTL_CHOICES, VIBER_TEXT_MAX, CampaignConfirmForm, CampaignForm, ContactAddForm,
+from .forms import (CAMPAIGN_TTL_CHOICES, VIBER_TEXT_MAX, VIBER_TYPE_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm,
                     ContactGroupForm, ContactImportForm, ViberCampaignForm)
 from .models import Campaign, Contact, ContactGroup, Message, MessageType
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
@@ -346,7 +346,8 @@ def _campaign_draft(request, form) -> str | None:
              "sender": data["sender"], "text": data["text"], "message_type": data["message_type"],
              "send_at": data["send_at"].isoformat() if data.get("send_at") else None, "ttl": data["ttl"]}
     if viber is not None:
-        draft.update(channel="viber", viber=viber, message_type="")
+        draft.update(channel="viber", viber=viber,
+                     message_type=MessageType.ADVERTISING if viber["viber_type"] == "advertising" else MessageType.SERVICE)
     if data["source"] == CampaignForm.SOURCE_FILE:
         uploaded = data["file"]
         try:
@@ -498,6 +499,7 @@ def campaign_review(request, token):
         "ttl_label": _ttl_label(draft["ttl"]),
         "type_label": MessageType(draft.get("message_type") or MessageType.SERVICE).label,
         "channel": draft.get("channel") or "sms",
+        "viber_type_label": dict(VIBER_TYPE_CHOICES).get((draft.get("viber") or {}).get("viber_type"), ""),
         "src": src,
         "form": form,
         "used": used,

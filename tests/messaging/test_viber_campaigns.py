@@ -187,6 +187,8 @@ def test_r_vib_02_web_viber_campaign_review_then_confirm(web, viber_client, djan
     estimate = review.context["estimate"]
     assert estimate["viber"] and estimate["valid"] == 2 and estimate["cost"] == Decimal("1.80")  # R-BILL-08
     assert estimate["examples"][0]["text"] == f"Welcome, {KYIVSTAR}! +380441234567"
+    html = review.content.decode()
+    assert 'id="viber-unit"' in html and "(0.0200 EUR × 45)" in html
     with django_capture_on_commit_callbacks(execute=True):
         done = web.post(url, {})
     assert done.status_code == 302, done.content.decode()[:1500]
