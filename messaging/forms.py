@@ -447,6 +447,39 @@ class CampaignForm(forms.Form):
         return data
 
 
+class ViberCampaignForm(CampaignForm):
+    """Step 1 of a new Viber campaign: a campaign's recipients, schedule and name, with the Viber
+    content of the Send page's Viber tab (ViberSendForm); the text may hold {variables}."""
+
+    channel = forms.CharField(widget=forms.HiddenInput, initial="viber")
+    viber_type = forms.ChoiceField(label=_("Viber message type"), choices=VIBER_TYPE_CHOICES, initial="advertising",
+                                   widget=forms.RadioSelect, help_text=VIBER_TYPE_HELP)
+    image_url = forms.URLField(label=_("Image URL"), required=False, max_length=2000, assume_scheme="https",
+                               help_text=_("An https:// address of a JPG or PNG picture."),
+                               widget=forms.URLInput(attrs={"placeholder": "https://example.ua/sale.jpg"}))
+    button_caption = forms.CharField(label=_("Button caption"), required=False, max_length=VIBER_CAPTION_MAX,
+                                     widget=forms.TextInput(attrs={"placeholder": _("Open the shop")}))
+    button_url = forms.URLField(label=_("Button link"), required=False, max_length=2000, assume_scheme="https",
+                                widget=forms.URLInput(attrs={"placeholder": "https://example.ua/sale"}))
+    ttl = LifetimeField(choices=VIBER_TTL_CHOICES, help_text=_("Viber keeps trying to deliver this long."))
+    fallback = forms.BooleanField(label=_("Send an SMS to those who don’t get the Viber message"), required=False)
+    fallback_sender = forms.ChoiceField(label=_("SMS sender name"), required=False)
+    fallback_text = TextareaField(label=_("SMS text"), max_length=MAX_TEXT_CHARS, strip=False, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, sms_sender_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sender"].label = _("Viber sender name")
+        self.fields["message_type"].required = False
+        self.fields["fallback_sender"].choices = [("", "—")] + [(name, name) for name in sms_sender_names]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("fallback"):
+            data["fallback_sender"], data["fallback_text"] = "", ""
+        return data
+
+
 class CampaignConfirmForm(forms.Form):
     """Step 2: the phone column of an upload (files only) and the go-ahead."""
 

@@ -142,6 +142,8 @@ class Campaign(models.Model):
     text = models.TextField(help_text="May hold {variables} filled per recipient.")
     message_type = models.CharField(max_length=16, choices=MessageType.choices, default=MessageType.SERVICE,
                                     db_default=MessageType.SERVICE)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.SMS, db_default=Channel.SMS,
+                               help_text="viber: its Viber content is in `viber` (CampaignViber).")
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACCEPTING, db_index=True)
     send_at = models.DateTimeField(null=True, blank=True)
     ttl_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -165,6 +167,22 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.name or f"Campaign {self.public_id}"
+
+
+class CampaignViber(models.Model):
+    """The Viber content of a Viber campaign (its text, sender and lifetime are the campaign's):
+    every message of it gets these in its ViberDetail."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="viber")
+    viber_type = models.CharField(max_length=16, default="advertising")
+    image_url = models.CharField(max_length=2000, blank=True)
+    button_caption = models.CharField(max_length=100, blank=True)
+    button_url = models.CharField(max_length=2000, blank=True)
+    fallback_sender = models.CharField(max_length=20, blank=True)
+    fallback_text = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Viber {self.viber_type} of {self.campaign_id}"
 
 
 class ContactGroup(models.Model):

@@ -107,7 +107,7 @@ def webhook_endpoint_get(*, client: Client) -> WebhookEndpoint | None:
 
 
 def campaign_get(*, client: Client, public_id):
-    return Campaign.objects.filter(client=client, public_id=public_id).first()
+    return Campaign.objects.select_related("viber").filter(client=client, public_id=public_id).first()
 
 
 def campaigns_for_client(*, client: Client):

@@ -35,20 +35,23 @@ from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 from smsportal.money import money_text
 
-from .forms import (CAMPAIGN_TTL_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm, ContactGroupForm,
-                    ContactImportForm)
+from .forms import (CAMPAIGN_TTL_CHOICES, VIBER_TEXT_MAX, VIBER_TYPE_CHOICES, CampaignConfirmForm, CampaignForm, ContactAddForm,
+                    ContactGroupForm, ContactImportForm, ViberCampaignForm)
 from .models import Campaign, Contact, ContactGroup, Message, MessageType
 from .selectors import (CAMPAIGN_COUNT_GROUPS, campaign_counts, campaign_get, campaign_status_counts,
                         campaigns_for_client, campaigns_status_counts, contact_groups_for_client, error_text,
                         row_error_text)
 from .services import (campaign_cancel, campaign_settle, campaign_start, contact_add, contact_delete, contact_group_create,
                        contact_group_delete, contact_group_rename, contacts_import)
-from .services.prepare import check_text, prepare_rows, template_variables, window_notice
+from .services.prepare import check_text, prepare_rows, template_variables, variables_empty, window_notice
 from .services.send import sender_check
 from .status import FINAL, Status
 from .uploads import (HEAD_ROWS, MAX_ROWS, UploadError, recipient_dicts, upload_delete, upload_head, upload_inspect,
                       upload_path, upload_recipients, upload_save)
-from .views import LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _segment_price, _status_meta, _type_prices
+from .viber.campaigns import viber_campaign_check, viber_campaign_estimate
+from .viber.service import ViberRequest
+from .views import (LONG_MESSAGE_PARTS, _approved_sender_names, _money_text, _segment_price, _status_meta, _type_prices,
+                    _viber_refusal_errors, _viber_sender_names)
 
 CAMPAIGN_PAGE_SIZE = 25
 CONTACT_PAGE_SIZE = 50
@@ -238,10 +241,40 @@ def _initial_from(request, groups) -> dict:
             initial["numbers"] = "\n".join(draft["numbers"])
         if draft["source"] == CampaignForm.SOURCE_GROUP:
             initial["group"] = draft["group"]
+        for key, value in (draft.get("viber") or {}).items():
+            initial[key] = value
+        if (draft.get("viber") or {}).get("fallback_sender"):
+            initial["fallback"] = True
     group = request.GET.get("group", "")
     if group.isdigit() and any(g.pk == int(group) for g in groups):  # "Send to this group"
         initial.update(source=CampaignForm.SOURCE_GROUP, group=int(group))
     return initial
+
+
+def _channel(request) -> str:
+    raw = request.POST.get("channel") if request.method == "POST" else request.GET.get("channel")
+    if request.method == "GET" and not raw:
+        draft = _draft_get(request, DRAFTS, request.GET.get("draft", ""))
+        raw = (draft or {}).get("channel")
+    return "viber" if raw == "viber" else "sms"
+
+
+def _campaign_new_viber(request, groups, context):
+    """The Viber tab of the New campaign page: ViberCampaignForm, the bubble preview."""
+    client = request.client
+    viber_names, shared_only = _viber_sender_names(client)
+    kwargs = {"sender_names": viber_names, "groups": groups, "sms_sender_names": context["approved"]}
+    if request.method == "POST":
+        form = ViberCampaignForm(request.POST, request.FILES, **kwargs)
+        if form.is_valid():
+            token = _campaign_draft(request, form)
+            if token:
+                return redirect("campaign_review", token=token)
+    else:
+        form = ViberCampaignForm(initial=_initial_from(request, groups), **kwargs)
+    context.update(form=form, channel="viber", shared_sender_only=shared_only, viber_text_max=VIBER_TEXT_MAX,
+                   preview_text=(form["text"].value() or "").replace("\r\n", "\n"))
+    return render(request, "portal/campaign_new.html", context, status=400 if form.is_bound else 200)
 
 
 @require_role(*SEND_ROLES)
@@ -250,6 +283,9 @@ def campaign_new(request):
     groups = list(contact_groups_for_client(client=client))
     context = _new_context(request, None, groups)
     approved = context["approved"]
+    if _channel(request) == "viber":
+        return _campaign_new_viber(request, groups, context)
+    context["channel"] = "sms"
     if request.method == "POST":
         form = CampaignForm(request.POST, request.FILES, sender_names=approved, groups=groups)
         if form.is_valid():
@@ -277,15 +313,24 @@ def _campaign_draft(request, form) -> str | None:
     """Checks what the services would refuse anyway, stores the upload, returns a draft token."""
     data = form.cleaned_data
     client = request.client
-    try:
-        sender_check(client=client, sender=data["sender"])
-    except ApplicationError as exc:
-        form.add_error("sender", exc.detail)
-    try:
-        message_type_check(client=client, message_type=data["message_type"])  # R-CMP-11
-    except ApplicationError as exc:
-        form.add_error("message_type", exc.detail)
-    if not template_variables(data["text"]):
+    viber = None
+    if isinstance(form, ViberCampaignForm):
+        viber = {k: data.get(k) or "" for k in ("viber_type", "image_url", "button_caption", "button_url",
+                                                "fallback_sender", "fallback_text")}
+        try:
+            viber_campaign_check(client=client, request=_viber_request({**data, "viber": viber}))
+        except ApplicationError as exc:
+            _viber_refusal_errors(form, exc)
+    else:
+        try:
+            sender_check(client=client, sender=data["sender"])
+        except ApplicationError as exc:
+            form.add_error("sender", exc.detail)
+        try:
+            message_type_check(client=client, message_type=data["message_type"])  # R-CMP-11
+        except ApplicationError as exc:
+            form.add_error("message_type", exc.detail)
+    if viber is None and not template_variables(data["text"]):
         try:
             check_text(data["text"])
         except ApplicationError as exc:
@@ -301,6 +346,9 @@ def _campaign_draft(request, form) -> str | None:
     draft = {"source": data["source"], "name": data["name"].strip() or _default_name(data),
              "sender": data["sender"], "text": data["text"], "message_type": data["message_type"],
              "send_at": data["send_at"].isoformat() if data.get("send_at") else None, "ttl": data["ttl"]}
+    if viber is not None:
+        draft.update(channel="viber", viber=viber,
+                     message_type=MessageType.ADVERTISING if viber["viber_type"] == "advertising" else MessageType.SERVICE)
     if data["source"] == CampaignForm.SOURCE_FILE:
         uploaded = data["file"]
         try:
@@ -324,6 +372,19 @@ def _campaign_draft(request, form) -> str | None:
 
 
 # --- campaigns: review and confirm (step 2) -----------------------------------------------------------
+
+def _viber_request(draft: dict) -> ViberRequest:
+    """The Viber request of a Viber campaign's draft (or of the form's cleaned data with `viber`)."""
+    v = draft.get("viber") or {}
+    send_at = draft.get("send_at")
+    if isinstance(send_at, str):
+        send_at = parse_datetime(send_at)
+    return ViberRequest(sender=draft["sender"], text=draft["text"], viber_type=v.get("viber_type") or "advertising",
+                        image_url=v.get("image_url", ""), button_caption=v.get("button_caption", ""),
+                        button_url=v.get("button_url", ""), ttl=draft.get("ttl"),
+                        fallback_sender=v.get("fallback_sender", ""), fallback_text=v.get("fallback_text", ""),
+                        send_at=send_at)
+
 
 def _estimate(client, text: str, rows: list, total: int, sender: str = "",
               message_type: str = MessageType.SERVICE, send_at=None) -> dict:
@@ -421,9 +482,16 @@ def campaign_review(request, token):
         if response is not None:
             return response
     wallet = wallet_get(client=client)
-    estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "",
-                         draft.get("message_type") or MessageType.SERVICE,
-                         parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
+    if draft.get("channel") == "viber":
+        try:
+            estimate = viber_campaign_estimate(client=client, request=_viber_request(draft), rows=src["sample"],
+                                               total=src["total"])
+        except ApplicationError as exc:
+            estimate = {"error": exc.detail}
+    else:
+        estimate = _estimate(client, draft["text"], src["sample"], src["total"], draft.get("sender") or "",
+                             draft.get("message_type") or MessageType.SERVICE,
+                             parse_datetime(draft["send_at"]) if draft.get("send_at") else None)
     return render(request, "portal/campaign_review.html", {
         "nav": "campaigns",
         "token": token,
@@ -431,12 +499,17 @@ def campaign_review(request, token):
         "send_at": parse_datetime(draft["send_at"]) if draft.get("send_at") else None,
         "ttl_label": _ttl_label(draft["ttl"]),
         "type_label": MessageType(draft.get("message_type") or MessageType.SERVICE).label,
+        "channel": draft.get("channel") or "sms",
+        "viber_type_label": dict(VIBER_TYPE_CHOICES).get((draft.get("viber") or {}).get("viber_type"), ""),
         "src": src,
         "form": form,
         "used": used,
         "personalized": bool(used),
         "missing": missing,
         "blocking": blocking,
+        # Rows whose {variable} is empty or missing (R-MSG personalization): warned before confirming.
+        "empty_vars": variables_empty(draft["text"], src["sample"]) if used and not missing else None,
+        "empty_vars_approx": src["total"] > len(src["sample"]),
         "estimate": estimate,
         "wallet": wallet,
         "short_of_funds": "cost" in estimate and estimate["cost"] > wallet.available.amount,
@@ -456,7 +529,8 @@ def _campaign_start(request, token, draft, src, form):
             send_at=parse_datetime(draft["send_at"]) if draft.get("send_at") else None,
             rows=draft["numbers"] if source == CampaignForm.SOURCE_PASTE else None,
             group_id=src["group"].pk if source == CampaignForm.SOURCE_GROUP else None,
-            upload=(draft["upload"], src["phone_column"], draft["rows"]) if source == CampaignForm.SOURCE_FILE else None)
+            upload=(draft["upload"], src["phone_column"], draft["rows"]) if source == CampaignForm.SOURCE_FILE else None,
+            viber=_viber_request(draft) if draft.get("channel") == "viber" else None)
     except ApplicationError as exc:
         campaign = getattr(exc, "campaign", None)
         if campaign is None:  # refused before the campaign existed: the form says why

@@ -2,7 +2,7 @@
 import uuid
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -20,7 +20,10 @@ from ..services.prepare import OUTSIDE_SENDING_HOURS, message_estimate, window_n
 from ..services.send import sender_check
 from ..status import Status
 from .idempotency import IdempotentPostMixin
-from .serializers import MessageOutput, message_json, message_type_field, send_at_field
+from ..viber.service import ViberRequest, viber_estimate
+from .serializers import (
+    VIBER_TYPES, ButtonInput, FallbackSmsInput, MessageOutput, message_json, message_type_field, send_at_field,
+)
 
 
 @extend_schema_field({"type": "array", "maxItems": 100000,
@@ -56,6 +59,11 @@ class RecipientsField(serializers.Field):
 
 
 class CampaignInput(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=["sms", "viber"], required=False, default="sms",
+        help_text="`sms` (the default) or `viber`: a Viber campaign takes the Viber fields of a message "
+                  "(`viber_type`, `image_url`, `button`, `fallback_sms`); its rows refused by a Viber rule "
+                  "(`welcome_required`, `opted_out`, `no_consent`, `viber_daily_limit`, …) are reported, uncharged.")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sender = serializers.CharField(max_length=20)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
@@ -69,6 +77,13 @@ class CampaignInput(serializers.Serializer):
     callback_url = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True,
         help_text="Status webhooks of this campaign's messages go to this URL instead of your webhook URL.")
+    viber_type = serializers.ChoiceField(choices=VIBER_TYPES, required=False, default="advertising",
+                                         help_text="Viber only: as for `POST /api/v1/messages/`.")
+    image_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                      help_text="Viber only: an https address of a JPG or PNG image.")
+    button = ButtonInput(required=False, allow_null=True, help_text="Viber only: a button with a caption and a URL.")
+    fallback_sms = FallbackSmsInput(required=False, allow_null=True,
+                                    help_text="Viber only: an SMS sent when the Viber message cannot be delivered.")
 
     def validate(self, attrs):
         if ("recipients" in attrs) == ("group" in attrs):
@@ -84,6 +99,13 @@ class RowErrorOutput(serializers.Serializer):
                                                            "the content reason.")
 
 
+class CampaignViberOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=VIBER_TYPES)
+    image_url = serializers.CharField(allow_null=True)
+    button = ButtonInput(allow_null=True)
+    fallback_sms = FallbackSmsInput(allow_null=True)
+
+
 class CampaignOutput(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -91,6 +113,8 @@ class CampaignOutput(serializers.Serializer):
     sender = serializers.CharField()
     text = serializers.CharField()
     type = serializers.ChoiceField(choices=MessageType.values, help_text="service or advertising (R-BILL-07).")
+    channel = serializers.ChoiceField(choices=["sms", "viber"])
+    viber = CampaignViberOutput(required=False, help_text="Viber campaigns only.")
     send_at = serializers.DateTimeField(allow_null=True)
     ttl = serializers.IntegerField(allow_null=True)
     rows = serializers.DictField(child=serializers.IntegerField())
@@ -172,6 +196,7 @@ def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | No
         "sender": campaign.sender,
         "text": campaign.text,
         "type": campaign.message_type,
+        "channel": campaign.channel,
         "send_at": campaign.send_at.isoformat() if campaign.send_at else None,
         "ttl": campaign.ttl_seconds,
         "rows": {"total": campaign.total_rows, "processed": campaign.processed_rows},
@@ -182,6 +207,11 @@ def campaign_json(campaign, *, with_errors=False, by_status: dict[str, int] | No
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
         "error": error_text("", campaign.error_detail) or None,
     }
+    if campaign.channel == "viber" and (v := getattr(campaign, "viber", None)) is not None:
+        body["viber"] = {"type": v.viber_type, "image_url": v.image_url or None,
+                         "button": {"caption": v.button_caption, "url": v.button_url} if v.button_url else None,
+                         "fallback_sms": ({"sender": v.fallback_sender, "text": v.fallback_text}
+                                          if v.fallback_sender else None)}
     if with_errors:
         body["errors"] = campaign.errors[:100]
     return body
@@ -194,7 +224,7 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
 
     @extend_schema(operation_id="campaigns_list", responses={200: CampaignListOutput, **ERRORS})
     def get(self, request):
-        campaigns = list(campaigns_for_client(client=request.user.client)[:50])
+        campaigns = list(campaigns_for_client(client=request.user.client).select_related("viber")[:50])
         by_campaign = campaigns_status_counts(campaign_ids=[c.pk for c in campaigns])
         return Response({"campaigns": [campaign_json(c, by_status=by_campaign[c.pk]) for c in campaigns]})
 
@@ -216,7 +246,7 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
                                   name=d.get("name", ""), send_at=d.get("send_at"), ttl=d.get("ttl"),
                                   callback_url=d.get("callback_url"), message_type=d["type"],
                                   source=Campaign.Source.API if group_id is None else Campaign.Source.GROUP,
-                                  rows=d.get("recipients"), group_id=group_id)
+                                  rows=d.get("recipients"), group_id=group_id, viber=viber_request_of(d))
         if group_id is not None:
             return Response(campaign_json(campaign), status=status.HTTP_202_ACCEPTED)
         body = campaign_json(campaign, with_errors=True)
@@ -224,6 +254,19 @@ class CampaignListCreateApi(IdempotentPostMixin, APIView):
                 notice := window_notice(send_at=campaign.send_at, created_at=campaign.created_at)):
             body.update(schedule_reason=OUTSIDE_SENDING_HOURS, notice=notice)  # waits for the sending hours
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def viber_request_of(d: dict) -> ViberRequest | None:
+    """The Viber request of validated campaign or estimate input (None for SMS)."""
+    if d.get("channel", "sms") != "viber":
+        return None
+    button = d.get("button") or {}
+    fallback = d.get("fallback_sms") or {}
+    return ViberRequest(sender=d.get("sender") or "", text=d.get("text", ""), viber_type=d.get("viber_type", "advertising"),
+                        image_url=d.get("image_url", ""), button_caption=button.get("caption", ""),
+                        button_url=button.get("url", ""), ttl=d.get("ttl"), fallback_sender=fallback.get("sender", ""),
+                        fallback_text=fallback.get("text", ""), send_at=d.get("send_at"),
+                        callback_url=d.get("callback_url"))
 
 
 def _campaign_or_404(request, campaign_id):
@@ -288,23 +331,78 @@ class CampaignMessagesApi(APIView):
 
 
 class EstimateInput(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=["sms", "viber"], required=False, default="sms",
+        help_text="`viber`: the estimate of a Viber send (`sender` required, the Viber fields of a message): its "
+                  "price in UAH and EUR at the day's rate, and the recipients it would refuse.")
     sender = serializers.CharField(max_length=20, required=False, allow_blank=True)
     text = serializers.CharField(trim_whitespace=False, max_length=5000)
     type = message_type_field()
     recipients = RecipientsField(campaign_limit=True)
     send_at = send_at_field(help_text="When the send would be wanted (default now): the estimate says whether it "
                                       "would wait for the sending hours.")
+    ttl = serializers.IntegerField(required=False, allow_null=True, help_text="Viber only: lifetime in seconds.")
+    viber_type = serializers.ChoiceField(choices=VIBER_TYPES, required=False, default="advertising",
+                                         help_text="Viber only.")
+    image_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                      help_text="Viber only.")
+    button = ButtonInput(required=False, allow_null=True, help_text="Viber only.")
+    fallback_sms = FallbackSmsInput(required=False, allow_null=True, help_text="Viber only.")
+
+    def validate(self, attrs):
+        if attrs.get("channel") == "viber" and not attrs.get("sender"):
+            raise serializers.ValidationError({"sender": ["A Viber estimate needs its sender."]}, code="required")
+        return attrs
+
+
+class ViberRefusalOutput(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class ViberRefusedOutput(serializers.Serializer):
+    recipient = serializers.CharField()
+    code = serializers.CharField(help_text="`opted_out`, `no_consent`, `welcome_required`, `frequency_cap`, "
+                                           "`viber_daily_limit`.")
+    reason = serializers.CharField()
+
+
+class ViberEstimateOutput(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["viber"])
+    viber_type = serializers.ChoiceField(choices=VIBER_TYPES)
+    type = serializers.ChoiceField(choices=MessageType.values)
+    text = serializers.CharField(allow_blank=True, help_text="As it would go (with the opt-out phone added).")
+    count = serializers.IntegerField(help_text="Recipients it would send to.")
+    recipients = serializers.ListField(child=serializers.CharField())
+    refusals = ViberRefusalOutput(many=True, help_text="Why the message itself would be refused (400 on send).")
+    refused = ViberRefusedOutput(many=True)
+    refused_by_reason = serializers.DictField(child=serializers.IntegerField())
+    unit_price = MoneyOutput()
+    total_price = MoneyOutput()
+    eur_price = serializers.CharField(allow_null=True, help_text="The price of one message in EUR (R-BILL-08).")
+    rate = serializers.CharField(allow_null=True, help_text="UAH per EUR it is charged at.")
+    rate_date = serializers.DateField(allow_null=True)
+    pending_review = serializers.IntegerField()
+    send_at = serializers.DateTimeField(allow_null=True)
+    schedule_reason = serializers.CharField(allow_null=True)
 
 
 class MessageEstimateApi(APIView):
     """POST /api/v1/messages/estimate/ — segments, encoding and price without sending."""
 
-    @extend_schema(request=EstimateInput, responses={200: EstimateOutput, **ERRORS})
+    @extend_schema(request=EstimateInput, responses={200: PolymorphicProxySerializer(
+        component_name="EstimateAnswer", serializers=[EstimateOutput, ViberEstimateOutput],
+        resource_type_field_name=None), **ERRORS})
     def post(self, request):
         data = EstimateInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         client = request.user.client
+        if d["channel"] == "viber":
+            phones = [r.get("phone") if isinstance(r, dict) else r for r in d["recipients"]]
+            return Response(viber_estimate(client=client, recipients=[p if isinstance(p, str) else str(p or "")
+                                                                      for p in phones],
+                                           request=viber_request_of(d)))
         if d.get("sender"):
             sender_check(client=client, sender=d["sender"])
         return Response(message_estimate(client=client, text=d["text"], recipients=d["recipients"],

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from accounts.models import Client  # annotations only: messaging never imports accounts' models
 
 from ..exceptions import InvalidRecipients, TooManyRecipients
-from ..models import Campaign, ContactGroup, Message, MessageType
+from ..models import Campaign, Channel, ContactGroup, Message, MessageType
 from ..status import Status, sources_for
 from .prepare import check_text, message_type_check_value, prepare_rows, template_variables
 from .send import connector_wake, messages_build, messages_insert, sender_check, ttl_check
@@ -98,6 +98,8 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
                 % {"max": number_format(settings.SMSPORTAL_MAX_CAMPAIGN_RECIPIENTS, force_grouping=True),
                    "given": number_format(total_rows, force_grouping=True)})
         Campaign.objects.filter(pk=campaign.pk).update(total_rows=total_rows)
+    if campaign.channel == Channel.VIBER:
+        return _viber_accept(campaign, rows)
     try:
         message_type_check(client=client, message_type=campaign.message_type)  # again: files are read later
         prepared = prepare_rows(client=client, text=campaign.text, rows=rows, progress=_progress(campaign.pk),
@@ -155,6 +157,21 @@ def campaign_accept(*, campaign: Campaign, rows, total_rows: int | None = None) 
         _fail(campaign, exc.detail, **counts)
         raise
     log.info("campaign %s accepted: %s messages, %s UAH", campaign.public_id, len(prepared.rows), prepared.total)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def _viber_accept(campaign: Campaign, rows) -> Campaign:
+    """A Viber campaign's rows, on the Viber accept rules (messaging.viber.campaigns)."""
+    from ..viber.campaigns import viber_campaign_accept  # noqa: PLC0415
+
+    try:
+        fields = viber_campaign_accept(campaign=campaign, rows=rows, progress=_progress(campaign.pk),
+                                       fail=lambda detail, **counts: _fail(campaign, detail, **counts))
+    except ApplicationError as exc:
+        _fail(campaign, str(exc.detail))
+        raise
+    log.info("viber campaign %s accepted: %s messages", campaign.public_id, fields["accepted"])
     campaign.refresh_from_db()
     return campaign
 
@@ -230,7 +247,7 @@ def campaign_settle(*, campaign: Campaign, now=None) -> Campaign:
 def campaign_start(*, client: Client, sender: str, text: str, name: str = "", source=Campaign.Source.API,
                    send_at=None, ttl: int | None = None, callback_url: str | None = None,
                    message_type: str = MessageType.SERVICE, rows=None, group_id: int | None = None,
-                   upload: tuple[str, int, int] | None = None) -> Campaign:
+                   upload: tuple[str, int, int] | None = None, viber=None) -> Campaign:
     """Creates a campaign and gives it its recipients, for the website and the API alike.
 
     One source: `rows` (phones or `{"phone": …, <variable>: …}` objects) are accepted at once and
@@ -238,12 +255,19 @@ def campaign_start(*, client: Client, sender: str, text: str, name: str = "", so
     (`upload` = (path, phone column, rows)) is read by a worker after this transaction commits
     and the campaign comes back accepting. A refusal before the campaign exists (sender, type,
     text, lifetime) raises; a refusal of its recipients (funds, every row bad) raises too, with
-    the failed campaign as `exc.campaign`."""
+    the failed campaign as `exc.campaign`. `viber`: a `ViberRequest` (sender, text, lifetime, send
+    time and Viber content) for a Viber campaign; `sender`, `text`, … are then ignored."""
     if group_id is not None and not ContactGroup.objects.filter(client=client, pk=group_id).exists():
         raise NotFound(gettext("No contact group with this id."))
-    campaign = campaign_create(client=client, sender=sender, text=text, name=name, source=source, send_at=send_at,
-                               ttl=ttl, callback_url=callback_url, message_type=message_type,
-                               total_rows=upload[2] if upload else 0)
+    if viber is not None:  # a messaging.viber.service.ViberRequest: a Viber campaign
+        from ..viber.campaigns import viber_campaign_create  # noqa: PLC0415
+
+        campaign = viber_campaign_create(client=client, request=viber, name=name, source=source,
+                                         callback_url=callback_url, total_rows=upload[2] if upload else 0)
+    else:
+        campaign = campaign_create(client=client, sender=sender, text=text, name=name, source=source,
+                                   send_at=send_at, ttl=ttl, callback_url=callback_url, message_type=message_type,
+                                   total_rows=upload[2] if upload else 0)
     if group_id is not None:
         task_enqueue("messaging.campaign_accept_group", campaign.pk, group_id)
         return campaign

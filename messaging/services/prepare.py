@@ -92,6 +92,28 @@ def render(text: str, variables: dict) -> str:
     return _VARIABLE.sub(lambda m: str(variables[m.group(1)]), text)
 
 
+def variables_empty(text: str, rows, shown: int = 5) -> dict:
+    """Which rows leave a {variable} of `text` empty (missing or blank): how many, per variable,
+    and the first `shown` of them ({"row", "phone", "variables"}), for the review step's warning
+    before the client confirms. `rows` as prepare_rows takes them ({phone} is always filled)."""
+    used = [v for v in template_variables(text or "") if v != "phone"]
+    out = {"rows": 0, "by_variable": dict.fromkeys(used, 0), "examples": []}
+    if not used:
+        return out
+    for n, item in enumerate(rows, start=1):
+        values = item if isinstance(item, dict) else {}
+        empty = [v for v in used if not str(values.get(v) if values.get(v) is not None else "").strip()]
+        if not empty:
+            continue
+        out["rows"] += 1
+        for v in empty:
+            out["by_variable"][v] += 1
+        if len(out["examples"]) < shown:
+            phone = values.get("phone") if isinstance(item, dict) else item
+            out["examples"].append({"row": n, "phone": str(phone or "")[:40], "variables": empty})
+    return out
+
+
 def check_text(text) -> segments.Segmentation:
     if not isinstance(text, str) or not text.strip():
         raise TextInvalid(gettext("The message text is empty."))

@@ -24,7 +24,7 @@ owner's verified phone) appended on a new line; without one such a text is refus
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -237,13 +237,10 @@ def _refuse(plan: _Plan, phones: list[str], code: str, reason: str) -> None:
     plan.refused.extend({"value": p, "code": code, "reason": reason} for p in phones)
 
 
-def _plan(*, client, recipients, request: ViberRequest, raise_refusals: bool = True,
-          versions: Versions | None = None) -> tuple[_Plan, list[dict]]:
-    """Every check of a send but the daily limit (which is counted under a lock at the store):
-    the plan, and the message's refusals (raised as `ViberRefused` with `raise_refusals`)."""
+def viber_request_check(*, client, request: ViberRequest, phones: list[str]) -> tuple[int, str]:
+    """The checks of a Viber request as a whole (a send's or a campaign's): the account (R-VIB-01),
+    the type, the sender (R-SND-07) and the SMS fallback; returns (lifetime, message type)."""
     _account_check(client)
-    versions = versions or Versions(client.pk)
-    phones, _dups = _recipients(recipients)
     if request.viber_type not in SENDABLE_TYPES:
         raise ViberRefused(gettext("Unknown Viber message type '%(type)s': use one of %(types)s.")
                            % {"type": str(request.viber_type)[:20], "types": ", ".join(SENDABLE_TYPES)},
@@ -252,66 +249,121 @@ def _plan(*, client, recipients, request: ViberRequest, raise_refusals: bool = T
     _fallback_check(client, request)
     ttl = viber_default_ttl() if request.ttl is None else request.ttl
     message_type = MessageType.ADVERTISING if request.viber_type == ViberType.ADVERTISING else MessageType.SERVICE
+    return ttl, message_type
+
+
+def viber_text_check(*, client, request: ViberRequest, text: str, ttl, phone: str = "+380501234567"):
+    """The checks of one Viber text (a send's, or one recipient's personalized text of a campaign):
+    the approved template a transactional text must fill (R-VIB-05), the opt-out phone (R-VIB-08;
+    `ViberRefused` `contact_phone_required`) and Viber's message rules (R-VIB-02). Returns (the
+    text to send, the matched template, the refusals as {"code", "detail"} dicts)."""
     template = None
     refusals = []
-    if request.viber_type == ViberType.TRANSACTIONAL and request.text:
+    if request.viber_type == ViberType.TRANSACTIONAL and text:
         from .templates import template_match  # noqa: PLC0415 (its own module, merged from elsewhere)
 
-        template = template_match(client=client, text=request.text)
+        template = template_match(client=client, text=text)
         if template is None:
             refusals.append({"code": Refusal.NO_TEMPLATE.value,
                              "detail": gettext("A transactional Viber text must fill one of your approved templates; "
                                                "this one matches none.")})
-    text = _with_contact_phone(client, request)
-    probe = OutgoingMessage(message_id="", sender=request.sender, phone=phones[0], viber_type=request.viber_type,
+    text = _with_contact_phone(client, replace(request, text=text))
+    probe = OutgoingMessage(message_id="", sender=request.sender, phone=phone, viber_type=request.viber_type,
                             text=text, image_url=request.image_url, button_caption=request.button_caption,
                             button_url=request.button_url, ttl=ttl if isinstance(ttl, int) else -1)
     refusals = [{"code": str(r.code), "detail": r.detail} for r in message_refusals(probe, shared_sender=shared_sender())
                 if r.code != Refusal.PHONE_INVALID] + refusals
-    if refusals and raise_refusals:
-        raise ViberRefused(refusals[0]["detail"], code=refusals[0]["code"], extra={"refusals": refusals})
-    callback_url = callback_url_check(client=client, url=request.callback_url)
-    plan = _Plan(text=text, ttl=ttl, message_type=message_type, template=template, phones=list(phones),
-                 callback_url=callback_url)
+    return text, template, refusals
 
-    # Content screening as for SMS (R-CMP-01, 02, 04, 10), on Viber's rules.
-    if text:
-        verdict = content_screen_many(client=client, texts=[text], message_type=message_type, sender=request.sender,
-                                      channel=Channel.VIBER, versions=versions, with_spans=False)[0]
-        if verdict.refused:
-            raise ContentRefused.from_verdict(verdict)
-        if verdict.needs_review:
-            plan.review = (verdict.reason, verdict.detail)
-    plan.send_at, plan.schedule_reason = send_time(client=client, message_type=message_type, send_at=request.send_at,
-                                                   versions=versions)
-    # The stop list and the consent Viber advertising needs (R-CMP-05, 06).
+
+def viber_content_screen(*, client, text: str, message_type: str, sender: str, versions: Versions):
+    """Content screening of a Viber text as for SMS (R-CMP-01, 02, 04, 10): raises ContentRefused;
+    returns (reason, detail) when it must wait for staff review, else None."""
+    if not text:
+        return None
+    verdict = content_screen_many(client=client, texts=[text], message_type=message_type, sender=sender,
+                                  channel=Channel.VIBER, versions=versions, with_spans=False)[0]
+    if verdict.refused:
+        raise ContentRefused.from_verdict(verdict)
+    return (verdict.reason, verdict.detail) if verdict.needs_review else None
+
+
+def viber_recipients_gate(*, client, viber_type: str, message_type: str, phones: list[str], at: datetime,
+                          versions: Versions) -> tuple[list[str], list[dict]]:
+    """The per-recipient refusals of a Viber send or campaign (all but the daily limit): the stop
+    list and the consent advertising needs (R-CMP-05, 06), the first message not a welcome
+    (R-VIB-04), the 10-a-day cap (R-CMP-03). Returns (the phones that go, the refused as
+    {"value", "code", "reason"})."""
+    plan = _Plan(text="", ttl=0, message_type=message_type, template=None, phones=list(phones))
     gate = recipient_gate(client=client, message_type=message_type, channel=Channel.VIBER, versions=versions)
     for phone in list(plan.phones):
         refusal = gate.refusal(phone)
         if refusal is not None:
             _refuse(plan, [phone], refusal[0], refusal[1])
-    # R-VIB-04: the first Viber message to a recipient is a welcome.
-    if request.viber_type != ViberType.WELCOME and plan.phones:
+    if viber_type != ViberType.WELCOME and plan.phones:
         welcomed = _welcomed(client.pk, plan.phones)
         new = [p for p in plan.phones if p not in welcomed]
         if new:
             _refuse(plan, new, WELCOME_REQUIRED,
                     gettext("The first Viber message to a recipient must be a welcome message."))
     if plan.phones:
-        over = over_daily_cap(client_id=client.pk, message_type=message_type, phones=plan.phones, at=plan.send_at,
+        over = over_daily_cap(client_id=client.pk, message_type=message_type, phones=plan.phones, at=at,
                               versions=versions)
         if over:
             _refuse(plan, [p for p in plan.phones if p in over], FREQUENCY_CAP, frequency_cap_detail())
+    return plan.phones, plan.refused
+
+
+def viber_limit_lock(client_id: int) -> None:
+    """One send or campaign of a client at a time counts its daily Viber limit (R-VIB-09): taken
+    inside the storing transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"viber-limit:{client_id}"])
+
+
+def viber_limit_split(client_id: int, phones: list[str], at: datetime) -> tuple[list[str], list[str]]:
+    """R-VIB-09: (the phones within the client's daily Viber limit on `at`'s day, those over it)."""
+    left = _limit_left(client_id, at)
+    if left is None or len(phones) <= left:
+        return phones, []
+    return phones[:left], phones[left:]
+
+
+def viber_limit_reason() -> str:
+    return gettext("Your daily Viber limit is reached; the rest can be sent tomorrow.")
+
+
+def _plan(*, client, recipients, request: ViberRequest, raise_refusals: bool = True,
+          versions: Versions | None = None) -> tuple[_Plan, list[dict]]:
+    """Every check of a send but the daily limit (which is counted under a lock at the store):
+    the plan, and the message's refusals (raised as `ViberRefused` with `raise_refusals`)."""
+    versions = versions or Versions(client.pk)
+    _account_check(client)
+    phones, _dups = _recipients(recipients)
+    ttl, message_type = viber_request_check(client=client, request=request, phones=phones)
+    text, template, refusals = viber_text_check(client=client, request=request, text=request.text or "", ttl=ttl,
+                                                phone=phones[0])
+    if refusals and raise_refusals:
+        raise ViberRefused(refusals[0]["detail"], code=refusals[0]["code"], extra={"refusals": refusals})
+    callback_url = callback_url_check(client=client, url=request.callback_url)
+    plan = _Plan(text=text, ttl=ttl, message_type=message_type, template=template, phones=list(phones),
+                 callback_url=callback_url)
+    plan.review = viber_content_screen(client=client, text=text, message_type=message_type, sender=request.sender,
+                                       versions=versions)
+    plan.send_at, plan.schedule_reason = send_time(client=client, message_type=message_type, send_at=request.send_at,
+                                                   versions=versions)
+    plan.phones, plan.refused = viber_recipients_gate(client=client, viber_type=request.viber_type,
+                                                      message_type=message_type, phones=plan.phones,
+                                                      at=plan.send_at, versions=versions)
     price = viber_price(client=client, message_type=message_type, at=timezone.now())
     plan.unit, plan.eur, plan.rate, plan.rate_date = price.amount.amount, price.eur, price.rate, price.rate_date
     return plan, refusals
 
 
 def _limit_apply(client, plan: _Plan) -> None:
-    left = _limit_left(client.pk, plan.send_at)
-    if left is not None and len(plan.phones) > left:
-        _refuse(plan, plan.phones[left:], DAILY_LIMIT,
-                gettext("Your daily Viber limit is reached; the rest can be sent tomorrow."))
+    _within, over = viber_limit_split(client.pk, plan.phones, plan.send_at)
+    if over:
+        _refuse(plan, over, DAILY_LIMIT, viber_limit_reason())
 
 
 def _replayed(existing: list[Message]):
@@ -338,9 +390,7 @@ def viber_send(*, client, recipients: list[str], request: ViberRequest, actor=No
     scheduled = plan.send_at > now
     go_status = Status.SCHEDULED if scheduled else Status.QUEUED
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            # One send of a client at a time counts its daily Viber limit (R-VIB-09).
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"viber-limit:{client.pk}"])
+        viber_limit_lock(client.pk)
         if idempotency_key:
             existing = list(Message.objects.filter(client=client, batch_id=batch_id).order_by("id"))
             if existing:

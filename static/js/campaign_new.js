@@ -69,6 +69,7 @@
 
   function update() {
     showSource();
+    if (!counter) { recipients(); return; }  // the Viber tab: its preview is messaging/viber_send.js
     priceUnits = SmsForm.typePrice(form, config);
     var info = window.SmsSegments.count(text.value);
     var chars = Array.from(text.value).length;

@@ -5,7 +5,9 @@
 (function () {
   "use strict";
 
-  var form = document.getElementById("viber-form");
+  // The Send page's Viber tab, or the New campaign page's Viber tab (no recipients field there: the
+  // review step counts and prices the list).
+  var form = document.getElementById("viber-form") || document.querySelector("#campaign-form[data-channel=viber]");
   if (!form) return;
   var configEl = document.getElementById("send-config");
   var config = configEl ? JSON.parse(configEl.textContent) : {};
@@ -51,9 +53,11 @@
     var type = checkedType();
     if (type && vbType) vbType.textContent = type.parentNode.textContent.trim();
 
-    var count = window.SmsForm ? SmsForm.splitRecipients(recipients.value).length : 0;
-    vbRecipients.textContent = window.SmsForm ? SmsForm.formatCount(count) : String(count);
-    if (window.SendLimits) window.SendLimits.check(recipients);
+    if (recipients && vbRecipients) {
+      var count = window.SmsForm ? SmsForm.splitRecipients(recipients.value).length : 0;
+      vbRecipients.textContent = window.SmsForm ? SmsForm.formatCount(count) : String(count);
+      if (window.SendLimits) window.SendLimits.check(recipients);
+    }
     if (fallbackFields && fallback) fallbackFields.classList.toggle("is-off", !fallback.checked);
   }
 
@@ -107,7 +111,7 @@
     vbRefusals.hidden = !vbRefusals.childNodes.length;
   }
   function askServer() {
-    if (!config.estimateUrl || !window.fetch) return;
+    if (!config.estimateUrl || !window.fetch || !recipients) return;
     var mine = ++asked;
     if (!recipients.value.trim() || (window.SendLimits && window.SendLimits.check(recipients))) {
       showEstimate(null, true);
@@ -144,13 +148,13 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   update();
-  if (recipients.value.trim()) askServer();
+  if (recipients && recipients.value.trim()) askServer();
 
   window.addEventListener("pageshow", function (e) {
     if (e.persisted && window.SendLimits) window.SendLimits.refreshBalance(config.balanceUrl);
   });
   form.addEventListener("submit", function () {
     var button = document.getElementById("send-button");
-    window.setTimeout(function () { button.disabled = true; }, 0);
+    if (button) window.setTimeout(function () { button.disabled = true; }, 0);
   });
 })();
