@@ -31,7 +31,7 @@ from .termination import (TerminationError, accounts_personal_data_destroy, clie
 __all__ = [
     "API_KEY_PREFIX", "AccountBlocked", "ApiKeyIpRefused", "BlockError", "DORMANT_AFTER_YEARS", "LegalDetailsInvalid",
     "TerminationError", "accounts_settings_get", "allowed_ips_parse", "api_key_authenticate", "api_key_create",
-    "api_key_ip_allowed", "api_key_ips_set", "api_key_regenerate", "api_key_revoke", "audit_record",
+    "api_key_ip_allowed", "api_key_ips_set", "api_key_rate_set", "api_key_regenerate", "api_key_revoke", "audit_record",
     "accounts_personal_data_destroy", "block_explanation_submit", "clients_lock_active", "system_client_get", "client_access_stop", "client_assert_can_send",
     "client_lock_for_send", "client_block_open", "client_termination_record",
     "client_contract_request", "client_contract_sign", "client_create", "client_flags_set", "client_legal_update",
