@@ -3,6 +3,7 @@ Chromium: a screenshot of each goes to $SMSPORTAL_ARTIFACTS (default artifacts/s
 the repository's root, ignored by git), and no page scrolls sideways. One browser, one page per
 language, a client with something in every list. Skipped without Playwright or Chromium."""
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_every_page_in_uk_and_en_at_1280_and_390_fits_and_is_saved(client_accoun
     english = UserFactory(email="admin@acme.example", client=client_account, role=User.Role.OWNER, language="en")
     cookies = {"uk": _session_cookie(live_server, owner), "en": _session_cookie(live_server, english)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    failures, errors, seen = [], [], 0
+    failures, errors, seen, latin = [], [], 0, {}
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -127,6 +128,8 @@ def test_every_page_in_uk_and_en_at_1280_and_390_fits_and_is_saved(client_accoun
                             if name not in UKRAINIAN_ONLY:
                                 assert page.locator("html").get_attribute("lang") == language, (name, language)
                             page.screenshot(path=str(ARTIFACTS / f"{name}-{language}-{width}.png"), full_page=True)
+                            if language == "uk" and width == WIDTHS[0]:
+                                latin[name] = sorted(set(re.findall(r"[A-Za-z][A-Za-z'’-]{2,}", page.inner_text("body"))))
                             found = page.evaluate(OVERFLOW)
                             seen += 1
                             if found["scroll"] > width:
@@ -134,6 +137,9 @@ def test_every_page_in_uk_and_en_at_1280_and_390_fits_and_is_saved(client_accoun
                     context.close()
         finally:
             chromium.close()
+    # Latin words on the Ukrainian pages, for a reader of the screenshots: brand and sender names,
+    # "SMS", "Viber", "API" are expected; an English sentence is not.
+    (ARTIFACTS / "latin-words-uk.txt").write_text("".join(f"{k}: {' '.join(v)}\n" for k, v in latin.items()))
     assert seen == 2 * 2 * (len(_pages(ids)) + len(PUBLIC))
     assert failures == [], "\n".join(map(str, failures))
     assert errors == []
