@@ -41,3 +41,11 @@ def rate(value) -> str:
     text = f"{value.normalize():f}"
     decimals = len(text.split(".")[1]) if "." in text else 0
     return f"{value:.{max(decimals, 4)}f}"
+
+
+@register.filter
+def ledger_description(value) -> str:
+    """A ledger entry's description in the reader's language (billing/descriptions.py)."""
+    from billing.descriptions import entry_description  # noqa: PLC0415
+
+    return entry_description(value or "")
