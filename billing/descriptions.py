@@ -25,6 +25,8 @@ _PATTERNS = [
      _("Refund paid out (%(reference)s): %(reason)s")),
     (re.compile(r"^Unspent bonus written off \(not refundable\)$"), _("Unspent bonus written off (not refundable)")),
     (re.compile(r"^Payment of invoice (?P<number>\S+)$"), _("Payment of invoice %(number)s")),
+    (re.compile(r"^Payment (?P<reference>.+) for invoice (?P<number>\S+)$"),
+     _("Payment %(reference)s for invoice %(number)s")),
     (re.compile(r"^Viber re-priced as advertising: (?P<n>\d+) message\(s\)\. (?P<reason>.*)$", re.S),
      _("Viber re-priced as advertising: %(n)s message(s). %(reason)s")),
     (re.compile(r"^Hold stopped: its captures asked more than it reserved$"),

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from num2words import num2words
 
 from accounts.models import Client
@@ -132,7 +132,9 @@ def document_language(client: Client) -> str:
 # --- rendering -------------------------------------------------------------------------------------
 
 def invoice_purpose(invoice) -> str:
-    return (f"Оплата за рахунком № {invoice.number} від {invoice.created_at:%d.%m.%Y}: передоплата за послуги "
+    """The payment purpose; its date is the invoice's date in Kyiv (as printed on the invoice)."""
+    return (f"Оплата за рахунком № {invoice.number} від {timezone.localtime(invoice.created_at):%d.%m.%Y}: "
+            f"передоплата за послуги "
             f"розсилки повідомлень, рахунок клієнта {invoice.client.public_id}")
 
 

@@ -19,7 +19,7 @@ from smsportal.kyiv import kyiv_date
 from smsportal.money import money_plain, money_text, table_places
 
 from .descriptions import entry_description
-from .documents import act_html, act_pdf, document_parties, invoice_html, invoice_pdf
+from .documents import act_html, act_pdf, document_parties, invoice_html, invoice_pdf, invoice_purpose
 from .exceptions import NoExchangeRate, NoTariff
 from .forms import InvoiceCreateForm, RefundRequestForm, StatementFilterForm
 from .models import Channel, GracePeriod, Invoice, MessageType, SenderClass, UaOperator
@@ -201,8 +201,8 @@ def invoice_detail(request, public_id):
         "supplier": supplier,
         "buyer": buyer,
         "is_paid": invoice.status == Invoice.Status.PAID,
-        "purpose": f"Payment for invoice {invoice.number}: prepayment for messaging services, "
-                   f"account {invoice.client.public_id}",
+        # the same payment purpose as the invoice document's (Ukrainian: it goes to a Ukrainian bank)
+        "purpose": invoice_purpose(invoice),
     })
 
 

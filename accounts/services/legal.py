@@ -123,9 +123,17 @@ def client_legal_update(*, client: Client, data: dict, actor=None) -> Client:
     return client
 
 
+def _field_label(name: str) -> str:
+    """A client field's label in the active language, lower case as in a list. The legal form has
+    no verbose name of its own (its default "legal form" is not translated): the form's label."""
+    if name == "legal_form":
+        label = gettext("Legal form")
+        return label[:1].lower() + label[1:]
+    return str(Client._meta.get_field(name).verbose_name)
+
+
 def contract_missing_fields(client: Client) -> list[str]:
-    labels = {f.name: f.verbose_name for f in Client._meta.fields}
-    return [str(labels[f]) for f in CONTRACT_NEEDS if not getattr(client, f)]
+    return [_field_label(f) for f in CONTRACT_NEEDS if not getattr(client, f)]
 
 
 def client_contract_request(*, client: Client, actor=None) -> Client:

@@ -87,7 +87,7 @@ def test_r_bill_02_client_creates_an_invoice_and_sees_a_printable_page(web):
     html = web.get(r["Location"]).content.decode()
     assert invoice.number in html and "Supplier" in html and "Customer" in html and "Acme LLC" in html
     assert "1,500.00" in html and "Print / Save as PDF" in html and "Pay by" in html
-    assert f"Payment for invoice {invoice.number}" in html
+    assert f"Оплата за рахунком № {invoice.number}" in html  # the payment purpose, as on the invoice document
     invoice_mark_paid(number=invoice.number, via="staff", reference="bank")
     html = web.get(reverse("invoice_detail", args=[invoice.public_id])).content.decode()
     assert 'class="invoice-stamp"' in html
