@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": ["scheduled", "pending_review", "queued", "submitting", "submitted", "delivered",
                               "undelivered", "expired", "rejected", "refused", "failed", "cancelled"],
         "MessageTypeEnum": ["service", "advertising"],
+        "ViberTypeEnum": ["advertising", "transactional", "test", "welcome"],
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "messaging.api.webhooks_doc.webhook_docs_hook"],  # the status webhooks

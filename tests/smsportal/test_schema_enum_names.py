@@ -4,6 +4,7 @@ from django.conf import settings
 
 from messaging.models import Channel
 from messaging.status import Status
+from messaging.viber.provider import ViberType
 from smsportal.message_types import MessageType
 
 
@@ -12,3 +13,5 @@ def test_enum_name_overrides_are_the_products_choice_sets():
     assert overrides["ChannelEnum"] == Channel.values
     assert overrides["MessageStatusEnum"] == Status.values
     assert overrides["MessageTypeEnum"] == MessageType.values
+    # what a client chooses; `session` is only ever answered
+    assert overrides["ViberTypeEnum"] == [t.value for t in ViberType if t != ViberType.SESSION]
