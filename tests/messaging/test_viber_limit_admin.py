@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent, User
 from messaging.models import ViberLimit
 from messaging.viber.service import viber_send
-from tests.messaging.viber_fixtures import KYIVSTAR, OWN_PHONE, VODAFONE, req, viber_client  # noqa: F401
+from tests.messaging.viber_fixtures import KYIVSTAR, OWN_PHONE, VODAFONE, req, viber_client  # noqa: F401,F811
 
 pytestmark = pytest.mark.django_db
 
