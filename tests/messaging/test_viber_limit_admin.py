@@ -20,6 +20,8 @@ def staff(client):
 
 
 def test_r_vib_09_staff_set_limit_in_admin_refuses_sends_over_it(staff, viber_client):
+    form = staff.get(reverse("admin:messaging_viberlimit_add"))
+    assert form.status_code == 200 and "admin-autocomplete" in form.content.decode()
     add = staff.post(reverse("admin:messaging_viberlimit_add"),
                      {"client": viber_client.pk, "daily_limit": 2, "note": "New client, first month"})
     assert add.status_code == 302, add.content.decode()[:2000]
