@@ -245,6 +245,54 @@ def measure_accept_to_accepted(client, n: int, start_simulator) -> dict:
     return {"n": n, "rate": n / total_s, "accept_rate": n / accept_s, "seconds": round(total_s, 2)}
 
 
+def measure_webhooks_db(client, batch: int = BATCH) -> dict:
+    """Status events applied to the database through the real webhook view (`POST /viber/webhook/`
+    called in-process with a RequestFactory request: signature, nonce, parse, `events_apply`:
+    each event's row update, once, forward only, then the fallback check): sent, delivered, seen
+    for every Viber message the accept figure left SUBMITTED, in webhooks of `batch` events. Bodies
+    and signatures are made before the clock. Checked: every message delivered and seen."""
+    from django.test import RequestFactory, override_settings
+
+    from messaging.models import Message, ViberDetail
+    from messaging.viber import wire
+    from messaging.viber.provider import StatusEvent
+    from messaging.viber.signing import signature_headers
+    from messaging.viber.views import viber_webhook
+
+    pids = list(ViberDetail.objects.filter(message__client=client, message__status="submitted",
+                                           provider_message_id__gt="").values_list("provider_message_id", flat=True))
+    if not pids:
+        raise RuntimeError("no submitted Viber message to apply events to")
+    at = datetime.now(timezone.utc)
+    run = f"{time.time_ns():x}"
+    events = [StatusEvent(provider_id=pid, status=status, at=at, event_id=f"db-{run}-{i}-{status}")
+              for status in ("sent", "delivered", "seen") for i, pid in enumerate(pids)]
+    factory = RequestFactory()
+    requests = []
+    for i in range(0, len(events), batch):
+        body = json.dumps({"events": [wire.status_event_json(e) for e in events[i:i + batch]]},
+                          separators=(",", ":")).encode()
+        headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in signature_headers(secret=SECRET,
+                                                                                          raw_body=body).items()}
+        requests.append(factory.post("/viber/webhook/", data=body, content_type="application/json", **headers))
+    applied = 0
+    with override_settings(SMSPORTAL_VIBER_WEBHOOK_SECRET=SECRET):
+        t0 = time.perf_counter()
+        for request in requests:
+            response = viber_webhook(request)
+            if response.status_code != 200:
+                raise RuntimeError(f"webhook answered {response.status_code}: {response.content[:200]!r}")
+            applied += json.loads(response.content)["applied"]
+        seconds = time.perf_counter() - t0
+    delivered = Message.objects.filter(viber__provider_message_id__in=pids, status="delivered").count()
+    seen = ViberDetail.objects.filter(provider_message_id__in=pids, seen_at__isnull=False).count()
+    if delivered != len(pids) or seen != len(pids):
+        raise RuntimeError(f"{delivered:,} delivered and {seen:,} seen of {len(pids):,} messages "
+                           f"({applied:,} events applied)")
+    return {"n": len(events), "messages": len(pids), "batch": batch, "rate": len(events) / seconds,
+            "applied": applied, "webhooks": len(requests), "seconds": round(seconds, 2)}
+
+
 def _simulator_in_group(group):
     from .procs import PY, Proc, free_port, wait_for_port
 
@@ -263,7 +311,8 @@ def _redis_nonces(url: str):
     return RedisCache(url, {"KEY_PREFIX": "bench-viber"})
 
 
-def _figures(sends: dict, hooks: list[dict], redis_url: str, accept: dict | None = None) -> list[dict]:
+def _figures(sends: dict, hooks: list[dict], redis_url: str, accept: dict | None = None,
+             db_hooks: dict | None = None) -> list[dict]:
     from .report import figure
 
     ok = sends["distinct_ids"] == sends["n"]
@@ -289,6 +338,19 @@ def _figures(sends: dict, hooks: list[dict], redis_url: str, accept: dict | None
                           ratio_text=f"{100 * accept['rate'] / sends['send_rate']:.0f} %", target="report",
                           note=f"{accept['n']:,} welcome messages in sends of 1,000; accept alone "
                                f"{accept['accept_rate']:,.0f} msgs/s; each SUBMITTED and captured"))
+    if db_hooks:
+        memory = next((h for h in hooks if h["batch"] == db_hooks["batch"]), None)
+        out.append(figure(name=f"Viber status events applied to the database/s, through the webhook view, "
+                               f"{db_hooks['batch']} per webhook",
+                          value=db_hooks["rate"], unit="events/s",
+                          limit_name="the same webhooks verified + parsed + applied to a dict",
+                          limit_value=memory["rate"] if memory else None,
+                          ratio=db_hooks["rate"] / memory["rate"] if memory else None,
+                          ratio_text=f"{100 * db_hooks['rate'] / memory['rate']:.0f} %" if memory else "",
+                          target="report",
+                          note=f"{db_hooks['messages']:,} submitted Viber messages × sent, delivered, seen; "
+                               f"{db_hooks['webhooks']:,} webhooks; {db_hooks['applied']:,} events changed a row; "
+                               f"each message checked delivered and seen"))
     return out
 
 
@@ -307,11 +369,14 @@ def run(ctx, n: int, profile: str) -> dict:
     with Group() as group:
         sends = measure_sends(n, _simulator_in_group(group))
         accept = measure_accept_to_accepted(ctx.seeded.client, min(n, ACCEPT_MAX), _simulator_in_group(group))
+    db_hooks = measure_webhooks_db(ctx.seeded.client)
     hooks = [measure_webhooks(n, env.BROKER, batch=1), measure_webhooks(n, env.BROKER, batch=BATCH)]
     _print(sends, hooks)
     print(f"  accept → provider-accepted: {accept['rate']:,.0f} msgs/s (accept alone {accept['accept_rate']:,.0f}/s)")
-    return {"name": "viber", "n": n, "sends": sends, "webhooks": hooks, "accept": accept,
-            "figures": _figures(sends, hooks, env.BROKER, accept)}
+    print(f"  webhooks applied to the database ({db_hooks['batch']}/POST, the view): {db_hooks['rate']:,.0f} "
+          f"events/s ({db_hooks['messages']:,} messages, {db_hooks['applied']:,} events changed a row)")
+    return {"name": "viber", "n": n, "sends": sends, "webhooks": hooks, "accept": accept, "webhooks_db": db_hooks,
+            "figures": _figures(sends, hooks, env.BROKER, accept, db_hooks)}
 
 
 if __name__ == "__main__":

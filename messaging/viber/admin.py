@@ -13,8 +13,9 @@ from django.utils.html import format_html
 
 from smsportal.errors import ApplicationError
 
-from ..models import ChatSession, ViberInbound, ViberRepricing, ViberTemplate
+from ..models import ChatSession, ViberInbound, ViberLimit, ViberRepricing, ViberTemplate
 from .provider import ViberType
+from .service import viber_limit_delete, viber_limit_save
 from .templates import (OPEN, REJECT_REASONS, template_approve, template_mark_review, template_reject,
                         viber_reprice_as_advertising)
 
@@ -270,3 +271,35 @@ class ViberRepricingAdmin(admin.ModelAdmin):
                    "intro": "The difference between the advertising price and what each message was charged is "
                             "debited from its client's wallet, once per message (R-BILL-10)."}
         return TemplateResponse(request, "admin/simple_form.html", context)
+
+
+@admin.register(ViberLimit)
+class ViberLimitAdmin(admin.ModelAdmin):
+    """Staff set a client's Viber messages per Kyiv day (R-VIB-09); sends over it are refused per
+    recipient (`viber_daily_limit`). No row: no limit. Every change is audited."""
+
+    list_display = ("client", "daily_limit", "note", "updated_at")
+    search_fields = ("client__name",)
+    autocomplete_fields = ("client",)
+    list_select_related = ("client",)
+    ordering = ("client__name",)
+    fields = ("client", "daily_limit", "note", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The client of an existing limit stays; a new client gets a new limit.
+        return ("client", "updated_at") if obj is not None else ("updated_at",)
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change:
+            old = ViberLimit.objects.filter(pk=obj.pk).values("daily_limit", "note").first()
+            before = dict(old) if old else None
+        viber_limit_save(limit=obj, actor=request.user, before=before)
+
+    def delete_model(self, request, obj):
+        viber_limit_delete(limit=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("client"):
+            viber_limit_delete(limit=obj, actor=request.user)

@@ -231,6 +231,33 @@ def _limit_left(client_id: int, at: datetime) -> int | None:
     return max(limit - used, 0)
 
 
+def viber_limit_save(*, limit: ViberLimit, actor=None, before: dict | None = None) -> ViberLimit:
+    """Saves the per-client daily Viber volume staff set (R-VIB-09), with its audit record; the
+    next accept counts against it."""
+    from accounts.services import audit_record
+    created = limit.pk is None
+    with transaction.atomic():
+        limit.full_clean()
+        limit.save()
+        details = {"after": {"daily_limit": limit.daily_limit, "note": limit.note}}
+        if before:
+            details["before"] = before
+        audit_record(code="messaging.viber_limit." + ("created" if created else "changed"), actor=actor,
+                     client=limit.client, target=f"viberlimit:{limit.pk}", details=details)
+    return limit
+
+
+def viber_limit_delete(*, limit: ViberLimit, actor=None) -> None:
+    """Removes a client's daily Viber volume (no limit from now on), with its audit record."""
+    from accounts.services import audit_record
+    with transaction.atomic():
+        before = {"daily_limit": limit.daily_limit, "note": limit.note}
+        client, pk = limit.client, limit.pk
+        limit.delete()
+        audit_record(code="messaging.viber_limit.deleted", actor=actor, client=client, target=f"viberlimit:{pk}",
+                     details={"before": before})
+
+
 def _refuse(plan: _Plan, phones: list[str], code: str, reason: str) -> None:
     gone = set(phones)
     plan.phones = [p for p in plan.phones if p not in gone]
