@@ -176,6 +176,10 @@ class ContentRule(models.Model):
         LICENSED = "licensed", _("Licensed goods")
         MINORS = "minors", _("Minors")
         PERSONAL_DATA = "personal_data", _("Personal data")
+        # R-VIB-10: Viber texts only (SMS texts are not screened by these)
+        VIBER_GATHERINGS = "viber_gatherings", _("Calls for gatherings (Viber)")
+        VIBER_WAR_PROPAGANDA = "viber_war_propaganda", _("Fascism or war propaganda (Viber)")
+        VIBER_SPONSORSHIP = "viber_sponsorship", _("Viber named as sponsor or initiator (Viber)")
 
     category = models.CharField(_("category"), max_length=32, choices=Category.choices, db_index=True)
     name = models.CharField(_("name"), max_length=120, blank=True, help_text=_("A short label for staff."))
