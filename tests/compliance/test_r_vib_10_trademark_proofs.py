@@ -95,6 +95,9 @@ def test_r_vib_10_staff_accept_or_reject_in_admin(client_account, client):
         trademark_proof_decide(proof=proof, accept=True, actor=staff)
     trademark_proof_provide(client=client_account, proof_id=proof.pk, proof_file=_pdf())
     assert client.get(reverse("admin:compliance_trademarkproof_file", args=[proof.pk])).status_code == 200
+    assert client.get(reverse("admin:compliance_trademarkproof_change", args=[proof.pk])).status_code == 200
+    assert client.get(reverse("admin:compliance_trademarkproof_changelist")).status_code == 200
+    assert client.get(reverse("admin:compliance_trademarkproof_add")).status_code == 200
     r = client.post(reverse("admin:compliance_trademarkproof_changelist"),
                     {"action": "reject_proofs", "_selected_action": [proof.pk]})
     assert r.status_code == 302
