@@ -16,7 +16,7 @@ from .content import (approved_text_forget, content_config_delete, content_confi
                       content_screen)
 from .hours import SendingCalendar
 from .models import (AllowListEntry, ApprovedText, Brand, CalendarDay, ComplianceSettings, Consent, ContentRule, GlobalOptOut,
-                     LinkDomain, OptOut, SendingHoursExemption)
+                     LinkDomain, OptOut, SendingHoursExemption, TrademarkProof)
 from .screening import highlight_html
 from .services import (compliance_settings_set, global_opt_out_add, global_opt_out_remove,
                        sending_hours_exemption_cap_set,
@@ -345,3 +345,96 @@ class ComplianceSettingsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         row = compliance_settings_set(client=obj.client, require_consent=obj.require_consent, actor=request.user)
         obj.pk = row.pk
+
+
+class TrademarkProofRequestForm(forms.ModelForm):
+    class Meta:
+        model = TrademarkProof
+        fields = ("client", "trademark", "note")
+
+
+@admin.register(TrademarkProof)
+class TrademarkProofAdmin(admin.ModelAdmin):
+    """Proof of rights to trademarks in clients' Viber texts (R-VIB-10): add a request (the client
+    is emailed; due in 1 business day), then accept or reject the proof the client uploads. While a
+    request is overdue or rejected, the client's Viber texts naming the trademark are refused."""
+
+    list_display = ("trademark", "client", "requested_at", "due_on", "current_status", "provided_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("trademark", "client__name")
+    autocomplete_fields = ("client",)
+    actions = ("accept_proofs", "reject_proofs")
+    readonly_fields = ("client", "trademark", "requested_at", "due_on", "status", "proof_link", "proof_comment",
+                       "provided_at", "decided_at", "requested_by", "decided_by")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrademarkProofRequestForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("client", "trademark", "note")
+        return self.readonly_fields + ("note",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        from .trademarks import trademark_proof_request
+        if change:
+            TrademarkProof.objects.filter(pk=obj.pk).update(note=obj.note)
+            return
+        row = trademark_proof_request(client=obj.client, trademark=obj.trademark, note=obj.note, actor=request.user)
+        obj.pk, obj.requested_at, obj.due_on = row.pk, row.requested_at, row.due_on
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Status"))
+    def current_status(self, obj):
+        from smsportal.kyiv import kyiv_date
+        return TrademarkProof.Status(obj.status_on(kyiv_date())).label
+
+    @admin.display(description=_("Proof file"))
+    def proof_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+        if not obj.proof_file:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:compliance_trademarkproof_file", args=[obj.pk]),
+                           gettext("Download"))
+
+    def get_urls(self):
+        return [path("<int:pk>/file/", self.admin_site.admin_view(self.file_view), name="compliance_trademarkproof_file")] \
+            + super().get_urls()
+
+    def file_view(self, request, pk):
+        from django.http import FileResponse, Http404
+        obj = TrademarkProof.objects.filter(pk=pk).first()
+        if obj is None or not obj.proof_file or not self.has_view_permission(request, obj):
+            raise Http404
+        return FileResponse(obj.proof_file.open("rb"), as_attachment=True,
+                            filename=f"trademark-proof-{obj.pk}.{obj.proof_file.name.rsplit('.', 1)[-1]}")
+
+    def _decide(self, request, queryset, accept: bool):
+        from smsportal.errors import ApplicationError
+
+        from .trademarks import trademark_proof_decide
+        done = 0
+        for proof in queryset:
+            try:
+                trademark_proof_decide(proof=proof, accept=accept, actor=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{proof}: {exc.detail}", level="warning")
+        if done:
+            self.message_user(request, gettext("%(count)s proof(s) decided.") % {"count": done})
+
+    @admin.action(description=_("Accept the provided proof"))
+    def accept_proofs(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description=_("Reject the provided proof"))
+    def reject_proofs(self, request, queryset):
+        self._decide(request, queryset, False)

@@ -56,3 +56,10 @@ class ConsentForm(forms.Form):
 
 class ConsentSettingsForm(forms.Form):
     require_consent = forms.BooleanField(label=_("Send only to recipients with a recorded consent"), required=False)
+
+
+class TrademarkProofForm(forms.Form):
+    proof_file = forms.FileField(label=_("Proof file"), help_text=_(
+        "A trademark registration certificate or a licence agreement (PDF or an image), up to 10 MB."))
+    comment = forms.CharField(label=_("Comment"), max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

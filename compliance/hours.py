@@ -224,3 +224,16 @@ def sending_hours_notice(send_at: datetime) -> str:
     return gettext("Scheduled for %(time)s on %(date)s (Kyiv time): messages go out 09:00–20:00 "
                    "on business days and 11:00–18:00 on weekends and public holidays.") % {
         "time": f"{local:%H:%M}", "date": f"{local:%d.%m.%Y}"}
+
+
+def business_days_after(day: date, days: int, *, calendar: SendingCalendar | None = None) -> date:
+    """The `days`-th Kyiv business day after `day` (not counting `day` itself): weekends and
+    public holidays are skipped (the sending-hours calendar: staff days over `holidays`). The
+    complaint answer deadline (R-CMP-09, 2 days) and the trademark proof deadline (R-VIB-10, 1 day)."""
+    calendar = calendar or sending_calendar_get()
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if not calendar.is_rest_day(day):
+            left -= 1
+    return day

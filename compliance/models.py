@@ -176,6 +176,10 @@ class ContentRule(models.Model):
         LICENSED = "licensed", _("Licensed goods")
         MINORS = "minors", _("Minors")
         PERSONAL_DATA = "personal_data", _("Personal data")
+        # R-VIB-10: Viber texts only (SMS texts are not screened by these)
+        VIBER_GATHERINGS = "viber_gatherings", _("Calls for gatherings (Viber)")
+        VIBER_WAR_PROPAGANDA = "viber_war_propaganda", _("Fascism or war propaganda (Viber)")
+        VIBER_SPONSORSHIP = "viber_sponsorship", _("Viber named as sponsor or initiator (Viber)")
 
     category = models.CharField(_("category"), max_length=32, choices=Category.choices, db_index=True)
     name = models.CharField(_("name"), max_length=120, blank=True, help_text=_("A short label for staff."))
@@ -405,3 +409,54 @@ class ComplianceSettings(models.Model):
 
     def __str__(self):
         return _("Compliance settings of %(client)s") % {"client": self.client}
+
+
+# --- trademark proofs of rights in Viber texts (R-VIB-10, T 4.12) ------------------------------
+
+def _trademark_proof_path(instance, filename):
+    ext = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:5]
+    return f"trademark_proofs/{uuid.uuid4().hex}.{ext}"
+
+
+class TrademarkProof(models.Model):
+    """Staff ask a client for proof of its right to a trademark its Viber texts use (R-VIB-10):
+    due within 1 Kyiv business day of the request; the client uploads the proof on the website and
+    staff accept or reject it. While a request is overdue or rejected, the client's Viber texts
+    naming the trademark are refused (`trademark_proof_required`)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PROVIDED = "provided", _("Provided")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        OVERDUE = "overdue", _("Overdue")
+
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="+", verbose_name=_("client"))
+    trademark = models.CharField(_("trademark"), max_length=120)
+    requested_at = models.DateTimeField(_("requested at"))
+    due_on = models.DateField(_("due on"), help_text=_("The last day the client may provide the proof (1 business day)."))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    note = models.TextField(_("note"), blank=True, help_text=_("What staff ask for, or why the proof was rejected."))
+    proof_file = models.FileField(_("proof file"), storage=private_storage, upload_to=_trademark_proof_path, blank=True)
+    proof_comment = models.TextField(_("client's comment"), blank=True)
+    provided_at = models.DateTimeField(_("provided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("requested by"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+
+    class Meta:
+        verbose_name = _("trademark proof request")
+        verbose_name_plural = _("trademark proof requests")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["client", "status"], name="trademark_proof_client_status")]
+
+    def __str__(self):
+        return f"{self.client}: {self.trademark}"
+
+    def status_on(self, today) -> str:
+        """The status as of `today` (Kyiv date): a request not answered after its due day is overdue."""
+        if self.status == self.Status.REQUESTED and today > self.due_on:
+            return self.Status.OVERDUE
+        return self.status

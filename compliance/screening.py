@@ -165,6 +165,10 @@ def _is_letter(ch: str) -> bool:
 
 PASS, REFUSE, REVIEW = "pass", "refuse", "review"
 
+# R-VIB-10: rule categories that apply to Viber texts only (gatherings, fascism or war propaganda,
+# Viber named as sponsor or initiator); an SMS text is not screened by them.
+VIBER_ONLY_CATEGORIES = frozenset({"viber_gatherings", "viber_war_propaganda", "viber_sponsorship"})
+
 # What the client is told (never a rule id): reason code → detail.
 REASON_DETAILS = {
     "content_prohibited": _("The text contains content that may not be sent ({category})."),
@@ -176,6 +180,7 @@ REASON_DETAILS = {
     "url_shortener": _("Links through URL shorteners are not allowed: give the full address."),
     "operator_mention": _("Texts may not mention a mobile operator or look as if sent by one."),
     "messenger_mention": _("Viber texts may not name or link to other messengers."),
+    "viber_prohibited": _("Viber texts may not contain this content ({category})."),
     "ad_missing_company": _("Advertising texts must name the company that sends them."),
     "ad_missing_phone": _("Advertising texts must carry a contact phone number, so the recipient can opt out."),
 }
@@ -450,7 +455,12 @@ class Engine:
                 else:
                     mentioned_brands.append(brand)
                 continue
-            reason = "content_prohibited" if key.action == REFUSE else "content_review"
+            if key.category in VIBER_ONLY_CATEGORIES:
+                if channel != "viber":
+                    continue
+                reason = "viber_prohibited" if key.action == REFUSE else "content_review"
+            else:
+                reason = "content_prohibited" if key.action == REFUSE else "content_review"
             findings.append(Finding(reason, key.action, key.category, key.term, key.ref))
         findings.extend(self._link_findings(text, client_id=client_id, mentioned=mentioned_brands, channel=channel))
         if message_type == "advertising":

@@ -25,6 +25,9 @@ from .content import (  # noqa: F401 (content screening, R-CMP-01/02/04/10/11)
     content_screen_many,
 )
 from .content import approved_text_forget, approved_text_remember  # noqa: F401 (approved texts, R-CMP-02)
+from .trademarks import (  # noqa: F401 (trademark proofs of rights in Viber texts, R-VIB-10)
+    TrademarkProofRequired, trademark_proof_assert, trademark_proof_decide, trademark_proof_provide,
+    trademark_proof_request)
 from .models import CalendarDay, ComplianceSettings, Consent, OptOut, SendingHoursExemption
 
 log = logging.getLogger("smsportal.compliance")

@@ -17,4 +17,6 @@ urlpatterns = [
     path("consents/proof.json", views.consent_proof_export, name="consent_proof"),
     path("consents/<text:consent_id>/withdraw/", views.consent_withdraw_view, name="consent_withdraw"),
     path("consents/<text:consent_id>/proof-file/", views.consent_proof_file, name="consent_proof_file"),
+    path("trademark-proofs/", views.trademark_proofs, name="trademark_proofs"),
+    path("trademark-proofs/<text:proof_id>/upload/", views.trademark_proof_upload, name="trademark_proof_upload"),
 ]

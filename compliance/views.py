@@ -24,11 +24,13 @@ from smsportal.csvsafe import csv_writer
 from smsportal.errors import ApplicationError
 from smsportal.phones import normalize_phone
 
-from .forms import ConsentForm, ConsentSettingsForm, CsvUploadForm, EraseForm, PhoneForm, StopListAddForm
+from .forms import (ConsentForm, ConsentSettingsForm, CsvUploadForm, EraseForm, PhoneForm, StopListAddForm,
+                    TrademarkProofForm)
 from .selectors import (compliance_settings_get, consent_get, consent_proof, consents_for_client,
                         stop_list_for_client)
 from .services import (consent_record, consent_withdraw, consents_import, compliance_settings_set, stop_list_add,
                        stop_list_import, stop_list_remove)
+from .trademarks import trademark_proof_get, trademark_proof_provide, trademark_proofs_for_client
 
 PAGE_SIZE = 50
 STOP_LIST_REPORT = "compliance_stop_list_report"
@@ -227,3 +229,40 @@ def consent_proof_file(request, consent_id):
     except FileNotFoundError:
         raise Http404(_("No such file.")) from None
     return FileResponse(handle, as_attachment=True, filename=consent.proof_file.name.rsplit("/", 1)[-1])
+
+
+# --- trademark proofs of rights (R-VIB-10) ----------------------------------------------------------
+
+@require_role(*SEND_ROLES, methods=("POST",))
+def trademark_proofs(request):
+    """The client's trademark proof requests with their due days, and an upload form for each open one."""
+    from smsportal.kyiv import kyiv_date
+    today = kyiv_date()
+    rows = list(trademark_proofs_for_client(client=request.client)[:200])
+    for row in rows:
+        row.current_status = row.status_on(today)
+    return render(request, "compliance/trademark_proofs.html", {
+        "nav": "compliance", "rows": rows, "form": TrademarkProofForm(),
+        "can_change": request.user.role in SEND_ROLES})
+
+
+@require_POST
+@require_role(*SEND_ROLES)
+def trademark_proof_upload(request, proof_id):
+    try:
+        proof = trademark_proof_get(client=request.client, proof_id=proof_id)
+    except ApplicationError:
+        raise Http404(_("No such trademark proof request.")) from None
+    form = TrademarkProofForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("trademark_proofs")
+    try:
+        trademark_proof_provide(client=request.client, proof_id=proof.pk, proof_file=form.cleaned_data["proof_file"],
+                                comment=form.cleaned_data["comment"], actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Proof for %(trademark)s uploaded: staff will check it.") % {
+            "trademark": proof.trademark})
+    return redirect("trademark_proofs")

@@ -25,7 +25,7 @@ from accounts.models import Client, User
 from accounts.notify import client_emails, client_language, email_send, in_language
 from accounts.services import audit_record
 from billing.services.settlement import wallet_penalty
-from compliance.hours import SendingCalendar, sending_calendar_get
+from compliance.hours import business_days_after
 from messaging.selectors import messages_for_client
 from smsportal.errors import ApplicationError
 from smsportal.kyiv import kyiv_date, kyiv_midnight
@@ -46,18 +46,6 @@ class ComplaintError(ApplicationError):
 
 
 # ---- the deadline -----------------------------------------------------------------------------
-
-def business_days_after(day: date, days: int, *, calendar: SendingCalendar | None = None) -> date:
-    """The `days`-th Kyiv business day after `day` (not counting `day` itself): weekends and
-    public holidays are skipped (the sending-hours calendar: staff days over `holidays`)."""
-    calendar = calendar or sending_calendar_get()
-    left = days
-    while left > 0:
-        day += timedelta(days=1)
-        if not calendar.is_rest_day(day):
-            left -= 1
-    return day
-
 
 def complaint_answer_due(received_at) -> date:
     """The last day the client may answer a complaint received at `received_at`."""

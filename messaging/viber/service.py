@@ -40,6 +40,7 @@ from billing.services import HoldRef, hold_open, viber_price
 from compliance.content import ContentRefused, content_screen_many
 from compliance.screening import has_contact_phone
 from compliance.selectors import recipient_gate
+from compliance.services import trademark_proof_assert
 from senders.selectors import approved_sender_get, sender_rights
 from senders.services import SenderNotApproved
 from smsportal.cache import Versions
@@ -308,6 +309,7 @@ def viber_content_screen(*, client, text: str, message_type: str, sender: str, v
     returns (reason, detail) when it must wait for staff review, else None."""
     if not text:
         return None
+    trademark_proof_assert(client=client, text=text)  # R-VIB-10: proof of rights overdue or rejected
     verdict = content_screen_many(client=client, texts=[text], message_type=message_type, sender=sender,
                                   channel=Channel.VIBER, versions=versions, with_spans=False)[0]
     if verdict.refused:
