@@ -1,6 +1,7 @@
 """API.md cannot rot: its Python examples run, in order, against a live server with the demo
 client (`seed_demo`, as `make run` seeds it), its webhook receiver accepts exactly what
 messaging.services.webhooks signs, and it names every endpoint of /api/v1/ and of the facade."""
+import io
 import re
 import threading
 import time
@@ -43,7 +44,7 @@ def _run(code, heading, ns):
 def demo_key(transactional_db):
     from accounts.selectors import user_get
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     client = user_get(email="demo@example.com").client
     _key, raw = api_key_create(client=client, name="guide")
     return client, raw
