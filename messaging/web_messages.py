@@ -121,7 +121,7 @@ def sms_replies(request):
             after = None
     rows, key = inbound_page(qs, after=after, limit=REPLIES_PAGE)
     return render(request, "portal/sms_replies.html", {
-        "nav": "messages",
+        "nav": "inbox",
         "rows": [{"m": m, "is_stop": is_stop_reply(m.text)} for m in rows],
         "next_cursor": cursor_encode(key),
         "paged": bool(raw),
