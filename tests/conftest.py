@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
@@ -59,3 +60,12 @@ def ledger_sums_to_balance(request):
     if uses_db:
         assert wallets_out_of_balance() == []
         assert holds_overdrawn() == []
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_default():
+    """A request in Ukrainian (Accept-Language, a key owner's language) activates it for the
+    thread that served it, which is the test's own with the test client: the next test starts
+    in the settings' language again."""
+    yield
+    translation.deactivate()

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from accounts.services import api_key_create
 from billing.models import Invoice, ServiceAct
 from billing.services import invoice_issue
-from compliance.services import consent_record, opt_out_record
+from compliance.services import consent_record, opt_out_record, trademark_proof_request
 from messaging.models import ChatSession, Contact, Message
 from messaging.services import campaign_accept, campaign_create, contact_group_create, contacts_import
 from messaging.viber.templates import template_submit
@@ -70,7 +70,9 @@ WRITES = {
     "viber_templates": ((), {"name": "Order", "text": "Order {number} is ready"}),
     "viber_template_delete": (("template",), {}),
     "viber_thread": (("thread",), {"text": "Hello"}),
-    "viber_inbox": ((), {"text": "Hello"}),  # the inbox and a thread are one view: its POST replies
+    "viber_inbox": ((), {"text": "Hello"}),
+    "trademark_proofs": ((), {"comment": "ours"}),
+    "trademark_proof_upload": (("trademark",), {"comment": "ours"}),  # the inbox and a thread are one view: its POST replies
     "message_cancel": (("message",), {}),
 }
 # Routes that only read: a POST (if the view takes one at all) must change nothing.
@@ -123,6 +125,7 @@ def website_objects(client_account) -> dict:
                                          act_date=date(2026, 11, 30), services_total=Money(10, "UAH"),
                                          total=Money(10, "UAH")).public_id,
         "template": template_submit(client=client_account, name="Order", text="Order {n} is ready").public_id,
+        "trademark": trademark_proof_request(client=client_account, trademark="Kvitka").pk,
         "thread": ChatSession.objects.create(client=client_account, sender="TestShop", recipient=PHONE,
                                              opened_at=now, expires_at=now + timedelta(hours=24)).public_id,
     }
